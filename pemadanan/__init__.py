@@ -1,0 +1,1 @@
+"""Dagster-free domain logic of pemadanan: identifiers, names, regions, synthetic data, linkage."""

@@ -1,0 +1,113 @@
+"""NIK (Nomor Induk Kependudukan) parsing over whole columns.
+
+A NIK is `PP KK CC DDMMYY SSSS`: the kecamatan where it was first issued, the birth date (women +40 on the
+day) and a serial. Values reach us through Excel, so a column may hold `'3323015508950001`,
+`3323015508950001.0`, `3.32301E+15` or a NIK whose last digit Excel turned to 0.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from pemadanan.dates import real_date
+
+
+class NikStatus(StrEnum):
+    VALID = "valid"  # 16 digits as delivered
+    REPAIRED = "repaired"  # 16 digits after a repair that needs no guess (apostrophe, ".0", spaces)
+    UNRELIABLE = "unreliable"  # Excel lost digits (scientific notation): never trust it for an exact match
+    MISSING = "missing"
+    MALFORMED = "malformed"  # not 16 digits, no real birth date inside, or serial 0000
+
+
+_SCIENTIFIC = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
+
+
+def clean_nik(raw: pd.Series) -> pd.DataFrame:
+    """Returns `nik` (16-digit string or <NA>), `nik_status` and `nik_repair` (what was repaired, or <NA>)."""
+    text = raw.astype("string").str.strip()
+    missing = text.isna() | (text == "") | text.str.fullmatch(r"[-0]*").fillna(True)
+    repairs = pd.Series(pd.NA, index=raw.index, dtype="string")
+
+    apostrophe = text.str.startswith("'").fillna(False)
+    text = text.mask(apostrophe, text.str.lstrip("'"))
+    repairs = repairs.mask(apostrophe, "leading apostrophe")
+
+    float_suffix = text.str.fullmatch(r"\d{16}\.0+").fillna(False)
+    text = text.mask(float_suffix, text.str.replace(r"\.0+$", "", regex=True))
+    repairs = repairs.mask(float_suffix, "float suffix .0")
+
+    spaced = text.str.fullmatch(r"[\d .\-]+").fillna(False) & ~text.str.fullmatch(r"\d+").fillna(False) & ~float_suffix
+    spaced &= text.str.replace(r"[ .\-]", "", regex=True).str.len().eq(16).fillna(False)
+    text = text.mask(spaced, text.str.replace(r"[ .\-]", "", regex=True))
+    repairs = repairs.mask(spaced, "separators removed")
+
+    scientific = text.str.fullmatch(_SCIENTIFIC).fillna(False)
+    expanded = pd.to_numeric(text.where(scientific), errors="coerce")
+    text = text.mask(scientific, expanded.round().astype("Int64").astype("string"))
+
+    sixteen = text.str.fullmatch(r"\d{16}").fillna(False)
+    real_date = sixteen & nik_birth_parts(text.where(sixteen))["valid_date"] & ~text.str.endswith("0000").fillna(False)
+    status = np.select(
+        [missing, scientific & sixteen, real_date & repairs.notna(), real_date],
+        [NikStatus.MISSING, NikStatus.UNRELIABLE, NikStatus.REPAIRED, NikStatus.VALID],
+        default=NikStatus.MALFORMED,
+    )
+    nik = text.where(sixteen & ~missing)
+    return pd.DataFrame(
+        {"nik": nik.astype("string"), "nik_status": pd.Series(status, index=raw.index, dtype="string"),
+         "nik_repair": repairs.where(~missing)},
+        index=raw.index,
+    )
+
+
+def nik_birth_parts(nik: pd.Series) -> pd.DataFrame:
+    """Day, month, two-digit year and sex from digits 7-12; `valid_date` says whether they make a real date
+    in some century (29 February is checked against the years it could be)."""
+    text = nik.astype("string")
+    day_raw = pd.to_numeric(text.str.slice(6, 8), errors="coerce")
+    month = pd.to_numeric(text.str.slice(8, 10), errors="coerce")
+    yy = pd.to_numeric(text.str.slice(10, 12), errors="coerce")
+    female = (day_raw > 40).fillna(False).astype(bool)
+    day = day_raw.where(~female, day_raw - 40)
+    # 29 February needs a leap year, so a two-digit year counts as real if either century makes it one.
+    valid = real_date(yy + 1900, month, day).notna() | real_date(yy + 2000, month, day).notna()
+    return pd.DataFrame(
+        {"day": day.astype("Int64"), "month": month.astype("Int64"), "yy": yy.astype("Int64"),
+         "sex": pd.Series(np.where(female, "P", "L"), index=nik.index, dtype="string").where(day_raw.notna()),
+         "valid_date": valid.to_numpy(dtype=bool)},
+        index=nik.index,
+    )
+
+
+def nik_agrees_with(nik: pd.Series, birth_date: pd.Series, sex: pd.Series) -> pd.DataFrame:
+    """Whether the NIK's embedded birth date and sex agree with the given columns (sex as "L"/"P")."""
+    parts = nik_birth_parts(nik)
+    born = pd.to_datetime(birth_date, errors="coerce")
+    date_ok = (
+        (parts["day"] == born.dt.day) & (parts["month"] == born.dt.month) & (parts["yy"] == born.dt.year % 100)
+    ).fillna(False).astype(bool)
+    sex_ok = (parts["sex"] == sex).fillna(False).astype(bool)
+    return pd.DataFrame({"birth_date_agrees": date_ok, "sex_agrees": sex_ok}, index=nik.index)
+
+
+def make_nik(region6: pd.Series, birth_date: pd.Series, sex: pd.Series, serial: pd.Series) -> pd.Series:
+    """Builds NIKs: issuing kecamatan (6 digits), DDMMYY with 40 added to the day for women, 4-digit serial."""
+    born = pd.to_datetime(birth_date)
+    day = born.dt.day + np.where(sex.to_numpy() == "P", 40, 0)
+    return (
+        region6.astype(str)
+        + day.astype(str).str.zfill(2)
+        + born.dt.month.astype(str).str.zfill(2)
+        + (born.dt.year % 100).astype(str).str.zfill(2)
+        + serial.astype(int).astype(str).str.zfill(4)
+    )
+
+
+def mask_nik(nik: pd.Series) -> pd.Series:
+    """`332301******0001`: region and serial stay, the birth date goes. Missing stays missing."""
+    text = nik.astype("string")
+    return text.str.slice(0, 6) + "******" + text.str.slice(12, 16)

