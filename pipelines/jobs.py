@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+import dagster as dg
+
+semester_job = dg.define_asset_job(
+    "semester_job",
+    selection=dg.AssetSelection.all(),
+    description="One semester end to end: ingest, link, publish.",
+)
