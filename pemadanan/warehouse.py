@@ -8,6 +8,7 @@ transaction, so readers never see half of one and a re-run gives the same rows.
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -156,6 +157,13 @@ def tables_markdown() -> str:
         lines += [f"| `{c.name}` | {c.sql_type.replace(' NOT NULL', '')} | {c.description} |" for c in table.columns]
         lines.append("")
     return "\n".join(lines)
+
+
+def resolve_url(explicit: str = "") -> str:
+    """The one way to find the warehouse: an explicit URL, $PEMADANAN_WAREHOUSE_URL, or the embedded server."""
+    from pemadanan import settings  # noqa: PLC0415
+
+    return explicit or os.environ.get("PEMADANAN_WAREHOUSE_URL") or embedded_url(settings.data_dir() / "warehouse")
 
 
 def embedded_url(data_dir: Path, database: str = "pemadanan") -> str:

@@ -89,7 +89,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"{message} ({time.perf_counter() - started:.1f} s)")
         if not ok:
             return 1
-    url = os.environ.get("PEMADANAN_WAREHOUSE_URL") or warehouse.embedded_url(settings.data_dir() / "warehouse")
+    url = warehouse.resolve_url()
     summary = warehouse.read_table(url, warehouse.LINK_SUMMARY)
     quarantine = warehouse.read_table(url, warehouse.QUARANTINE)
     print("\nsemester   voters   linked  unlinked  link rate  quarantined rows")

@@ -35,10 +35,14 @@ class SemesterFiles:
 class LandingZone(ConfigurableResource):
     """`<root>/<semester>/population.*`, `voters.*` and optionally `deaths.*`, as Dukcapil and KPU deliver them."""
 
-    root: str = str(settings.landing_dir())
+    root: str = ""  # default: $PEMADANAN_LANDING_DIR, else data/landing
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root) if self.root else settings.landing_dir()
 
     def semester_files(self, semester: str) -> SemesterFiles:
-        folder = Path(self.root) / semester
+        folder = self.path / semester
 
         def find(stem: str) -> Path | None:
             hits = [folder / f"{stem}{suffix}" for suffix in FILE_TYPES if (folder / f"{stem}{suffix}").is_file()]
@@ -47,15 +51,15 @@ class LandingZone(ConfigurableResource):
         return SemesterFiles(find("population"), find("voters"), find("deaths"))
 
     def delivered_semesters(self) -> list[str]:
-        root = Path(self.root)
+        root = self.path
         return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
 
 class Warehouse(ConfigurableResource):
-    """PostgreSQL for the published tables. Without a URL, the project's embedded server under `data_dir`."""
+    """PostgreSQL for the published tables: `url`, else $PEMADANAN_WAREHOUSE_URL (read at run time, so the
+    password never enters run config or the UI), else the project's embedded server under data/warehouse."""
 
     url: str = ""
-    data_dir: str = str(settings.data_dir() / "warehouse")
 
     def resolved_url(self) -> str:
-        return self.url or warehouse.embedded_url(Path(self.data_dir))
+        return warehouse.resolve_url(self.url)

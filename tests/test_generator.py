@@ -1,0 +1,117 @@
+"""Invariants of the synthetic kabupaten the accuracy figures rest on."""
+
+import filecmp
+
+import pandas as pd
+import pytest
+
+from pemadanan import regions
+from pemadanan.nik import clean_nik, nik_agrees_with
+from pemadanan.synthetic import DefectRates, GeneratorConfig, generate
+
+SEMESTERS = ("2024-S1", "2024-S2")
+
+
+def read(folder, semester, name):
+    return pd.read_csv(folder / semester / name, dtype=str, keep_default_na=False)
+
+
+def truth(folder, semester, name):
+    return pd.read_csv(folder / "truth" / semester / name)
+
+
+def test_population_files_have_the_official_columns(small_kabupaten):
+    population = read(small_kabupaten, "2024-S1", "population.csv")
+    assert list(population.columns)[:3] == ["NIK", "NO_KK", "NAMA_LGKP"]
+    assert list(read(small_kabupaten, "2024-S1", "voters.csv").columns)[:4] == ["TPS", "NKK", "NIK", "NAMA"]
+    assert list(read(small_kabupaten, "2024-S1", "deaths.csv").columns) == ["NIK", "NAMA_LGKP", "TGL_KEMATIAN"]
+
+
+@pytest.mark.parametrize("semester", SEMESTERS)
+def test_nik_agrees_with_birth_date_and_sex_except_corrected_birth_dates(small_kabupaten, semester):
+    population = read(small_kabupaten, semester, "population.csv")
+    assert population["NIK"].str.fullmatch(r"\d{16}").all()
+    assert not population["NIK"].duplicated().any()
+    agrees = nik_agrees_with(population["NIK"], pd.to_datetime(population["TGL_LHR"]),
+                             population["JENIS_KLMIN"].map({"1": "L", "2": "P"}))
+    assert agrees["sex_agrees"].all()
+    corrected = truth(small_kabupaten, semester, "population_truth.csv")["events"].fillna("").str.contains(
+        "corrected_birth_date")
+    # Corrections happen in every semester since the first; a person corrected earlier stays off too.
+    events = pd.read_csv(small_kabupaten / "truth" / "events.csv")
+    ever_corrected = truth(small_kabupaten, semester, "population_truth.csv")["person_id"].isin(
+        events.loc[events["event"] == "corrected_birth_date", "person_id"])
+    assert (agrees["birth_date_agrees"] | ever_corrected | corrected).all()
+
+
+def test_region_codes_are_real_and_inside_the_kabupaten(small_kabupaten):
+    population = read(small_kabupaten, "2024-S1", "population.csv")
+    code = (population["NO_PROP"].str.zfill(2) + "." + population["NO_KAB"].str.zfill(2) + "."
+            + population["NO_KEC"].str.zfill(2) + "." + population["NO_KEL"].str.zfill(4))
+    assert code.isin(regions.kabupaten_regions("33.23")["desa_code"]).all()
+    issued_elsewhere = ~population["NIK"].str.startswith("3323")
+    assert 0.04 < issued_elsewhere.mean() < 0.15
+
+
+def test_households_share_card_address_and_village(small_kabupaten):
+    population = read(small_kabupaten, "2024-S1", "population.csv")
+    per_card = population.groupby("NO_KK")[["ALAMAT", "NO_RT", "NO_RW", "NO_KEL"]].nunique()
+    # Within-kabupaten movers keep their card number, so allow that small share.
+    assert (per_card.max(axis=1) == 1).mean() > 0.98
+    heads = population[population["STAT_HBKEL"] == "1"].groupby("NO_KK").size()
+    assert (heads <= 1).all()
+
+
+def test_age_structure_and_sex_ratio_are_plausible(small_kabupaten):
+    population = read(small_kabupaten, "2024-S1", "population.csv")
+    age = 2024 - pd.to_datetime(population["TGL_LHR"]).dt.year
+    assert 0.25 < (age < 17).mean() < 0.40  # Indonesia: about 30% under 17
+    assert 0.03 < (age >= 65).mean() < 0.12
+    men = (population["JENIS_KLMIN"] == "1").mean()
+    assert 0.48 < men < 0.53
+    tni_polri = population["JENIS_PKRJN"].isin(["6", "7"]).mean()
+    assert 0.0005 < tni_polri < 0.01
+
+
+def test_voter_defects_occur_at_their_documented_rates(tmp_path):
+    out = tmp_path / "k"
+    generate(GeneratorConfig(residents=30_000, semesters=("2024-S1",), seed=3), out)
+    voters = truth(out, "2024-S1", "voters_truth.csv")
+    rates = DefectRates()
+    for name in ("name_typo", "name_variant", "nik_scientific", "nik_trailing_zero", "nik_typo"):
+        observed = voters[f"defect_{name}"].mean()
+        expected = getattr(rates, name)
+        assert abs(observed - expected) < max(0.25 * expected, 0.003), name
+    copies = voters["is_duplicate_copy"].mean()
+    assert abs(copies - rates.duplicate) < 0.004
+    # Missing NIKs: the documented rate, plus 30% of the duplicate copies.
+    assert abs(voters["defect_nik_missing"].mean() - (rates.nik_missing + 0.3 * rates.duplicate)) < 0.006
+    population = read(out, "2024-S1", "population.csv")
+    age = 2024 - pd.to_datetime(population["TGL_LHR"]).dt.year
+    assert ((age < 17) & (population["STAT_KWN"] != "1")).sum() > 0  # some married before 17: they may vote
+    file = read(out, "2024-S1", "voters.csv")
+    cleaned = clean_nik(file["NIK"])
+    assert (cleaned["nik_status"] == "unreliable").sum() == voters["defect_nik_scientific"].sum()
+    assert file["NIK"].str.startswith("'").sum() == voters["defect_nik_apostrophe"].sum()
+
+
+def test_truth_codes_follow_the_simulated_events(small_kabupaten):
+    voters = truth(small_kabupaten, "2024-S2", "voters_truth.csv")
+    codes = voters["tms_codes"].fillna("").astype(str)
+    dead = codes.str.contains("1")
+    assert voters.loc[dead, "population_row"].isna().all()  # the dead are gone from the population
+    duplicates = codes.str.contains("2")
+    assert (duplicates == voters["is_duplicate_copy"]).all()
+    assert voters.loc[duplicates, "duplicate_of_row"].notna().all()
+    population = truth(small_kabupaten, "2024-S2", "population_truth.csv")
+    assert (population["eligible_unregistered"] == (population["eligible"] & ~population["registered"])).all()
+
+
+def test_same_seed_same_files_and_other_seed_other_files(tmp_path):
+    config = GeneratorConfig(residents=1_500, semesters=("2024-S1",), seed=5)
+    generate(config, tmp_path / "a")
+    generate(config, tmp_path / "b")
+    generate(GeneratorConfig(residents=1_500, semesters=("2024-S1",), seed=6), tmp_path / "c")
+    for name in ("population.csv", "voters.csv", "deaths.csv"):
+        assert filecmp.cmp(tmp_path / "a/2024-S1" / name, tmp_path / "b/2024-S1" / name, shallow=False)
+    assert not filecmp.cmp(tmp_path / "a/2024-S1/voters.csv", tmp_path / "c/2024-S1/voters.csv", shallow=False)

@@ -1,0 +1,62 @@
+"""The landing sensor and the backstop schedule decide which semester to run, and when."""
+
+import datetime as dt
+import os
+import time
+
+import dagster as dg
+
+from pemadanan import settings
+from pemadanan.warehouse import tables_markdown
+from pipelines.sensors import SETTLE_SECONDS, landing_sensor, semester_backstop_schedule
+from resources import LandingZone
+
+
+def deliver(root, semester, *names, age=SETTLE_SECONDS + 5):
+    folder = root / semester
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        path = folder / name
+        path.write_text("x\n")
+        os.utime(path, (time.time() - age, time.time() - age))
+
+
+def evaluate(root, cursor=None):
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"landing": LandingZone(root=str(root))})
+        requests = list(landing_sensor(context) or [])
+        return requests, context.cursor
+
+
+def test_sensor_runs_complete_settled_semesters_once(tmp_path):
+    deliver(tmp_path, "2024-S1", "population.csv", "voters.csv")
+    deliver(tmp_path, "2024-S2", "population.csv")  # voters not delivered yet
+    deliver(tmp_path, "2025-S1", "population.csv", "voters.csv", age=0)  # still being copied
+    deliver(tmp_path, "truth")  # not a semester
+    requests, cursor = evaluate(tmp_path)
+    assert [r.partition_key for r in requests] == ["2024-S1"]
+
+    again, cursor = evaluate(tmp_path, cursor)
+    assert again == []
+
+    deliver(tmp_path, "2024-S1", "voters.csv", age=SETTLE_SECONDS + 1)  # re-delivered
+    (tmp_path / "2024-S1" / "voters.csv").write_text("y, a longer file\n")
+    os.utime(tmp_path / "2024-S1" / "voters.csv", (time.time() - 100, time.time() - 100))
+    redelivered, _ = evaluate(tmp_path, cursor)
+    assert [r.partition_key for r in redelivered] == ["2024-S1"]
+
+
+def test_schedule_runs_the_semester_that_just_closed_or_says_what_is_missing(tmp_path):
+    resources = {"landing": LandingZone(root=str(tmp_path))}
+    mid_august = dt.datetime(2025, 8, 15, 6, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    context = dg.build_schedule_context(scheduled_execution_time=mid_august, resources=resources)
+    skip = semester_backstop_schedule(context)
+    assert isinstance(skip, dg.SkipReason) and "2025-S1: waiting for population, voters" in skip.skip_message
+
+    deliver(tmp_path, "2025-S1", "population.csv", "voters.csv")
+    request = semester_backstop_schedule(dg.build_schedule_context(scheduled_execution_time=mid_august, resources=resources))
+    assert request.partition_key == "2025-S1"
+
+
+def test_table_docs_are_generated_from_the_definitions():
+    assert (settings.PROJECT_ROOT / "docs" / "TABLES.md").read_text() == tables_markdown() + "\n"
