@@ -46,6 +46,9 @@ MARITAL_CODES = {"1": 1, "BELUM KAWIN": 1, "2": 2, "KAWIN": 2, "3": 3, "CERAI HI
 VOTER_MARITAL_CODES = {"B": "B", "S": "S", "P": "P"}
 
 
+QUARANTINE_COLUMNS = ("dataset", "source_row", "reasons", "original")
+
+
 class FileRejected(ValueError):
     """The file as a whole cannot be used; the message names the file and why."""
 
@@ -76,10 +79,7 @@ def read_table(path: Path, required: tuple[str, ...], header_aliases: dict[str, 
     raw = path.read_bytes()
     if not raw.strip():
         raise FileRejected(f"{path.name}: the file is empty")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else raw.decode("latin-1")
+    text = _decode(raw)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter, quoting=csv.QUOTE_MINIMAL)
@@ -91,12 +91,14 @@ def read_table(path: Path, required: tuple[str, ...], header_aliases: dict[str, 
     return frame
 
 
-def _is_cp1252(raw: bytes) -> bool:
-    try:
-        raw.decode("cp1252")
-        return True
-    except UnicodeDecodeError:
-        return False
+def _decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1 (which decodes any byte)."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
 
 
 def _quarantine(dataset: str, raw: pd.DataFrame, problems: dict[str, pd.Series]) -> tuple[pd.Series, pd.DataFrame]:
@@ -127,12 +129,8 @@ def ingest_population(path: Path, header_aliases: dict[str, str] | None = None) 
     born = parse_dates(raw["TGL_LHR"])
     sex = raw["JENIS_KLMIN"].str.strip().str.upper().map(SEX_CODES)
     code_parts = [pd.to_numeric(raw[c], errors="coerce") for c in ("NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL")]
-    desa_code = (
-        code_parts[0].astype("Int64").astype("string").str.zfill(2) + "."
-        + code_parts[1].astype("Int64").astype("string").str.zfill(2) + "."
-        + code_parts[2].astype("Int64").astype("string").str.zfill(2) + "."
-        + code_parts[3].astype("Int64").astype("string").str.zfill(4)
-    )
+    padded = [part.astype("Int64").astype("string").str.zfill(width) for part, width in zip(code_parts, (2, 2, 2, 4))]
+    desa_code = padded[0] + "." + padded[1] + "." + padded[2] + "." + padded[3]
     known_desa = desa_code.isin(regions.region_table()["code"])
     usable_nik = nik["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED])
     agrees = nik_agrees_with(nik["nik"], born["date"], sex)
@@ -203,7 +201,7 @@ def ingest_deaths(path: Path | None, header_aliases: dict[str, str] | None = Non
     if path is None:
         empty = pd.DataFrame({"source_row": pd.Series(dtype=int), "nik": pd.Series(dtype="string"),
                               "death_date": pd.Series(dtype="datetime64[ns]")})
-        return IngestResult("deaths", 0, empty, _quarantine("deaths", empty.assign(x=1).iloc[:0], {})[1])
+        return IngestResult("deaths", 0, empty, pd.DataFrame(columns=QUARANTINE_COLUMNS))
     raw = read_table(path, DEATH_COLUMNS, header_aliases)
     nik = clean_nik(raw["NIK"])
     died = parse_dates(raw["TGL_KEMATIAN"])

@@ -182,7 +182,7 @@ def embedded_url(data_dir: Path, database: str = "pemadanan") -> str:
 
 
 def ensure_database(server_url: str, database: str) -> None:
-    conn = psycopg2.connect(libpq_url(server_url))
+    conn = connect(server_url)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
