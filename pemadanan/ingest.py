@@ -76,6 +76,8 @@ def canonical_header(name: str, aliases: dict[str, str]) -> str:
 def read_table(path: Path, required: tuple[str, ...], header_aliases: dict[str, str] | None = None) -> pd.DataFrame:
     """Every cell as text, headers mapped to the official names, `source_row` = 1-based data row."""
     aliases = {**HEADER_ALIASES, **(header_aliases or {})}
+    if path.suffix.lower() != ".csv":
+        raise FileRejected(f"{path.name}: only CSV is read so far ({path.suffix} support is issue 3)")
     raw = path.read_bytes()
     if not raw.strip():
         raise FileRejected(f"{path.name}: the file is empty")

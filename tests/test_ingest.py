@@ -50,6 +50,8 @@ def test_a_file_without_a_required_column_is_rejected_with_its_name(tmp_path):
         ingest_population(write(tmp_path, HEADER.replace("NIK,", "") + "\n"))
     with pytest.raises(FileRejected, match="population.csv: the file is empty"):
         ingest_population(write(tmp_path, ""))
+    with pytest.raises(FileRejected, match="population.xlsx: only CSV is read so far"):
+        ingest_population(write(tmp_path, f"{HEADER}\n", name="population.xlsx"))
 
 
 def test_voter_rows_with_unresolvable_regions_are_quarantined(tmp_path):
