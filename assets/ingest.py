@@ -1,52 +1,129 @@
-"""Ingest: each semester's files, typed and normalised; unusable rows quarantined with their reasons."""
+"""Ingest: each semester's files, validated by their expectation suites (shown as asset checks), typed;
+bad rows quarantined with their reasons. A blocking check that fails stops the run before anything is published."""
 
 
 import dagster as dg
 import pandas as pd
 
-from pemadanan.ingest import FileRejected, IngestResult, ingest_deaths, ingest_population, ingest_voters
+from expectations.checks import Outcome
+from pemadanan import warehouse
+from pemadanan.ingest import DEATHS, POPULATION, VOTERS, Dataset, FileRejected, IngestResult, ingest, no_deaths_file
+from pemadanan.semester import Semester
+from pemadanan.validation import CheckOutcome, FileBlocked
 from pipelines.partitions import semester_partitions
-from resources import LandingZone
+from resources import LandingZone, Validation, Warehouse
+
+
+def check_specs(dataset: Dataset) -> list[dg.AssetCheckSpec]:
+    # Every check may block: whether a failure does is its outcome (configuration), carried by the severity.
+    return [dg.AssetCheckSpec(check.name, asset=dataset.name, blocking=True, description=check.reason)
+            for check in dataset.all_checks()]
+
+
+def check_result(outcome: CheckOutcome, docs: str | None) -> dg.AssetCheckResult:
+    """Counts and masked examples only: no NIK, name or birth date leaves the check."""
+    metadata = {
+        "outcome": outcome.outcome.value, "expectation": outcome.check.expectation,
+        "rows_checked": outcome.element_count, "rows_failing": outcome.unexpected_count,
+        "percent_failing": outcome.unexpected_percent,
+    }
+    if outcome.observed is not None:
+        metadata["observed"] = str(outcome.observed)
+    if outcome.examples:
+        metadata["examples_masked"] = dg.MetadataValue.md(
+            pd.DataFrame(outcome.examples, columns=["value (masked)", "rows"]).to_markdown(index=False))
+    if docs:
+        metadata["data_docs"] = dg.MetadataValue.url(docs)
+    return dg.AssetCheckResult(
+        check_name=outcome.check.name, passed=outcome.success, metadata=metadata,
+        severity=dg.AssetCheckSeverity.ERROR if outcome.outcome == Outcome.BLOCK else dg.AssetCheckSeverity.WARN)
+
+
+def not_evaluated(dataset: Dataset, evaluated: list[CheckOutcome], why: str):
+    """Dagster wants a result for every declared check: the ones that could not run say so, and pass."""
+    done = {outcome.check.name for outcome in evaluated}
+    for check in dataset.all_checks():
+        if check.name not in done:
+            yield dg.AssetCheckResult(check_name=check.name, passed=True, description=f"not evaluated: {why}",
+                                      metadata={"evaluated": False}, severity=dg.AssetCheckSeverity.WARN)
 
 
 def ingest_metadata(result: IngestResult) -> dict:
     """Counts only: reasons are fixed texts, never values from the rows."""
-    reasons = result.quarantine["reasons"].str.split("; ").explode().value_counts() if len(result.quarantine) else pd.Series(dtype=int)
-    return {
+    def reason_counts(column: pd.Series) -> dg.MetadataValue:
+        counts = column.dropna().str.split("; ").explode().value_counts()
+        return dg.MetadataValue.md(counts.rename_axis("reason").reset_index(name="rows").to_markdown(index=False)
+                                   if len(counts) else "none")
+
+    metadata = {
         "dagster/row_count": len(result.accepted),
+        "file": result.file_name or "(none delivered)",
         "rows_in": result.rows_in,
         "rows_accepted": len(result.accepted),
         "rows_quarantined": len(result.quarantine),
-        "quarantine_reasons": dg.MetadataValue.md(
-            reasons.rename_axis("reason").reset_index(name="rows").to_markdown(index=False) if len(reasons) else "none"),
+        "rows_flagged": int(result.accepted["flags"].notna().sum()),
+        "rows_repaired": int(result.accepted["repairs"].notna().sum()),
+        "quarantine_reasons": reason_counts(result.quarantine["reasons"]),
+        "flags": reason_counts(result.accepted["flags"]),
     }
+    if result.docs_index:
+        metadata["data_docs"] = dg.MetadataValue.url(result.docs_index.as_uri())
+    return metadata
 
 
-def _require(path, dataset: str, semester: str):
+def _validated(context: dg.AssetExecutionContext, dataset: Dataset, path, validation: Validation,
+               warehouse_db: Warehouse | None = None, **options):
+    """Runs `ingest` and yields the output and one check result per check evaluated; stops the run on a block."""
+    semester = context.partition_key
     if path is None:
-        raise FileRejected(f"{semester}: no {dataset} file in the landing folder")
-    return path
+        raise FileRejected(f"{semester}: no {dataset.name} file in the landing folder")
+    previous = None
+    if dataset.volume_checked and warehouse_db is not None:
+        previous = warehouse.previous_rows_in(warehouse_db.resolved_url(), Semester.parse(semester).previous().key, dataset.name)
+    try:
+        result = ingest(dataset, path, semester, policy=validation.policy(), previous_rows=previous,
+                        docs_dir=validation.docs_folder(semester, dataset.name), **options)
+    except FileBlocked as blocked:
+        docs = blocked.docs_index.as_uri() if blocked.docs_index else None
+        for outcome in blocked.outcomes:
+            yield check_result(outcome, docs)
+        raise dg.Failure(description=str(blocked)) from None
+    yield dg.Output(result, metadata=ingest_metadata(result))
+    for outcome in result.checks:
+        yield check_result(outcome, result.docs_index.as_uri() if result.docs_index else None)
+    yield from not_evaluated(dataset, result.checks, "no previous semester published to compare with")
 
 
-@dg.asset(partitions_def=semester_partitions, group_name="ingest", kinds={"pandas"})
-def population(context: dg.AssetExecutionContext, landing: LandingZone) -> dg.Output[IngestResult]:
-    """Dukcapil's population snapshot (DKB) for the semester, typed; bad rows quarantined."""
+@dg.asset(partitions_def=semester_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
+          check_specs=check_specs(POPULATION))
+def population(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation, warehouse_db: Warehouse):
+    """Dukcapil's population snapshot (DKB) for the semester, validated and typed; bad rows quarantined."""
     files = landing.semester_files(context.partition_key)
-    result = ingest_population(_require(files.population, "population", context.partition_key))
-    return dg.Output(result, metadata=ingest_metadata(result))
+    yield from _validated(context, POPULATION, files.population, validation, warehouse_db,
+                          header_aliases=landing.header_aliases, sheet=landing.xlsx_sheet or None)
 
 
-@dg.asset(partitions_def=semester_partitions, group_name="ingest", kinds={"pandas"})
-def voters(context: dg.AssetExecutionContext, landing: LandingZone, population: IngestResult) -> dg.Output[IngestResult]:
-    """KPU's voter list (DPT) for the semester, typed; region names resolved within the population's kabupaten."""
+@dg.asset(partitions_def=semester_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
+          check_specs=check_specs(VOTERS))
+def voters(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation, warehouse_db: Warehouse,
+           population: IngestResult):
+    """KPU's voter list (DPT) for the semester, validated and typed; region names resolved within the population's kabupaten."""
     files = landing.semester_files(context.partition_key)
     kabupaten = sorted(population.accepted["desa_code"].str.slice(0, 5).dropna().unique())
-    result = ingest_voters(_require(files.voters, "voters", context.partition_key), kabupaten)
-    return dg.Output(result, metadata=ingest_metadata(result))
+    yield from _validated(context, VOTERS, files.voters, validation, warehouse_db, kabupaten_codes=kabupaten,
+                          header_aliases=landing.header_aliases, sheet=landing.xlsx_sheet or None)
 
 
-@dg.asset(partitions_def=semester_partitions, group_name="ingest", kinds={"pandas"})
-def deaths(context: dg.AssetExecutionContext, landing: LandingZone) -> dg.Output[IngestResult]:
+@dg.asset(partitions_def=semester_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
+          check_specs=check_specs(DEATHS))
+def deaths(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation):
     """Deaths recorded during the semester (optional file: none delivered means none recorded)."""
-    result = ingest_deaths(landing.semester_files(context.partition_key).deaths)
-    return dg.Output(result, metadata=ingest_metadata(result))
+    path = landing.semester_files(context.partition_key).deaths
+    if path is None:
+        result = no_deaths_file()
+        yield dg.Output(result, metadata=ingest_metadata(result))
+        yield from not_evaluated(DEATHS, [], "no deaths file delivered")
+        return
+    yield from _validated(context, DEATHS, path, validation,
+                          header_aliases=landing.header_aliases, sheet=landing.xlsx_sheet or None)
+

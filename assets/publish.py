@@ -4,7 +4,7 @@
 import dagster as dg
 import pandas as pd
 
-from pemadanan import warehouse
+from pemadanan import quality, warehouse
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
 from pemadanan.summary import link_summary
@@ -36,10 +36,13 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
     desa = voters.accepted.set_index("source_row")["desa_code"]
     links = voter_resident_links.links.assign(desa_code=voter_resident_links.links["voter_row"].map(desa))
     unlinked = voter_resident_links.unlinked.assign(desa_code=voter_resident_links.unlinked["voter_row"].map(desa))
-    quarantine = pd.concat([population.quarantine, voters.quarantine, deaths.quarantine], ignore_index=True)
+    files = [population, voters, deaths]
     summary = link_summary(voters.accepted, population.accepted, links["voter_row"])
     frames = {warehouse.VOTER_LINKS: links, warehouse.UNLINKED_VOTERS: unlinked,
-              warehouse.QUARANTINE: quarantine, warehouse.LINK_SUMMARY: summary}
+              warehouse.QUARANTINE: pd.concat([f.quarantine for f in files], ignore_index=True),
+              warehouse.ROW_ISSUES: pd.concat([f.row_issues for f in files], ignore_index=True),
+              warehouse.LINK_SUMMARY: summary,
+              warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files)}
     counts = warehouse.replace_semester(warehouse_db.resolved_url(), context.partition_key, frames)
     for table, key in TABLE_ASSETS.items():
         metadata = {"dagster/row_count": counts[table.qualified]}

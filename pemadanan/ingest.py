@@ -1,7 +1,10 @@
-"""Reading the semester's files into typed tables, with a quarantine for rows that cannot be used.
+"""Reading a semester's files, validating them against their expectation suites, and typing what passes.
 
-Every row read ends either accepted or quarantined with its reasons: `IngestResult.reconcile()` proves it.
-Repairs that need no guess (a NIK's leading apostrophe or ".0", a date in DD-MM-YYYY) are made and recorded.
+For each file: read every cell as text (CSV in UTF-8/BOM/cp1252/Latin-1 with `,` `;` tab or `|`, XLSX,
+Parquet), map the headers, run the structure checks (a blocking failure stops here), stage the rows
+(repairs that need no guess, derived columns), run the row checks, then split the rows: a row failing any
+`quarantine` check goes to the quarantine with every reason; the others are accepted, with the `flag`
+checks they fail and the repairs made. `IngestResult.reconcile()` proves every row is accounted for once.
 """
 
 from __future__ import annotations
@@ -9,16 +12,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from expectations import checks as suites
+from expectations.checks import Check, Outcome
 from pemadanan import regions
-from pemadanan.dates import parse_dates
+from pemadanan.dates import parse_dates, real_date
 from pemadanan.names import name_key, normalize_name
-from pemadanan.nik import NikStatus, clean_nik, nik_agrees_with
+from pemadanan.nik import NikStatus, clean_nik, nik_birth_parts
+from pemadanan.semester import Semester
+from pemadanan.validation import CheckOutcome, FileBlocked, FileValidation, ValidationPolicy, quarantine_reasons
 
 POPULATION_COLUMNS = (
     "NIK", "NO_KK", "NAMA_LGKP", "JENIS_KLMIN", "TMPT_LHR", "TGL_LHR", "AGAMA", "STAT_KWN", "STAT_HBKEL",
@@ -31,34 +41,38 @@ VOTER_COLUMNS = (
 DEATH_COLUMNS = ("NIK", "NAMA_LGKP", "TGL_KEMATIAN")
 
 # Other spellings of the headers, after upper-casing and turning spaces/dashes into underscores.
-# Extend it per office with `header_aliases=` (see docs/INPUT_FILES.md).
+# Extend it per office through the landing resource's `header_aliases` (see docs/INPUT_FILES.md).
 HEADER_ALIASES: dict[str, str] = {
     "NAMA_LENGKAP": "NAMA_LGKP", "NAMA_LGKAP": "NAMA_LGKP", "NO_KTP": "NIK", "NOMOR_NIK": "NIK",
-    "NOMOR_KK": "NO_KK", "NKK": "NKK", "JENIS_KELAMIN": "JENIS_KELAMIN", "JNS_KLMIN": "JENIS_KLMIN",
+    "NOMOR_KK": "NO_KK", "JNS_KLMIN": "JENIS_KLMIN",
     "TEMPAT_LHR": "TMPT_LHR", "TANGGAL_LHR": "TGL_LHR", "TGL_LAHIR": "TGL_LHR", "STATUS_KAWIN": "STAT_KWN",
-    "PEKERJAAN": "JENIS_PKRJN", "RT": "RT", "RW": "RW", "TGL_MATI": "TGL_KEMATIAN", "TANGGAL_KEMATIAN": "TGL_KEMATIAN",
+    "PEKERJAAN": "JENIS_PKRJN", "TGL_MATI": "TGL_KEMATIAN", "TANGGAL_KEMATIAN": "TGL_KEMATIAN",
     "DESA": "KELURAHAN", "KELURAHAN_DESA": "KELURAHAN", "DESA_KELURAHAN": "KELURAHAN", "KAB_KOTA": "KABUPATEN",
     "KABUPATEN_KOTA": "KABUPATEN", "NO_TPS": "TPS",
 }
+DELIMITERS = (",", ";", "\t", "|")
 
 SEX_CODES = {"1": "L", "L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "2": "P", "P": "P", "PEREMPUAN": "P"}
 MARITAL_CODES = {"1": 1, "BELUM KAWIN": 1, "2": 2, "KAWIN": 2, "3": 3, "CERAI HIDUP": 3, "4": 4, "CERAI MATI": 4}
-VOTER_MARITAL_CODES = {"B": "B", "S": "S", "P": "P"}
-
 
 QUARANTINE_COLUMNS = ("dataset", "source_row", "reasons", "original")
+ROW_ISSUE_COLUMNS = ("dataset", "source_row", "flags", "repairs", "nik_delivered", "birth_date_delivered")
+RETIRED_KABUPATEN = Path(__file__).resolve().parent / "data" / "retired_kabupaten.csv"
 
 
 class FileRejected(ValueError):
-    """The file as a whole cannot be used; the message names the file and why."""
+    """The file cannot be read at all; the message names the file and why."""
 
 
 @dataclass
 class IngestResult:
     dataset: str
+    file_name: str
     rows_in: int
-    accepted: pd.DataFrame  # typed, one row per accepted source row
+    accepted: pd.DataFrame  # typed, one row per accepted source row, with `flags` and `repairs`
     quarantine: pd.DataFrame  # dataset, source_row, reasons, original (JSON of the row as delivered)
+    checks: list[CheckOutcome] = field(default_factory=list)
+    docs_index: Path | None = None
 
     def reconcile(self) -> None:
         seen = pd.concat([self.accepted["source_row"], self.quarantine["source_row"]])
@@ -67,30 +81,83 @@ class IngestResult:
                 f"{self.dataset}: {self.rows_in} rows in, {len(self.accepted)} accepted + "
                 f"{len(self.quarantine)} quarantined do not account for every row exactly once")
 
+    @property
+    def row_issues(self) -> pd.DataFrame:
+        """Accepted rows that were flagged or repaired, with the delivered values that were repaired."""
+        issues = self.accepted[self.accepted["flags"].notna() | self.accepted["repairs"].notna()]
+        return pd.DataFrame({
+            "dataset": self.dataset, "source_row": issues["source_row"], "flags": issues["flags"],
+            "repairs": issues["repairs"], "nik_delivered": issues["nik_delivered"],
+            "birth_date_delivered": issues.get("birth_date_delivered", pd.Series(pd.NA, index=issues.index)),
+        }).reset_index(drop=True)
 
-def canonical_header(name: str, aliases: dict[str, str]) -> str:
-    key = name.strip().lstrip("\ufeff").upper().replace(" ", "_").replace("-", "_")
-    return aliases.get(key, key)
+
+def _header_key(names: pd.Series) -> pd.Series:
+    key = names.astype("string").str.strip().str.lstrip("\ufeff").str.upper()
+    return key.str.replace(r"[\s\-]+", "_", regex=True)
 
 
-def read_table(path: Path, required: tuple[str, ...], header_aliases: dict[str, str] | None = None) -> pd.DataFrame:
-    """Every cell as text, headers mapped to the official names, `source_row` = 1-based data row."""
+def canonical_header(names: list[str], aliases: dict[str, str]) -> list[str]:
+    return [aliases.get(key, key) for key in _header_key(pd.Series(names, dtype="string"))]
+
+
+def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: str | None = None) -> pd.DataFrame:
+    """Every cell as text, headers mapped to the official names; `source_row` = 1-based data row and
+    `fields_delivered` = how many fields the row had (a short or overlong CSV line keeps its row number,
+    with its cells <NA>, so it can be quarantined rather than lost). A file with no bytes has no columns."""
     aliases = {**HEADER_ALIASES, **(header_aliases or {})}
-    if path.suffix.lower() != ".csv":
-        raise FileRejected(f"{path.name}: only CSV is read so far ({path.suffix} support is issue 3)")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise FileRejected(f"{path.name}: the file is empty")
-    text = _decode(raw)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter, quoting=csv.QUOTE_MINIMAL)
-    frame.columns = [canonical_header(c, aliases) for c in frame.columns]
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise FileRejected(f"{path.name}: required column(s) missing: {', '.join(missing)}")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame = _read_csv(path)
+    elif suffix in (".xlsx", ".parquet"):
+        if suffix == ".xlsx":
+            try:
+                typed = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+            except ValueError as error:  # e.g. "Worksheet named 'X' not found"
+                raise FileRejected(f"{path.name}: {error}") from error
+        else:
+            typed = pd.read_parquet(path)
+        frame = _as_text(typed)
+        frame.insert(0, "fields_delivered", len(frame.columns))
+    else:
+        raise FileRejected(f"{path.name}: unsupported file type {suffix!r} (CSV, XLSX or Parquet)")
+    frame.columns = ["fields_delivered", *canonical_header([str(c) for c in frame.columns[1:]], aliases)] if len(frame.columns) else []
+    doubled = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if doubled:
+        raise FileRejected(f"{path.name}: several columns map to {', '.join(doubled)} (see the header mapping)")
     frame.insert(0, "source_row", np.arange(1, len(frame) + 1))
     return frame
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
+    if not raw.strip():
+        return pd.DataFrame()
+    text = _decode(raw)
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = max(DELIMITERS, key=first_line.count)
+    counts = _fields_per_record(text, delimiter)
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter,
+                        quoting=csv.QUOTE_MINIMAL, on_bad_lines="skip")
+    fits = counts <= len(frame.columns)
+    if len(frame) != fits.sum():
+        raise FileRejected(f"{path.name}: {len(counts)} lines but {len(frame)} rows read: the rows cannot be told apart")
+    frame = frame.set_axis(np.flatnonzero(fits)).reindex(np.arange(len(counts)))
+    # A short line's missing cells, and every cell of an overlong line (which cannot be placed), are <NA>.
+    beyond = np.arange(len(frame.columns))[None, :] >= counts[:, None]
+    frame = frame.mask(beyond | ~fits[:, None])
+    frame.insert(0, "fields_delivered", counts)
+    return frame.reset_index(drop=True)
+
+
+def _fields_per_record(text: str, delimiter: str) -> np.ndarray:
+    """Fields of each data record (header excluded, blank lines skipped as pandas skips them)."""
+    if '"' in text:  # quoted fields may hold delimiters and line breaks: let the csv module split them
+        records = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
+        return np.array(records[1:], dtype=np.int64)
+    lines = pd.Series(text.split("\n")).str.rstrip("\r")
+    lines = lines[lines.str.strip() != ""]
+    return (lines.iloc[1:].str.count(re.escape(delimiter)) + 1).to_numpy(dtype=np.int64)
 
 
 def _decode(raw: bytes) -> str:
@@ -103,21 +170,81 @@ def _decode(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
-def _quarantine(dataset: str, raw: pd.DataFrame, problems: dict[str, pd.Series]) -> tuple[pd.Series, pd.DataFrame]:
-    """Rows with at least one problem, every reason joined; returns (kept mask, quarantine table)."""
-    reasons = pd.Series("", index=raw.index, dtype=object)
-    for reason, hit in problems.items():
-        hit = hit.fillna(False).astype(bool)
-        reasons[hit] = reasons[hit] + "; " + reason
-    bad = reasons != ""
-    original = raw.loc[bad].drop(columns="source_row")
-    table = pd.DataFrame({
-        "dataset": dataset,
-        "source_row": raw.loc[bad, "source_row"].to_numpy(),
-        "reasons": reasons[bad].str.slice(2).to_numpy(),
-        "original": [json.dumps(r, ensure_ascii=False) for r in original.to_dict("records")],
-    })
-    return ~bad, table
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells of a typed file (XLSX, Parquet) as the text a CSV would hold: dates ISO, whole numbers without .0."""
+    def cell(value) -> str | None:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+            return ""
+        if isinstance(value, pd.Timestamp) or hasattr(value, "strftime"):
+            return value.strftime("%Y-%m-%d")
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    return pd.DataFrame({str(c): frame[c].map(cell).astype(object) for c in frame.columns})
+
+
+# Staging: derived columns the row checks read. A derived boolean is <NA> where its check does not apply.
+
+@cache
+def known_nik_regions() -> frozenset[str]:
+    """Six-digit kecamatan prefixes a NIK may carry: every current kecamatan, and the same kecamatan under
+    the kabupaten code it had before a split (data/retired_kabupaten.csv; extend it as splits happen)."""
+    table = regions.region_table()
+    kecamatan = table.loc[table["level"] == "kecamatan", "code"]
+    retired = pd.read_csv(RETIRED_KABUPATEN, dtype=str)
+    old_by_new = dict(zip(retired["current_code"], retired["retired_code"]))
+    moved = kecamatan[kecamatan.str.slice(0, 5).isin(old_by_new)]
+    historical = moved.str.slice(0, 5).map(old_by_new) + moved.str.slice(5)
+    return frozenset(pd.concat([kecamatan, historical]).str.replace(".", "", regex=False))
+
+
+def _code(raw: pd.Series) -> pd.Series:
+    """A code cell for comparison with its value set: trimmed, upper-case, `06` read as `6`."""
+    text = raw.astype("string").str.strip().str.upper().fillna("")
+    return text.mask(text.str.fullmatch(r"0*\d+"), text.str.lstrip("0").replace("", "0"))
+
+
+def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None, sex: pd.Series | None) -> pd.DataFrame:
+    nik = clean_nik(raw_nik)
+    parseable = nik["nik"].notna() & ~nik["nik_excel_mangled"].fillna(True)
+    parts = nik_birth_parts(nik["nik"].where(parseable))
+    real = parseable & parts["valid_date"]
+    staged = nik.assign(
+        nik_date_real=pd.Series(parts["valid_date"], dtype="boolean").where(parseable),
+        nik_region_known=nik["nik"].str.slice(0, 6).isin(known_nik_regions()).astype("boolean").where(real),
+        nik_trusted=nik["nik"].where(nik["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED])),
+    )
+    if birth_date is not None and sex is not None:
+        century = (birth_date.dt.year // 100) * 100
+        staged["nik_birth_date"] = real_date(century + parts["yy"], parts["month"], parts["day"]).where(real)
+        staged["nik_sex"] = parts["sex"].where(real)
+    return staged
+
+
+def _dates(raw: pd.Series, reference: pd.Timestamp) -> pd.DataFrame:
+    parsed = parse_dates(raw)
+    born = parsed["date"]
+    had_birthday = (born.dt.month < reference.month) | ((born.dt.month == reference.month) & (born.dt.day <= reference.day))
+    age = (reference.year - born.dt.year - (~had_birthday).astype(int)).where(born <= reference)
+    return pd.DataFrame({"date": born, "format": parsed["date_format"], "age": age.astype("Int64")})
+
+
+def _shape(raw: pd.DataFrame, required: tuple[str, ...], aliases: dict[str, str]) -> pd.DataFrame:
+    """`row_complete`: no field missing (a truncated last line); `repeats_header`: the row is the header again
+    (most of its cells are header spellings; only rows whose NIK cell is one are examined)."""
+    delivered = raw[list(required)]
+
+    def spellings(column: str) -> list[str]:
+        return [column, *(alias for alias, target in aliases.items() if target == column)]
+
+    repeats = pd.Series(False, index=raw.index)
+    candidates = delivered[delivered["NIK"].str.strip().str.upper().str.replace(" ", "_").isin(spellings("NIK"))]
+    if len(candidates):
+        header_like = sum(_header_key(candidates[c]).isin(spellings(c)).fillna(False).astype(int) for c in required)
+        repeats[candidates.index] = header_like * 2 > len(required)
+    header_fields = len(raw.columns) - 2  # beside source_row and fields_delivered
+    return pd.DataFrame({"row_complete": raw["fields_delivered"] == header_fields, "repeats_header": repeats}, index=raw.index)
 
 
 def _names(raw: pd.Series) -> pd.DataFrame:
@@ -125,94 +252,167 @@ def _names(raw: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"name_norm": normalized, "name_key": name_key(normalized)})
 
 
-def ingest_population(path: Path, header_aliases: dict[str, str] | None = None) -> IngestResult:
-    raw = read_table(path, POPULATION_COLUMNS, header_aliases)
-    nik = clean_nik(raw["NIK"])
-    born = parse_dates(raw["TGL_LHR"])
-    sex = raw["JENIS_KLMIN"].str.strip().str.upper().map(SEX_CODES)
+def _repairs(nik: pd.DataFrame, date_format: pd.Series | None, column: str) -> pd.Series:
+    """What was repaired without guessing, per row: '; '-joined, <NA> if nothing."""
+    repairs = ("NIK: " + nik["nik_repair"]).fillna("")
+    if date_format is not None:
+        read_as = date_format.map({"%d-%m-%Y": "DD-MM-YYYY", "%d/%m/%Y": "DD/MM/YYYY"})
+        note = (f"{column} read as " + read_as).fillna("")
+        repairs = repairs + np.where((repairs != "") & (note != ""), "; ", "") + note
+    return repairs.replace("", pd.NA)
+
+
+def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
+    born = _dates(raw["TGL_LHR"], reference)
+    sex = _code(raw["JENIS_KLMIN"]).map(SEX_CODES)
     code_parts = [pd.to_numeric(raw[c], errors="coerce") for c in ("NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL")]
     padded = [part.astype("Int64").astype("string").str.zfill(width) for part, width in zip(code_parts, (2, 2, 2, 4))]
     desa_code = padded[0] + "." + padded[1] + "." + padded[2] + "." + padded[3]
-    known_desa = desa_code.isin(regions.region_table()["code"])
-    usable_nik = nik["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED])
-    agrees = nik_agrees_with(nik["nik"], born["date"], sex)
-    problems = {
-        "NIK missing": nik["nik_status"] == NikStatus.MISSING,
-        "NIK malformed": nik["nik_status"] == NikStatus.MALFORMED,
-        "NIK unreliable (Excel scientific notation)": nik["nik_status"] == NikStatus.UNRELIABLE,
-        "NIK duplicated in the file": usable_nik & nik["nik"].duplicated(keep=False),
-        "TGL_LHR not a date": born["date"].isna(),
-        "JENIS_KLMIN not 1/2": sex.isna(),
-        "region code not in the Kemendagri table": ~known_desa,
-    }
-    kept, quarantine = _quarantine("population", raw, problems)
-    accepted = pd.DataFrame({
-        "source_row": raw["source_row"], "nik": nik["nik"], "nik_repair": nik["nik_repair"],
-        "no_kk": clean_nik(raw["NO_KK"])["nik"], "name": raw["NAMA_LGKP"].str.strip(),
-        **_names(raw["NAMA_LGKP"]),
-        "sex": sex, "birthplace": raw["TMPT_LHR"].str.strip().str.upper(), "birth_date": born["date"],
-        "religion": pd.to_numeric(raw["AGAMA"], errors="coerce").astype("Int64"),
-        "marital": raw["STAT_KWN"].str.strip().str.upper().map(MARITAL_CODES).astype("Int64"),
-        "hubungan": pd.to_numeric(raw["STAT_HBKEL"], errors="coerce").astype("Int64"),
-        "occupation": pd.to_numeric(raw["JENIS_PKRJN"], errors="coerce").astype("Int64"),
-        "address": raw["ALAMAT"].str.strip(), "rt": pd.to_numeric(raw["NO_RT"], errors="coerce").astype("Int64"),
-        "rw": pd.to_numeric(raw["NO_RW"], errors="coerce").astype("Int64"), "dusun": raw["DUSUN"].str.strip(),
-        "kode_pos": raw["KODE_POS"].str.strip(), "desa_code": desa_code,
-        # A corrected birth date or sex leaves the NIK as issued: flag it, keep the resident.
-        "nik_birth_date_disagrees": ~agrees["birth_date_agrees"], "nik_sex_disagrees": ~agrees["sex_agrees"],
-    })[kept].reset_index(drop=True)
-    result = IngestResult("population", len(raw), accepted, quarantine)
-    result.reconcile()
-    return result
+    return pd.concat([raw, _nik_stage(raw["NIK"], born["date"], sex), pd.DataFrame({
+        "no_kk_digits": clean_nik(raw["NO_KK"])["nik_digits"],
+        "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"], "sex": sex,
+        "jenis_klmin_code": _code(raw["JENIS_KLMIN"]), "stat_kwn_code": _code(raw["STAT_KWN"]),
+        "jenis_pkrjn_code": _code(raw["JENIS_PKRJN"]),
+        "desa_code": desa_code, "desa_code_known": desa_code.isin(regions.region_table()["code"]),
+    }, index=raw.index)], axis=1)
 
 
-def ingest_voters(path: Path, kabupaten_codes: list[str], header_aliases: dict[str, str] | None = None) -> IngestResult:
-    raw = read_table(path, VOTER_COLUMNS, header_aliases)
-    nik = clean_nik(raw["NIK"])
-    born = parse_dates(raw["TANGGAL_LAHIR"])
-    sex = raw["JENIS_KELAMIN"].str.strip().str.upper().map(SEX_CODES)
-    names = _names(raw["NAMA"])
+def accept_population(staged: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "source_row": staged["source_row"], "nik": staged["nik"], "nik_status": staged["nik_status"],
+        "no_kk": staged["no_kk_digits"].where(staged["no_kk_digits"].str.fullmatch(r"\d{16}")),
+        "name": staged["NAMA_LGKP"].str.strip(), **_names(staged["NAMA_LGKP"]),
+        "sex": staged["sex"], "birthplace": staged["TMPT_LHR"].str.strip().str.upper(), "birth_date": staged["birth_date"],
+        "religion": pd.to_numeric(staged["AGAMA"], errors="coerce").astype("Int64"),
+        "marital": staged["stat_kwn_code"].map(MARITAL_CODES).astype("Int64"),
+        "hubungan": pd.to_numeric(staged["STAT_HBKEL"], errors="coerce").astype("Int64"),
+        "occupation": pd.to_numeric(staged["jenis_pkrjn_code"], errors="coerce").astype("Int64"),
+        "address": staged["ALAMAT"].str.strip(), "rt": pd.to_numeric(staged["NO_RT"], errors="coerce").astype("Int64"),
+        "rw": pd.to_numeric(staged["NO_RW"], errors="coerce").astype("Int64"), "dusun": staged["DUSUN"].str.strip(),
+        "kode_pos": staged["KODE_POS"].str.strip(), "desa_code": staged["desa_code"],
+        "repairs": _repairs(staged, staged["birth_date_format"], "TGL_LHR"),
+        "nik_delivered": staged["NIK"].where(staged["nik_repair"].notna() | staged["nik_status"].ne(NikStatus.VALID)),
+        "birth_date_delivered": staged["TGL_LHR"].where(staged["birth_date_format"].ne("%Y-%m-%d")),
+    })
+
+
+def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten_codes: list[str]) -> pd.DataFrame:
+    born = _dates(raw["TANGGAL_LAHIR"], reference)
+    sex = _code(raw["JENIS_KELAMIN"]).map(SEX_CODES)
+    nik = _nik_stage(raw["NIK"], born["date"], sex)
     desa_code = pd.Series(pd.NA, index=raw.index, dtype="string")
     for kabupaten in kabupaten_codes:
         desa_code = desa_code.fillna(regions.resolve_desa(raw["KECAMATAN"], raw["KELURAHAN"], kabupaten))
-    problems = {
-        "NAMA empty": names["name_norm"].isna(),
-        "JENIS_KELAMIN not L/P": sex.isna(),
-        "no NIK and no usable birth date": born["date"].isna() & nik["nik"].isna(),
-        "KELURAHAN/KECAMATAN do not resolve to a desa": desa_code.isna(),
-    }
-    kept, quarantine = _quarantine("voters", raw, problems)
-    accepted = pd.DataFrame({
-        "source_row": raw["source_row"], "tps": pd.to_numeric(raw["TPS"], errors="coerce").astype("Int64"),
-        "no_kk": clean_nik(raw["NKK"])["nik"], **nik, "name": raw["NAMA"].str.strip(), **names,
-        "birthplace": raw["TEMPAT_LAHIR"].str.strip().str.upper(), "birth_date": born["date"],
-        "birth_date_format": born["date_format"], "sex": sex,
-        "marital": raw["STATUS_PERKAWINAN"].str.strip().str.upper().map(VOTER_MARITAL_CODES),
-        "address": raw["ALAMAT"].str.strip(), "rt": pd.to_numeric(raw["RT"], errors="coerce").astype("Int64"),
-        "rw": pd.to_numeric(raw["RW"], errors="coerce").astype("Int64"),
-        "disability": pd.to_numeric(raw["DISABILITAS"], errors="coerce").astype("Int64"),
-        "keterangan": raw["KETERANGAN"].str.strip(), "desa_code": desa_code,
-    })[kept].reset_index(drop=True)
-    result = IngestResult("voters", len(raw), accepted, quarantine)
+    return pd.concat([raw, nik, _names(raw["NAMA"]), pd.DataFrame({
+        "no_kk_digits": clean_nik(raw["NKK"])["nik_digits"],
+        "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"], "sex": sex,
+        "identifiable": nik["nik"].notna() | born["date"].notna(),
+        "jenis_kelamin_code": _code(raw["JENIS_KELAMIN"]), "status_perkawinan_code": _code(raw["STATUS_PERKAWINAN"]),
+        "disabilitas_code": _code(raw["DISABILITAS"]), "keterangan_code": _code(raw["KETERANGAN"]),
+        "desa_code": desa_code,
+    }, index=raw.index)], axis=1)
+
+
+def accept_voters(staged: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "source_row": staged["source_row"], "tps": pd.to_numeric(staged["TPS"], errors="coerce").astype("Int64"),
+        "no_kk": staged["no_kk_digits"].where(staged["no_kk_digits"].str.fullmatch(r"\d{16}")),
+        "nik": staged["nik"], "nik_status": staged["nik_status"], "nik_repair": staged["nik_repair"],
+        "name": staged["NAMA"].str.strip(), "name_norm": staged["name_norm"], "name_key": staged["name_key"],
+        "birthplace": staged["TEMPAT_LAHIR"].str.strip().str.upper(), "birth_date": staged["birth_date"],
+        "birth_date_format": staged["birth_date_format"], "sex": staged["sex"],
+        "marital": staged["status_perkawinan_code"].where(staged["status_perkawinan_code"].isin(suites.VOTER_MARITAL_VALUES)),
+        "address": staged["ALAMAT"].str.strip(), "rt": pd.to_numeric(staged["RT"], errors="coerce").astype("Int64"),
+        "rw": pd.to_numeric(staged["RW"], errors="coerce").astype("Int64"),
+        "disability": pd.to_numeric(staged["disabilitas_code"], errors="coerce").astype("Int64"),
+        "keterangan": staged["keterangan_code"], "desa_code": staged["desa_code"],
+        "repairs": _repairs(staged, staged["birth_date_format"], "TANGGAL_LAHIR"),
+        "nik_delivered": staged["NIK"].where(staged["nik_repair"].notna() | staged["nik_status"].ne(NikStatus.VALID)),
+        "birth_date_delivered": staged["TANGGAL_LAHIR"].where(staged["birth_date_format"].ne("%Y-%m-%d")),
+    })
+
+
+def stage_deaths(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
+    return pd.concat([raw, _nik_stage(raw["NIK"], None, None),
+                      pd.DataFrame({"death_date": _dates(raw["TGL_KEMATIAN"], reference)["date"]}, index=raw.index)], axis=1)
+
+
+def accept_deaths(staged: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"source_row": staged["source_row"], "nik": staged["nik"], "death_date": staged["death_date"],
+                         "repairs": _repairs(staged, None, ""),
+                         "nik_delivered": staged["NIK"].where(staged["nik_repair"].notna())})
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    required: tuple[str, ...]
+    row_checks: Callable[[], list[Check]]
+    stage: Callable[..., pd.DataFrame]
+    accept: Callable[[pd.DataFrame], pd.DataFrame]
+    volume_checked: bool
+    empty_outcome: Outcome = Outcome.BLOCK
+
+    def structure_checks(self) -> list[Check]:
+        return suites.structure_checks(self.name, self.required, self.volume_checked, self.empty_outcome)
+
+    def all_checks(self) -> list[Check]:
+        return self.structure_checks() + self.row_checks()
+
+
+POPULATION = Dataset("population", POPULATION_COLUMNS, suites.population_checks, stage_population, accept_population, True)
+VOTERS = Dataset("voters", VOTER_COLUMNS, suites.voter_checks, stage_voters, accept_voters, True)
+# A deaths file with only its header means no deaths were recorded: reported, not blocking.
+DEATHS = Dataset("deaths", DEATH_COLUMNS, suites.death_checks, stage_deaths, accept_deaths, False, Outcome.FLAG)
+DATASETS = {d.name: d for d in (POPULATION, VOTERS, DEATHS)}
+
+
+def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPolicy | None = None,
+           previous_rows: int | None = None, kabupaten_codes: list[str] | None = None,
+           header_aliases: dict[str, str] | None = None, sheet: str | None = None,
+           docs_dir: Path | None = None) -> IngestResult:
+    """Reads, validates and types one delivered file. Raises FileRejected (unreadable) or FileBlocked."""
+    policy = policy or ValidationPolicy()
+    reference = pd.Timestamp(Semester.parse(semester).reference_date)
+    aliases = {**HEADER_ALIASES, **(header_aliases or {})}
+    raw = read_table(path, aliases, sheet)
+    validation = FileValidation(dataset.name, semester, path.name, policy)
+    parameters = {"reference_date": reference, **policy.volume_bounds(previous_rows)}
+
+    def stop_if_blocked(outcomes: list[CheckOutcome]) -> None:
+        blocked = [o for o in outcomes if o.blocks]
+        if blocked:
+            docs = validation.build_data_docs(docs_dir) if docs_dir else None
+            raise FileBlocked("; ".join(o.describe(path.name) for o in blocked), validation.outcomes, docs)
+
+    stop_if_blocked(validation.run("structure", raw, dataset.structure_checks(), parameters))
+    shape = _shape(raw, dataset.required, aliases)
+    raw = raw[["source_row", "fields_delivered", *dataset.required]]
+    extra = {"kabupaten_codes": kabupaten_codes or []} if dataset is VOTERS else {}
+    staged = pd.concat([dataset.stage(raw, reference, **extra), shape], axis=1)
+    stop_if_blocked(validation.run("rows", staged, dataset.row_checks(), parameters))
+
+    source_rows = staged["source_row"]
+    reasons = quarantine_reasons(validation.outcomes, source_rows, Outcome.QUARANTINE)
+    # A truncated line or a repeated header fails most content checks too; its own reason is the one that helps.
+    shape_reasons = quarantine_reasons([o for o in validation.outcomes if o.check.name in suites.ROW_SHAPE_CHECKS],
+                                       source_rows, Outcome.QUARANTINE)
+    reasons = shape_reasons.where(shape_reasons.notna(), reasons)
+    bad = reasons.notna()
+    quarantine = pd.DataFrame({
+        "dataset": dataset.name, "source_row": source_rows[bad].to_numpy(), "reasons": reasons[bad].to_numpy(),
+        "original": [json.dumps(r, ensure_ascii=False) for r in raw.loc[bad].drop(columns=["source_row", "fields_delivered"]).fillna("").to_dict("records")],
+    }, columns=list(QUARANTINE_COLUMNS))
+    accepted = dataset.accept(staged).assign(flags=quarantine_reasons(validation.outcomes, source_rows, Outcome.FLAG))
+    result = IngestResult(dataset.name, path.name, len(raw), accepted[~bad].reset_index(drop=True), quarantine,
+                          validation.outcomes, validation.build_data_docs(docs_dir) if docs_dir else None)
     result.reconcile()
     return result
 
 
-def ingest_deaths(path: Path | None, header_aliases: dict[str, str] | None = None) -> IngestResult:
-    """The optional death records; no file means no records this semester."""
-    if path is None:
-        empty = pd.DataFrame({"source_row": pd.Series(dtype=int), "nik": pd.Series(dtype="string"),
-                              "death_date": pd.Series(dtype="datetime64[ns]")})
-        return IngestResult("deaths", 0, empty, pd.DataFrame(columns=QUARANTINE_COLUMNS))
-    raw = read_table(path, DEATH_COLUMNS, header_aliases)
-    nik = clean_nik(raw["NIK"])
-    died = parse_dates(raw["TGL_KEMATIAN"])
-    problems = {
-        "NIK not usable": ~nik["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED]),
-        "TGL_KEMATIAN not a date": died["date"].isna(),
-    }
-    kept, quarantine = _quarantine("deaths", raw, problems)
-    accepted = pd.DataFrame({"source_row": raw["source_row"], "nik": nik["nik"], "death_date": died["date"]})
-    result = IngestResult("deaths", len(raw), accepted[kept].reset_index(drop=True), quarantine)
-    result.reconcile()
-    return result
+def no_deaths_file() -> IngestResult:
+    """The deaths file is optional: none delivered means none recorded this semester."""
+    empty = pd.DataFrame({"source_row": pd.Series(dtype=int), "nik": pd.Series(dtype="string"),
+                          "death_date": pd.Series(dtype="datetime64[ns]"), "repairs": pd.Series(dtype="string"),
+                          "nik_delivered": pd.Series(dtype="string"), "flags": pd.Series(dtype="string")})
+    return IngestResult("deaths", "", 0, empty, pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))

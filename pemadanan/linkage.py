@@ -60,7 +60,7 @@ def link_exact_nik(voters: pd.DataFrame, population: pd.DataFrame) -> LinkResult
     reason = np.select(
         [status == NikStatus.MISSING, status == NikStatus.UNRELIABLE, status == NikStatus.MALFORMED,
          voters["source_row"].isin(rejected), ~voters["source_row"].isin(matched_nik)],
-        ["NIK missing", "NIK unreliable (Excel scientific notation)", "NIK malformed (wrong length, no real date, or serial 0000)",
+        ["NIK missing", "NIK unreliable (Excel scientific notation or zeroed serial)", "NIK malformed (not 16 digits, or no real birth date)",
          "NIK found but name/sex disagree", "NIK not in population"],
         default="",
     )

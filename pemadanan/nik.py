@@ -18,16 +18,18 @@ from pemadanan.dates import real_date
 class NikStatus(StrEnum):
     VALID = "valid"  # 16 digits as delivered
     REPAIRED = "repaired"  # 16 digits after a repair that needs no guess (apostrophe, ".0", spaces)
-    UNRELIABLE = "unreliable"  # Excel lost digits (scientific notation): never trust it for an exact match
+    UNRELIABLE = "unreliable"  # Excel lost digits (scientific notation, serial zeroed to 0000): never trust it
     MISSING = "missing"
-    MALFORMED = "malformed"  # not 16 digits, no real birth date inside, or serial 0000
+    MALFORMED = "malformed"  # not 16 digits, or no real birth date inside
 
 
 _SCIENTIFIC = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
 
 
 def clean_nik(raw: pd.Series) -> pd.DataFrame:
-    """Returns `nik` (16-digit string or <NA>), `nik_status` and `nik_repair` (what was repaired, or <NA>)."""
+    """Returns `nik_digits` (the value after repairs, <NA> if missing), `nik` (16-digit string or <NA>),
+    `nik_status`, `nik_repair` (what was repaired, or <NA>) and `nik_excel_mangled` (16 digits, but Excel lost
+    some: scientific notation, or a serial zeroed to 0000; <NA> where there are no 16 digits)."""
     text = raw.astype("string").str.strip()
     missing = text.isna() | (text == "") | text.str.fullmatch(r"[-0]*").fillna(True)
     repairs = pd.Series(pd.NA, index=raw.index, dtype="string")
@@ -49,17 +51,18 @@ def clean_nik(raw: pd.Series) -> pd.DataFrame:
     expanded = pd.to_numeric(text.where(scientific), errors="coerce")
     text = text.mask(scientific, expanded.round().astype("Int64").astype("string"))
 
-    sixteen = text.str.fullmatch(r"\d{16}").fillna(False)
-    real_date = sixteen & nik_birth_parts(text.where(sixteen))["valid_date"] & ~text.str.endswith("0000").fillna(False)
+    sixteen = text.str.fullmatch(r"\d{16}").fillna(False) & ~missing
+    mangled = sixteen & (scientific | text.str.endswith("0000").fillna(False))
+    real_date = sixteen & nik_birth_parts(text.where(sixteen))["valid_date"]
     status = np.select(
-        [missing, scientific & sixteen, real_date & repairs.notna(), real_date],
+        [missing, mangled, real_date & repairs.notna(), real_date],
         [NikStatus.MISSING, NikStatus.UNRELIABLE, NikStatus.REPAIRED, NikStatus.VALID],
         default=NikStatus.MALFORMED,
     )
-    nik = text.where(sixteen & ~missing)
     return pd.DataFrame(
-        {"nik": nik.astype("string"), "nik_status": pd.Series(status, index=raw.index, dtype="string"),
-         "nik_repair": repairs.where(~missing)},
+        {"nik_digits": text.where(~missing).astype("string"), "nik": text.where(sixteen).astype("string"),
+         "nik_status": pd.Series(status, index=raw.index, dtype="string"), "nik_repair": repairs.where(~missing),
+         "nik_excel_mangled": pd.Series(mangled, index=raw.index, dtype="boolean").where(sixteen)},
         index=raw.index,
     )
 

@@ -78,7 +78,42 @@ LINK_SUMMARY = Table("published", "link_summary", "Voter rows linked and unlinke
     Column("residents", "integer NOT NULL", "Residents accepted at ingest in the region."),
 ))
 
-TABLES: tuple[Table, ...] = (VOTER_LINKS, UNLINKED_VOTERS, QUARANTINE, LINK_SUMMARY)
+ROW_ISSUES = Table("restricted", "row_issues", "Accepted rows that were flagged or repaired at ingest, with what was delivered.", (
+    SEMESTER,
+    Column("dataset", "text NOT NULL", "population, voters or deaths."),
+    Column("source_row", "integer NOT NULL", "1-based data row of that file."),
+    Column("flags", "text", "Failed `flag` checks, separated by '; ' (the row is kept; e.g. an unreliable NIK)."),
+    Column("repairs", "text", "Repairs made without guessing, separated by '; ' (leading apostrophe, date format)."),
+    Column("nik_delivered", "text", "The NIK as delivered, where it was repaired or is not valid (personal data)."),
+    Column("birth_date_delivered", "text", "The birth date as delivered, where it was not YYYY-MM-DD."),
+))
+DATA_QUALITY = Table("published", "data_quality", "Every expectation of every delivered file and its result. No personal data.", (
+    SEMESTER,
+    Column("dataset", "text NOT NULL", "population, voters or deaths."),
+    Column("file_name", "text NOT NULL", "The file as delivered, e.g. voters.csv."),
+    Column("check_name", "text NOT NULL", "The check (see docs/VALIDATION.md); also the Dagster asset check's name."),
+    Column("expectation", "text NOT NULL", "The Great Expectations expectation behind it."),
+    Column("column_name", "text", "The column checked (a derived column is lower-case); empty for table checks."),
+    Column("reason", "text NOT NULL", "What failing rows (or the file) have, as written in quarantine and flags."),
+    Column("outcome", "text NOT NULL", "What failing does: block (stop the run), quarantine (set rows aside) or flag (keep, mark)."),
+    Column("evaluated", "boolean NOT NULL", "False when the check could not run (no previous semester to compare volume with)."),
+    Column("success", "boolean", "The expectation held for every row."),
+    Column("element_count", "integer", "Rows checked."),
+    Column("unexpected_count", "integer", "Rows failing (for a table check: 1 if it failed)."),
+    Column("unexpected_percent", "double precision", "unexpected_count / element_count x 100."),
+))
+DELIVERIES = Table("published", "deliveries", "Each file of the semester: rows in = accepted + quarantined. No personal data.", (
+    SEMESTER,
+    Column("dataset", "text NOT NULL", "population, voters or deaths."),
+    Column("file_name", "text NOT NULL", "The file as delivered."),
+    Column("rows_in", "integer NOT NULL", "Data rows read (the header excluded); the next semester's volume check compares with it."),
+    Column("rows_accepted", "integer NOT NULL", "Rows accepted."),
+    Column("rows_quarantined", "integer NOT NULL", "Rows in restricted.quarantine."),
+    Column("rows_flagged", "integer NOT NULL", "Accepted rows with at least one flag."),
+    Column("rows_repaired", "integer NOT NULL", "Accepted rows with at least one repair."),
+))
+
+TABLES: tuple[Table, ...] = (VOTER_LINKS, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES, LINK_SUMMARY, DATA_QUALITY, DELIVERIES)
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -111,6 +146,9 @@ def replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame])
             _ensure_table(cur, table)
             expected = [c.name for c in table.columns]
             frame = frame.assign(semester=semester)[expected]
+            # CSV for COPY: an integer column with gaps is float in pandas ("5.0"), which PostgreSQL refuses.
+            integers = [c.name for c in table.columns if c.sql_type.startswith("integer")]
+            frame = frame.astype({name: "Int64" for name in integers})
             cur.execute(f"DELETE FROM {table.qualified} WHERE semester = %s", (semester,))
             buffer = io.StringIO()
             frame.to_csv(buffer, index=False, header=False)
@@ -144,6 +182,18 @@ def read_table(url: str, table: Table, semester: str | None = None) -> pd.DataFr
         frame = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
     conn.close()
     return frame
+
+
+def previous_rows_in(url: str, semester: str, dataset: str) -> int | None:
+    """Rows of the dataset's file as published for `semester`, or None if that semester was never published."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s)", (DELIVERIES.qualified,))
+        if cur.fetchone()[0] is None:
+            return None
+        cur.execute(f"SELECT rows_in FROM {DELIVERIES.qualified} WHERE semester = %s AND dataset = %s", (semester, dataset))
+        row = cur.fetchone()
+    conn.close()
+    return row[0] if row else None
 
 
 def tables_markdown() -> str:

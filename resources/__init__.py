@@ -7,7 +7,9 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
+from expectations.checks import Outcome
 from pemadanan import settings, warehouse
+from pemadanan.validation import ValidationPolicy
 
 FILE_TYPES = (".csv", ".parquet", ".xlsx")
 
@@ -36,6 +38,8 @@ class LandingZone(ConfigurableResource):
     """`<root>/<semester>/population.*`, `voters.*` and optionally `deaths.*`, as Dukcapil and KPU deliver them."""
 
     root: str = ""  # default: $PEMADANAN_LANDING_DIR, else data/landing
+    header_aliases: dict[str, str] = {}  # extra header spellings, e.g. {"NAMA_PENDUDUK": "NAMA_LGKP"}
+    xlsx_sheet: str = ""  # the sheet to read from XLSX files; default the first
 
     @property
     def path(self) -> Path:
@@ -63,3 +67,19 @@ class Warehouse(ConfigurableResource):
 
     def resolved_url(self) -> str:
         return warehouse.resolve_url(self.url)
+
+
+class Validation(ConfigurableResource):
+    """How the expectation suites act here: per-check outcome overrides (`{"voters.nik_region_known":
+    "quarantine"}`), the volume tolerance against the previous semester, and where Data Docs are written."""
+
+    outcomes: dict[str, str] = {}
+    volume_tolerance: float = 0.2
+    data_docs_dir: str = ""  # default: data/data_docs; one folder per semester and file
+
+    def policy(self) -> ValidationPolicy:
+        return ValidationPolicy({key: Outcome(value) for key, value in self.outcomes.items()}, self.volume_tolerance)
+
+    def docs_folder(self, semester: str, dataset: str) -> Path:
+        root = Path(self.data_docs_dir) if self.data_docs_dir else settings.data_dir() / "data_docs"
+        return root / semester / dataset

@@ -19,6 +19,7 @@ def instance_env(tmp_path, monkeypatch, fresh_database):
     home.mkdir()
     shutil.copy(settings.PROJECT_ROOT / "deploy" / "dagster-postgres.yaml", home / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("PEMADANAN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PEMADANAN_DAGSTER_PG_URL", warehouse.sqlalchemy_url(fresh_database("dagster")))
     url = fresh_database("warehouse")
     monkeypatch.setenv("PEMADANAN_WAREHOUSE_URL", url)
@@ -63,6 +64,15 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
             assert at_level["linked"].sum() == len(links) and at_level["unlinked"].sum() == len(unlinked)
         assert "nik" not in " ".join(summary.columns)
 
+        # Each file's rows reconcile, and every check of every file is on record for dashboards.
+        deliveries = tables["published.deliveries"].set_index("dataset")
+        assert (deliveries["rows_in"] == deliveries["rows_accepted"] + deliveries["rows_quarantined"]).all()
+        assert deliveries.loc["voters", "rows_in"] == len(truth)
+        quality = tables["published.data_quality"].set_index(["dataset", "check_name"])
+        volume = quality.loc[("voters", "volume_vs_previous_semester")]
+        assert volume["evaluated"] == (semester == "2024-S2")  # the first semester has nothing to compare with
+        assert quality.loc[quality["outcome"] == "block", "success"].dropna().all()
+
     # The runs are in Dagster's PostgreSQL storage, one per semester, with the partition recorded.
     instance = dg.DagsterInstance.get()
     assert "Postgres" in type(instance.run_storage).__name__
@@ -92,7 +102,21 @@ def test_a_broken_delivery_fails_with_one_line_and_publishes_nothing(small_kabup
 
     ok, message = run_semester("2024-S1", str(tmp_path / "landing"))
     assert not ok
-    assert "\n" not in message and "voters.csv: required column(s) missing: NAMA" in message
+    assert "\n" not in message
+    assert "voters.csv: check columns_present failed: required column(s) missing: NAMA" in message
+    check = dg.AssetCheckKey(dg.AssetKey("voters"), "columns_present")
+    record = dg.DagsterInstance.get().event_log_storage.get_latest_asset_check_execution_by_key([check])[check]
+    assert record.status.value == "FAILED"
+
+    # Next semester's voter list arrives cut to half: the volume check stops the run.
+    half = tmp_path / "landing" / "2024-S2"
+    half.mkdir(parents=True)
+    shutil.copy(small_kabupaten / "2024-S2" / "population.csv", half)
+    full = pd.read_csv(small_kabupaten / "2024-S2" / "voters.csv", dtype=str, keep_default_na=False)
+    full.head(len(full) // 2).to_csv(half / "voters.csv", index=False)
+    ok, message = run_semester("2024-S2", str(tmp_path / "landing"))
+    assert not ok and "voters.csv: check volume_vs_previous_semester failed" in message, message
+    assert warehouse.read_table(url, warehouse.DELIVERIES, "2024-S2").empty
     after = snapshot(url, "2024-S1")
     for name in before:
         pd.testing.assert_frame_equal(before[name], after[name])

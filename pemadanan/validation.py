@@ -1,0 +1,258 @@
+"""Running the expectation suites of `expectations.checks` with Great Expectations, and the reports.
+
+`FileValidation` validates one delivered file: structure checks on the file as read, then row checks on the
+staged frame, each run as a GX suite in an ephemeral context (nothing shared between runs, no network).
+Each check's outcome says which rows it fails (by `source_row`), from GX's unexpected index list.
+
+Nothing personal leaves this module unmasked: failing values are shown as their shape (`'9999…` for a NIK
+with an apostrophe, `99-99-9999` for a date) unless the column holds codes, and the GX results that Data
+Docs render are stripped of raw values the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from expectations.checks import Check, Outcome
+
+# Delivered columns whose values identify a person; everything else holds codes that may be shown.
+PERSONAL_COLUMNS = frozenset({
+    "NIK", "NO_KK", "NKK", "NAMA_LGKP", "NAMA", "TMPT_LHR", "TEMPAT_LAHIR", "TGL_LHR", "TANGGAL_LAHIR", "USIA",
+    "ALAMAT", "DUSUN", "NO_RT", "NO_RW", "RT", "RW", "TGL_KEMATIAN",
+})
+EXAMPLES_SHOWN = 5
+STATIC_ASSETS = Path(__file__).resolve().parent.parent / "expectations" / "data_docs_static"
+
+
+@dataclass(frozen=True)
+class ValidationPolicy:
+    """Deployment choices: outcome overrides keyed `dataset.check`, and the volume tolerance."""
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    volume_tolerance: float = 0.2  # a file may have this share more or fewer rows than last semester's
+
+    def outcome(self, dataset: str, check: Check) -> Outcome:
+        return Outcome(self.outcomes.get(f"{dataset}.{check.name}", check.outcome))
+
+    def volume_bounds(self, previous_rows: int | None) -> dict[str, int]:
+        if previous_rows is None:
+            return {}
+        return {"min_rows": int(np.floor(previous_rows * (1 - self.volume_tolerance))),
+                "max_rows": int(np.ceil(previous_rows * (1 + self.volume_tolerance)))}
+
+
+@dataclass
+class CheckOutcome:
+    dataset: str
+    check: Check
+    outcome: Outcome
+    success: bool
+    element_count: int
+    unexpected_count: int
+    failing_rows: np.ndarray  # source_row of each failing row (row checks)
+    observed: Any = None  # what a table-level check saw (row count, columns)
+    expected: str = ""  # the bounds a table-level check applied, parameters filled in
+    examples: list[tuple[str, int]] = field(default_factory=list)  # (masked value, rows), most frequent first
+
+    @property
+    def unexpected_percent(self) -> float:
+        return round(100.0 * self.unexpected_count / self.element_count, 4) if self.element_count else 0.0
+
+    @property
+    def blocks(self) -> bool:
+        return self.outcome == Outcome.BLOCK and not self.success
+
+    def describe(self, file_name: str) -> str:
+        """One line naming the file, the check and what it saw."""
+        detail = ""
+        if self.check.name == "columns_present":
+            missing = [c for c in self.check.kwargs["column_set"] if c not in (self.observed or [])]
+            delivered = set(self.observed or []) - {"source_row", "fields_delivered"}
+            detail = ": " + ", ".join(missing) if delivered else ": the file has no header (empty file)"
+        elif self.check.table_level:
+            detail = f" ({self.observed} rows; expected {self.expected})"
+        elif self.unexpected_count:
+            detail = f" ({self.unexpected_count} rows)"
+        return f"{file_name}: check {self.check.name} failed: {self.check.reason}{detail}"
+
+
+class FileBlocked(ValueError):
+    """A blocking check failed: the file is unusable. Carries every check evaluated so far."""
+
+    def __init__(self, message: str, outcomes: list[CheckOutcome], docs_index: Path | None):
+        super().__init__(message)
+        self.outcomes = outcomes
+        self.docs_index = docs_index
+
+
+def value_shape(values: pd.Series) -> pd.Series:
+    """`3323015508950001` -> `9999999999999999`, `Siti A.` -> `Aaaa A.`: the form of a value, not the value."""
+    text = values.astype("string").fillna("<missing>")
+    return text.str.replace(r"\d", "9", regex=True).str.replace(r"[A-Z]", "A", regex=True).str.replace(r"[a-z]", "a", regex=True)
+
+
+def failing_examples(frame: pd.DataFrame, column: str | None, failing: pd.Series) -> list[tuple[str, int]]:
+    if column is None or column not in frame.columns or not failing.any():
+        return []
+    values = frame.loc[failing, column]
+    shown = value_shape(values) if column in PERSONAL_COLUMNS else values.astype("string").fillna("<missing>")
+    counts = shown.value_counts().head(EXAMPLES_SHOWN)
+    return [(str(value), int(n)) for value, n in counts.items()]
+
+
+@cache
+def _gx():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import great_expectations as gx  # noqa: PLC0415 - 3 s to import: only when a file is validated
+        import great_expectations.expectations as gxe  # noqa: PLC0415
+    return gx, gxe
+
+
+class FileValidation:
+    """Validation of one delivered file, with its own ephemeral GX context and Data Docs."""
+
+    def __init__(self, dataset: str, semester: str, file_name: str, policy: ValidationPolicy):
+        gx, _ = _gx()
+        from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: PLC0415
+
+        self.dataset, self.semester, self.file_name, self.policy = dataset, semester, file_name, policy
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.asset = self.context.data_sources.add_pandas(dataset).add_dataframe_asset(file_name)
+        self.batch = self.asset.add_batch_definition_whole_dataframe("whole file")
+        self.outcomes: list[CheckOutcome] = []
+
+    def run(self, suite_name: str, frame: pd.DataFrame, checks: list[Check], parameters: dict[str, Any]) -> list[CheckOutcome]:
+        """Validates `frame` (which has `source_row`) against the checks whose parameters are all given."""
+        gx, gxe = _gx()
+        from great_expectations.core.run_identifier import RunIdentifier  # noqa: PLC0415
+
+        runnable = [c for c in checks if all(p in parameters for p in c.parameters)]
+        suite = self.context.suites.add(gx.ExpectationSuite(name=f"{self.dataset}.{suite_name}"))
+        for check in runnable:
+            suite.add_expectation(getattr(gxe, check.expectation)(**check.kwargs, meta={"check": check.name}))
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{self.dataset}.{suite_name}", data=self.batch, suite=suite))
+        result = definition.run(
+            batch_parameters={"dataframe": frame}, expectation_parameters=parameters,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"],
+                           "return_unexpected_index_query": False},
+            run_id=RunIdentifier(run_name=f"{self.semester} {self.file_name}"))
+        by_name = {check.name: check for check in runnable}
+        outcomes = []
+        for expectation_result in result.results:
+            check = by_name[expectation_result.expectation_config.meta["check"]]
+            if expectation_result.exception_info.get("raised_exception"):
+                raise RuntimeError(f"{self.file_name}: check {check.name} could not be evaluated: "
+                                   f"{expectation_result.exception_info.get('exception_message')}")
+            outcomes.append(self._outcome(check, expectation_result.result, expectation_result.success, frame, parameters))
+            _strip_values(expectation_result, outcomes[-1])
+        self._replace_stored(suite.name, result)
+        self.outcomes += outcomes
+        return outcomes
+
+    def _outcome(self, check: Check, result: dict, success: bool, frame: pd.DataFrame, parameters: dict) -> CheckOutcome:
+        outcome = self.policy.outcome(self.dataset, check)
+        if check.table_level:
+            bounds = {k: parameters.get(v["$PARAMETER"]) if isinstance(v, dict) else v for k, v in check.kwargs.items()}
+            expected = f"{bounds.get('min_value', '')}..{bounds.get('max_value', '')}" if "min_value" in bounds else ""
+            return CheckOutcome(self.dataset, check, outcome, bool(success), len(frame), 0 if success else 1,
+                                np.array([], dtype=np.int64), observed=result.get("observed_value"), expected=expected)
+        rows = np.array([entry["source_row"] for entry in result.get("unexpected_index_list") or []], dtype=np.int64)
+        failing = frame["source_row"].isin(rows)
+        return CheckOutcome(self.dataset, check, outcome, bool(success), int(result.get("element_count", len(frame))),
+                            int(result.get("unexpected_count", len(rows))), rows,
+                            examples=failing_examples(frame, check.shows, failing))
+
+    def _replace_stored(self, suite_name: str, result) -> None:
+        """GX stored the result as run; Data Docs render the stored copy, so store the stripped one over it."""
+        store = self.context.validation_results_store
+        for key in store.list_keys():
+            if key.expectation_suite_identifier.name == suite_name:
+                store.set(key, result)
+
+    def build_data_docs(self, folder: Path) -> Path:
+        """Data Docs of this file's suites and results, readable offline; returns the index page."""
+        if folder.exists():
+            shutil.rmtree(folder)
+        site = "report"
+        self.context.add_data_docs_site(site_name=site, site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+        self.context.build_data_docs(site_names=[site])
+        make_offline(folder)
+        return folder / "index.html"
+
+
+_RAW_VALUE_KEYS = ("unexpected_list", "unexpected_index_list", "partial_unexpected_index_list", "unexpected_index_query",
+                   "partial_unexpected_list", "partial_unexpected_counts", "details")
+
+
+def _strip_values(expectation_result, outcome: CheckOutcome) -> None:
+    """Data Docs show what the result holds: keep counts, replace values by the masked examples."""
+    result = expectation_result.result
+    for key in _RAW_VALUE_KEYS:
+        result.pop(key, None)
+    if outcome.examples:
+        result["partial_unexpected_list"] = [value for value, _ in outcome.examples]
+        result["partial_unexpected_counts"] = [{"value": value, "count": n} for value, n in outcome.examples]
+
+
+_CDN = {
+    "bootstrap/4.3.1/css/bootstrap.min.css": "css/bootstrap.min.css",
+    "bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "css/bootstrap-table.min.css",
+    "filter-control/bootstrap-table-filter-control.css": "css/bootstrap-table-filter-control.min.css",
+    "filter-control/bootstrap-table-filter-control.min.css": "css/bootstrap-table-filter-control.min.css",
+    "bootstrap-datepicker.min.css": "css/bootstrap-datepicker.min.css",
+    "bootstrap-prefers-dark.css": "css/bootstrap-prefers-dark.css",
+    "font-awesome/6.6.0/css/all.min.css": "css/fontawesome-all.min.css",
+    "jquery-3.7.1.min.js": "js/jquery.min.js",
+    "popper.min.js": "js/popper.min.js",
+    "bootstrap/4.3.1/js/bootstrap.min.js": "js/bootstrap.min.js",
+    "bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "js/bootstrap-table.min.js",
+    "bootstrap-table-filter-control.min.js": "js/bootstrap-table-filter-control.min.js",
+    "bootstrap-datepicker.min.js": "js/bootstrap-datepicker.min.js",
+}
+_TAG_WITH_URL = re.compile(r"<(link|script)\b[^>]*?(?:href|src)=\"(https?://[^\"]+)\"[^>]*>(?:</script>)?")
+
+
+def make_offline(folder: Path) -> None:
+    """Points every page at the vendored copies in `vendor/` instead of CDNs; drops the unused chart scripts."""
+    shutil.copytree(STATIC_ASSETS, folder / "vendor", ignore=shutil.ignore_patterns("README.md", "licenses"))
+    for page in folder.rglob("*.html"):
+        prefix = "../" * (len(page.relative_to(folder).parts) - 1) + "vendor/"
+
+        def local(match: re.Match) -> str:
+            tag, url = match.group(1), match.group(2)
+            target = next((path for suffix, path in _CDN.items() if url.endswith(suffix)), None)
+            if target is None:
+                return ""  # vega/vega-lite/vega-embed: charts our suites never draw
+            if tag == "link":
+                return f'<link rel="stylesheet" href="{prefix}{target}">'
+            return f'<script src="{prefix}{target}"></script>'
+
+        page.write_text(_TAG_WITH_URL.sub(local, page.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def quarantine_reasons(outcomes: list[CheckOutcome], source_rows: pd.Series, outcome: Outcome) -> pd.Series:
+    """Per row (indexed like `source_rows`), the reasons of every failed check with that outcome, '; '-joined."""
+    reasons = pd.Series("", index=source_rows.index, dtype=object)
+    for result in outcomes:
+        if result.outcome != outcome or result.check.table_level or not len(result.failing_rows):
+            continue
+        hit = source_rows.isin(result.failing_rows)
+        reasons[hit] = reasons[hit] + "; " + result.check.reason
+    return reasons.str.slice(2).replace("", pd.NA)
+
