@@ -19,6 +19,12 @@ def _column_schema(table: warehouse.Table) -> dg.TableSchema:
         dg.TableColumn(c.name, c.sql_type.replace(" NOT NULL", ""), description=c.description) for c in table.columns])
 
 
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of several files; empty ones left out (they would only blur the column types)."""
+    present = [frame for frame in frames if len(frame)]
+    return pd.concat(present, ignore_index=True) if present else frames[0]
+
+
 @dg.multi_asset(
     partitions_def=semester_partitions,
     group_name="publish",
@@ -39,8 +45,8 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
     files = [population, voters, deaths]
     summary = link_summary(voters.accepted, population.accepted, links["voter_row"])
     frames = {warehouse.VOTER_LINKS: links, warehouse.UNLINKED_VOTERS: unlinked,
-              warehouse.QUARANTINE: pd.concat([f.quarantine for f in files], ignore_index=True),
-              warehouse.ROW_ISSUES: pd.concat([f.row_issues for f in files], ignore_index=True),
+              warehouse.QUARANTINE: _stack([f.quarantine for f in files]),
+              warehouse.ROW_ISSUES: _stack([f.row_issues for f in files]),
               warehouse.LINK_SUMMARY: summary,
               warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files)}
     counts = warehouse.replace_semester(warehouse_db.resolved_url(), context.partition_key, frames)

@@ -49,6 +49,10 @@ class Check:
     def column(self) -> str | None:
         return self.kwargs.get("column") or self.kwargs.get("column_A")
 
+    @property
+    def columns_read(self) -> list[str]:
+        return [self.kwargs[k] for k in ("column", "column_A", "column_B") if k in self.kwargs]
+
 
 def _param(name: str) -> dict[str, str]:
     return {"$PARAMETER": name}

@@ -137,7 +137,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first_line.count)
     counts = _fields_per_record(text, delimiter)
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter,
+    frame = pd.read_csv(io.StringIO(text), dtype="string", keep_default_na=False, sep=delimiter,
                         quoting=csv.QUOTE_MINIMAL, on_bad_lines="skip")
     fits = counts <= len(frame.columns)
     if len(frame) != fits.sum():
@@ -181,7 +181,7 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
             return str(int(value))
         return str(value)
 
-    return pd.DataFrame({str(c): frame[c].map(cell).astype(object) for c in frame.columns})
+    return pd.DataFrame({str(c): frame[c].map(cell).astype("string") for c in frame.columns})
 
 
 # Staging: derived columns the row checks read. A derived boolean is <NA> where its check does not apply.

@@ -143,8 +143,10 @@ class FileValidation:
             suite.add_expectation(getattr(gxe, check.expectation)(**check.kwargs, meta={"check": check.name}))
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{self.dataset}.{suite_name}", data=self.batch, suite=suite))
+        # GX copies the frame it filters, once per metric: give it only the columns the checks read.
+        columns = ["source_row", *dict.fromkeys(c for check in runnable for c in check.columns_read)]
         result = definition.run(
-            batch_parameters={"dataframe": frame}, expectation_parameters=parameters,
+            batch_parameters={"dataframe": frame if any(c.table_level for c in runnable) else frame[columns]}, expectation_parameters=parameters,
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"],
                            "return_unexpected_index_query": False},
             run_id=RunIdentifier(run_name=f"{self.semester} {self.file_name}"))
