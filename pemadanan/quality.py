@@ -35,3 +35,34 @@ def deliveries(results: list[IngestResult]) -> pd.DataFrame:
         "rows_quarantined": len(r.quarantine), "rows_flagged": int(r.accepted["flags"].notna().sum()),
         "rows_repaired": int(r.accepted["repairs"].notna().sum()),
     } for r in results if r.file_name])
+
+
+def checks_markdown() -> str:
+    """docs/VALIDATION.md, generated from the suites in expectations/checks.py (a test keeps the file in step)."""
+    lines = [
+        "# Validation: the expectation suites", "",
+        "Generated from `expectations/checks.py` by `pemadanan docs`; do not edit by hand.", "",
+        "Each delivered file is validated with Great Expectations in two suites: `structure` on the file as read,",
+        "then `rows` on the staged rows (delivered columns plus derived lower-case columns). Each check appears in",
+        "the Dagster UI as an asset check of the same name on the file's asset, in `published.data_quality`, and in",
+        "the file's Data Docs (`data/data_docs/<semester>/<dataset>/index.html`, readable offline).", "",
+        "Outcomes: **block** stops the run with one line naming the file and the check (nothing is published);",
+        "**quarantine** sets the failing rows aside in `restricted.quarantine` with every reason;",
+        "**flag** keeps the rows and records the reason in `restricted.row_issues` (a table check is reported only).", "",
+        "## Configuration", "",
+        "Through the `validation` resource (Dagster UI launchpad, or `dg.Definitions` resources):", "",
+        "- `outcomes`: `{\"<dataset>.<check>\": \"block\" | \"quarantine\" | \"flag\"}` overrides the defaults below.",
+        "- `volume_tolerance` (default 0.2): a file may have this share more or fewer rows than the same file of",
+        "  the previous semester as published in `published.deliveries`; none published: the check is not evaluated.",
+        "- `data_docs_dir`: where Data Docs go (default `data/data_docs`).", "",
+        "Header spellings (`NAMA_LENGKAP`, `Nama Lengkap`, `No KTP`, ...) are mapped by `HEADER_ALIASES` in",
+        "`pemadanan/ingest.py`; add an office's own through the `landing` resource's `header_aliases`, and pick an",
+        "XLSX sheet with `xlsx_sheet`. Historical region codes for NIK prefixes: `pemadanan/data/retired_kabupaten.csv`.", "",
+    ]
+    for dataset in DATASETS.values():
+        lines += [f"## {dataset.name}", "", "| check | outcome | expectation | column | a failing row or file has |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| `{c.name}` | {c.outcome.value} | {c.expectation} | {c.column or ''} | {c.reason} |"
+                  for c in dataset.all_checks()]
+        lines.append("")
+    return "\n".join(lines)

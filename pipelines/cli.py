@@ -105,9 +105,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(_: argparse.Namespace) -> int:
+    from pemadanan.quality import checks_markdown  # noqa: PLC0415
     from pemadanan.warehouse import tables_markdown  # noqa: PLC0415
 
     (settings.PROJECT_ROOT / "docs" / "TABLES.md").write_text(tables_markdown() + "\n")
+    (settings.PROJECT_ROOT / "docs" / "VALIDATION.md").write_text(checks_markdown() + "\n")
     return 0
 
 
@@ -133,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--residents", type=int, default=50_000)
     demo.set_defaults(func=cmd_demo)
 
-    docs = sub.add_parser("docs", help="regenerate docs/TABLES.md")
+    docs = sub.add_parser("docs", help="regenerate docs/TABLES.md and docs/VALIDATION.md")
     docs.set_defaults(func=cmd_docs)
 
     args = parser.parse_args(argv)

@@ -7,6 +7,7 @@ import time
 import dagster as dg
 
 from pemadanan import settings
+from pemadanan.quality import checks_markdown
 from pemadanan.warehouse import tables_markdown
 from pipelines.sensors import SETTLE_SECONDS, landing_sensor, semester_backstop_schedule
 from resources import LandingZone
@@ -58,5 +59,6 @@ def test_schedule_runs_the_semester_that_just_closed_or_says_what_is_missing(tmp
     assert request.partition_key == "2025-S1"
 
 
-def test_table_docs_are_generated_from_the_definitions():
+def test_table_and_validation_docs_are_generated_from_the_definitions():
     assert (settings.PROJECT_ROOT / "docs" / "TABLES.md").read_text() == tables_markdown() + "\n"
+    assert (settings.PROJECT_ROOT / "docs" / "VALIDATION.md").read_text() == checks_markdown() + "\n"
