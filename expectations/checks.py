@@ -20,7 +20,7 @@ and GX skips missing values, so each row fails only the checks that concern it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -39,7 +39,7 @@ class Check:
     kwargs: dict[str, Any]
     outcome: Outcome
     shows: str | None = None  # delivered column whose (masked) values illustrate failures
-    parameters: tuple[str, ...] = field(default=())  # run-time parameters the check needs, e.g. the previous row count
+    parameters: tuple[str, ...] = ()  # run-time parameters the check needs, e.g. the previous row count
 
     @property
     def table_level(self) -> bool:
@@ -58,7 +58,7 @@ def _param(name: str) -> dict[str, str]:
     return {"$PARAMETER": name}
 
 
-def structure_checks(dataset: str, required: tuple[str, ...], volume: bool, empty_outcome: Outcome = Outcome.BLOCK) -> list[Check]:
+def structure_checks(required: tuple[str, ...], volume: bool, empty_outcome: Outcome = Outcome.BLOCK) -> list[Check]:
     checks = [
         Check("columns_present", "required column(s) missing", "ExpectTableColumnsToMatchSet",
               {"column_set": list(required), "exact_match": False}, Outcome.BLOCK),

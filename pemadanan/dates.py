@@ -14,6 +14,13 @@ def real_date(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
     return pd.to_datetime(packed, format="%Y%m%d", errors="coerce")
 
 
+def age_on(born: pd.Series, on) -> pd.Series:
+    """Completed years of age on the date `on` (29 February birthdays count from 1 March in other years)."""
+    on = pd.Timestamp(on)
+    had_birthday = (born.dt.month < on.month) | ((born.dt.month == on.month) & (born.dt.day <= on.day))
+    return on.year - born.dt.year - (~had_birthday).astype(int)
+
+
 def parse_dates(raw: pd.Series) -> pd.DataFrame:
     """`date` (datetime64, NaT where unparseable) and `date_format` (which format matched, or <NA>)."""
     text = raw.astype("string").str.strip()

@@ -15,7 +15,6 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ import pandas as pd
 from expectations import checks as suites
 from expectations.checks import Check, Outcome
 from pemadanan import regions
-from pemadanan.dates import parse_dates, real_date
+from pemadanan.dates import age_on, parse_dates, real_date
 from pemadanan.names import name_key, normalize_name
 from pemadanan.nik import NikStatus, clean_nik, nik_birth_parts
 from pemadanan.semester import Semester
@@ -56,8 +55,6 @@ SEX_CODES = {"1": "L", "L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "2": "P", "
 MARITAL_CODES = {"1": 1, "BELUM KAWIN": 1, "2": 2, "KAWIN": 2, "3": 3, "CERAI HIDUP": 3, "4": 4, "CERAI MATI": 4}
 
 QUARANTINE_COLUMNS = ("dataset", "source_row", "reasons", "original")
-ROW_ISSUE_COLUMNS = ("dataset", "source_row", "flags", "repairs", "nik_delivered", "birth_date_delivered")
-RETIRED_KABUPATEN = Path(__file__).resolve().parent / "data" / "retired_kabupaten.csv"
 
 
 class FileRejected(ValueError):
@@ -109,16 +106,13 @@ def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: 
     suffix = path.suffix.lower()
     if suffix == ".csv":
         frame = _read_csv(path)
-    elif suffix in (".xlsx", ".parquet"):
-        if suffix == ".xlsx":
-            try:
-                typed = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
-            except ValueError as error:  # e.g. "Worksheet named 'X' not found"
-                raise FileRejected(f"{path.name}: {error}") from error
-        else:
-            typed = pd.read_parquet(path)
-        frame = _as_text(typed)
-        frame.insert(0, "fields_delivered", len(frame.columns))
+    elif suffix == ".xlsx":
+        try:
+            frame = _as_text(pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl"))
+        except ValueError as error:  # e.g. "Worksheet named 'X' not found"
+            raise FileRejected(f"{path.name}: {error}") from error
+    elif suffix == ".parquet":
+        frame = _as_text(pd.read_parquet(path))
     else:
         raise FileRejected(f"{path.name}: unsupported file type {suffix!r} (CSV, XLSX or Parquet)")
     frame.columns = ["fields_delivered", *canonical_header([str(c) for c in frame.columns[1:]], aliases)] if len(frame.columns) else []
@@ -175,29 +169,18 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     def cell(value) -> str | None:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
             return ""
-        if isinstance(value, pd.Timestamp) or hasattr(value, "strftime"):
+        if hasattr(value, "strftime"):
             return value.strftime("%Y-%m-%d")
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return str(value)
 
-    return pd.DataFrame({str(c): frame[c].map(cell).astype("string") for c in frame.columns})
+    text = pd.DataFrame({str(c): frame[c].map(cell).astype("string") for c in frame.columns})
+    text.insert(0, "fields_delivered", len(frame.columns))  # a typed file has no short or overlong lines
+    return text
 
 
 # Staging: derived columns the row checks read. A derived boolean is <NA> where its check does not apply.
-
-@cache
-def known_nik_regions() -> frozenset[str]:
-    """Six-digit kecamatan prefixes a NIK may carry: every current kecamatan, and the same kecamatan under
-    the kabupaten code it had before a split (data/retired_kabupaten.csv; extend it as splits happen)."""
-    table = regions.region_table()
-    kecamatan = table.loc[table["level"] == "kecamatan", "code"]
-    retired = pd.read_csv(RETIRED_KABUPATEN, dtype=str)
-    old_by_new = dict(zip(retired["current_code"], retired["retired_code"]))
-    moved = kecamatan[kecamatan.str.slice(0, 5).isin(old_by_new)]
-    historical = moved.str.slice(0, 5).map(old_by_new) + moved.str.slice(5)
-    return frozenset(pd.concat([kecamatan, historical]).str.replace(".", "", regex=False))
-
 
 def _code(raw: pd.Series) -> pd.Series:
     """A code cell for comparison with its value set: trimmed, upper-case, `06` read as `6`."""
@@ -205,17 +188,18 @@ def _code(raw: pd.Series) -> pd.Series:
     return text.mask(text.str.fullmatch(r"0*\d+"), text.str.lstrip("0").replace("", "0"))
 
 
-def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None, sex: pd.Series | None) -> pd.DataFrame:
+def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.DataFrame:
+    """NIK columns for the checks; with the file's birth dates, also the NIK's own birth date and sex."""
     nik = clean_nik(raw_nik)
     parseable = nik["nik"].notna() & ~nik["nik_excel_mangled"].fillna(True)
     parts = nik_birth_parts(nik["nik"].where(parseable))
     real = parseable & parts["valid_date"]
     staged = nik.assign(
         nik_date_real=pd.Series(parts["valid_date"], dtype="boolean").where(parseable),
-        nik_region_known=nik["nik"].str.slice(0, 6).isin(known_nik_regions()).astype("boolean").where(real),
+        nik_region_known=nik["nik"].str.slice(0, 6).isin(regions.nik_region_prefixes()).astype("boolean").where(real),
         nik_trusted=nik["nik"].where(nik["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED])),
     )
-    if birth_date is not None and sex is not None:
+    if birth_date is not None:
         century = (birth_date.dt.year // 100) * 100
         staged["nik_birth_date"] = real_date(century + parts["yy"], parts["month"], parts["day"]).where(real)
         staged["nik_sex"] = parts["sex"].where(real)
@@ -225,8 +209,7 @@ def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None, sex: pd.Series 
 def _dates(raw: pd.Series, reference: pd.Timestamp) -> pd.DataFrame:
     parsed = parse_dates(raw)
     born = parsed["date"]
-    had_birthday = (born.dt.month < reference.month) | ((born.dt.month == reference.month) & (born.dt.day <= reference.day))
-    age = (reference.year - born.dt.year - (~had_birthday).astype(int)).where(born <= reference)
+    age = age_on(born, reference).where(born <= reference)
     return pd.DataFrame({"date": born, "format": parsed["date_format"], "age": age.astype("Int64")})
 
 
@@ -239,7 +222,7 @@ def _shape(raw: pd.DataFrame, required: tuple[str, ...], aliases: dict[str, str]
         return [column, *(alias for alias, target in aliases.items() if target == column)]
 
     repeats = pd.Series(False, index=raw.index)
-    candidates = delivered[delivered["NIK"].str.strip().str.upper().str.replace(" ", "_").isin(spellings("NIK"))]
+    candidates = delivered[_header_key(delivered["NIK"]).isin(spellings("NIK")).fillna(False)]
     if len(candidates):
         header_like = sum(_header_key(candidates[c]).isin(spellings(c)).fillna(False).astype(int) for c in required)
         repeats[candidates.index] = header_like * 2 > len(required)
@@ -252,14 +235,17 @@ def _names(raw: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"name_norm": normalized, "name_key": name_key(normalized)})
 
 
-def _repairs(nik: pd.DataFrame, date_format: pd.Series | None, column: str) -> pd.Series:
-    """What was repaired without guessing, per row: '; '-joined, <NA> if nothing."""
-    repairs = ("NIK: " + nik["nik_repair"]).fillna("")
-    if date_format is not None:
-        read_as = date_format.map({"%d-%m-%Y": "DD-MM-YYYY", "%d/%m/%Y": "DD/MM/YYYY"})
-        note = (f"{column} read as " + read_as).fillna("")
+def _repairs(staged: pd.DataFrame, date_column: str | None) -> dict[str, pd.Series]:
+    """What was repaired without guessing ('; '-joined, <NA> if nothing), and the delivered values of the
+    NIK (where repaired or not valid) and of the birth date (where not YYYY-MM-DD)."""
+    repairs = ("NIK: " + staged["nik_repair"]).fillna("")
+    columns = {"nik_delivered": staged["NIK"].where(staged["nik_repair"].notna() | staged["nik_status"].ne(NikStatus.VALID))}
+    if date_column is not None:
+        read_as = staged["birth_date_format"].map({"%d-%m-%Y": "DD-MM-YYYY", "%d/%m/%Y": "DD/MM/YYYY"})
+        note = (f"{date_column} read as " + read_as).fillna("")
         repairs = repairs + np.where((repairs != "") & (note != ""), "; ", "") + note
-    return repairs.replace("", pd.NA)
+        columns["birth_date_delivered"] = staged[date_column].where(staged["birth_date_format"].ne("%Y-%m-%d"))
+    return {"repairs": repairs.replace("", pd.NA), **columns}
 
 
 def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
@@ -268,7 +254,7 @@ def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame
     code_parts = [pd.to_numeric(raw[c], errors="coerce") for c in ("NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL")]
     padded = [part.astype("Int64").astype("string").str.zfill(width) for part, width in zip(code_parts, (2, 2, 2, 4))]
     desa_code = padded[0] + "." + padded[1] + "." + padded[2] + "." + padded[3]
-    return pd.concat([raw, _nik_stage(raw["NIK"], born["date"], sex), pd.DataFrame({
+    return pd.concat([raw, _nik_stage(raw["NIK"], born["date"]), pd.DataFrame({
         "no_kk_digits": clean_nik(raw["NO_KK"])["nik_digits"],
         "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"], "sex": sex,
         "jenis_klmin_code": _code(raw["JENIS_KLMIN"]), "stat_kwn_code": _code(raw["STAT_KWN"]),
@@ -290,16 +276,14 @@ def accept_population(staged: pd.DataFrame) -> pd.DataFrame:
         "address": staged["ALAMAT"].str.strip(), "rt": pd.to_numeric(staged["NO_RT"], errors="coerce").astype("Int64"),
         "rw": pd.to_numeric(staged["NO_RW"], errors="coerce").astype("Int64"), "dusun": staged["DUSUN"].str.strip(),
         "kode_pos": staged["KODE_POS"].str.strip(), "desa_code": staged["desa_code"],
-        "repairs": _repairs(staged, staged["birth_date_format"], "TGL_LHR"),
-        "nik_delivered": staged["NIK"].where(staged["nik_repair"].notna() | staged["nik_status"].ne(NikStatus.VALID)),
-        "birth_date_delivered": staged["TGL_LHR"].where(staged["birth_date_format"].ne("%Y-%m-%d")),
+        **_repairs(staged, "TGL_LHR"),
     })
 
 
 def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten_codes: list[str]) -> pd.DataFrame:
     born = _dates(raw["TANGGAL_LAHIR"], reference)
     sex = _code(raw["JENIS_KELAMIN"]).map(SEX_CODES)
-    nik = _nik_stage(raw["NIK"], born["date"], sex)
+    nik = _nik_stage(raw["NIK"], born["date"])
     desa_code = pd.Series(pd.NA, index=raw.index, dtype="string")
     for kabupaten in kabupaten_codes:
         desa_code = desa_code.fillna(regions.resolve_desa(raw["KECAMATAN"], raw["KELURAHAN"], kabupaten))
@@ -326,21 +310,18 @@ def accept_voters(staged: pd.DataFrame) -> pd.DataFrame:
         "rw": pd.to_numeric(staged["RW"], errors="coerce").astype("Int64"),
         "disability": pd.to_numeric(staged["disabilitas_code"], errors="coerce").astype("Int64"),
         "keterangan": staged["keterangan_code"], "desa_code": staged["desa_code"],
-        "repairs": _repairs(staged, staged["birth_date_format"], "TANGGAL_LAHIR"),
-        "nik_delivered": staged["NIK"].where(staged["nik_repair"].notna() | staged["nik_status"].ne(NikStatus.VALID)),
-        "birth_date_delivered": staged["TANGGAL_LAHIR"].where(staged["birth_date_format"].ne("%Y-%m-%d")),
+        **_repairs(staged, "TANGGAL_LAHIR"),
     })
 
 
 def stage_deaths(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
-    return pd.concat([raw, _nik_stage(raw["NIK"], None, None),
+    return pd.concat([raw, _nik_stage(raw["NIK"]),
                       pd.DataFrame({"death_date": _dates(raw["TGL_KEMATIAN"], reference)["date"]}, index=raw.index)], axis=1)
 
 
 def accept_deaths(staged: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"source_row": staged["source_row"], "nik": staged["nik"], "death_date": staged["death_date"],
-                         "repairs": _repairs(staged, None, ""),
-                         "nik_delivered": staged["NIK"].where(staged["nik_repair"].notna())})
+                         **_repairs(staged, None)})
 
 
 @dataclass(frozen=True)
@@ -354,7 +335,7 @@ class Dataset:
     empty_outcome: Outcome = Outcome.BLOCK
 
     def structure_checks(self) -> list[Check]:
-        return suites.structure_checks(self.name, self.required, self.volume_checked, self.empty_outcome)
+        return suites.structure_checks(self.required, self.volume_checked, self.empty_outcome)
 
     def all_checks(self) -> list[Check]:
         return self.structure_checks() + self.row_checks()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 import pandas as pd
 from lokal import wilayah
 
 LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
+RETIRED_KABUPATEN = Path(__file__).resolve().parent / "data" / "retired_kabupaten.csv"
 _CODE_LENGTH = {"provinsi": 2, "kabupaten": 5, "kecamatan": 8, "desa": 13}  # dotted: 33 / 33.23 / 33.23.01 / ...
 
 
@@ -26,6 +28,19 @@ def region_table() -> pd.DataFrame:
     table["level"] = depth.map(dict(enumerate(LEVELS)))
     table["parent"] = table["code"].str.rsplit(".", n=1).str[0].where(depth > 0)
     return table
+
+
+@functools.cache
+def nik_region_prefixes() -> frozenset[str]:
+    """Six-digit kecamatan prefixes a NIK may carry: every current kecamatan, and the same kecamatan under
+    the kabupaten code it had before a split (data/retired_kabupaten.csv; extend it as splits happen)."""
+    table = region_table()
+    kecamatan = table.loc[table["level"] == "kecamatan", "code"]
+    retired = pd.read_csv(RETIRED_KABUPATEN, dtype=str)
+    old_by_new = dict(zip(retired["current_code"], retired["retired_code"]))
+    moved = kecamatan[kecamatan.str.slice(0, 5).isin(old_by_new)]
+    historical = moved.str.slice(0, 5).map(old_by_new) + moved.str.slice(5)
+    return frozenset(pd.concat([kecamatan, historical]).str.replace(".", "", regex=False))
 
 
 def kabupaten_regions(kabupaten_code: str) -> pd.DataFrame:

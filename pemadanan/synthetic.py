@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pemadanan import regions
+from pemadanan.dates import age_on
 from pemadanan.nik import make_nik
 from pemadanan.semester import Semester
 from pemadanan.synthetic_names import make_names, spelling_variant, typo
@@ -80,12 +81,6 @@ class GeneratorConfig:
     seed: int = 7
     demography: DemographyRates = field(default_factory=DemographyRates)
     defects: DefectRates = field(default_factory=DefectRates)
-
-
-def _age(born: pd.Series, on: dt.date) -> pd.Series:
-    on_ts = pd.Timestamp(on)
-    had_birthday = (born.dt.month < on_ts.month) | ((born.dt.month == on_ts.month) & (born.dt.day <= on_ts.day))
-    return on_ts.year - born.dt.year - (~had_birthday).astype(int)
 
 
 class _Simulation:
@@ -242,7 +237,7 @@ class _Simulation:
         n = len(state)
         days = (end - start).days
         when = pd.Timestamp(start) + pd.to_timedelta(rng.integers(1, days + 1, n), unit="D")
-        age = _age(state["birth_date"], start).to_numpy()
+        age = age_on(state["birth_date"], start).to_numpy()
         events = []
 
         annual_q = 0.0008 + 0.00003 * np.exp(0.09 * age) + np.where(age == 0, 0.015, 0)
@@ -293,7 +288,7 @@ class _Simulation:
         events.append(pd.DataFrame({"person_id": state["person_id"][renamed], "event": "corrected_name", "date": pd.Timestamp(end)}))
         events.append(pd.DataFrame({"person_id": state["person_id"][redated], "event": "corrected_birth_date", "date": pd.Timestamp(end)}))
 
-        turned_17 = (_age(state["birth_date"], end) >= 17).to_numpy() & (age < 17)
+        turned_17 = (age_on(state["birth_date"], end) >= 17).to_numpy() & (age < 17)
         events.append(pd.DataFrame({"person_id": state["person_id"][turned_17], "event": "turned_17", "date": pd.Timestamp(end)}))
 
         mothers = state[(state["sex"] == "P") & (state["marital"] == KAWIN) & (age >= 20) & (age <= 40)]
@@ -318,7 +313,7 @@ class _Simulation:
 
 def eligible_on(people: pd.DataFrame, on: dt.date) -> pd.Series:
     """UU 7/2017 art. 198/200: 17 or older, or married or ever married; serving TNI/Polri excluded."""
-    adult_or_married = (_age(people["birth_date"], on) >= 17) | (people["marital"] != BELUM_KAWIN)
+    adult_or_married = (age_on(people["birth_date"], on) >= 17) | (people["marital"] != BELUM_KAWIN)
     return adult_or_married & ~people["occupation"].isin((PKRJN_TNI, PKRJN_POLRI))
 
 
@@ -348,7 +343,7 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
     rng = sim.rng
     people = listed_from
     n = len(people)
-    age = _age(people["birth_date"], listed_on)
+    age = age_on(people["birth_date"], listed_on)
     eligible = eligible_on(people, listed_on)
     serving = people["occupation"].isin((PKRJN_TNI, PKRJN_POLRI))
     under_age = (age >= 15) & (age < 17) & (people["marital"] == BELUM_KAWIN) & ~serving
@@ -418,7 +413,7 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
     status = rows["marital"].map({BELUM_KAWIN: "B", KAWIN: "S", CERAI_HIDUP: "P", CERAI_MATI: "P"})
     file = pd.DataFrame({
         "TPS": 0, "NKK": rows["no_kk"], "NIK": nik, "NAMA": name, "TEMPAT_LAHIR": rows["birthplace"],
-        "TANGGAL_LAHIR": birth_text, "USIA": _age(rows["birth_date"], now),
+        "TANGGAL_LAHIR": birth_text, "USIA": age_on(rows["birth_date"], now),
         "JENIS_KELAMIN": rows["sex"], "STATUS_PERKAWINAN": status, "ALAMAT": rows["address"],
         "RT": rows["rt"].astype(int).astype(str).str.zfill(3), "RW": rows["rw"].astype(int).astype(str).str.zfill(3),
         "DISABILITAS": np.where(rng.random(m) < 0.02, rng.integers(1, 7, m).astype(str), ""),
@@ -513,7 +508,7 @@ def _write_truth(folder: Path, now: pd.DataFrame, previous: pd.DataFrame, voter_
     occupation_now = vt["person_id"].map(in_now["occupation"])
     present = vt["population_row"].notna()
     facts = previous.set_index("person_id").reindex(vt["person_id"])
-    age_now = _age(facts["birth_date"].reset_index(drop=True), on)
+    age_now = age_on(facts["birth_date"].reset_index(drop=True), on)
     marital = vt["person_id"].map(in_now["marital"]).fillna(pd.Series(facts["marital"].to_numpy(), index=vt.index))
     married_now = marital != BELUM_KAWIN
     codes = {
