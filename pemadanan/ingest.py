@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,13 +107,13 @@ def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: 
     suffix = path.suffix.lower()
     if suffix == ".csv":
         frame = _read_csv(path)
-    elif suffix == ".xlsx":
+    elif suffix in (".xlsx", ".parquet"):
         try:
-            frame = _as_text(pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl"))
-        except ValueError as error:  # e.g. "Worksheet named 'X' not found"
+            typed = (pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl") if suffix == ".xlsx"
+                     else pd.read_parquet(path))
+        except (ValueError, zipfile.BadZipFile) as error:  # no such sheet, not a workbook, not Parquet
             raise FileRejected(f"{path.name}: {error}") from error
-    elif suffix == ".parquet":
-        frame = _as_text(pd.read_parquet(path))
+        frame = _as_text(typed)
     else:
         raise FileRejected(f"{path.name}: unsupported file type {suffix!r} (CSV, XLSX or Parquet)")
     frame.columns = ["fields_delivered", *canonical_header([str(c) for c in frame.columns[1:]], aliases)] if len(frame.columns) else []

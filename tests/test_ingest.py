@@ -141,6 +141,14 @@ def test_unsupported_file_types_are_rejected(tmp_path):
         ingest(POPULATION, tmp_path / "population.txt", SEMESTER)
 
 
+@pytest.mark.parametrize("name, message", [("population.xlsx", "File is not a zip file"),
+                                           ("population.parquet", "Parquet magic bytes not found")])
+def test_a_damaged_workbook_or_parquet_file_is_rejected_with_its_name(tmp_path, name, message):
+    (tmp_path / name).write_text("not what the name says")
+    with pytest.raises(FileRejected, match=f"{name}: .*{message}"):
+        ingest(POPULATION, tmp_path / name, SEMESTER)
+
+
 VOTER_HEADER = ("TPS,NKK,NIK,NAMA,TEMPAT_LAHIR,TANGGAL_LAHIR,USIA,JENIS_KELAMIN,STATUS_PERKAWINAN,ALAMAT,RT,RW,"
                 "DISABILITAS,KETERANGAN,KELURAHAN,KECAMATAN,KABUPATEN")
 VOTER = "1,3323010106090001,'3323015508950001,SITI AMINAH,TEMANGGUNG,15-08-1995,28,P,S,DUSUN 3,009,004,,,KEL. BULU,BULU,KAB. TEMANGGUNG"
