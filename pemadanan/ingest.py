@@ -303,6 +303,7 @@ def accept_voters(staged: pd.DataFrame) -> pd.DataFrame:
         "source_row": staged["source_row"], "tps": pd.to_numeric(staged["TPS"], errors="coerce").astype("Int64"),
         "no_kk": staged["no_kk_digits"].where(staged["no_kk_digits"].str.fullmatch(r"\d{16}")),
         "nik": staged["nik"], "nik_status": staged["nik_status"], "nik_repair": staged["nik_repair"],
+        "nik_digits": staged["nik_digits"],
         "name": staged["NAMA"].str.strip(), "name_norm": staged["name_norm"], "name_key": staged["name_key"],
         "birthplace": staged["TEMPAT_LAHIR"].str.strip().str.upper(), "birth_date": staged["birth_date"],
         "birth_date_format": staged["birth_date_format"], "sex": staged["sex"],

@@ -1,70 +1,277 @@
-"""Linking voter rows to residents.
+"""Linking voter rows to residents: a cascade, precise first, then complete.
 
-Stage 1, exact NIK: a voter's NIK equals a resident's, and the person agrees. A NIK alone is not proof:
-Excel turns the last digit of a NIK into 0, and a mistyped digit can land on a neighbour's NIK, which then
-has the same region, birth date and sex. So the name must agree too.
+0. Reviewers' decisions from earlier runs: accepted pairs are links, rejected pairs are never made.
+1. exact_nik: a reliable NIK equal to a resident's, with birth date, sex and name agreeing. A NIK alone is not
+   proof: a mistyped or Excel-zeroed digit can land on a neighbour's NIK, which has the same region, birth
+   date and sex; the name tells them apart.
+2. nik_one_edit: the voter's 16 digits within one substituted digit or one swap of neighbours of a
+   resident's NIK (this covers a tail Excel zeroed, and an equal NIK whose birth date was written with day and
+   month swapped), confirmed by name, sex, birth date (equal, swapped, or a few days apart) and place (family
+   card or desa): people born on one day in neighbouring kecamatan get NIKs one digit apart, and common
+   names are common.
+   A voter row with two such residents goes to review.
+-. Duplicates inside the list are found (see `duplicates`); only one row per person goes on.
+3. probabilistic: Fellegi-Sunter on what is left (see `probabilistic`), one to one. A pair becomes a link
+   only with a match probability of at least `link_probability` *and* corroboration: the name, the birth
+   date (or a near one) and where the person lives (family card, RT/RW or desa) all agree. Name and birth
+   date alone are what the Kansas Crosscheck used. Pairs above `review_probability` that miss either go to
+   the review queue.
+
+Each stage sees only what the previous ones left; a resident links to at most one voter row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import JaroWinkler
-from rapidfuzz.process import cpdist
 
+from pemadanan import duplicates, probabilistic
 from pemadanan.nik import NikStatus
+from pemadanan.similarity import NAMES_AGREE, birth_dates_near, name_similarity
 
+REVIEWER = "reviewer"
 EXACT_NIK = "exact_nik"
-# Jaro-Winkler on the spelling key; 0.85 keeps typos and dropped second names, rejects other people.
-NAME_AGREES = 0.85
-NAME_AGREES_WITH_BIRTH_DATE = 0.60
+NIK_ONE_EDIT = "nik_one_edit"
+PROBABILISTIC = "probabilistic"
+METHODS = (REVIEWER, EXACT_NIK, NIK_ONE_EDIT, PROBABILISTIC)
+
+LINK_COLUMNS = ["voter_row", "population_row", "link_method", "match_score", "match_weight", "name_similarity",
+                "birth_date_agrees", "sex_agrees", "explanation"]
+REVIEW_COLUMNS = ["voter_row", "population_row", "score", "reasons"]
+DECISIONS = ("accept", "reject")
+
+
+@dataclass(frozen=True)
+class LinkagePolicy:
+    link_probability: float = 0.999
+    review_probability: float = 0.5
 
 
 @dataclass
 class LinkResult:
-    links: pd.DataFrame  # voter_row, population_row, link_method, match_score, name_similarity, birth_date_agrees, sex_agrees
-    unlinked: pd.DataFrame  # voter_row, reason
+    links: pd.DataFrame  # LINK_COLUMNS
+    unlinked: pd.DataFrame  # voter_row, reason (duplicates are not here: they are in `duplicates`)
+    review_queue: pd.DataFrame  # REVIEW_COLUMNS
+    duplicates: pd.DataFrame  # duplicates.DUPLICATE_COLUMNS
+    model: pd.DataFrame  # the probabilistic stage's m, u and weights per field
+    candidate_pairs: pd.MultiIndex  # what blocking gave the probabilistic stage (for measuring it)
+    stage_inputs: dict[str, pd.Series] = field(default_factory=dict)  # voter rows each stage started with
+    pairs_compared: int = 0
 
 
-def name_similarity(left: pd.Series, right: pd.Series) -> np.ndarray:
-    """Jaro-Winkler similarity of two aligned columns of name keys, 0 where either is missing."""
-    a = left.fillna("").astype(str).tolist()
-    b = right.fillna("").astype(str).tolist()
-    scores = cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=1)
-    return np.where((left.isna() | right.isna()).to_numpy(), 0.0, scores)
+def _people(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[["source_row", "name_key", "birth_date", "sex", "no_kk", "desa_code"]].set_index("source_row")
 
 
-def link_exact_nik(voters: pd.DataFrame, population: pd.DataFrame) -> LinkResult:
-    usable = voters["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED]) & voters["nik"].notna()
-    candidates = voters.loc[usable, ["source_row", "nik", "name_key", "birth_date", "sex"]].merge(
-        population[["source_row", "nik", "name_key", "birth_date", "sex"]], on="nik", suffixes=("_v", "_p"))
-    similarity = name_similarity(candidates["name_key_v"], candidates["name_key_p"])
-    birth_agrees = (candidates["birth_date_v"] == candidates["birth_date_p"]).to_numpy()
-    sex_agrees = (candidates["sex_v"] == candidates["sex_p"]).to_numpy()
-    confirmed = sex_agrees & ((similarity >= NAME_AGREES) | (birth_agrees & (similarity >= NAME_AGREES_WITH_BIRTH_DATE)))
-    links = pd.DataFrame({
-        "voter_row": candidates["source_row_v"].to_numpy(),
-        "population_row": candidates["source_row_p"].to_numpy(),
-        "link_method": EXACT_NIK,
-        "match_score": np.round(similarity, 4),
-        "name_similarity": np.round(similarity, 4),
-        "birth_date_agrees": birth_agrees,
-        "sex_agrees": sex_agrees,
-    })[confirmed].sort_values("voter_row").reset_index(drop=True)
+def _confirmed_pairs(voters: pd.DataFrame, residents: pd.DataFrame, pairs: pd.DataFrame,
+                     near_birth_date: bool, same_place: bool) -> pd.DataFrame:
+    """The (voter_row, population_row) pairs whose name, sex and birth date agree (and, with `same_place`,
+    family card or desa), with what was compared."""
+    v = _people(voters).loc[pairs["voter_row"]].reset_index(drop=True)
+    r = _people(residents).loc[pairs["population_row"]].reset_index(drop=True)
+    similarity = name_similarity(v["name_key"], r["name_key"])
+    birth_equal = (v["birth_date"] == r["birth_date"]).fillna(False).to_numpy(dtype=bool)
+    birth_ok = birth_dates_near(v["birth_date"], r["birth_date"]) if near_birth_date else birth_equal
+    sex_agrees = (v["sex"] == r["sex"]).fillna(False).to_numpy(dtype=bool)
+    place_ok = ((v["no_kk"] == r["no_kk"]) | (v["desa_code"] == r["desa_code"])).fillna(False).to_numpy(dtype=bool)
+    out = pairs.reset_index(drop=True).assign(name_similarity=np.round(similarity, 4), birth_date_agrees=birth_equal,
+                                              sex_agrees=sex_agrees)
+    return out[(similarity >= NAMES_AGREE) & birth_ok & sex_agrees & (place_ok | (not same_place))]
 
-    rejected = set(candidates["source_row_v"][~confirmed])
-    matched_nik = set(candidates["source_row_v"])
-    status = voters["nik_status"]
-    reason = np.select(
-        [status == NikStatus.MISSING, status == NikStatus.UNRELIABLE, status == NikStatus.MALFORMED,
-         voters["source_row"].isin(rejected), ~voters["source_row"].isin(matched_nik)],
-        ["NIK missing", "NIK unreliable (Excel scientific notation or zeroed serial)", "NIK malformed (not 16 digits, or no real birth date)",
-         "NIK found but name/sex disagree", "NIK not in population"],
-        default="",
-    )
-    unlinked_mask = ~voters["source_row"].isin(links["voter_row"])
-    unlinked = pd.DataFrame({"voter_row": voters["source_row"][unlinked_mask].to_numpy(),
-                             "reason": reason[unlinked_mask.to_numpy()]})
-    return LinkResult(links, unlinked)
+
+def _exact_nik(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
+    trusted = voters[voters["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED]) & voters["nik"].notna()]
+    pairs = trusted[["source_row", "nik"]].merge(residents[["source_row", "nik"]], on="nik", suffixes=("_v", "_p"))
+    pairs = pairs.rename(columns={"source_row_v": "voter_row", "source_row_p": "population_row"})
+    confirmed = _confirmed_pairs(voters, residents, pairs[["voter_row", "population_row"]], near_birth_date=False,
+                                 same_place=False)
+    return confirmed.assign(link_method=EXACT_NIK, nik="equal")
+
+
+def nik_neighbours(nik: pd.Series) -> pd.DataFrame:
+    """Every 16-digit number one substituted digit or one swap of neighbours away from each NIK, and the NIK
+    itself: (position in `nik`, neighbour as int64, edit)."""
+    digits = (np.frombuffer("".join(nik.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 16) - ord("0")).astype(np.int64)
+    value = digits @ (10 ** np.arange(15, -1, -1, dtype=np.int64))
+    place = 10 ** np.arange(15, -1, -1, dtype=np.int64)
+    rows, neighbours, edits = [np.arange(len(nik))], [value], [np.full(len(nik), "equal", dtype=object)]
+    for i in range(16):
+        for d in range(10):
+            changed = digits[:, i] != d
+            rows.append(np.flatnonzero(changed))
+            neighbours.append((value + (d - digits[:, i]) * place[i])[changed])
+            edits.append(np.full(int(changed.sum()), "one digit differs", dtype=object))
+    for i in range(15):
+        differ = digits[:, i] != digits[:, i + 1]
+        swapped = value + (digits[:, i + 1] - digits[:, i]) * (place[i] - place[i + 1])
+        rows.append(np.flatnonzero(differ))
+        neighbours.append(swapped[differ])
+        edits.append(np.full(int(differ.sum()), "two neighbouring digits swapped", dtype=object))
+    return pd.DataFrame({"position": np.concatenate(rows), "neighbour": np.concatenate(neighbours),
+                         "edit": np.concatenate(edits)})
+
+
+def _nik_one_edit(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
+    with_digits = voters[voters["nik"].notna()]
+    neighbours = nik_neighbours(with_digits["nik"])
+    neighbours["voter_row"] = with_digits["source_row"].to_numpy()[neighbours["position"]]
+    resident_nik = residents[residents["nik"].notna()]
+    resident_value = pd.DataFrame({"neighbour": resident_nik["nik"].astype("int64").to_numpy(),
+                                   "population_row": resident_nik["source_row"].to_numpy()})
+    pairs = neighbours.merge(resident_value, on="neighbour")[["voter_row", "population_row", "edit"]]
+    confirmed = _confirmed_pairs(voters, residents, pairs[["voter_row", "population_row"]], near_birth_date=True,
+                                 same_place=True)
+    confirmed["nik"] = pairs.set_index(["voter_row", "population_row"])["edit"].reindex(
+        pd.MultiIndex.from_frame(confirmed[["voter_row", "population_row"]])).to_numpy()
+    return confirmed.assign(link_method=NIK_ONE_EDIT)
+
+
+def _deterministic_links(confirmed: pd.DataFrame) -> pd.DataFrame:
+    birth = np.where(confirmed["birth_date_agrees"], "equal", "near (day/month swapped or a few days apart)")
+    explanation = [json.dumps({"nik": n, "name_similarity": s, "birth_date": b, "sex": "equal"})
+                   for n, s, b in zip(confirmed["nik"], confirmed["name_similarity"], birth, strict=True)]
+    return confirmed.assign(match_score=confirmed["name_similarity"], match_weight=np.nan,
+                            explanation=explanation)[LINK_COLUMNS]
+
+
+def _without(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    if pairs.empty or frame.empty:
+        return frame
+    key = pd.MultiIndex.from_frame(frame[["voter_row", "population_row"]])
+    return frame[~key.isin(pd.MultiIndex.from_frame(pairs[["voter_row", "population_row"]]))]
+
+
+def read_decisions(decisions: pd.DataFrame | None) -> pd.DataFrame:
+    """Reviewers' decisions: voter_row, population_row, decision (accept/reject); the last one per pair counts."""
+    if decisions is None or decisions.empty:
+        return pd.DataFrame({"voter_row": pd.Series(dtype="int64"), "population_row": pd.Series(dtype="int64"),
+                             "decision": pd.Series(dtype=str)})
+    out = decisions[["voter_row", "population_row", "decision"]].copy()
+    out["decision"] = out["decision"].astype(str).str.strip().str.lower()
+    unknown = sorted(set(out["decision"]) - set(DECISIONS))
+    if unknown:
+        raise ValueError(f"review decisions must be accept or reject, found: {', '.join(unknown)}")
+    out[["voter_row", "population_row"]] = out[["voter_row", "population_row"]].astype("int64")
+    return out.drop_duplicates(["voter_row", "population_row"], keep="last")
+
+
+def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame | None = None,
+         policy: LinkagePolicy | None = None) -> LinkResult:
+    """The whole cascade over accepted voter and population rows (see the module docstring)."""
+    policy = policy or LinkagePolicy()
+    decisions = read_decisions(decisions)
+    rejected = decisions[decisions["decision"] == "reject"]
+    accepted = decisions[(decisions["decision"] == "accept") & decisions["voter_row"].isin(voters["source_row"])
+                         & decisions["population_row"].isin(residents["source_row"])]
+    accepted = accepted.drop_duplicates("voter_row", keep="last").drop_duplicates("population_row", keep="last")
+    reviewer_links = accepted.assign(
+        link_method=REVIEWER, match_score=1.0, match_weight=np.nan, name_similarity=np.nan,
+        birth_date_agrees=pd.NA, sex_agrees=pd.NA,
+        explanation=json.dumps({"decision": "accepted by a reviewer"}))[LINK_COLUMNS]
+    stage_inputs = {}
+
+    def remaining(frame: pd.DataFrame, taken: pd.Series) -> pd.DataFrame:
+        return frame[~frame["source_row"].isin(taken)]
+
+    open_voters = remaining(voters, reviewer_links["voter_row"])
+    open_residents = remaining(residents, reviewer_links["population_row"])
+    stage_inputs[EXACT_NIK] = open_voters["source_row"]
+    exact = _without(_exact_nik(open_voters, open_residents), rejected)
+    stage_inputs[NIK_ONE_EDIT] = remaining(open_voters, exact["voter_row"])["source_row"]
+    one_edit = _without(_nik_one_edit(remaining(open_voters, exact["voter_row"]), open_residents), rejected)
+    ambiguous = one_edit[one_edit["voter_row"].duplicated(keep=False)]
+    one_edit = one_edit[~one_edit["voter_row"].isin(ambiguous["voter_row"])]
+
+    # One row per resident: the best confirmation wins; the other rows are the same person listed again.
+    confirmed = pd.concat([exact, one_edit], ignore_index=True).assign(stage=lambda f: f["link_method"].map(
+        {EXACT_NIK: 0, NIK_ONE_EDIT: 1}))
+    confirmed = confirmed.sort_values(["population_row", "stage", "name_similarity", "voter_row"],
+                                      ascending=[True, True, False, True])
+    first = ~confirmed["population_row"].duplicated()
+    nik_links = _deterministic_links(confirmed[first])
+    again = confirmed[~first].merge(confirmed[first][["population_row", "voter_row"]], on="population_row",
+                                    suffixes=("", "_kept"))
+    same_resident = pd.DataFrame({"row_a": again["voter_row_kept"], "row_b": again["voter_row"],
+                                  "score": again["name_similarity"],
+                                  "evidence": "both rows are the same resident by NIK, name, sex and birth date"})
+
+    links_so_far = _stack([reviewer_links, nik_links])
+    listed_again = duplicates.resolve_duplicates(
+        pd.concat([same_resident, duplicates.candidate_duplicates(voters)], ignore_index=True)
+        .drop_duplicates(["row_a", "row_b"]),
+        links_so_far["voter_row"], links_so_far["population_row"])
+
+    left_voters = open_voters[~open_voters["source_row"].isin(links_so_far["voter_row"])
+                              & ~open_voters["source_row"].isin(listed_again["voter_row"])
+                              & ~open_voters["source_row"].isin(ambiguous["voter_row"])]
+    left_residents = remaining(open_residents, links_so_far["population_row"])
+    stage_inputs[PROBABILISTIC] = left_voters["source_row"]
+    forbidden = pd.MultiIndex.from_frame(rejected[["voter_row", "population_row"]]) if len(rejected) else None
+    scored = probabilistic.link_probabilistic(probabilistic.people(left_voters), probabilistic.people(left_residents),
+                                              forbidden=forbidden, min_probability=policy.review_probability)
+    assigned = scored.assigned
+    corroborated = (assigned["agrees_name"] & (assigned["agrees_birth_date"] | assigned["agrees_birth_date_near"])
+                    & (assigned["agrees_family_card"] | assigned["agrees_rt_rw"] | assigned["agrees_desa"]))
+    is_link = corroborated & (assigned["match_probability"] >= policy.link_probability)
+    probable = assigned[is_link]
+    # Relatives share the family card and the address; a pair agreeing on nothing personal is not a candidate.
+    personal = assigned["agrees_name"] | assigned["agrees_birth_date"] | assigned["agrees_birth_date_near"]
+    doubtful = assigned[~is_link & personal]
+    probabilistic_links = pd.DataFrame({
+        "voter_row": probable["voter_row"], "population_row": probable["population_row"],
+        "link_method": PROBABILISTIC, "match_score": probable["match_probability"].round(6),
+        "match_weight": probable["match_weight"].round(2), "name_similarity": np.nan,
+        "birth_date_agrees": probable["agrees_birth_date"], "sex_agrees": probable["agrees_sex"],
+        "explanation": probable["explanation"]})
+
+    review = _stack([
+        pd.DataFrame({"voter_row": doubtful["voter_row"], "population_row": doubtful["population_row"],
+                      "score": doubtful["match_probability"].round(6), "reasons": _review_reasons(doubtful, policy)}),
+        pd.DataFrame({"voter_row": ambiguous["voter_row"], "population_row": ambiguous["population_row"],
+                      "score": ambiguous["name_similarity"],
+                      "reasons": "NIK within one edit of several residents whose name, sex, birth date and place agree"}),
+    ])
+    # Pairs a reviewer already decided are not asked again.
+    review = _without(review, decisions).sort_values(["voter_row", "population_row"]).reset_index(drop=True)
+
+    links = _stack([links_so_far, probabilistic_links]).sort_values("voter_row").reset_index(drop=True)
+    name_sim = name_similarity(voters.set_index("source_row").loc[links["voter_row"], "name_key"].reset_index(drop=True),
+                               residents.set_index("source_row").loc[links["population_row"], "name_key"].reset_index(drop=True))
+    links["name_similarity"] = np.round(name_sim, 4)
+    return LinkResult(
+        links=links, unlinked=_unlinked(voters, links, listed_again, review), review_queue=review[REVIEW_COLUMNS],
+        duplicates=listed_again, model=scored.weights.table(), candidate_pairs=scored.candidate_pairs,
+        stage_inputs=stage_inputs, pairs_compared=len(scored.candidate_pairs))
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of several frames with the same columns; empty ones left out (they would only blur the types)."""
+    present = [frame for frame in frames if len(frame)]
+    return pd.concat(present, ignore_index=True) if present else frames[0].reset_index(drop=True)
+
+
+def _review_reasons(pairs: pd.DataFrame, policy: LinkagePolicy) -> list[str]:
+    agree = [f for f in probabilistic.FIELDS if pairs.get(f"agrees_{f}") is not None]
+    reasons = []
+    for _, row in pairs.iterrows():  # only the few pairs of the review band
+        agreed = [f for f in agree if row[f"agrees_{f}"]]
+        doubt = ("below the link threshold" if row["match_probability"] < policy.link_probability
+                 else "name, birth date and place of living do not all agree")
+        reasons.append(f"{doubt}; agree: {', '.join(agreed) or 'nothing'}")
+    return reasons
+
+
+def _unlinked(voters: pd.DataFrame, links: pd.DataFrame, listed_again: pd.DataFrame, review: pd.DataFrame) -> pd.DataFrame:
+    rows = voters[~voters["source_row"].isin(links["voter_row"]) & ~voters["source_row"].isin(listed_again["voter_row"])]
+    status = rows["nik_status"]
+    nik_reason = np.select(
+        [status == NikStatus.MISSING, status == NikStatus.UNRELIABLE, status == NikStatus.MALFORMED],
+        ["NIK missing", "NIK unreliable (Excel scientific notation or zeroed serial)",
+         "NIK malformed (not 16 digits, or no real birth date)"], default="NIK not in population")
+    in_review = rows["source_row"].isin(review["voter_row"]).to_numpy()
+    reason = np.where(in_review, np.char.add(nik_reason.astype(str), "; a candidate resident awaits review"),
+                      np.char.add(nik_reason.astype(str), "; no resident matches name, birth date and place"))
+    return pd.DataFrame({"voter_row": rows["source_row"].to_numpy(), "reason": reason})

@@ -4,60 +4,71 @@
 Muhammad/Siti/Abdul abbreviations expanded. `name_key` folds that further into a spelling key on which
 pre-1972 (EYD) and modern spellings meet: Soeharto/Suharto, Djoko/Joko, Tjahjo/Cahyo, Jusuf/Yusuf,
 Chairul/Khairul, and spacing (Nur Haliza/Nurhaliza).
+
+Names repeat a lot (a kabupaten of a million people has a few hundred thousand distinct spellings), so
+each distinct value is normalised once with plain string operations and the result mapped back.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pandas as pd
 
 # Titles written before the name; pilgrim titles (H., Hj.) and academic/professional ones.
-HONORIFICS = ("H", "HJ", "HAJI", "HAJJAH", "DR", "DRS", "DRA", "IR", "PROF", "KH", "TGH", "USTAD", "USTADZ", "NY", "TN")
-# Degrees written after the name, usually after a comma, dots already removed: S.Pd. -> SPD.
-DEGREES = (
+HONORIFICS = frozenset({
+    "H", "HJ", "HAJI", "HAJJAH", "HAJAH", "DR", "DRS", "DRA", "IR", "PROF", "KH", "TGH", "USTAD", "USTADZ",
+    "USTADZAH", "NY", "TN", "SDR", "SDRI", "BPK", "IBU", "ALM", "ALMH",
+})
+# Degrees written after the name, dots removed: S.Pd. -> SPD. Often after a comma, which cuts them off first.
+DEGREES = frozenset({
     "SPD", "SPDI", "SKOM", "ST", "SE", "SH", "SAG", "SSOS", "SIP", "SKM", "SKEP", "SFARM", "SKED", "SPSI", "SP",
     "SS", "SSI", "STP", "SHI", "SSTP", "SIKOM", "SAK", "SM", "AMD", "AMK", "AMKEB", "AMA", "AMAPD", "MM", "MPD",
-    "MSI", "MT", "MH", "MAG", "MKES", "MKOM", "MA", "MSC", "PHD", "BA", "BSC", "SPOG", "SPA", "SPB",
-)
-# Abbreviations, written with or without a dot, mapped to the full form.
+    "MSI", "MT", "MH", "MAG", "MKES", "MKOM", "MA", "MSC", "PHD", "BA", "BSC", "SPOG", "SPA", "SPB", "SHUT", "SPT",
+})
+# Abbreviations and spelling variants, mapped to the full form.
 ABBREVIATIONS = {
     "M": "MUHAMMAD", "MUH": "MUHAMMAD", "MUHD": "MUHAMMAD", "MOH": "MUHAMMAD", "MOCH": "MUHAMMAD",
     "MOHD": "MUHAMMAD", "MHD": "MUHAMMAD", "MUHAMAD": "MUHAMMAD", "MOHAMMAD": "MUHAMMAD", "MOHAMAD": "MUHAMMAD",
     "MOCHAMMAD": "MUHAMMAD", "MOCHAMAD": "MUHAMMAD", "MUCHAMMAD": "MUHAMMAD", "MUCHAMAD": "MUHAMMAD",
-    "MOHAMED": "MUHAMMAD", "MUHAMMED": "MUHAMMAD",
-    "ST": "SITI", "ABD": "ABDUL", "ABDL": "ABDUL", "ACHMAD": "AHMAD", "ACHMED": "AHMAD",
+    "MOHAMED": "MUHAMMAD", "MUHAMMED": "MUHAMMAD", "MOHAMMED": "MUHAMMAD", "MUHAMMMAD": "MUHAMMAD",
+    "ST": "SITI", "SITTI": "SITI", "ABD": "ABDUL", "ABDL": "ABDUL", "ACHMAD": "AHMAD", "ACHMED": "AHMAD", "AHMED": "AHMAD",
 }
 
+# "S.Pd", "A.Md", "S.Kom": a letter, a dot, then up to four letters ending the token: one degree, not two words.
+_DOTTED_DEGREE = re.compile(r"\b([A-Z])\.([A-Z]{1,4})\b\.?")
+_NOT_LETTER = re.compile(r"[^A-Z ]+")
+_QUOTES = str.maketrans("", "", "`'\"\u2019\u2018")
 
-def _alternation(words) -> str:
-    return "|".join(sorted(words, key=len, reverse=True))
+
+def _normalize_one(raw: str) -> str:
+    text = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii").upper()
+    text = text.translate(_QUOTES).split(",", 1)[0]  # degrees follow a comma: "BUDI, S.PD"
+    text = _DOTTED_DEGREE.sub(lambda m: m.group(1) + m.group(2) if m.group(1) + m.group(2) in DEGREES else m.group(0), text)
+    tokens = _NOT_LETTER.sub(" ", text).split()
+    while len(tokens) > 1 and tokens[0] in HONORIFICS:
+        tokens.pop(0)
+    while len(tokens) > 1 and tokens[-1] in DEGREES:
+        tokens.pop()
+    if len(tokens) > 1:  # a name that is a single "M" or "ST" is not an abbreviation of anything
+        # A lone initial stands for Muhammad only in front ("M. Yusuf"); "Andi M." keeps its initial.
+        tokens = [ABBREVIATIONS.get(t, t) if len(t) > 1 or i == 0 else t for i, t in enumerate(tokens)]
+    return " ".join(tokens)
 
 
-_HONORIFIC_RE = rf"^(?:(?:{_alternation(HONORIFICS)})\.?\s+)+"
-_DEGREE_RE = rf"(?:\s+(?:{_alternation(DEGREES)}))+$"
-_ABBREVIATION_RE = rf"\b({_alternation(ABBREVIATIONS)})\b"
+def _per_distinct(values: pd.Series, function) -> pd.Series:
+    """`function` applied once per distinct non-missing value, mapped back; empty results become missing."""
+    text = values.astype("string")
+    distinct = text.dropna().unique()
+    mapping = dict(zip(distinct, (function(v) for v in distinct), strict=True))
+    out = text.map(mapping, na_action="ignore").astype("string")
+    return out.where(out.str.len() > 0)
 
 
 def normalize_name(raw: pd.Series) -> pd.Series:
     """Readable canonical name: `Hj. Siti Nurhaliza, S.Pd.` -> `SITI NURHALIZA`; `Moh. Djoko` -> `MUHAMMAD DJOKO`."""
-    text = (
-        raw.astype("string")
-        .str.normalize("NFKD")
-        .str.encode("ascii", errors="ignore")
-        .str.decode("ascii")
-        .astype("string")
-        .str.upper()
-    )
-    text = text.str.split(",", n=1).str[0].astype("string")  # degrees follow a comma: "BUDI, S.PD"
-    text = text.str.replace(r"[`'\"]", "", regex=True)
-    text = text.str.replace(r"([A-Z])\.(?=[A-Z]\b|[A-Z]{1,3}\.)", r"\1", regex=True)  # S.PD -> SPD, A.MD -> AMD
-    text = text.str.replace(r"[^A-Z ]+", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
-    text = text.str.replace(_HONORIFIC_RE, "", regex=True)
-    text = text.str.replace(_DEGREE_RE, "", regex=True)
-    only_initial = text.str.fullmatch(r"[A-Z]").fillna(False).astype(bool)
-    text = text.mask(~only_initial, text.str.replace(
-        _ABBREVIATION_RE, lambda m: ABBREVIATIONS[m.group(1)], regex=True
-    ))
-    return text.where(text.str.len() > 0).astype("string")
+    return _per_distinct(raw, _normalize_one)
 
 
 # Applied in order; each maps an old (pre-EYD) or variant spelling onto the one the key keeps.
@@ -71,12 +82,16 @@ _SPELLING_FOLDS = (
     ("Q", "K"),
     ("Z", "S"),
 )
+_DOUBLED = re.compile(r"([A-Z])\1+")
+
+
+def _key_one(normalized: str) -> str:
+    for old, new in _SPELLING_FOLDS:
+        normalized = normalized.replace(old, new)
+    return _DOUBLED.sub(r"\1", normalized.replace(" ", ""))
 
 
 def name_key(normalized: pd.Series) -> pd.Series:
     """Spelling key of a normalised name: old and new spellings, doubled letters and spaces folded away."""
-    key = normalized.astype("string")
-    for old, new in _SPELLING_FOLDS:
-        key = key.str.replace(old, new, regex=False)
-    key = key.str.replace(" ", "", regex=False)
-    return key.str.replace(r"([A-Z])\1+", r"\1", regex=True)
+    return _per_distinct(normalized, _key_one)
+
