@@ -1,24 +1,38 @@
-"""Link: voter rows to residents."""
+"""Link: voter rows to residents, and the voter list's duplicates."""
 
 
 import dagster as dg
 
 from pemadanan.ingest import IngestResult
-from pemadanan.linkage import LinkResult, link_exact_nik
+from pemadanan.linkage import LinkResult, link
 from pipelines.partitions import semester_partitions
+from resources import LandingZone, Linkage
 
 
-@dg.asset(partitions_def=semester_partitions, group_name="link", kinds={"pandas"})
-def voter_resident_links(population: IngestResult, voters: IngestResult) -> dg.Output[LinkResult]:
-    """Voter rows linked to residents by exact NIK, confirmed by name and sex."""
-    result = link_exact_nik(voters.accepted, population.accepted)
-    accepted = len(voters.accepted)
+def _markdown(frame) -> dg.MetadataValue:
+    return dg.MetadataValue.md(frame.to_markdown(index=False))
+
+
+@dg.asset(partitions_def=semester_partitions, group_name="link", kinds={"pandas", "recordlinkage"})
+def voter_resident_links(context: dg.AssetExecutionContext, landing: LandingZone, linkage: Linkage,
+                         population: IngestResult, voters: IngestResult) -> dg.Output[LinkResult]:
+    """Voter rows linked to residents by the cascade (reviewers' decisions, exact NIK, NIK within one edit,
+    Fellegi-Sunter), duplicate rows of the list, and the pairs left for review."""
+    decisions = landing.review_decisions(context.partition_key)
+    result = link(voters.accepted, population.accepted, decisions, linkage.policy())
+    rows = len(voters.accepted)
+    by_method = result.links["link_method"].value_counts().rename_axis("method").reset_index(name="links")
     return dg.Output(result, metadata={
         "dagster/row_count": len(result.links),
-        "voter_rows": accepted,
+        "voter_rows": rows,
         "linked": len(result.links),
+        "duplicates": len(result.duplicates),
+        "in_review": int(result.review_queue["voter_row"].nunique()),
         "unlinked": len(result.unlinked),
-        "link_rate": round(len(result.links) / accepted, 4) if accepted else 0.0,
-        "unlinked_reasons": dg.MetadataValue.md(
-            result.unlinked["reason"].value_counts().rename_axis("reason").reset_index(name="rows").to_markdown(index=False)),
+        "link_rate": round(len(result.links) / rows, 4) if rows else 0.0,
+        "review_decisions_applied": 0 if decisions is None else len(decisions),
+        "pairs_compared": result.pairs_compared,
+        "links_by_method": _markdown(by_method),
+        "unlinked_reasons": _markdown(result.unlinked["reason"].value_counts().rename_axis("reason").reset_index(name="rows")),
+        "probabilistic_model": _markdown(result.model),
     })

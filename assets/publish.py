@@ -43,8 +43,11 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
     links = voter_resident_links.links.assign(desa_code=voter_resident_links.links["voter_row"].map(desa))
     unlinked = voter_resident_links.unlinked.assign(desa_code=voter_resident_links.unlinked["voter_row"].map(desa))
     files = [population, voters, deaths]
-    summary = link_summary(voters.accepted, population.accepted, links["voter_row"])
+    summary = link_summary(voters.accepted, population.accepted, links["voter_row"],
+                           voter_resident_links.duplicates["voter_row"])
     frames = {warehouse.VOTER_LINKS: links, warehouse.UNLINKED_VOTERS: unlinked,
+              warehouse.REVIEW_QUEUE: voter_resident_links.review_queue,
+              warehouse.VOTER_DUPLICATES: voter_resident_links.duplicates,
               warehouse.QUARANTINE: _stack([f.quarantine for f in files]),
               warehouse.ROW_ISSUES: _stack([f.row_issues for f in files]),
               warehouse.LINK_SUMMARY: summary,

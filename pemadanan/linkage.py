@@ -249,8 +249,10 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Rows of several frames with the same columns; empty ones left out (they would only blur the types)."""
-    present = [frame for frame in frames if len(frame)]
-    return pd.concat(present, ignore_index=True) if present else frames[0].reset_index(drop=True)
+    present = [frame.dropna(axis=1, how="all") for frame in frames if len(frame)]
+    if not present:
+        return frames[0].reset_index(drop=True)
+    return pd.concat(present, ignore_index=True).reindex(columns=frames[0].columns)
 
 
 def _review_reasons(pairs: pd.DataFrame, policy: LinkagePolicy) -> list[str]:

@@ -33,7 +33,9 @@ BLOCKING_PASSES = (
     ("birth_date", ["birth_date"], ["birth_date"]),
     ("birth_date_swapped", ["birth_date_swapped"], ["birth_date"]),
     ("name_and_birth_year", ["name_key", "birth_year"], ["name_key", "birth_year"]),
+    ("name_and_desa", ["name_key", "desa_code"], ["name_key", "desa_code"]),
     ("family_card", ["no_kk"], ["no_kk"]),
+    ("rt_rw", ["desa_rt_rw"], ["desa_rt_rw"]),
 )
 
 FIELDS = {
@@ -161,7 +163,7 @@ class FieldWeights:
         random_pairs = pd.MultiIndex.from_arrays([voters.index[rng.integers(0, len(voters), size)],
                                                   residents.index[rng.integers(0, len(residents), size)]])
         u = compare(random_pairs, voters, residents).mean() if size else pd.Series(0.5, index=list(FIELDS))
-        m = pd.Series(0.5, index=list(FIELDS))
+        m = pd.Series(np.nan, index=list(FIELDS))
         prior = _PROBABILITY_FLOOR
         for estimation in ESTIMATION_PASSES:
             sample = features.loc[features.index.isin(pairs_by_pass[estimation.blocking_pass])]
@@ -170,12 +172,14 @@ class FieldWeights:
             if len(sample) < 2 or not varying:
                 continue
             ecm = recordlinkage.ECMClassifier(init="jaro", max_iter=200)
-            ecm.fit(sample[varying])
-            taken = [c for c in estimation.takes if c in varying]
+            with np.errstate(divide="ignore", invalid="ignore"):  # a field that never disagrees has log(0)
+                ecm.fit(sample[varying])
+            taken = [c for c in estimation.takes if c in varying and np.isfinite(ecm.m_probs[c][1])]
             m[taken] = [ecm.m_probs[c][1] for c in taken]
-            if estimation is birth_date_pass:
+            if estimation is birth_date_pass and np.isfinite(ecm.p):
                 prior = float(ecm.p) * len(sample) / max(len(features), 1)
-        return cls.from_probabilities(m, u, prior)
+        # A field no pass could estimate carries no evidence either way: m = u, weight 0.
+        return cls.from_probabilities(m.fillna(u), u, prior)
 
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
         agree = features.to_numpy(dtype=bool)

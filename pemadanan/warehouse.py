@@ -42,18 +42,34 @@ class Table:
 
 SEMESTER = Column("semester", "text NOT NULL", "Semester of the population data, e.g. 2024-S1 (as at 30 June 2024).")
 
-VOTER_LINKS = Table("restricted", "voter_links", "One row per voter row linked to a resident.", (
+VOTER_LINKS = Table("restricted", "voter_links", "One row per voter row linked to a resident; a resident links to one row.", (
     SEMESTER,
     Column("voter_row", "integer NOT NULL", "1-based data row of the voter file (voters.*)."),
     Column("population_row", "integer NOT NULL", "1-based data row of the population file (population.*)."),
-    Column("link_method", "text NOT NULL", "How the link was made: exact_nik."),
-    Column("match_score", "double precision NOT NULL", "Confidence of the link, 0..1."),
-    Column("name_similarity", "double precision NOT NULL", "Jaro-Winkler similarity of the normalised names."),
-    Column("birth_date_agrees", "boolean NOT NULL", "Voter and resident birth dates are equal."),
-    Column("sex_agrees", "boolean NOT NULL", "Voter and resident sex are equal."),
+    Column("link_method", "text NOT NULL", "Cascade stage that made the link: reviewer, exact_nik, nik_one_edit or probabilistic."),
+    Column("match_score", "double precision NOT NULL", "exact_nik/nik_one_edit: name similarity; probabilistic: match probability; reviewer: 1."),
+    Column("match_weight", "double precision", "probabilistic: Fellegi-Sunter match weight in bits (sum of the explanation)."),
+    Column("name_similarity", "double precision", "Indel similarity of the names' spelling keys, 0..1."),
+    Column("birth_date_agrees", "boolean", "Voter and resident birth dates are equal."),
+    Column("sex_agrees", "boolean", "Voter and resident sex are equal."),
+    Column("explanation", "jsonb NOT NULL", "Why: per field, what was compared; for probabilistic links each field's weight in bits, largest first."),
     Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
 ))
-UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to no resident, with why.", (
+REVIEW_QUEUE = Table("restricted", "review_queue", "Voter/resident pairs the model is unsure of, for a person to decide (see README: Review).", (
+    SEMESTER,
+    Column("voter_row", "integer NOT NULL", "1-based data row of the voter file."),
+    Column("population_row", "integer NOT NULL", "1-based data row of the population file."),
+    Column("score", "double precision NOT NULL", "Match probability (probabilistic) or name similarity (NIK within one edit)."),
+    Column("reasons", "text NOT NULL", "Why it is not a link, and which fields agree."),
+))
+VOTER_DUPLICATES = Table("restricted", "voter_duplicates", "Voter rows that list a person already listed (TMS 2, ganda).", (
+    SEMESTER,
+    Column("voter_row", "integer NOT NULL", "1-based data row of the voter file: the row listed again."),
+    Column("duplicate_of_voter_row", "integer NOT NULL", "The row kept for that person (the one linked to a resident, else the first)."),
+    Column("score", "double precision", "Indel similarity of the two rows' names."),
+    Column("evidence", "text NOT NULL", "What agrees between the rows (same NIK, same NKK, same RT/RW, same resident)."),
+))
+UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to no resident and not duplicates, with why.", (
     SEMESTER,
     Column("voter_row", "integer NOT NULL", "1-based data row of the voter file."),
     Column("reason", "text NOT NULL", "Why no link was made (NIK missing, NIK not in population, ...)."),
@@ -73,7 +89,8 @@ LINK_SUMMARY = Table("published", "link_summary", "Voter rows linked and unlinke
     Column("region_name", "text", "Name of the region as in the Kemendagri table."),
     Column("voters", "integer NOT NULL", "Voter rows accepted at ingest in the region."),
     Column("linked", "integer NOT NULL", "Of those, rows linked to a resident."),
-    Column("unlinked", "integer NOT NULL", "Of those, rows linked to no resident."),
+    Column("duplicates", "integer NOT NULL", "Of those, rows listing a person already listed."),
+    Column("unlinked", "integer NOT NULL", "Of those, rows linked to no resident and not duplicates."),
     Column("link_rate", "double precision", "linked / voters."),
     Column("residents", "integer NOT NULL", "Residents accepted at ingest in the region."),
 ))
@@ -113,7 +130,7 @@ DELIVERIES = Table("published", "deliveries", "Each file of the semester: rows i
     Column("rows_repaired", "integer NOT NULL", "Accepted rows with at least one repair."),
 ))
 
-TABLES: tuple[Table, ...] = (VOTER_LINKS, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES, LINK_SUMMARY, DATA_QUALITY, DELIVERIES)
+TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES, LINK_SUMMARY, DATA_QUALITY, DELIVERIES)
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -92,15 +92,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
     url = warehouse.resolve_url()
     summary = warehouse.read_table(url, warehouse.LINK_SUMMARY)
     quarantine = warehouse.read_table(url, warehouse.QUARANTINE)
-    print("\nsemester   voters   linked  unlinked  link rate  quarantined rows")
+    print("\nsemester   voters   linked  duplicates  unlinked  link rate  quarantined rows")
     for semester in semesters:
         row = summary[(summary["semester"] == semester) & (summary["region_level"] == "kabupaten")].iloc[0]
         quarantined = int((quarantine["semester"] == semester).sum())
-        print(f"{semester}  {row.voters:>7,}  {row.linked:>7,}  {row.unlinked:>8,}  {row.link_rate:>9.2%}  {quarantined:>16,}")
+        print(f"{semester}  {row.voters:>7,}  {row.linked:>7,}  {row.duplicates:>10,}  {row.unlinked:>8,}  {row.link_rate:>9.2%}  {quarantined:>16,}")
     print(f"\ntables: {warehouse.describe(url)} (schemas restricted, published; see docs/TABLES.md)")
     print("open the Dagster UI on these runs:\n"
           f"  DAGSTER_HOME={settings.dagster_home().resolve()} PEMADANAN_LANDING_DIR={sample.resolve()} "
           ".venv/bin/dagster dev -w workspace.yaml")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Ingests the semester's files, runs the linkage cascade outside Dagster, and scores it against the truth."""
+    from pemadanan import ingest  # noqa: PLC0415
+    from pemadanan.evaluation import evaluate, load_truth  # noqa: PLC0415
+    from pemadanan.linkage import link  # noqa: PLC0415
+    from resources import LandingZone  # noqa: PLC0415
+
+    truth = Path(args.truth)
+    landing = LandingZone(root=str(Path(args.landing) if args.landing else truth.parent))
+    files = landing.semester_files(args.semester)
+    if not files.complete:
+        print(f"{landing.path / args.semester}: missing {', '.join(files.missing)}", file=sys.stderr)
+        return 1
+    population = ingest.ingest(ingest.POPULATION, files.population, args.semester)
+    kabupaten = sorted(population.accepted["desa_code"].str.slice(0, 5).dropna().unique())
+    voters = ingest.ingest(ingest.VOTERS, files.voters, args.semester, kabupaten_codes=kabupaten)
+    started = time.perf_counter()
+    result = link(voters.accepted, population.accepted, landing.review_decisions(args.semester))
+    seconds = time.perf_counter() - started
+    print(f"{args.semester}: {len(voters.accepted):,} voter rows, {len(population.accepted):,} residents; "
+          f"linkage {seconds:.1f} s, {result.pairs_compared:,} pairs compared in the probabilistic stage\n")
+    print(evaluate(result, voters.accepted, population.accepted, load_truth(truth, args.semester)).report())
     return 0
 
 
@@ -134,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="generate a sample kabupaten and run two semesters")
     demo.add_argument("--residents", type=int, default=50_000)
     demo.set_defaults(func=cmd_demo)
+
+    evaluate = sub.add_parser("evaluate", help="score the linkage of a generated semester against its truth")
+    evaluate.add_argument("--semester", required=True)
+    evaluate.add_argument("--truth", required=True, help="the generator's truth folder, e.g. data/sample/truth")
+    evaluate.add_argument("--landing", help="folder with the semester's files (default: the truth folder's parent)")
+    evaluate.set_defaults(func=cmd_evaluate)
 
     docs = sub.add_parser("docs", help="regenerate docs/TABLES.md and docs/VALIDATION.md")
     docs.set_defaults(func=cmd_docs)

@@ -1,6 +1,8 @@
 """The whole pemadanan system, as Dagster sees it.
 
-ingest (population, voters, deaths; each validated by its expectation suite, shown as asset checks) -> link (voter_resident_links) -> publish (restricted.*, published.*),
+ingest (population, voters, deaths; each validated by its expectation suite, shown as asset checks)
+-> link (voter_resident_links: the NIK/probabilistic cascade, duplicates, review queue)
+-> publish (restricted.*, published.*),
 partitioned by semester (2024-S1, 2024-S2, ...), started by files landing or by the backstop schedule.
 """
 
@@ -11,7 +13,7 @@ import dagster as dg
 from assets import ingest, linkage, publish
 from pipelines.jobs import semester_job
 from pipelines.sensors import landing_sensor, semester_backstop_schedule
-from resources import LandingZone, Validation, Warehouse
+from resources import LandingZone, Linkage, Validation, Warehouse
 
 
 defs = dg.Definitions(
@@ -22,6 +24,7 @@ defs = dg.Definitions(
     resources={
         "landing": LandingZone(),
         "validation": Validation(),
+        "linkage": Linkage(),
         "warehouse_db": Warehouse(),
     },
     # Steps share one process: each step would otherwise pay pandas/GX imports again.

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from dagster import ConfigurableResource
 
 from expectations.checks import Outcome
 from pemadanan import settings, warehouse
+from pemadanan.linkage import LinkagePolicy
 from pemadanan.validation import ValidationPolicy
 
 FILE_TYPES = (".csv", ".parquet", ".xlsx")
+REVIEW_DECISIONS = "review_decisions.csv"
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,7 @@ class SemesterFiles:
     population: Path | None
     voters: Path | None
     deaths: Path | None
+    review_decisions: Path | None = None
 
     @property
     def complete(self) -> bool:
@@ -29,8 +33,9 @@ class SemesterFiles:
         return [name for name in ("population", "voters") if getattr(self, name) is None]
 
     def fingerprint(self) -> str:
-        """Changes when any file is replaced, so a re-delivery triggers a new run."""
-        parts = [f"{p.name}:{p.stat().st_size}:{int(p.stat().st_mtime)}" for p in (self.population, self.voters, self.deaths) if p]
+        """Changes when any file is replaced, so a re-delivery (or new review decisions) triggers a new run."""
+        files = (self.population, self.voters, self.deaths, self.review_decisions)
+        parts = [f"{p.name}:{p.stat().st_size}:{int(p.stat().st_mtime)}" for p in files if p]
         return "|".join(parts)
 
 
@@ -52,7 +57,14 @@ class LandingZone(ConfigurableResource):
             hits = [folder / f"{stem}{suffix}" for suffix in FILE_TYPES if (folder / f"{stem}{suffix}").is_file()]
             return hits[0] if hits else None
 
-        return SemesterFiles(find("population"), find("voters"), find("deaths"))
+        decisions = folder / REVIEW_DECISIONS
+        return SemesterFiles(find("population"), find("voters"), find("deaths"), decisions if decisions.is_file() else None)
+
+    def review_decisions(self, semester: str) -> pd.DataFrame | None:
+        """Reviewers' decisions on earlier review-queue pairs: `<root>/<semester>/review_decisions.csv` with
+        columns voter_row, population_row, decision (accept/reject); None when there is none."""
+        path = self.semester_files(semester).review_decisions
+        return pd.read_csv(path, dtype={"decision": str}) if path else None
 
     def delivered_semesters(self) -> list[str]:
         root = self.path
@@ -83,3 +95,14 @@ class Validation(ConfigurableResource):
     def docs_folder(self, semester: str, dataset: str) -> Path:
         root = Path(self.data_docs_dir) if self.data_docs_dir else settings.data_dir() / "data_docs"
         return root / semester / dataset
+
+
+class Linkage(ConfigurableResource):
+    """Where the probabilistic stage draws its lines: a pair becomes a link at `link_probability` (with name,
+    birth date and place agreeing); pairs from `review_probability` up go to restricted.review_queue."""
+
+    link_probability: float = LinkagePolicy.link_probability
+    review_probability: float = LinkagePolicy.review_probability
+
+    def policy(self) -> LinkagePolicy:
+        return LinkagePolicy(link_probability=self.link_probability, review_probability=self.review_probability)
