@@ -255,15 +255,14 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(present, ignore_index=True).reindex(columns=frames[0].columns)
 
 
-def _review_reasons(pairs: pd.DataFrame, policy: LinkagePolicy) -> list[str]:
-    agree = [f for f in probabilistic.FIELDS if pairs.get(f"agrees_{f}") is not None]
-    reasons = []
-    for _, row in pairs.iterrows():  # only the few pairs of the review band
-        agreed = [f for f in agree if row[f"agrees_{f}"]]
-        doubt = ("below the link threshold" if row["match_probability"] < policy.link_probability
-                 else "name, birth date and place of living do not all agree")
-        reasons.append(f"{doubt}; agree: {', '.join(agreed) or 'nothing'}")
-    return reasons
+def _review_reasons(pairs: pd.DataFrame, policy: LinkagePolicy) -> pd.Series:
+    agreed = pd.Series("", index=pairs.index)
+    for name in probabilistic.FIELDS:
+        hit = pairs[f"agrees_{name}"].to_numpy(dtype=bool)
+        agreed = agreed.where(~hit, agreed + np.where(agreed == "", "", ", ") + name)
+    doubt = np.where(pairs["match_probability"] < policy.link_probability, "below the link threshold",
+                     "name, birth date and place of living do not all agree")
+    return doubt + "; agree: " + agreed.replace("", "nothing")
 
 
 def _unlinked(voters: pd.DataFrame, links: pd.DataFrame, listed_again: pd.DataFrame, review: pd.DataFrame) -> pd.DataFrame:

@@ -77,18 +77,6 @@ class SimilarityAtLeast(BaseCompareFeature):
         return (string_similarity(left, right, self.scorer) >= self.threshold).astype(np.int8)
 
 
-class NikClose(BaseCompareFeature):
-    """1 where two NIKs differ in at most two digits (one typo, or two neighbours swapped)."""
-
-    name = "nik_close"
-
-    def __init__(self, left_on: str, right_on: str, label: str):
-        super().__init__(left_on, right_on, label=label)
-
-    def _compute_vectorized(self, left: pd.Series, right: pd.Series) -> np.ndarray:
-        return (nik_distance(left, right) <= 2).astype(np.int8)
-
-
 class BirthDateNear(BaseCompareFeature):
     """1 where two birth dates are swapped day/month or a few days apart; with `excluding_equal`, not where they
     are equal (so that the field says something an exact comparison does not)."""
