@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pemadanan.linkage import METHODS, PROBABILISTIC, LinkResult, nik_neighbours
+from pemadanan.linkage import METHODS, PROBABILISTIC, LinkResult, nik_neighbour_pairs
 
 
 @dataclass(frozen=True)
@@ -108,11 +108,6 @@ def evaluate(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame, 
 
 def _reachable(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame, true_pairs: pd.DataFrame) -> pd.Series:
     """Whether each true pair was considered by some stage: NIK within one edit, or a blocking pass."""
-    with_nik = voters[voters["nik"].notna()]
-    neighbours = nik_neighbours(with_nik["nik"])
-    neighbours["voter_row"] = with_nik["source_row"].to_numpy()[neighbours["position"]]
-    resident_nik = residents.dropna(subset=["nik"])
-    by_nik = neighbours.merge(pd.DataFrame({"neighbour": resident_nik["nik"].astype("int64").to_numpy(),
-                                            "population_row": resident_nik["source_row"].to_numpy()}), on="neighbour")
+    by_nik = nik_neighbour_pairs(voters, residents)
     considered = pd.MultiIndex.from_frame(by_nik[["voter_row", "population_row"]]).append(result.candidate_pairs)
     return pd.Series(pd.MultiIndex.from_frame(true_pairs[["source_row", "population_row"]]).isin(considered))

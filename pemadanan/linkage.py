@@ -114,14 +114,19 @@ def nik_neighbours(nik: pd.Series) -> pd.DataFrame:
                          "edit": np.concatenate(edits)})
 
 
-def _nik_one_edit(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
+def nik_neighbour_pairs(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
+    """(voter_row, population_row, edit) where the resident's NIK is the voter's or one edit away from it."""
     with_digits = voters[voters["nik"].notna()]
     neighbours = nik_neighbours(with_digits["nik"])
     neighbours["voter_row"] = with_digits["source_row"].to_numpy()[neighbours["position"]]
     resident_nik = residents[residents["nik"].notna()]
     resident_value = pd.DataFrame({"neighbour": resident_nik["nik"].astype("int64").to_numpy(),
                                    "population_row": resident_nik["source_row"].to_numpy()})
-    pairs = neighbours.merge(resident_value, on="neighbour")[["voter_row", "population_row", "edit"]]
+    return neighbours.merge(resident_value, on="neighbour")[["voter_row", "population_row", "edit"]]
+
+
+def _nik_one_edit(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
+    pairs = nik_neighbour_pairs(voters, residents)
     confirmed = _confirmed_pairs(voters, residents, pairs[["voter_row", "population_row"]], near_birth_date=True,
                                  same_place=True)
     confirmed["nik"] = pairs.set_index(["voter_row", "population_row"])["edit"].reindex(
@@ -238,9 +243,11 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
     review = _without(review, decisions).sort_values(["voter_row", "population_row"]).reset_index(drop=True)
 
     links = _stack([links_so_far, probabilistic_links]).sort_values("voter_row").reset_index(drop=True)
-    name_sim = name_similarity(voters.set_index("source_row").loc[links["voter_row"], "name_key"].reset_index(drop=True),
-                               residents.set_index("source_row").loc[links["population_row"], "name_key"].reset_index(drop=True))
-    links["name_similarity"] = np.round(name_sim, 4)
+    # The NIK stages compared names already; the reviewer's and the probabilistic links are compared here.
+    unscored = links[links["name_similarity"].isna()]
+    links.loc[unscored.index, "name_similarity"] = np.round(name_similarity(
+        voters.set_index("source_row").loc[unscored["voter_row"], "name_key"].reset_index(drop=True),
+        residents.set_index("source_row").loc[unscored["population_row"], "name_key"].reset_index(drop=True)), 4)
     return LinkResult(
         links=links, unlinked=_unlinked(voters, links, listed_again, review), review_queue=review[REVIEW_COLUMNS],
         duplicates=listed_again, model=scored.weights.table(), candidate_pairs=scored.candidate_pairs,
