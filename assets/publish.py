@@ -2,9 +2,9 @@
 
 
 import dagster as dg
-import pandas as pd
 
 from pemadanan import quality, warehouse
+from pemadanan.frames import stack
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
 from pemadanan.summary import link_summary
@@ -17,12 +17,6 @@ TABLE_ASSETS = {table: dg.AssetKey([table.schema, table.name]) for table in ware
 def _column_schema(table: warehouse.Table) -> dg.TableSchema:
     return dg.TableSchema(columns=[
         dg.TableColumn(c.name, c.sql_type.replace(" NOT NULL", ""), description=c.description) for c in table.columns])
-
-
-def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Rows of several files; empty ones left out (they would only blur the column types)."""
-    present = [frame for frame in frames if len(frame)]
-    return pd.concat(present, ignore_index=True) if present else frames[0]
 
 
 @dg.multi_asset(
@@ -48,8 +42,8 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
     frames = {warehouse.VOTER_LINKS: links, warehouse.UNLINKED_VOTERS: unlinked,
               warehouse.REVIEW_QUEUE: voter_resident_links.review_queue,
               warehouse.VOTER_DUPLICATES: voter_resident_links.duplicates,
-              warehouse.QUARANTINE: _stack([f.quarantine for f in files]),
-              warehouse.ROW_ISSUES: _stack([f.row_issues for f in files]),
+              warehouse.QUARANTINE: stack([f.quarantine for f in files]),
+              warehouse.ROW_ISSUES: stack([f.row_issues for f in files]),
               warehouse.LINK_SUMMARY: summary,
               warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files)}
     counts = warehouse.replace_semester(warehouse_db.resolved_url(), context.partition_key, frames)

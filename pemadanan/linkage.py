@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from pemadanan import duplicates, probabilistic
+from pemadanan.frames import stack
 from pemadanan.nik import NikStatus
 from pemadanan.similarity import NAMES_AGREE, birth_dates_near, name_similarity
 
@@ -203,7 +204,7 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
                                   "score": again["name_similarity"],
                                   "evidence": "both rows are the same resident by NIK, name, sex and birth date"})
 
-    links_so_far = _stack([reviewer_links, nik_links])
+    links_so_far = stack([reviewer_links, nik_links])
     listed_again = duplicates.resolve_duplicates(
         pd.concat([same_resident, duplicates.candidate_duplicates(voters)], ignore_index=True)
         .drop_duplicates(["row_a", "row_b"]),
@@ -232,7 +233,7 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
         "birth_date_agrees": probable["agrees_birth_date"], "sex_agrees": probable["agrees_sex"],
         "explanation": probable["explanation"]})
 
-    review = _stack([
+    review = stack([
         pd.DataFrame({"voter_row": doubtful["voter_row"], "population_row": doubtful["population_row"],
                       "score": doubtful["match_probability"].round(6), "reasons": _review_reasons(doubtful, policy)}),
         pd.DataFrame({"voter_row": ambiguous["voter_row"], "population_row": ambiguous["population_row"],
@@ -242,7 +243,7 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
     # Pairs a reviewer already decided are not asked again.
     review = _without(review, decisions).sort_values(["voter_row", "population_row"]).reset_index(drop=True)
 
-    links = _stack([links_so_far, probabilistic_links]).sort_values("voter_row").reset_index(drop=True)
+    links = stack([links_so_far, probabilistic_links]).sort_values("voter_row").reset_index(drop=True)
     # The NIK stages compared names already; the reviewer's and the probabilistic links are compared here.
     unscored = links[links["name_similarity"].isna()]
     links.loc[unscored.index, "name_similarity"] = np.round(name_similarity(
@@ -252,14 +253,6 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
         links=links, unlinked=_unlinked(voters, links, listed_again, review), review_queue=review[REVIEW_COLUMNS],
         duplicates=listed_again, model=scored.weights.table(), candidate_pairs=scored.candidate_pairs,
         stage_inputs=stage_inputs, pairs_compared=len(scored.candidate_pairs))
-
-
-def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Rows of several frames with the same columns; empty ones left out (they would only blur the types)."""
-    present = [frame.dropna(axis=1, how="all") for frame in frames if len(frame)]
-    if not present:
-        return frames[0].reset_index(drop=True)
-    return pd.concat(present, ignore_index=True).reindex(columns=frames[0].columns)
 
 
 def _review_reasons(pairs: pd.DataFrame, policy: LinkagePolicy) -> pd.Series:
