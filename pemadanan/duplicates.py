@@ -17,17 +17,17 @@ import recordlinkage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from pemadanan.probabilistic import desa_rt_rw
 from pemadanan.similarity import birth_dates_near, name_similarity, names_agree, nik_distance
 
 DUPLICATE_COLUMNS = ["voter_row", "duplicate_of_voter_row", "score", "evidence"]
 
 
 def _voter_view(voters: pd.DataFrame) -> pd.DataFrame:
-    nik = voters["nik"].astype("string")
     return pd.DataFrame({
         "name_key": voters["name_key"], "birth_date": voters["birth_date"], "sex": voters["sex"].astype("string"),
-        "no_kk": voters["no_kk"], "nik16": nik.where(nik.str.fullmatch(r"\d{16}").fillna(False)),
-        "desa_rt_rw": voters["desa_code"] + "/" + voters["rt"].astype("string") + "/" + voters["rw"].astype("string"),
+        "no_kk": voters["no_kk"], "nik16": voters["nik"].astype("string"),  # ingest keeps only 16-digit NIKs here
+        "desa_rt_rw": desa_rt_rw(voters),
     }).set_axis(voters["source_row"].to_numpy())
 
 

@@ -155,6 +155,9 @@ def read_decisions(decisions: pd.DataFrame | None) -> pd.DataFrame:
     if decisions is None or decisions.empty:
         return pd.DataFrame({"voter_row": pd.Series(dtype="int64"), "population_row": pd.Series(dtype="int64"),
                              "decision": pd.Series(dtype=str)})
+    absent = [c for c in ("voter_row", "population_row", "decision") if c not in decisions.columns]
+    if absent:
+        raise ValueError(f"review decisions need the column(s) {', '.join(absent)}; found {', '.join(map(str, decisions.columns))}")
     out = decisions[["voter_row", "population_row", "decision"]].copy()
     out["decision"] = out["decision"].astype(str).str.strip().str.lower()
     unknown = sorted(set(out["decision"]) - set(DECISIONS))

@@ -69,17 +69,21 @@ def comparison() -> recordlinkage.Compare:
     return compare
 
 
+def desa_rt_rw(frame: pd.DataFrame) -> pd.Series:
+    """Where a row lives, down to the RT/RW: `33.23.01.2001/3/2`."""
+    return frame["desa_code"] + "/" + frame["rt"].astype("string") + "/" + frame["rw"].astype("string")
+
+
 def people(frame: pd.DataFrame) -> pd.DataFrame:
     """The columns the model compares, indexed by source row; the same shape for voters and residents."""
     born = frame["birth_date"]
     swappable = born.dt.day <= 12
     swapped = pd.to_datetime(pd.DataFrame({"year": born.dt.year, "month": born.dt.day.where(swappable),
                                            "day": born.dt.month}), errors="coerce")
-    desa_rt_rw = frame["desa_code"] + "/" + frame["rt"].astype("string") + "/" + frame["rw"].astype("string")
     return pd.DataFrame({
         "name_key": frame["name_key"], "birth_date": born, "birth_date_swapped": swapped.where(swapped != born),
         "birth_year": born.dt.year.astype("Int64"), "sex": frame["sex"].astype("string"),
-        "birthplace": frame["birthplace"], "desa_code": frame["desa_code"], "desa_rt_rw": desa_rt_rw,
+        "birthplace": frame["birthplace"], "desa_code": frame["desa_code"], "desa_rt_rw": desa_rt_rw(frame),
         "address": frame["address"].astype("string").str.upper().str.replace(r"[^A-Z0-9 ]", "", regex=True),
         "no_kk": frame["no_kk"]
     }).set_axis(frame["source_row"].to_numpy())

@@ -19,20 +19,21 @@ NAMES_AGREE = 0.8
 BIRTH_DATE_NEAR_DAYS = 3  # SIAK birth-date corrections move a date by a few days
 
 
-def string_similarity(left: pd.Series, right: pd.Series, scorer=JaroWinkler.normalized_similarity) -> np.ndarray:
-    """Similarity of two aligned string columns, 0 where either is missing."""
+def _pairwise(left: pd.Series, right: pd.Series, scorer, where_missing: float) -> np.ndarray:
     missing = (left.isna() | right.isna()).to_numpy()
     scores = cpdist(left.fillna("").astype(str).tolist(), right.fillna("").astype(str).tolist(), scorer=scorer, workers=1)
-    return np.where(missing, 0.0, scores)
+    return np.where(missing, where_missing, scores)
+
+
+def string_similarity(left: pd.Series, right: pd.Series, scorer=JaroWinkler.normalized_similarity) -> np.ndarray:
+    """Similarity of two aligned string columns, 0 where either is missing."""
+    return _pairwise(left, right, scorer, 0.0)
 
 
 def nik_distance(left: pd.Series, right: pd.Series) -> np.ndarray:
     """Digits that differ between two aligned 16-digit NIK columns (a swap of neighbours counts 2); 16 where
     either is missing."""
-    missing = (left.isna() | right.isna()).to_numpy()
-    distance = cpdist(left.fillna("").astype(str).tolist(), right.fillna("").astype(str).tolist(),
-                      scorer=Hamming.distance, workers=1)
-    return np.where(missing, 16, distance)
+    return _pairwise(left, right, Hamming.distance, 16)
 
 
 def birth_dates_near(left: pd.Series, right: pd.Series) -> np.ndarray:

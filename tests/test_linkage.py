@@ -58,6 +58,8 @@ def test_one_to_one_gives_each_resident_to_its_best_voter_row():
 
 
 def test_review_decisions_must_say_accept_or_reject():
+    with pytest.raises(ValueError, match="need the column.s. decision"):
+        read_decisions(pd.DataFrame({"voter_row": [1], "population_row": [2], "keputusan": ["accept"]}))
     with pytest.raises(ValueError, match="accept or reject"):
         read_decisions(pd.DataFrame({"voter_row": [1], "population_row": [2], "decision": ["maybe"]}))
     decided = read_decisions(pd.DataFrame({"voter_row": [1, 1], "population_row": [2, 2], "decision": ["Accept", "reject "]}))
