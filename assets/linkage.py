@@ -21,6 +21,12 @@ def voter_resident_links(context: dg.AssetExecutionContext, landing: LandingZone
     decisions = landing.review_decisions(context.partition_key)
     result = link(voters.accepted, population.accepted, decisions, linkage.policy())
     rows = len(voters.accepted)
+    unmatched = 0 if decisions is None else int(
+        (~decisions["voter_row"].isin(voters.accepted["source_row"])
+         | ~decisions["population_row"].isin(population.accepted["source_row"])).sum())
+    if unmatched:
+        context.log.warning(f"{unmatched} review decision(s) name a voter or population row this semester's "
+                            "accepted files do not have; they were not applied (re-delivered files need a new review)")
     by_method = result.links["link_method"].value_counts().rename_axis("method").reset_index(name="links")
     return dg.Output(result, metadata={
         "dagster/row_count": len(result.links),
@@ -30,7 +36,8 @@ def voter_resident_links(context: dg.AssetExecutionContext, landing: LandingZone
         "in_review": int(result.review_queue["voter_row"].nunique()),
         "unlinked": len(result.unlinked),
         "link_rate": round(len(result.links) / rows, 4) if rows else 0.0,
-        "review_decisions_applied": 0 if decisions is None else len(decisions),
+        "review_decisions": 0 if decisions is None else len(decisions),
+        "review_decisions_unmatched": unmatched,
         "pairs_compared": result.pairs_compared,
         "links_by_method": _markdown(by_method),
         "unlinked_reasons": _markdown(result.unlinked["reason"].value_counts().rename_axis("reason").reset_index(name="rows")),
