@@ -260,7 +260,7 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
 
 def _review_reasons(pairs: pd.DataFrame, policy: LinkagePolicy) -> pd.Series:
     agreed = pd.Series("", index=pairs.index)
-    for name in probabilistic.FIELDS:
+    for name in probabilistic.VOTER_MODEL.labels:
         hit = pairs[f"agrees_{name}"].to_numpy(dtype=bool)
         agreed = agreed.where(~hit, agreed + np.where(agreed == "", "", ", ") + name)
     doubt = np.where(pairs["match_probability"] < policy.link_probability, "below the link threshold",

@@ -1,12 +1,14 @@
 """Probabilistic linkage (Fellegi-Sunter) of the voter rows that NIK could not link.
 
-Candidate pairs come from a union of blocking passes, each cheap and each catching what the others miss:
-the birth date (as written, and with day and month swapped), the name key within a birth year, and the
-family card (NKK). Every pair is compared on ten binary fields (the name, birth date equal or near, sex,
-birthplace, desa, RT/RW, address, NKK) in chunks, so memory stays bounded.
+A `Model` says what is compared; the engine is the same for every model (VOTER_MODEL here; FEBRL's in
+`pemadanan.febrl`). Candidate pairs come from a union of blocking passes, each cheap and each catching what
+the others miss: for voters, the birth date (as written, and with day and month swapped), the name key within
+a birth year or a desa, the family card (NKK) and the RT/RW. Every pair is compared field by field in chunks,
+so memory stays bounded. A field agrees, disagrees, or is missing on one side; a missing field weighs nothing
+either way (an empty birthplace is no evidence that two rows are different people).
 
 The m- and u-probabilities are estimated without labels by recordlinkage's ECM (Expectation/Conditional
-Maximisation; Winkler 1988), on the binary comparison vectors. ECM rather than plain EM because the fields
+Maximisation; Winkler 1988), on the binary agreement vectors. ECM rather than plain EM because the fields
 are binary and ECM's closed-form steps converge in a few iterations on the distinct vectors only (a few
 hundred of them whatever the number of pairs). Each pair's match weight is the sum of its fields' log2
 likelihood ratios, which is also its explanation: the weight of every field, agreeing or not.
@@ -24,97 +26,30 @@ import numpy as np
 import pandas as pd
 import recordlinkage
 
+from recordlinkage.base import BaseCompareFeature
+from recordlinkage.compare import Exact
+
 from pemadanan.similarity import BirthDateNear, NamesAgree, SimilarityAtLeast
 
 PAIRS_PER_CHUNK = 500_000
 
-# (name, voter columns, resident columns); the union of the passes is compared.
-BLOCKING_PASSES = (
-    ("birth_date", ["birth_date"], ["birth_date"]),
-    ("birth_date_swapped", ["birth_date_swapped"], ["birth_date"]),
-    ("name_and_birth_year", ["name_key", "birth_year"], ["name_key", "birth_year"]),
-    ("name_and_desa", ["name_key", "desa_code"], ["name_key", "desa_code"]),
-    ("family_card", ["no_kk"], ["no_kk"]),
-    ("rt_rw", ["desa_rt_rw"], ["desa_rt_rw"]),
-)
-
-FIELDS = {
-    "name": "normalised names agree (Indel similarity >= 0.8 on the spelling key)",
-    "birth_date": "birth dates equal",
-    "birth_date_near": "birth dates not equal but day/month swapped, or at most 3 days apart",
-    "sex": "sex equal",
-    "birthplace": "birthplaces agree (Jaro-Winkler >= 0.9)",
-    "address": "addresses agree (Jaro-Winkler >= 0.85)",
-    # Where people live is nested (one family card, in one RT/RW, in one desa): counted once, at the closest
-    # level, so that relatives do not collect three agreements for one fact.
-    "family_card": "same NKK (family card number)",
-    "rt_rw": "same desa and RT/RW, another NKK",
-    "desa": "same desa, another RT/RW and NKK",
-}
-
-_PROBABILITY_FLOOR = 1e-4  # keeps a field that never disagreed in the sample from weighing infinitely
+# Comparison values: a field agrees, disagrees, or cannot be compared because one side lacks it (weight 0).
+AGREE, DISAGREE, MISSING = 1, 0, -1
 
 
-def comparison() -> recordlinkage.Compare:
-    compare = recordlinkage.Compare(n_jobs=1)
-    compare.add(NamesAgree("name_key", "name_key", label="name"))
-    compare.exact("birth_date", "birth_date", label="birth_date")
-    compare.add(BirthDateNear("birth_date", "birth_date", label="birth_date_near", excluding_equal=True))
-    compare.exact("sex", "sex", label="sex")
-    compare.add(SimilarityAtLeast("birthplace", "birthplace", 0.9, label="birthplace"))
-    compare.add(SimilarityAtLeast("address", "address", 0.85, label="address"))
-    compare.exact("no_kk", "no_kk", label="family_card")
-    compare.exact("desa_rt_rw", "desa_rt_rw", label="rt_rw")
-    compare.exact("desa_code", "desa_code", label="desa")
-    return compare
+@dataclass(frozen=True)
+class Field:
+    label: str
+    description: str
+    feature: BaseCompareFeature  # 1 where the field agrees
+    needs: tuple[str, ...]  # where either side lacks one of these columns, the field is MISSING
 
 
-def desa_rt_rw(frame: pd.DataFrame) -> pd.Series:
-    """Where a row lives, down to the RT/RW: `33.23.01.2001/3/2`."""
-    return frame["desa_code"] + "/" + frame["rt"].astype("string") + "/" + frame["rw"].astype("string")
-
-
-def people(frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns the model compares, indexed by source row; the same shape for voters and residents."""
-    born = frame["birth_date"]
-    swappable = born.dt.day <= 12
-    swapped = pd.to_datetime(pd.DataFrame({"year": born.dt.year, "month": born.dt.day.where(swappable),
-                                           "day": born.dt.month}), errors="coerce")
-    return pd.DataFrame({
-        "name_key": frame["name_key"], "birth_date": born, "birth_date_swapped": swapped.where(swapped != born),
-        "birth_year": born.dt.year.astype("Int64"), "sex": frame["sex"].astype("string"),
-        "birthplace": frame["birthplace"], "desa_code": frame["desa_code"], "desa_rt_rw": desa_rt_rw(frame),
-        "address": frame["address"].astype("string").str.upper().str.replace(r"[^A-Z0-9 ]", "", regex=True),
-        "no_kk": frame["no_kk"]
-    }).set_axis(frame["source_row"].to_numpy())
-
-
-def candidate_pairs(voters: pd.DataFrame, residents: pd.DataFrame) -> dict[str, pd.MultiIndex]:
-    """(voter_row, population_row) pairs of each blocking pass."""
-    by_pass = {}
-    for name, left_on, right_on in BLOCKING_PASSES:
-        indexer = recordlinkage.Index()
-        indexer.block(left_on=left_on, right_on=right_on)
-        by_pass[name] = indexer.index(voters, residents).set_names(["voter_row", "population_row"])
-    return by_pass
-
-
-def union(pairs_by_pass: dict[str, pd.MultiIndex]) -> pd.MultiIndex:
-    passes = list(pairs_by_pass.values())
-    return passes[0].append(passes[1:]).unique() if len(passes) > 1 else passes[0]
-
-
-def compare(pairs: pd.MultiIndex, voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
-    """Binary comparison vectors (int8), computed PAIRS_PER_CHUNK pairs at a time."""
-    model = comparison()
-    chunks = [model.compute(pairs[start:start + PAIRS_PER_CHUNK], voters, residents).astype(np.int8)
-              for start in range(0, len(pairs), PAIRS_PER_CHUNK)]
-    if not chunks:
-        return pd.DataFrame(columns=list(FIELDS), index=pairs, dtype=np.int8)
-    features = pd.concat(chunks)
-    features["rt_rw"] &= 1 - features["family_card"]
-    features["desa"] &= 1 - features["family_card"] - features["rt_rw"]
-    return features[list(FIELDS)]
+@dataclass(frozen=True)
+class BlockingPass:
+    name: str
+    voter_columns: tuple[str, ...]
+    resident_columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -126,16 +61,136 @@ class EstimationPass:
     takes: tuple[str, ...]
 
 
-# A blocking pass says nothing about the fields it blocks on (they always agree), so, as Splink does, each
-# field's m is estimated on a pass that does not block on it. The person's own fields are estimated among
-# people of one family card: there the non-matches are relatives, whom only name, birth date and sex tell
-# apart, so ECM separates "same person" from "relative" (in a mixed sample it would learn "same household").
-# Where people live is estimated among people born on the same day.
-ESTIMATION_PASSES = (
-    EstimationPass("family_card", ("family_card", "rt_rw", "desa"),
-                   ("name", "birth_date", "birth_date_near", "sex", "birthplace")),
-    EstimationPass("birth_date", ("birth_date", "birth_date_near"), ("address", "family_card", "rt_rw", "desa")),
+@dataclass(frozen=True)
+class Model:
+    """What a probabilistic linkage compares and how its weights are estimated; the engine below is the same for
+    every model."""
+
+    fields: tuple[Field, ...]
+    blocking_passes: tuple[BlockingPass, ...]
+    # A blocking pass says nothing about the fields it blocks on (they always agree), so, as Splink does, each
+    # field's m is estimated on a pass that does not block on it.
+    estimation_passes: tuple[EstimationPass, ...]
+    prior_pass: str  # the pass whose ECM match share, spread over all candidates, is the prior
+    # Levels of one fact, closest first: a pair counts at the closest level it agrees on and disagrees on the
+    # others, so that one fact is not counted twice.
+    levels: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def labels(self) -> list[str]:
+        return [f.label for f in self.fields]
+
+
+def _exact(column: str, label: str) -> BaseCompareFeature:
+    return Exact(column, column, label=label)
+
+
+VOTER_MODEL = Model(
+    fields=(
+        Field("name", "normalised names agree (Indel similarity >= 0.8 on the spelling key)",
+              NamesAgree("name_key", "name_key", label="name"), ("name_key",)),
+        Field("birth_date", "birth dates equal", _exact("birth_date", "birth_date"), ("birth_date",)),
+        Field("birth_date_near", "birth dates not equal but day/month swapped, or at most 3 days apart",
+              BirthDateNear("birth_date", "birth_date", label="birth_date_near"), ("birth_date",)),
+        Field("sex", "sex equal", _exact("sex", "sex"), ("sex",)),
+        Field("birthplace", "birthplaces agree (Jaro-Winkler >= 0.9)",
+              SimilarityAtLeast("birthplace", "birthplace", 0.9, label="birthplace"), ("birthplace",)),
+        Field("address", "addresses agree (Jaro-Winkler >= 0.85)",
+              SimilarityAtLeast("address", "address", 0.85, label="address"), ("address",)),
+        Field("family_card", "same NKK (family card number)", _exact("no_kk", "family_card"), ("no_kk",)),
+        Field("rt_rw", "same desa and RT/RW, another NKK", _exact("desa_rt_rw", "rt_rw"), ("desa_rt_rw",)),
+        Field("desa", "same desa, another RT/RW and NKK", _exact("desa_code", "desa"), ("desa_code",)),
+    ),
+    blocking_passes=(
+        BlockingPass("birth_date", ("birth_date",), ("birth_date",)),
+        BlockingPass("birth_date_swapped", ("birth_date_swapped",), ("birth_date",)),
+        BlockingPass("name_and_birth_year", ("name_key", "birth_year"), ("name_key", "birth_year")),
+        BlockingPass("name_and_desa", ("name_key", "desa_code"), ("name_key", "desa_code")),
+        BlockingPass("family_card", ("no_kk",), ("no_kk",)),
+        BlockingPass("rt_rw", ("desa_rt_rw",), ("desa_rt_rw",)),
+    ),
+    # The person's own fields are estimated among people of one family card: there the non-matches are
+    # relatives, whom only name, birth date and sex tell apart, so ECM separates "same person" from "relative"
+    # (in a mixed sample it would learn "same household"). Where people live is estimated among people born
+    # on the same day.
+    estimation_passes=(
+        EstimationPass("family_card", ("family_card", "rt_rw", "desa"),
+                       ("name", "birth_date", "birth_date_near", "sex", "birthplace")),
+        EstimationPass("birth_date", ("birth_date", "birth_date_near"), ("address", "family_card", "rt_rw", "desa")),
+    ),
+    prior_pass="birth_date",
+    # Where people live is nested (one family card, in one RT/RW, in one desa): relatives do not collect three
+    # agreements for one fact.
+    levels=(("birth_date", "birth_date_near"), ("family_card", "rt_rw", "desa")),
 )
+
+
+def desa_rt_rw(frame: pd.DataFrame) -> pd.Series:
+    """Where a row lives, down to the RT/RW: `33.23.01.2001/3/2`."""
+    return frame["desa_code"] + "/" + frame["rt"].astype("string") + "/" + frame["rw"].astype("string")
+
+
+def people(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns VOTER_MODEL compares, indexed by source row; the same shape for voters and residents."""
+    born = frame["birth_date"]
+    return pd.DataFrame({
+        "name_key": frame["name_key"], "birth_date": born, "birth_date_swapped": swapped_day_and_month(born),
+        "birth_year": born.dt.year.astype("Int64"), "sex": frame["sex"].astype("string"),
+        "birthplace": frame["birthplace"], "desa_code": frame["desa_code"], "desa_rt_rw": desa_rt_rw(frame),
+        "address": frame["address"].astype("string").str.upper().str.replace(r"[^A-Z0-9 ]", "", regex=True),
+        "no_kk": frame["no_kk"]
+    }).set_axis(frame["source_row"].to_numpy())
+
+
+def swapped_day_and_month(born: pd.Series) -> pd.Series:
+    """The date with day and month swapped, where that is another real date; else missing."""
+    swappable = born.dt.day <= 12
+    swapped = pd.to_datetime(pd.DataFrame({"year": born.dt.year, "month": born.dt.day.where(swappable),
+                                           "day": born.dt.month}), errors="coerce")
+    return swapped.where(swapped != born)
+
+
+def candidate_pairs(model: Model, voters: pd.DataFrame, residents: pd.DataFrame) -> dict[str, pd.MultiIndex]:
+    """(voter_row, population_row) pairs of each blocking pass."""
+    by_pass = {}
+    for blocking in model.blocking_passes:
+        indexer = recordlinkage.Index()
+        indexer.block(left_on=list(blocking.voter_columns), right_on=list(blocking.resident_columns))
+        by_pass[blocking.name] = indexer.index(voters, residents).set_names(["voter_row", "population_row"])
+    return by_pass
+
+
+def union(pairs_by_pass: dict[str, pd.MultiIndex]) -> pd.MultiIndex:
+    passes = list(pairs_by_pass.values())
+    return passes[0].append(passes[1:]).unique() if len(passes) > 1 else passes[0]
+
+
+def compare(model: Model, pairs: pd.MultiIndex, voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
+    """Comparison vectors (int8: AGREE, DISAGREE or MISSING per field), computed PAIRS_PER_CHUNK pairs at a time."""
+    comparison = recordlinkage.Compare(n_jobs=1)
+    for field in model.fields:
+        comparison.add(field.feature)
+    lacks_voter = {f.label: voters[list(f.needs)].isna().any(axis=1).to_numpy() for f in model.fields}
+    lacks_resident = {f.label: residents[list(f.needs)].isna().any(axis=1).to_numpy() for f in model.fields}
+    chunks = []
+    for start in range(0, len(pairs), PAIRS_PER_CHUNK):
+        chunk = pairs[start:start + PAIRS_PER_CHUNK]
+        values = comparison.compute(chunk, voters, residents).astype(np.int8)
+        voter_at = voters.index.get_indexer(chunk.get_level_values(0))
+        resident_at = residents.index.get_indexer(chunk.get_level_values(1))
+        for label in model.labels:
+            values.loc[lacks_voter[label][voter_at] | lacks_resident[label][resident_at], label] = MISSING
+        chunks.append(values)
+    if not chunks:
+        return pd.DataFrame(columns=model.labels, index=pairs, dtype=np.int8)
+    features = pd.concat(chunks)
+    for levels in model.levels:
+        for depth, level in enumerate(levels[1:], start=1):
+            features.loc[(features[list(levels[:depth])] == AGREE).any(axis=1), level] = DISAGREE
+    return features[model.labels]
+
+
+_PROBABILITY_FLOOR = 1e-4  # keeps a field that never disagreed in the sample from weighing infinitely
 RANDOM_PAIRS_FOR_U = 200_000
 
 
@@ -157,21 +212,22 @@ class FieldWeights:
                    prior_log2_odds=float(np.log2(prior / (1 - prior))), m=m, u=u)
 
     @classmethod
-    def estimate(cls, voters: pd.DataFrame, residents: pd.DataFrame, pairs_by_pass: dict[str, pd.MultiIndex],
-                 features: pd.DataFrame, seed: int = 0) -> FieldWeights:
+    def estimate(cls, model: Model, voters: pd.DataFrame, residents: pd.DataFrame,
+                 pairs_by_pass: dict[str, pd.MultiIndex], features: pd.DataFrame, seed: int = 0) -> FieldWeights:
         """u: how often each field agrees between random voter/resident pairs (almost all non-matches).
-        m: ECM per estimation pass. Prior: the matches ECM finds in the birth-date pass over all candidates."""
-        birth_date_pass = next(e for e in ESTIMATION_PASSES if e.blocking_pass == "birth_date")
+        m: ECM per estimation pass. Prior: the matches ECM finds in the prior pass, over all candidates."""
         rng = np.random.default_rng(seed)
         size = min(RANDOM_PAIRS_FOR_U, len(voters) * len(residents))
         random_pairs = pd.MultiIndex.from_arrays([voters.index[rng.integers(0, len(voters), size)],
                                                   residents.index[rng.integers(0, len(residents), size)]])
-        u = compare(random_pairs, voters, residents).mean() if size else pd.Series(0.5, index=list(FIELDS))
-        m = pd.Series(np.nan, index=list(FIELDS))
+        labels = model.labels
+        u = ((compare(model, random_pairs, voters, residents) == AGREE).mean() if size
+             else pd.Series(0.5, index=labels))
+        m = pd.Series(np.nan, index=labels)
         prior = _PROBABILITY_FLOOR
-        for estimation in ESTIMATION_PASSES:
+        for estimation in model.estimation_passes:
             sample = features.loc[features.index.isin(pairs_by_pass[estimation.blocking_pass])]
-            sample = sample.drop(columns=list(estimation.blocked))
+            sample = (sample.drop(columns=list(estimation.blocked)) == AGREE).astype(np.int8)
             varying = [c for c in sample.columns if sample[c].nunique() > 1]
             if len(sample) < 2 or not varying:
                 continue
@@ -180,15 +236,17 @@ class FieldWeights:
                 ecm.fit(sample[varying])
             taken = [c for c in estimation.takes if c in varying and np.isfinite(ecm.m_probs[c][1])]
             m[taken] = [ecm.m_probs[c][1] for c in taken]
-            if estimation is birth_date_pass and np.isfinite(ecm.p):
+            if estimation.blocking_pass == model.prior_pass and np.isfinite(ecm.p):
                 prior = float(ecm.p) * len(sample) / max(len(features), 1)
         # A field no pass could estimate carries no evidence either way: m = u, weight 0.
         return cls.from_probabilities(m.fillna(u), u, prior)
 
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
-        agree = features.to_numpy(dtype=bool)
-        values = np.where(agree, self.agree[features.columns].to_numpy(), self.disagree[features.columns].to_numpy())
-        return pd.DataFrame(values, index=features.index, columns=features.columns)
+        values = features.to_numpy()
+        columns = features.columns
+        weights = np.where(values == AGREE, self.agree[columns].to_numpy(),
+                           np.where(values == DISAGREE, self.disagree[columns].to_numpy(), 0.0))
+        return pd.DataFrame(weights, index=features.index, columns=columns)
 
     def probability(self, match_weight: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp2(-(self.prior_log2_odds + match_weight)))
@@ -231,16 +289,16 @@ class ProbabilisticResult:
     candidate_pairs: pd.MultiIndex
 
 
-def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, forbidden: pd.MultiIndex | None = None,
-                       min_probability: float = 0.0) -> ProbabilisticResult:
-    """Scores every candidate pair of `voters` x `residents` (frames from `people`) and assigns them one to one.
-    `forbidden` pairs (rejected by a reviewer) are never assigned."""
-    by_pass = candidate_pairs(voters, residents)
+def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: Model = VOTER_MODEL,
+                       forbidden: pd.MultiIndex | None = None, min_probability: float = 0.0) -> ProbabilisticResult:
+    """Scores every candidate pair of `voters` x `residents` (frames with the columns `model` compares, indexed
+    by source row) and assigns them one to one. `forbidden` pairs (rejected by a reviewer) are never assigned."""
+    by_pass = candidate_pairs(model, voters, residents)
     pairs = union(by_pass)
     if forbidden is not None and len(forbidden):
         pairs = pairs.difference(forbidden)
-    features = compare(pairs, voters, residents)
-    weights = FieldWeights.estimate(voters, residents, by_pass, features)
+    features = compare(model, pairs, voters, residents)
+    weights = FieldWeights.estimate(model, voters, residents, by_pass, features)
     contributions = weights.contributions(features)
     match_weight = contributions.sum(axis=1).to_numpy()
     scored = pd.DataFrame({"voter_row": pairs.get_level_values(0), "population_row": pairs.get_level_values(1),
@@ -249,5 +307,5 @@ def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, forbidd
     assigned = one_to_one(scored)
     chosen = pd.MultiIndex.from_frame(assigned[["voter_row", "population_row"]])
     assigned = assigned.assign(explanation=explanations(contributions.loc[chosen]),
-                               **{f"agrees_{c}": features.loc[chosen, c].to_numpy(dtype=bool) for c in features.columns})
+                               **{f"agrees_{c}": features.loc[chosen, c].to_numpy() == AGREE for c in features.columns})
     return ProbabilisticResult(assigned.reset_index(drop=True), weights, pairs)

@@ -79,17 +79,12 @@ class SimilarityAtLeast(BaseCompareFeature):
 
 
 class BirthDateNear(BaseCompareFeature):
-    """1 where two birth dates are swapped day/month or a few days apart; with `excluding_equal`, not where they
-    are equal (so that the field says something an exact comparison does not)."""
+    """1 where two birth dates are near (`birth_dates_near`)."""
 
     name = "birth_date_near"
 
-    def __init__(self, left_on: str, right_on: str, label: str, excluding_equal: bool = False):
+    def __init__(self, left_on: str, right_on: str, label: str):
         super().__init__(left_on, right_on, label=label)
-        self.excluding_equal = excluding_equal
 
     def _compute_vectorized(self, left: pd.Series, right: pd.Series) -> np.ndarray:
-        near = birth_dates_near(left, right)
-        if self.excluding_equal:
-            near &= (left != right).fillna(True).to_numpy(dtype=bool)
-        return near.astype(np.int8)
+        return birth_dates_near(left, right).astype(np.int8)

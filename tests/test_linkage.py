@@ -12,7 +12,7 @@ from pemadanan.febrl import link_febrl4
 from pemadanan.ingest import POPULATION, VOTERS, ingest
 from pemadanan.linkage import LinkagePolicy, link, nik_neighbours, read_decisions
 from pemadanan.names import name_key, normalize_name
-from pemadanan.probabilistic import one_to_one
+from pemadanan.probabilistic import AGREE, DISAGREE, MISSING, VOTER_MODEL, FieldWeights, compare, one_to_one, people
 from pemadanan.synthetic import GeneratorConfig, generate
 
 
@@ -35,6 +35,19 @@ def test_nik_neighbours_are_one_digit_or_one_swap_away():
     assert 3323010505800021 in values  # the last two digits swapped
     assert 3323010505802010 not in values  # a swap of digits that are not neighbours
     assert len(neighbours) == 1 + 16 * 9 + 12  # of the 15 neighbouring pairs, 33, 00 and 00 cannot swap
+
+
+def test_a_field_one_side_lacks_weighs_nothing_and_a_closer_level_takes_the_agreement():
+    voters = people(voter_rows([{"name": "SITI AMINAH", "birthplace": None}]))
+    residents = people(voter_rows([{"name": "SITI AMINAH"}, {"name": "SITI AMINAH", "birthplace": "MAGELANG"}]))
+    pairs = pd.MultiIndex.from_tuples([(1, 1), (1, 2)])
+    features = compare(VOTER_MODEL, pairs, voters, residents)
+    assert (features["birthplace"] == MISSING).all()
+    assert (features["family_card"] == AGREE).all() and (features[["rt_rw", "desa"]] == DISAGREE).all().all()
+    assert (features["birth_date_near"] == DISAGREE).all()  # the dates are equal: counted once, as equal
+    labels = VOTER_MODEL.labels
+    weights = FieldWeights.from_probabilities(pd.Series(0.9, index=labels), pd.Series(0.01, index=labels), 0.01)
+    assert (weights.contributions(features)["birthplace"] == 0).all()
 
 
 def test_twins_and_namesakes_are_not_duplicates_but_a_second_listing_is():
@@ -115,6 +128,5 @@ def test_a_rejected_link_is_not_made_and_an_accepted_pair_is(linked):
 
 
 def test_febrl4_through_the_probabilistic_linker():
-    # Measured: F1 0.9966 at the link threshold (the target is 0.999; see the closing note).
     score = link_febrl4(LinkagePolicy().link_probability)
-    assert score.precision >= 0.999 and score.f1 >= 0.995
+    assert score.precision >= 0.999 and score.f1 >= 0.999
