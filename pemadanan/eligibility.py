@@ -1,0 +1,58 @@
+"""Who may vote on a voting day (UU 7/2017 art. 198 and 200), for whole columns of residents.
+
+Eligible: a citizen aged 17 or over on voting day, or married or ever married at any age; not a serving
+member of TNI or Polri (retired members vote); for a Pilkada, domiciled in the electoral area. Ages are
+completed years: someone born 17 years before voting day to the day is 17 on it, and a 29 February
+birthday counts from 1 March in other years (`dates.age_on`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pemadanan.dates import age_on
+
+VOTING_AGE = 17
+BELUM_KAWIN = 1  # STAT_KWN: 1 belum kawin, 2 kawin, 3 cerai hidup, 4 cerai mati
+TNI, POLRI = 6, 7  # JENIS_PKRJN
+
+
+@dataclass(frozen=True)
+class Election:
+    name: str
+    voting_day: dt.date
+    # Region code prefixes of the electoral area (a Pilkada's provinsi or kabupaten); empty for a Pemilu.
+    area: tuple[str, ...] = ()
+
+
+PEMILU_2024 = Election("Pemilu 2024", dt.date(2024, 2, 14))
+PILKADA_2024 = Election("Pilkada 2024", dt.date(2024, 11, 27))
+
+
+def eligibility(residents: pd.DataFrame, on: dt.date, area: tuple[str, ...] = ()) -> pd.DataFrame:
+    """`eligible` and `reason` per resident (columns birth_date, marital, occupation, desa_code) on the date `on`.
+    The first reason that applies is given: serving TNI/Polri, not domiciled, under age, birth date unknown;
+    for the eligible, of age or married."""
+    age = age_on(residents["birth_date"], on)
+    ever_married = (residents["marital"].notna() & (residents["marital"] != BELUM_KAWIN)).to_numpy(dtype=bool)
+    of_age = (age >= VOTING_AGE).fillna(False).to_numpy(dtype=bool)
+    occupation = residents["occupation"].to_numpy(dtype=float, na_value=np.nan)
+    domiciled = (np.ones(len(residents), dtype=bool) if not area
+                 else residents["desa_code"].str.startswith(area).fillna(False).to_numpy(dtype=bool))
+    unknown_age = residents["birth_date"].isna().to_numpy()
+    reason = np.select(
+        [occupation == TNI, occupation == POLRI, ~domiciled, of_age, ever_married, unknown_age],
+        ["serving TNI", "serving Polri", "not domiciled in the electoral area", "17 or older",
+         "under 17, married or ever married", "birth date unknown, never married"],
+        default="under 17 and never married")
+    eligible = domiciled & ~np.isin(occupation, (TNI, POLRI)) & (of_age | ever_married)
+    return pd.DataFrame({"eligible": eligible, "reason": reason, "age": age.astype("Int64")}, index=residents.index)
+
+
+def turns_of_age_between(birth_date: pd.Series, after: dt.date, until: dt.date) -> pd.Series:
+    """Under 17 on `after` and 17 on `until`: the day they turn 17 falls in (after, until]."""
+    return ((age_on(birth_date, after) < VOTING_AGE) & (age_on(birth_date, until) >= VOTING_AGE)).fillna(False)
