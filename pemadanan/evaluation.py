@@ -111,3 +111,41 @@ def _reachable(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame
     by_nik = nik_neighbour_pairs(voters, residents)
     considered = pd.MultiIndex.from_frame(by_nik[["voter_row", "population_row"]]).append(result.candidate_pairs)
     return pd.Series(pd.MultiIndex.from_frame(true_pairs[["source_row", "population_row"]]).isin(considered))
+
+
+SCORED_TMS_CODES = ("1", "2", "3", "6", "7", "8")
+
+
+def evaluate_outputs(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.DataFrame, residents: pd.DataFrame,
+                     truth_dir: Path, semester: str) -> str:
+    """Precision and recall of TMS codes and of eligible-but-unregistered residents, as a printable table.
+    A TMS 2 (ganda) flag is right when its row's person has another row not flagged 2: which of two identical
+    rows is "the copy" is arbitrary, what matters is that the person stays listed exactly once."""
+    truth = pd.read_csv(truth_dir / semester / "voters_truth.csv", usecols=["source_row", "person_id", "tms_codes",
+                                                                          "death_recorded"])
+    truth = truth[truth["source_row"].isin(voters["source_row"])]
+    codes = truth.set_index("source_row")["tms_codes"].fillna("").str.split(";")
+    person = truth.set_index("source_row")["person_id"]
+    lines = [f"{'':<28} {'predicted':>9} {'correct':>9} {'relevant':>9}  precision recall   F1"]
+    for code in SCORED_TMS_CODES:
+        flagged = tms.loc[tms["tms_code"] == code, "voter_row"]
+        if code == "2":
+            rows = person.groupby(person).size()
+            kept = person.drop(flagged, errors="ignore").groupby(lambda r: person[r]).size()
+            correct = flagged.map(person).map(kept.reindex(rows.index, fill_value=0)).ge(1)
+            score = Score(len(flagged), int(correct.sum()), int((rows - 1).sum()))
+        else:
+            relevant = codes[codes.map(lambda c: code in c)].index
+            score = Score(len(flagged), int(flagged.isin(relevant).sum()), len(relevant))
+        lines.append(score.line(f"TMS {code}"))
+    recorded = truth.loc[truth["death_recorded"] & codes.reindex(truth["source_row"]).map(lambda c: "1" in c).to_numpy(),
+                         "source_row"]
+    flagged_dead = tms.loc[tms["tms_code"] == "1", "voter_row"]
+    lines.append(Score(len(flagged_dead), int(flagged_dead.isin(recorded).sum()), len(recorded))
+                 .line("TMS 1, of recorded deaths"))
+    population = pd.read_csv(truth_dir / semester / "population_truth.csv", usecols=["source_row", "eligible_unregistered"])
+    population = population[population["source_row"].isin(residents["source_row"])]
+    relevant = population.loc[population["eligible_unregistered"], "source_row"]
+    found = unregistered["population_row"]
+    lines.append(Score(len(found), int(found.isin(relevant).sum()), len(relevant)).line("eligible, unregistered"))
+    return "\n".join(lines)

@@ -323,7 +323,7 @@ def stage_deaths(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
 
 def accept_deaths(staged: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"source_row": staged["source_row"], "nik": staged["nik"], "death_date": staged["death_date"],
-                         **_repairs(staged, None)})
+                         **_names(staged["NAMA_LGKP"]), **_repairs(staged, None)})
 
 
 @dataclass(frozen=True)
@@ -396,6 +396,7 @@ def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPol
 def no_deaths_file() -> IngestResult:
     """The deaths file is optional: none delivered means none recorded this semester."""
     empty = pd.DataFrame({"source_row": pd.Series(dtype=int), "nik": pd.Series(dtype="string"),
-                          "death_date": pd.Series(dtype="datetime64[ns]"), "repairs": pd.Series(dtype="string"),
+                          "death_date": pd.Series(dtype="datetime64[ns]"), "name_norm": pd.Series(dtype="string"),
+                          "name_key": pd.Series(dtype="string"), "repairs": pd.Series(dtype="string"),
                           "nik_delivered": pd.Series(dtype="string"), "flags": pd.Series(dtype="string")})
     return IngestResult("deaths", "", 0, empty, pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))

@@ -1,0 +1,299 @@
+"""What KPU and Dukcapil act on each semester, from the links: TMS candidates, eligible residents missing from the
+list, new voters, the population's changes since the last semester, and coverage per region.
+
+Every TMS flag carries its evidence and a confidence; where the data cannot tell (a voter nobody in the
+population matches may have moved away, died unrecorded or never lived here), the row says so and asks for
+coklit instead of guessing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pemadanan import regions
+from pemadanan.dates import age_on
+from pemadanan.eligibility import BELUM_KAWIN, POLRI, TNI, VOTING_AGE, Election, eligibility, turns_of_age_between
+from pemadanan.linkage import LinkResult, nik_neighbour_pairs
+from pemadanan.nik import NikStatus, nik_birth_parts
+from pemadanan.similarity import names_agree
+
+TMS_CODES = {
+    "1": "meninggal", "2": "ganda", "3": "di bawah umur", "4": "pindah domisili", "5": "tidak dikenal",
+    "6": "TNI", "7": "Polri", "8": "salah penempatan TPS", "nik_invalid": "NIK/KK invalid",
+}
+TMS_COLUMNS = ["voter_row", "tms_code", "reason", "evidence", "confidence", "needs_coklit"]
+HIGH, MEDIUM, LOW = "high", "medium", "low"
+TRUSTED_NIK = (NikStatus.VALID, NikStatus.REPAIRED)
+COVERAGE_LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
+
+
+@dataclass
+class Semester:
+    """What one semester's outputs are computed from."""
+
+    reference_date: dt.date  # 30 June or 31 December
+    previous_reference_date: dt.date
+    election: Election
+    voters: pd.DataFrame
+    residents: pd.DataFrame
+    links: LinkResult
+    deaths: pd.DataFrame
+    previous: pd.DataFrame | None = None  # the previous semester's population snapshot, if published
+
+
+def match_deaths(voters: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:
+    """(voter_row, death_row, confidence, evidence): voter rows that are a recorded death. By NIK (equal, or one
+    edit away with the birth date inside it equal to the voter's) with the name agreeing; or, for voter rows
+    without a trustworthy NIK, by name, sex and the birth date and sex the death record's NIK carries."""
+    if deaths.empty:
+        return pd.DataFrame(columns=["voter_row", "death_row", "confidence", "evidence"])
+    parts = nik_birth_parts(deaths["nik"].fillna(""))
+    dead = pd.DataFrame({"death_row": deaths["source_row"].to_numpy(), "dead_name_key": deaths["name_key"].to_numpy(),
+                         "day": parts["day"].to_numpy(), "month": parts["month"].to_numpy(), "yy": parts["yy"].to_numpy(),
+                         "dead_sex": parts["sex"].to_numpy()})
+    listed = pd.DataFrame({"voter_row": voters["source_row"].to_numpy(), "name_key": voters["name_key"].to_numpy(),
+                           "day": voters["birth_date"].dt.day.astype("Int64").to_numpy(),
+                           "month": voters["birth_date"].dt.month.astype("Int64").to_numpy(),
+                           "yy": (voters["birth_date"].dt.year % 100).astype("Int64").to_numpy(),
+                           "sex": voters["sex"].to_numpy()})
+
+    trusted = voters[voters["nik_status"].isin(TRUSTED_NIK) & voters["nik"].notna()]
+    # Neighbours of the few death records' NIKs, not of every voter's.
+    by_nik = nik_neighbour_pairs(deaths[deaths["nik"].notna()], trusted).rename(
+        columns={"voter_row": "death_row", "population_row": "voter_row"})
+    by_nik = by_nik.merge(listed, on="voter_row").merge(dead, on="death_row", suffixes=("", "_nik"))
+    born_as_in_nik = ((by_nik["day"] == by_nik["day_nik"]) & (by_nik["month"] == by_nik["month_nik"])
+                      & (by_nik["yy"] == by_nik["yy_nik"])).fillna(False).to_numpy(dtype=bool)
+    by_nik = by_nik[names_agree(by_nik["name_key"], by_nik["dead_name_key"])
+                    & ((by_nik["edit"] == "equal").to_numpy() | born_as_in_nik)]
+    by_nik = by_nik.assign(confidence=HIGH, evidence="NIK " + by_nik["edit"].str.replace("equal", "equal to", regex=False)
+                           + " a death record's; the names agree")
+
+    untrusted = listed[~listed["voter_row"].isin(trusted["source_row"])]
+    by_person = untrusted.merge(dead, on=["day", "month", "yy"])
+    by_person = by_person[(by_person["sex"] == by_person["dead_sex"]).fillna(False).to_numpy(dtype=bool)
+                          & names_agree(by_person["name_key"], by_person["dead_name_key"])]
+    by_person = by_person.assign(confidence=MEDIUM, evidence="no trustworthy NIK; name, sex and birth date agree with "
+                                                             "a death record (its NIK's birth date)")
+    found = pd.concat([by_nik, by_person], ignore_index=True)[["voter_row", "death_row", "confidence", "evidence"]]
+    return found.drop_duplicates("voter_row")
+
+
+def resident_of_each_row(links: LinkResult) -> pd.Series:
+    """population_row per voter row: its own link, or for a row listing a person again, the kept row's link."""
+    linked = links.links.set_index("voter_row")["population_row"]
+    again = links.duplicates.set_index("voter_row")["duplicate_of_voter_row"].map(linked).dropna()
+    return pd.concat([linked, again.astype(linked.dtype)])
+
+
+def tms_candidates(semester: Semester) -> pd.DataFrame:
+    voters, residents, links = semester.voters, semester.residents, semester.links
+    on = pd.Timestamp(semester.reference_date)
+    resident_row = resident_of_each_row(links)
+    listed = voters.set_index("source_row")
+    person = residents.set_index("source_row").loc[resident_row.to_numpy()].set_axis(resident_row.index)
+    person_age = age_on(person["birth_date"], on)
+    never_married = person["marital"].eq(BELUM_KAWIN).fillna(False)
+    flags = []
+
+    def flag(rows, code: str, reason: str, evidence, confidence, needs_coklit) -> None:
+        rows = pd.Index(rows)
+        flags.append(pd.DataFrame({"voter_row": rows, "tms_code": code, "reason": reason, "evidence": evidence,
+                                   "confidence": confidence, "needs_coklit": needs_coklit}))
+
+    dead = match_deaths(voters, semester.deaths)
+    dead = dead[~dead["voter_row"].isin(links.links["voter_row"])]  # the population says a linked row is alive
+    flag(dead["voter_row"], "1", "a death is recorded for this person", dead["evidence"].to_numpy(),
+         dead["confidence"].to_numpy(), (dead["confidence"] != HIGH).to_numpy())
+
+    flag(links.duplicates["voter_row"], "2", "the person is listed already (row "
+         + links.duplicates["duplicate_of_voter_row"].astype(str) + ")", links.duplicates["evidence"].to_numpy(), HIGH, False)
+
+    under_age = (person_age < VOTING_AGE).fillna(False) & never_married
+    turns_17 = (person.loc[under_age, "birth_date"] + pd.DateOffset(years=VOTING_AGE)).dt.date
+    before_voting = turns_17 <= semester.election.voting_day
+    flag(under_age[under_age].index, "3", "under 17 and never married on " + str(semester.reference_date),
+         np.where(before_voting, f"resident record; turns 17 before voting day ({semester.election.name})",
+                  f"resident record; still under 17 on voting day ({semester.election.name})"), HIGH, False)
+
+    for code, occupation, name in (("6", TNI, "TNI"), ("7", POLRI, "Polri")):
+        serving = person["occupation"].eq(occupation).fillna(False)
+        flag(serving[serving].index, code, f"serving {name}", "resident record: occupation (JENIS_PKRJN) "
+             + str(occupation), HIGH, False)
+
+    elsewhere = person["desa_code"].ne(listed.loc[person.index, "desa_code"]).fillna(False)
+    flag(elsewhere[elsewhere].index, "8", "the resident lives in another desa of the kabupaten",
+         "resident's desa " + person.loc[elsewhere, "desa_code"].astype(str), HIGH, False)
+
+    # Rows nobody in the population matches, and not a recorded death: the data cannot say why.
+    in_review = links.review_queue["voter_row"]
+    lost = voters[~voters["source_row"].isin(resident_row.index) & ~voters["source_row"].isin(dead["voter_row"])
+                  & ~voters["source_row"].isin(in_review)]
+    own_age = age_on(lost["birth_date"], on)
+    lost_under_age = lost[(own_age < VOTING_AGE).fillna(False) & lost["marital"].eq("B").fillna(False)]
+    flag(lost_under_age["source_row"], "3", "under 17 and never married by the voter list's own birth date and status",
+         "no resident found to confirm it", MEDIUM, True)
+    previous_nik = (semester.previous["nik"] if semester.previous is not None else pd.Series(dtype="string"))
+    moved = lost["nik"].isin(previous_nik) & lost["nik_status"].isin(TRUSTED_NIK)
+    flag(lost.loc[moved, "source_row"], "4", "in the previous semester's population, not in this one, no death "
+         "recorded: moved away (or died unrecorded)", "NIK in the previous population snapshot", LOW, True)
+    flag(lost.loc[~moved, "source_row"], "5", "no resident matches this row with enough confidence",
+         links.unlinked.set_index("voter_row")["reason"].reindex(lost.loc[~moved, "source_row"]).fillna("").to_numpy(),
+         LOW, True)
+
+    bad_nik = voters[~voters["nik_status"].isin(TRUSTED_NIK)]
+    fixable = bad_nik["source_row"].isin(resident_row.index).to_numpy()
+    flag(bad_nik["source_row"], "nik_invalid", "NIK " + bad_nik["nik_status"].astype(str),
+         np.where(fixable, "the linked resident's NIK can replace it", "no linked resident to take the NIK from"),
+         HIGH, ~fixable)
+    return pd.concat(flags, ignore_index=True)[TMS_COLUMNS].sort_values(["voter_row", "tms_code"], ignore_index=True)
+
+
+def _unlisted(semester: Semester) -> pd.Series:
+    """Residents with no voter row, nor a voter row awaiting review as theirs."""
+    taken = pd.concat([semester.links.links["population_row"], semester.links.review_queue["population_row"]])
+    return ~semester.residents["source_row"].isin(taken)
+
+
+def eligible_unregistered(semester: Semester) -> pd.DataFrame:
+    residents = semester.residents
+    verdict = eligibility(residents, semester.reference_date, semester.election.area)
+    missing = verdict["eligible"].to_numpy() & _unlisted(semester).to_numpy()
+    rows = residents[missing]
+    return pd.DataFrame({"population_row": rows["source_row"], "desa_code": rows["desa_code"], "rt": rows["rt"],
+                         "rw": rows["rw"], "address": rows["address"], "age": verdict.loc[missing, "age"],
+                         "reason": "eligible (" + verdict.loc[missing, "reason"] + ") and on no voter row"}
+                        ).reset_index(drop=True)
+
+
+def new_voters(semester: Semester) -> pd.DataFrame:
+    """Unlisted residents who became eligible this semester or become eligible by voting day."""
+    residents, election = semester.residents, semester.election
+    now = eligibility(residents, semester.reference_date, election.area)["eligible"]
+    born = residents["birth_date"]
+    married_young = residents["marital"].ne(BELUM_KAWIN).fillna(False) & (age_on(born, semester.reference_date) < VOTING_AGE).fillna(False)
+    turned = turns_of_age_between(born, semester.previous_reference_date, semester.reference_date)
+    will_turn = (turns_of_age_between(born, semester.reference_date, election.voting_day)
+                 & eligibility(residents, election.voting_day, election.area)["eligible"])
+    left_service = pd.Series(False, index=residents.index)
+    if semester.previous is not None:
+        served = semester.previous.loc[semester.previous["occupation"].isin([TNI, POLRI]), "nik"]
+        left_service = residents["nik"].isin(served) & ~residents["occupation"].isin([TNI, POLRI])
+    reason = np.select([now & turned, now & married_young, now & left_service, will_turn],
+                       ["turned 17 this semester", "under 17 and married or ever married",
+                        "left TNI/Polri", f"16 today, 17 by voting day ({election.name})"], default="")
+    chosen = (reason != "") & _unlisted(semester).to_numpy()
+    rows = residents[chosen]
+    return pd.DataFrame({"population_row": rows["source_row"], "desa_code": rows["desa_code"], "rt": rows["rt"],
+                         "rw": rows["rw"], "reason": reason[chosen]}).reset_index(drop=True)
+
+
+SNAPSHOT_COLUMNS = ["population_row", "nik", "name_norm", "birth_date", "marital", "occupation", "desa_code"]
+
+
+def snapshot(residents: pd.DataFrame) -> pd.DataFrame:
+    """What the next semester compares with: one row per resident."""
+    return residents.rename(columns={"source_row": "population_row"})[SNAPSHOT_COLUMNS]
+
+
+def population_changes(semester: Semester) -> pd.DataFrame:
+    """One row per person and change since the previous semester: born, died, moved_in, moved_out, moved_within,
+    name_corrected, birth_date_corrected, married, turned_17. Without the previous semester's snapshot only
+    births, recorded deaths and turning 17 can be told."""
+    now = snapshot(semester.residents)
+    changes = []
+
+    def add(kind: str, rows: pd.DataFrame, previous_rows: pd.Series | None = None) -> None:
+        changes.append(pd.DataFrame({
+            "change": kind, "population_row": rows.get("population_row", pd.Series(pd.NA, index=rows.index)),
+            "previous_population_row": previous_rows if previous_rows is not None else pd.NA,
+            "desa_code": rows["desa_code"]}))
+
+    born = now["birth_date"] > pd.Timestamp(semester.previous_reference_date)
+    turned = turns_of_age_between(now["birth_date"], semester.previous_reference_date, semester.reference_date)
+    add("turned_17", now[turned.to_numpy()])
+    previous = semester.previous
+    dead_nik = semester.deaths["nik"].dropna()
+    if previous is None:
+        add("born", now[born.to_numpy()])
+        add("died", pd.DataFrame({"desa_code": pd.Series(pd.NA, index=dead_nik.index, dtype="string")}))
+    else:
+        both = now.merge(previous, on="nik", suffixes=("", "_before"))
+        new = now[~now["nik"].isin(previous["nik"])]
+        gone = previous[~previous["nik"].isin(now["nik"])].rename(columns={"population_row": "previous_population_row"})
+        add("born", new[born[new.index].to_numpy()])
+        add("moved_in", new[~born[new.index].to_numpy()])
+        died = gone["nik"].isin(dead_nik)
+        add("died", gone[died].drop(columns="previous_population_row"), gone.loc[died, "previous_population_row"])
+        add("moved_out", gone[~died].drop(columns="previous_population_row"), gone.loc[~died, "previous_population_row"])
+        for kind, changed in (("moved_within", both["desa_code"] != both["desa_code_before"]),
+                              ("name_corrected", both["name_norm"] != both["name_norm_before"]),
+                              ("birth_date_corrected", both["birth_date"] != both["birth_date_before"]),
+                              ("married", (both["marital_before"] == BELUM_KAWIN) & (both["marital"] != BELUM_KAWIN))):
+            hit = changed.fillna(False).to_numpy(dtype=bool)
+            add(kind, both[hit], both.loc[hit, "population_row_before"])
+    out = pd.concat(changes, ignore_index=True)
+    return out.astype({"population_row": "Int64", "previous_population_row": "Int64"})
+
+
+def per_region(frame: pd.DataFrame, columns: dict[str, pd.Series]) -> pd.DataFrame:
+    """Counts of each boolean/int column, per region at every coverage level, from each row's desa_code."""
+    names = regions.region_table().set_index("code")["name"]
+    out = []
+    for level in COVERAGE_LEVELS:
+        codes = regions.code_at_level(frame["desa_code"], level)
+        counts = pd.DataFrame(columns, index=frame.index).groupby(codes.to_numpy()).sum()
+        out.append(counts.rename_axis("region_code").reset_index().assign(region_level=level))
+    result = pd.concat(out, ignore_index=True)
+    result["region_name"] = result["region_code"].map(names)
+    return result
+
+
+def coverage_by_region(semester: Semester, tms: pd.DataFrame, unregistered: pd.DataFrame,
+                       newly: pd.DataFrame) -> pd.DataFrame:
+    """Residents, eligible, registered, linked, eligible_unregistered, TMS candidates 1..8 and new voters per
+    region; residents' counts by where they live, voter rows' by the desa they are listed in. Every level adds
+    up to the level above."""
+    residents, voters = semester.residents, semester.voters
+    eligible = eligibility(residents, semester.reference_date, semester.election.area)["eligible"]
+    by_resident = per_region(residents, {
+        "residents": pd.Series(1, index=residents.index), "eligible": eligible.astype(int),
+        "eligible_unregistered": residents["source_row"].isin(unregistered["population_row"]).astype(int),
+        "new_voters": residents["source_row"].isin(newly["population_row"]).astype(int)})
+    voter_columns = {"registered": pd.Series(1, index=voters.index),
+                     "linked": voters["source_row"].isin(semester.links.links["voter_row"]).astype(int)}
+    for code in map(str, range(1, 9)):
+        voter_columns[f"tms_{code}"] = voters["source_row"].isin(tms.loc[tms["tms_code"] == code, "voter_row"]).astype(int)
+    by_voter = per_region(voters, voter_columns)
+    keys = ["region_level", "region_code", "region_name"]
+    merged = by_resident.merge(by_voter, on=keys, how="outer")
+    counts = [c for c in merged.columns if c not in keys]
+    merged[counts] = merged[counts].fillna(0).astype(int)
+    merged["coverage_pct"] = (100 * (merged["eligible"] - merged["eligible_unregistered"])
+                              / merged["eligible"].where(merged["eligible"] > 0)).round(2)
+    order = {level: i for i, level in enumerate(COVERAGE_LEVELS)}
+    merged = merged.sort_values(["region_level", "region_code"], key=lambda s: s.map(order) if s.name == "region_level" else s)
+    return merged[COVERAGE_COLUMNS].reset_index(drop=True)
+
+
+COVERAGE_COLUMNS = ["region_level", "region_code", "region_name", "residents", "eligible", "registered", "linked",
+                    "eligible_unregistered", *[f"tms_{c}" for c in range(1, 9)], "new_voters", "coverage_pct"]
+
+
+def changes_per_region(changes: pd.DataFrame) -> pd.DataFrame:
+    """People per change and region (the region they live in now, or lived in before they left)."""
+    frames = []
+    for change, rows in changes.groupby("change"):
+        counted = per_region(rows.dropna(subset=["desa_code"]), {"people": pd.Series(1, index=rows.index)})
+        unplaced = rows["desa_code"].isna().sum()
+        if unplaced:  # a recorded death whose resident was not in the previous snapshot: counted, without a region
+            counted = pd.concat([counted, pd.DataFrame({"region_code": ["unknown"], "people": [unplaced],
+                                                        "region_level": ["unknown"], "region_name": [None]})])
+        frames.append(counted.assign(change=change))
+    if not frames:
+        return pd.DataFrame(columns=["region_level", "region_code", "region_name", "change", "people"])
+    return pd.concat(frames, ignore_index=True)[["region_level", "region_code", "region_name", "change", "people"]]
