@@ -3,7 +3,9 @@
 
 import dagster as dg
 
-from pemadanan import quality, warehouse
+import pandas as pd
+
+from pemadanan import maintenance, quality, warehouse
 from pemadanan.frames import stack
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
@@ -12,6 +14,8 @@ from pipelines.partitions import semester_partitions
 from resources import Warehouse
 
 TABLE_ASSETS = {table: dg.AssetKey([table.schema, table.name]) for table in warehouse.TABLES}
+UPSTREAM = ("voter_resident_links", "population", "voters", "deaths", "tms_candidates", "eligible_unregistered",
+            "new_voters", "population_changes", "coverage_by_region")
 
 
 def _column_schema(table: warehouse.Table) -> dg.TableSchema:
@@ -24,14 +28,16 @@ def _column_schema(table: warehouse.Table) -> dg.TableSchema:
     group_name="publish",
     specs=[
         dg.AssetSpec(key, description=table.description, kinds={"postgres"},
-                     deps=["voter_resident_links", "population", "voters", "deaths"],
+                     deps=list(UPSTREAM),
                      metadata={"dagster/table_name": table.qualified, "dagster/column_schema": _column_schema(table)})
         for table, key in TABLE_ASSETS.items()
     ],
-    ins={name: dg.AssetIn(name) for name in ("voter_resident_links", "population", "voters", "deaths")},
+    ins={name: dg.AssetIn(name) for name in UPSTREAM},
 )
 def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse, voter_resident_links: LinkResult,
-                     population: IngestResult, voters: IngestResult, deaths: IngestResult):
+                     population: IngestResult, voters: IngestResult, deaths: IngestResult,
+                     tms_candidates: pd.DataFrame, eligible_unregistered: pd.DataFrame, new_voters: pd.DataFrame,
+                     population_changes: pd.DataFrame, coverage_by_region: pd.DataFrame):
     """Every table of the semester is replaced in one transaction: all or nothing, and a re-run gives the same rows."""
     desa = voters.accepted.set_index("source_row")["desa_code"]
     links = voter_resident_links.links.assign(desa_code=voter_resident_links.links["voter_row"].map(desa))
@@ -44,9 +50,14 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
               warehouse.VOTER_DUPLICATES: voter_resident_links.duplicates,
               warehouse.QUARANTINE: stack([f.quarantine for f in files]),
               warehouse.ROW_ISSUES: stack([f.row_issues for f in files]),
-              warehouse.LINK_SUMMARY: summary,
+              warehouse.TMS_CANDIDATES: tms_candidates, warehouse.ELIGIBLE_UNREGISTERED: eligible_unregistered,
+              warehouse.NEW_VOTERS: new_voters, warehouse.POPULATION_CHANGES: population_changes,
+              warehouse.POPULATION_SNAPSHOT: maintenance.snapshot(population.accepted),
+              warehouse.LINK_SUMMARY: summary, warehouse.COVERAGE_BY_REGION: coverage_by_region,
+              warehouse.SEMESTER_CHANGES: maintenance.changes_per_region(population_changes),
               warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files)}
-    counts = warehouse.replace_semester(warehouse_db.resolved_url(), context.partition_key, frames)
+    counts = warehouse.replace_semester(warehouse_db.resolved_url(), context.partition_key, frames,
+                                        warehouse_db.dashboard())
     for table, key in TABLE_ASSETS.items():
         metadata = {"dagster/row_count": counts[table.qualified]}
         if table is warehouse.LINK_SUMMARY:

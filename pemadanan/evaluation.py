@@ -122,7 +122,8 @@ def evaluate_outputs(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.D
     A TMS 2 (ganda) flag is right when its row's person has another row not flagged 2: which of two identical
     rows is "the copy" is arbitrary, what matters is that the person stays listed exactly once."""
     truth = pd.read_csv(truth_dir / semester / "voters_truth.csv", usecols=["source_row", "person_id", "tms_codes",
-                                                                          "death_recorded"])
+                                                                          "death_recorded"],
+                        dtype={"tms_codes": str})
     truth = truth[truth["source_row"].isin(voters["source_row"])]
     codes = truth.set_index("source_row")["tms_codes"].fillna("").str.split(";")
     person = truth.set_index("source_row")["person_id"]

@@ -9,6 +9,7 @@ coklit instead of guessing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,6 @@ class Semester:
     residents: pd.DataFrame
     links: LinkResult
     deaths: pd.DataFrame
-    previous: pd.DataFrame | None = None  # the previous semester's population snapshot, if published
 
 
 def match_deaths(voters: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:
@@ -90,7 +90,8 @@ def resident_of_each_row(links: LinkResult) -> pd.Series:
     return pd.concat([linked, again.astype(linked.dtype)])
 
 
-def tms_candidates(semester: Semester) -> pd.DataFrame:
+def tms_candidates(semester: Semester, changes: pd.DataFrame) -> pd.DataFrame:
+    """One row per voter row and TMS code that applies to it (`changes` from `population_changes`)."""
     voters, residents, links = semester.voters, semester.residents, semester.links
     on = pd.Timestamp(semester.reference_date)
     resident_row = resident_of_each_row(links)
@@ -137,12 +138,11 @@ def tms_candidates(semester: Semester) -> pd.DataFrame:
     lost_under_age = lost[(own_age < VOTING_AGE).fillna(False) & lost["marital"].eq("B").fillna(False)]
     flag(lost_under_age["source_row"], "3", "under 17 and never married by the voter list's own birth date and status",
          "no resident found to confirm it", MEDIUM, True)
-    previous_nik = (semester.previous["nik"] if semester.previous is not None else pd.Series(dtype="string"))
-    moved = lost["nik"].isin(previous_nik) & lost["nik_status"].isin(TRUSTED_NIK)
-    flag(lost.loc[moved, "source_row"], "4", "in the previous semester's population, not in this one, no death "
-         "recorded: moved away (or died unrecorded)", "NIK in the previous population snapshot", LOW, True)
+    moved = lost["nik"].isin(changes.loc[changes["change"] == "moved_out", "nik"]) & lost["nik_status"].isin(TRUSTED_NIK)
+    flag(lost.loc[moved, "source_row"], "4", "left the population since the previous semester, no death recorded: "
+         "moved away (or died unrecorded)", "NIK in the previous semester's population, not in this one", LOW, True)
     flag(lost.loc[~moved, "source_row"], "5", "no resident matches this row with enough confidence",
-         links.unlinked.set_index("voter_row")["reason"].reindex(lost.loc[~moved, "source_row"]).fillna("").to_numpy(),
+         links.unlinked.set_index("voter_row")["reason"].reindex(lost.loc[~moved, "source_row"]).fillna("no resident linked").to_numpy(),
          LOW, True)
 
     bad_nik = voters[~voters["nik_status"].isin(TRUSTED_NIK)]
@@ -170,7 +170,7 @@ def eligible_unregistered(semester: Semester) -> pd.DataFrame:
                         ).reset_index(drop=True)
 
 
-def new_voters(semester: Semester) -> pd.DataFrame:
+def new_voters(semester: Semester, changes: pd.DataFrame) -> pd.DataFrame:
     """Unlisted residents who became eligible this semester or become eligible by voting day."""
     residents, election = semester.residents, semester.election
     now = eligibility(residents, semester.reference_date, election.area)["eligible"]
@@ -179,10 +179,7 @@ def new_voters(semester: Semester) -> pd.DataFrame:
     turned = turns_of_age_between(born, semester.previous_reference_date, semester.reference_date)
     will_turn = (turns_of_age_between(born, semester.reference_date, election.voting_day)
                  & eligibility(residents, election.voting_day, election.area)["eligible"])
-    left_service = pd.Series(False, index=residents.index)
-    if semester.previous is not None:
-        served = semester.previous.loc[semester.previous["occupation"].isin([TNI, POLRI]), "nik"]
-        left_service = residents["nik"].isin(served) & ~residents["occupation"].isin([TNI, POLRI])
+    left_service = residents["source_row"].isin(changes.loc[changes["change"] == "left_tni_polri", "population_row"])
     reason = np.select([now & turned, now & married_young, now & left_service, will_turn],
                        ["turned 17 this semester", "under 17 and married or ever married",
                         "left TNI/Polri", f"16 today, 17 by voting day ({election.name})"], default="")
@@ -200,27 +197,27 @@ def snapshot(residents: pd.DataFrame) -> pd.DataFrame:
     return residents.rename(columns={"source_row": "population_row"})[SNAPSHOT_COLUMNS]
 
 
-def population_changes(semester: Semester) -> pd.DataFrame:
-    """One row per person and change since the previous semester: born, died, moved_in, moved_out, moved_within,
-    name_corrected, birth_date_corrected, married, turned_17. Without the previous semester's snapshot only
-    births, recorded deaths and turning 17 can be told."""
-    now = snapshot(semester.residents)
+def population_changes(residents: pd.DataFrame, deaths: pd.DataFrame, reference_date: dt.date,
+                       previous_reference_date: dt.date, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per person and change since the `previous` semester's snapshot: born, died, moved_in, moved_out,
+    moved_within, name_corrected, birth_date_corrected, married, joined_tni_polri, left_tni_polri, turned_17.
+    Without the previous snapshot only births, recorded deaths and turning 17 can be told."""
+    now = snapshot(residents)
     changes = []
 
     def add(kind: str, rows: pd.DataFrame, previous_rows: pd.Series | None = None) -> None:
         changes.append(pd.DataFrame({
             "change": kind, "population_row": rows.get("population_row", pd.Series(pd.NA, index=rows.index)),
             "previous_population_row": previous_rows if previous_rows is not None else pd.NA,
-            "desa_code": rows["desa_code"]}))
+            "nik": rows["nik"], "desa_code": rows["desa_code"]}))
 
-    born = now["birth_date"] > pd.Timestamp(semester.previous_reference_date)
-    turned = turns_of_age_between(now["birth_date"], semester.previous_reference_date, semester.reference_date)
+    born = now["birth_date"] > pd.Timestamp(previous_reference_date)
+    turned = turns_of_age_between(now["birth_date"], previous_reference_date, reference_date)
     add("turned_17", now[turned.to_numpy()])
-    previous = semester.previous
-    dead_nik = semester.deaths["nik"].dropna()
+    dead_nik = deaths["nik"].dropna()
     if previous is None:
         add("born", now[born.to_numpy()])
-        add("died", pd.DataFrame({"desa_code": pd.Series(pd.NA, index=dead_nik.index, dtype="string")}))
+        add("died", pd.DataFrame({"nik": dead_nik, "desa_code": pd.Series(pd.NA, index=dead_nik.index, dtype="string")}))
     else:
         both = now.merge(previous, on="nik", suffixes=("", "_before"))
         new = now[~now["nik"].isin(previous["nik"])]
@@ -233,11 +230,20 @@ def population_changes(semester: Semester) -> pd.DataFrame:
         for kind, changed in (("moved_within", both["desa_code"] != both["desa_code_before"]),
                               ("name_corrected", both["name_norm"] != both["name_norm_before"]),
                               ("birth_date_corrected", both["birth_date"] != both["birth_date_before"]),
-                              ("married", (both["marital_before"] == BELUM_KAWIN) & (both["marital"] != BELUM_KAWIN))):
+                              ("married", (both["marital_before"] == BELUM_KAWIN) & (both["marital"] != BELUM_KAWIN)),
+                              ("joined_tni_polri", ~serving(both["occupation_before"]) & serving(both["occupation"])),
+                              ("left_tni_polri", serving(both["occupation_before"]) & ~serving(both["occupation"]))):
             hit = changed.fillna(False).to_numpy(dtype=bool)
             add(kind, both[hit], both.loc[hit, "population_row_before"])
     out = pd.concat(changes, ignore_index=True)
-    return out.astype({"population_row": "Int64", "previous_population_row": "Int64"})
+    return out.astype({"population_row": "Int64", "previous_population_row": "Int64"})[CHANGE_COLUMNS]
+
+
+CHANGE_COLUMNS = ["change", "population_row", "previous_population_row", "nik", "desa_code"]
+
+
+def serving(occupation: pd.Series) -> pd.Series:
+    return occupation.isin([TNI, POLRI])
 
 
 def per_region(frame: pd.DataFrame, columns: dict[str, pd.Series]) -> pd.DataFrame:
@@ -297,3 +303,37 @@ def changes_per_region(changes: pd.DataFrame) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["region_level", "region_code", "region_name", "change", "people"])
     return pd.concat(frames, ignore_index=True)[["region_level", "region_code", "region_name", "change", "people"]]
+
+
+def _weakest(confidence: pd.Series) -> str:
+    return next(level for level in (LOW, MEDIUM, HIGH) if (confidence == level).any())
+
+
+COKLIT_COLUMNS = ["desa_code", "rw", "rt", "address", "tps", "name", "nik", "sex", "age", "to_check", "reason",
+                  "confidence", "voter_row", "population_row"]
+
+
+def coklit_list(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.DataFrame, residents: pd.DataFrame,
+                reference_date: dt.date, mask: Callable[[pd.Series], pd.Series]) -> pd.DataFrame:
+    """The people Pantarlih officers visit, for every desa: voter rows flagged TMS (an invalid NIK only where no
+    resident record can repair it) and eligible residents missing from the list; by RW, RT and address.
+    `mask` is applied to the NIK (identity for an operator who asked for full data)."""
+    to_visit = tms[(tms["tms_code"] != "nik_invalid") | tms["needs_coklit"]]
+    codes = to_visit.groupby("voter_row").agg(
+        to_check=("tms_code", lambda c: "; ".join(f"TMS {code} {TMS_CODES[code]}" for code in c)),
+        reason=("reason", "; ".join), confidence=("confidence", _weakest))
+    listed = voters.set_index("source_row").loc[codes.index]
+    flagged = pd.DataFrame({
+        "desa_code": listed["desa_code"], "rw": listed["rw"], "rt": listed["rt"], "address": listed["address"],
+        "tps": listed["tps"], "name": listed["name"], "nik": mask(listed["nik"]), "sex": listed["sex"],
+        "age": age_on(listed["birth_date"], reference_date), **codes, "voter_row": codes.index,
+        "population_row": pd.NA}).reset_index(drop=True)
+    resident = residents.set_index("source_row").loc[unregistered["population_row"]]
+    missing = pd.DataFrame({
+        "desa_code": resident["desa_code"], "rw": resident["rw"], "rt": resident["rt"], "address": resident["address"],
+        "tps": pd.NA, "name": resident["name"], "nik": mask(resident["nik"]), "sex": resident["sex"],
+        "age": unregistered["age"].to_numpy(), "to_check": "eligible, not on the list",
+        "reason": unregistered["reason"].to_numpy(), "confidence": HIGH, "voter_row": pd.NA,
+        "population_row": unregistered["population_row"].to_numpy()}).reset_index(drop=True)
+    both = pd.concat([flagged, missing], ignore_index=True)
+    return both.sort_values(["desa_code", "rw", "rt", "address", "name"], ignore_index=True)[COKLIT_COLUMNS]

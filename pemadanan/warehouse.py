@@ -130,7 +130,74 @@ DELIVERIES = Table("published", "deliveries", "Each file of the semester: rows i
     Column("rows_repaired", "integer NOT NULL", "Accepted rows with at least one repair."),
 ))
 
-TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES, LINK_SUMMARY, DATA_QUALITY, DELIVERIES)
+VOTER_ROW = Column("voter_row", "integer NOT NULL", "1-based data row of the voter file.")
+POPULATION_ROW = Column("population_row", "integer NOT NULL", "1-based data row of the population file.")
+DESA = Column("desa_code", "text", "Desa (Kemendagri code) where the person lives (residents) or is listed (voter rows).")
+TMS_CANDIDATES = Table("restricted", "tms_candidates", "Voter rows that may not qualify (TMS), one row per row and code, with the evidence.", (
+    SEMESTER, VOTER_ROW,
+    Column("tms_code", "text NOT NULL", "1 meninggal, 2 ganda, 3 di bawah umur, 4 pindah domisili, 5 tidak dikenal, 6 TNI, 7 Polri, 8 salah penempatan TPS; nik_invalid (extension)."),
+    Column("reason", "text NOT NULL", "What the code means for this row."),
+    Column("evidence", "text NOT NULL", "What in the data says so (death record by NIK, resident record, duplicate row...)."),
+    Column("confidence", "text NOT NULL", "high: the data says so; medium: matched without a trustworthy NIK; low: the data cannot tell why."),
+    Column("needs_coklit", "boolean NOT NULL", "Only a visit can confirm it: do not strike the voter on this flag alone."),
+    DESA,
+))
+ELIGIBLE_UNREGISTERED = Table("restricted", "eligible_unregistered", "Residents eligible on the semester's reference date with no voter row (nor one awaiting review).", (
+    SEMESTER, POPULATION_ROW, DESA,
+    Column("rt", "integer", "RT where the resident lives."),
+    Column("rw", "integer", "RW where the resident lives."),
+    Column("address", "text", "Address (ALAMAT) where the resident lives."),
+    Column("age", "integer", "Completed years on the reference date."),
+    Column("reason", "text NOT NULL", "Why eligible."),
+))
+NEW_VOTERS = Table("restricted", "new_voters", "Pemilih baru: unlisted residents who became eligible this semester or become eligible by voting day.", (
+    SEMESTER, POPULATION_ROW, DESA,
+    Column("rt", "integer", "RT where the resident lives."),
+    Column("rw", "integer", "RW where the resident lives."),
+    Column("reason", "text NOT NULL", "turned 17 this semester; under 17 and married or ever married; left TNI/Polri; 16 today, 17 by voting day."),
+))
+POPULATION_CHANGES = Table("restricted", "population_changes", "Per person, what changed since the previous semester's population.", (
+    SEMESTER,
+    Column("change", "text NOT NULL", "born, died, moved_in, moved_out, moved_within, name_corrected, birth_date_corrected, married, joined_tni_polri, left_tni_polri, turned_17."),
+    Column("population_row", "integer", "Row in this semester's population file (empty for people who left)."),
+    Column("previous_population_row", "integer", "Row in the previous semester's population file (empty for newcomers)."),
+    Column("nik", "text", "NIK of the person (personal data)."),
+    DESA,
+))
+POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next semester compares with: the accepted residents, one row each.", (
+    SEMESTER, POPULATION_ROW,
+    Column("nik", "text", "NIK (personal data)."),
+    Column("name_norm", "text", "Normalised name (personal data)."),
+    Column("birth_date", "date", "Date of birth (personal data)."),
+    Column("marital", "integer", "STAT_KWN code."),
+    Column("occupation", "integer", "JENIS_PKRJN code."),
+    DESA,
+))
+REGION = (Column("region_level", "text NOT NULL", "provinsi, kabupaten, kecamatan or desa."),
+          Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),
+          Column("region_name", "text", "Name of the region as in the Kemendagri table."))
+COVERAGE_BY_REGION = Table("published", "coverage_by_region", "Residents, eligible, registered and flagged per region; each level adds up to the one above. No personal data.", (
+    SEMESTER, *REGION,
+    Column("residents", "integer NOT NULL", "Residents accepted at ingest, by where they live."),
+    Column("eligible", "integer NOT NULL", "Of those, eligible on the semester's reference date."),
+    Column("registered", "integer NOT NULL", "Voter rows accepted at ingest, by the desa they are listed in."),
+    Column("linked", "integer NOT NULL", "Of those, rows linked to a resident."),
+    Column("eligible_unregistered", "integer NOT NULL", "Eligible residents with no voter row."),
+    *[Column(f"tms_{code}", "integer NOT NULL", f"Voter rows flagged TMS {code} ({name}).") for code, name in (
+        ("1", "meninggal"), ("2", "ganda"), ("3", "di bawah umur"), ("4", "pindah domisili"), ("5", "tidak dikenal"),
+        ("6", "TNI"), ("7", "Polri"), ("8", "salah penempatan TPS"))],
+    Column("new_voters", "integer NOT NULL", "Pemilih baru (see restricted.new_voters)."),
+    Column("coverage_pct", "double precision", "Eligible residents on the list: 100 x (eligible - eligible_unregistered) / eligible."),
+))
+SEMESTER_CHANGES = Table("published", "semester_changes", "People per change since the previous semester, per region. No personal data.", (
+    SEMESTER, *REGION,
+    Column("change", "text NOT NULL", "As in restricted.population_changes."),
+    Column("people", "integer NOT NULL", "People with that change (where they live now, or lived before leaving)."),
+))
+
+TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES,
+                             TMS_CANDIDATES, ELIGIBLE_UNREGISTERED, NEW_VOTERS, POPULATION_CHANGES, POPULATION_SNAPSHOT,
+                             LINK_SUMMARY, COVERAGE_BY_REGION, SEMESTER_CHANGES, DATA_QUALITY, DELIVERIES)
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -153,7 +220,16 @@ def connect(url: str):
     return psycopg2.connect(libpq_url(url))
 
 
-def replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame]) -> dict[str, int]:
+@dataclass(frozen=True)
+class DashboardRole:
+    """The role dashboards log in as: it reads `published` and nothing else. Without a password it cannot log in."""
+
+    name: str
+    password: str | None = None
+
+
+def replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame],
+                     dashboard: DashboardRole | None = None) -> dict[str, int]:
     """Deletes the semester's rows from every table given and inserts the new ones, in one transaction."""
     with connect(url) as conn, conn.cursor() as cur:
         # Two runs of the same semester must not interleave their delete and insert.
@@ -172,8 +248,52 @@ def replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame])
             buffer.seek(0)
             cur.copy_expert(f"COPY {table.qualified} ({', '.join(expected)}) FROM STDIN WITH (FORMAT csv)", buffer)
             counts[table.qualified] = len(frame)
+        if dashboard is not None:
+            _grant_dashboard(cur, dashboard)
     conn.close()
     return counts
+
+
+def _grant_dashboard(cur, role: DashboardRole) -> None:
+    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role.name,))
+    verb = "ALTER" if cur.fetchone() else "CREATE"
+    login = sql_literal(cur, role.password) if role.password else None
+    cur.execute(f'{verb} ROLE "{role.name}" ' + (f"LOGIN PASSWORD {login}" if login else "NOLOGIN"))
+    cur.execute("SELECT current_database()")
+    cur.execute(f'GRANT CONNECT ON DATABASE "{cur.fetchone()[0]}" TO "{role.name}"')
+    cur.execute(f'GRANT USAGE ON SCHEMA published TO "{role.name}"')
+    cur.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA published TO "{role.name}"')
+    cur.execute(f'REVOKE ALL ON SCHEMA restricted FROM "{role.name}"')
+    cur.execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA restricted FROM "{role.name}"')
+    cur.execute("REVOKE ALL ON SCHEMA restricted FROM PUBLIC")
+
+
+def sql_literal(cur, value: str) -> str:
+    return cur.mogrify("%s", (value,)).decode()
+
+
+def read_semester(url: str, table: Table, semester: str) -> pd.DataFrame | None:
+    """One semester of a table through COPY (fast for a million rows), or None if the table or semester is absent."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s)", (table.qualified,))
+        if cur.fetchone()[0] is None:
+            return None
+        buffer = io.StringIO()
+        query = cur.mogrify(f"COPY (SELECT * FROM {table.qualified} WHERE semester = %s) TO STDOUT WITH (FORMAT csv, HEADER)",
+                            (semester,)).decode()
+        cur.copy_expert(query, buffer)
+    conn.close()
+    buffer.seek(0)
+    text = [c.name for c in table.columns if c.sql_type.startswith("text")]
+    frame = pd.read_csv(buffer, dtype={name: "string" for name in text})
+    if frame.empty:
+        return None
+    for column in table.columns:
+        if column.sql_type.startswith("integer"):
+            frame[column.name] = frame[column.name].astype("Int64")
+        elif column.sql_type.startswith("date"):
+            frame[column.name] = pd.to_datetime(frame[column.name])
+    return frame
 
 
 def _ensure_table(cur, table: Table) -> None:

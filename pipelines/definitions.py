@@ -2,7 +2,8 @@
 
 ingest (population, voters, deaths; each validated by its expectation suite, shown as asset checks)
 -> link (voter_resident_links: the NIK/probabilistic cascade, duplicates, review queue)
--> publish (restricted.*, published.*),
+-> outputs (population_changes, tms_candidates, eligible_unregistered, new_voters, coverage_by_region, coklit_lists)
+-> publish (restricted.*, published.*; the dashboard role reads published only),
 partitioned by semester (2024-S1, 2024-S2, ...), started by files landing or by the backstop schedule.
 """
 
@@ -10,14 +11,14 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import ingest, linkage, publish
+from assets import ingest, linkage, outputs, publish
 from pipelines.jobs import semester_job
 from pipelines.sensors import landing_sensor, semester_backstop_schedule
-from resources import LandingZone, Linkage, Validation, Warehouse
+from resources import CoklitLists, Election, LandingZone, Linkage, Validation, Warehouse
 
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([ingest, linkage, publish]),
+    assets=dg.load_assets_from_modules([ingest, linkage, outputs, publish]),
     jobs=[semester_job],
     sensors=[landing_sensor],
     schedules=[semester_backstop_schedule],
@@ -26,6 +27,8 @@ defs = dg.Definitions(
         "validation": Validation(),
         "linkage": Linkage(),
         "warehouse_db": Warehouse(),
+        "election": Election(),
+        "coklit": CoklitLists(),
     },
     # Steps share one process: each step would otherwise pay pandas/GX imports again.
     executor=dg.in_process_executor,

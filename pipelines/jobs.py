@@ -5,5 +5,5 @@ import dagster as dg
 semester_job = dg.define_asset_job(
     "semester_job",
     selection=dg.AssetSelection.all(),
-    description="One semester end to end: ingest, link, publish.",
+    description="One semester end to end: ingest, validate, link, outputs, publish.",
 )

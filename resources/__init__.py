@@ -1,7 +1,9 @@
-"""Dagster resources: where the semester files land and where the tables are published."""
+"""Dagster resources: where the semester files land, where the tables are published, and for which election."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +12,8 @@ from dagster import ConfigurableResource
 
 from expectations.checks import Outcome
 from pemadanan import settings, warehouse
+from pemadanan.eligibility import PILKADA_2024
+from pemadanan.eligibility import Election as ElectionDay
 from pemadanan.linkage import LinkagePolicy
 from pemadanan.validation import ValidationPolicy
 
@@ -76,9 +80,15 @@ class Warehouse(ConfigurableResource):
     password never enters run config or the UI), else the project's embedded server under data/warehouse."""
 
     url: str = ""
+    # Dashboards log in as this role, which reads `published` only. Its password is read from
+    # $PEMADANAN_DASHBOARD_PASSWORD at run time; without one the role exists but cannot log in.
+    dashboard_role: str = "pemadanan_dashboard"
 
     def resolved_url(self) -> str:
         return warehouse.resolve_url(self.url)
+
+    def dashboard(self) -> warehouse.DashboardRole:
+        return warehouse.DashboardRole(self.dashboard_role, os.environ.get("PEMADANAN_DASHBOARD_PASSWORD") or None)
 
 
 class Validation(ConfigurableResource):
@@ -106,3 +116,27 @@ class Linkage(ConfigurableResource):
 
     def policy(self) -> LinkagePolicy:
         return LinkagePolicy(link_probability=self.link_probability, review_probability=self.review_probability)
+
+
+class Election(ConfigurableResource):
+    """The election the voter list is being prepared for: who is eligible, under age or a new voter is judged
+    against its voting day. `area`: comma-separated region codes of a Pilkada's electoral area (empty: all)."""
+
+    name: str = PILKADA_2024.name
+    voting_day: str = PILKADA_2024.voting_day.isoformat()
+    area: str = ""
+
+    def election(self) -> ElectionDay:
+        area = tuple(code.strip() for code in self.area.split(",") if code.strip())
+        return ElectionDay(self.name, dt.date.fromisoformat(self.voting_day), area)
+
+
+class CoklitLists(ConfigurableResource):
+    """Where the per-desa coklit lists are written (`<root>/<semester>/<desa_code>.csv|.xlsx`; default
+    data/coklit). NIKs are masked unless `full_nik` is set, for an operator who needs the full data."""
+
+    root: str = ""
+    full_nik: bool = False
+
+    def folder(self, semester: str) -> Path:
+        return (Path(self.root) if self.root else settings.data_dir() / "coklit") / semester

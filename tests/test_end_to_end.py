@@ -4,6 +4,7 @@ import shutil
 
 import dagster as dg
 import pandas as pd
+import psycopg2
 import pytest
 
 from pemadanan import settings, warehouse
@@ -23,7 +24,11 @@ def instance_env(tmp_path, monkeypatch, fresh_database):
     monkeypatch.setenv("PEMADANAN_DAGSTER_PG_URL", warehouse.sqlalchemy_url(fresh_database("dagster")))
     url = fresh_database("warehouse")
     monkeypatch.setenv("PEMADANAN_WAREHOUSE_URL", url)
+    monkeypatch.setenv("PEMADANAN_DASHBOARD_PASSWORD", DASHBOARD_PASSWORD)
     return url
+
+
+DASHBOARD_PASSWORD = "read-only-for-tests"  # noqa: S105 - a throwaway server's role
 
 
 def snapshot(url: str, semester: str) -> dict[str, pd.DataFrame]:
@@ -44,7 +49,7 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
         unlinked = tables["restricted.unlinked_voters"]
         duplicates = tables["restricted.voter_duplicates"]
         quarantine = tables["restricted.quarantine"]
-        truth = pd.read_csv(small_kabupaten / "truth" / semester / "voters_truth.csv")
+        truth = pd.read_csv(small_kabupaten / "truth" / semester / "voters_truth.csv", dtype={"tms_codes": str})
 
         # The links are right, and (one row per person) they find nearly everyone listed who still lives here.
         checked = links.merge(truth, left_on="voter_row", right_on="source_row", suffixes=("", "_truth"))
@@ -78,6 +83,51 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
         volume = quality.loc[("voters", "volume_vs_previous_semester")]
         assert volume["evaluated"] == (semester == "2024-S2")  # the first semester has nothing to compare with
         assert quality.loc[quality["outcome"] == "block", "success"].dropna().all()
+
+        # Voter-list maintenance: TMS flags are right where the data is sure, and coverage adds up level by level.
+        tms = tables["restricted.tms_candidates"]
+        codes = truth.set_index("source_row")["tms_codes"].fillna("").str.split(";")
+        for code in ("1", "3", "6", "7", "8"):
+            flagged = tms.loc[tms["tms_code"] == code, "voter_row"]
+            right = flagged.map(codes).map(lambda c, code=code: code in c)
+            assert right.all() if len(right) < 100 else right.mean() >= 0.99, code
+            relevant = codes.map(lambda c, code=code: code in c)
+            if code == "1":  # a death is known only where it was recorded
+                relevant &= truth.set_index("source_row")["death_recorded"]
+            assert right.sum() >= 0.9 * relevant.sum(), code
+        population_truth = pd.read_csv(small_kabupaten / "truth" / semester / "population_truth.csv")
+        missing = tables["restricted.eligible_unregistered"]["population_row"]
+        assert missing.isin(population_truth.loc[population_truth["eligible_unregistered"], "source_row"]).mean() >= 0.99
+        coverage = tables["published.coverage_by_region"].set_index("region_level")
+        counted = coverage.drop(columns=["semester", "region_code", "region_name", "coverage_pct"]).groupby(level=0).sum()
+        for level in ("kabupaten", "kecamatan", "desa"):
+            pd.testing.assert_series_equal(counted.loc[level], counted.loc["provinsi"], check_names=False)
+        assert counted.loc["provinsi", "registered"] == len(truth) - (quarantine["dataset"] == "voters").sum()
+        assert counted.loc["provinsi", "tms_1"] == (tms["tms_code"] == "1").sum()
+        assert len(tables["restricted.new_voters"]) > 0
+        changes = set(tables["published.semester_changes"]["change"])
+        if semester == "2024-S2":  # compared with the 2024-S1 snapshot: moves and corrections are known
+            assert changes >= {"born", "died", "moved_in", "moved_out", "moved_within", "turned_17"}
+            assert (tms["tms_code"] == "4").any()
+        else:
+            assert changes == {"born", "died", "turned_17"}
+
+        # One coklit CSV and XLSX per desa with flagged or missing people, NIKs masked.
+        folder = settings.data_dir() / "coklit" / semester
+        to_visit = tms[(tms["tms_code"] != "nik_invalid") | tms["needs_coklit"]]  # a NIK the resident repairs is no visit
+        desa = set(to_visit["desa_code"]) | set(tables["restricted.eligible_unregistered"]["desa_code"])
+        assert {p.stem for p in folder.glob("*.csv")} == {p.stem for p in folder.glob("*.xlsx")} == desa
+        sample = pd.read_csv(next(folder.glob("*.csv")), dtype={"nik": str})
+        assert sample["nik"].dropna().str.fullmatch(r"\d{6}\*{6}\d{4}").all()
+
+    # Dashboards log in as their own role: published is readable, restricted is not.
+    with psycopg2.connect(warehouse.libpq_url(url), user="pemadanan_dashboard", password=DASHBOARD_PASSWORD) as conn, \
+            conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM published.coverage_by_region")
+        assert cur.fetchone()[0] > 0
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            cur.execute("SELECT count(*) FROM restricted.voter_links")
+    conn.close()
 
     # The runs are in Dagster's PostgreSQL storage, one per semester, with the partition recorded.
     instance = dg.DagsterInstance.get()

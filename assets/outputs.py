@@ -1,0 +1,166 @@
+"""Outputs: what KPU and Dukcapil act on (TMS candidates, eligible-unregistered, new voters, population changes,
+coverage per region, coklit lists). Counts and charts only in metadata: no personal data."""
+
+
+import base64
+import io
+import shutil
+
+import dagster as dg
+import pandas as pd
+
+from pemadanan import maintenance, regions, warehouse
+from pemadanan.ingest import IngestResult
+from pemadanan.linkage import LinkResult
+from pemadanan.nik import mask_nik
+from pemadanan.semester import Semester
+from pipelines.partitions import semester_partitions
+from resources import CoklitLists, Election, Warehouse
+
+OUTPUTS = {"group_name": "outputs", "partitions_def": semester_partitions}
+
+
+def _semester(key: str, election: Election, links: LinkResult, population: IngestResult, voters: IngestResult,
+              deaths: IngestResult) -> maintenance.Semester:
+    semester = Semester.parse(key)
+    return maintenance.Semester(semester.reference_date, semester.previous().reference_date, election.election(),
+                                voters.accepted, population.accepted, links, deaths.accepted)
+
+
+def _markdown(frame: pd.DataFrame) -> dg.MetadataValue:
+    return dg.MetadataValue.md(frame.to_markdown(index=False))
+
+
+def _per_kecamatan(desa_code: pd.Series, label: str) -> dg.MetadataValue:
+    kecamatan = regions.code_at_level(desa_code, "kecamatan")
+    names = regions.region_table().set_index("code")["name"]
+    counts = kecamatan.value_counts().rename_axis("kecamatan").reset_index(name=label).sort_values("kecamatan")
+    counts.insert(1, "name", counts["kecamatan"].map(names))
+    return _markdown(counts)
+
+
+@dg.asset(**OUTPUTS, kinds={"pandas"})
+def population_changes(context: dg.AssetExecutionContext, warehouse_db: Warehouse, population: IngestResult,
+                       deaths: IngestResult) -> dg.Output[pd.DataFrame]:
+    """Per person, what changed since the previous semester (read from its published population snapshot)."""
+    semester = Semester.parse(context.partition_key)
+    previous_key = semester.previous().key
+    previous = warehouse.read_semester(warehouse_db.resolved_url(), warehouse.POPULATION_SNAPSHOT, previous_key)
+    if previous is None:
+        context.log.warning(f"{previous_key} was not published: moves, corrections and marriages are not computed")
+    changes = maintenance.population_changes(population.accepted, deaths.accepted, semester.reference_date,
+                                             semester.previous().reference_date, previous)
+    counts = changes["change"].value_counts().rename_axis("change").reset_index(name="people")
+    return dg.Output(changes, metadata={
+        "dagster/row_count": len(changes), "compared_with": previous_key if previous is not None else "nothing",
+        "people_per_change": _markdown(counts),
+    })
+
+
+@dg.asset(**OUTPUTS, kinds={"pandas"})
+def tms_candidates(context: dg.AssetExecutionContext, election: Election, voter_resident_links: LinkResult,
+                   population: IngestResult, voters: IngestResult, deaths: IngestResult,
+                   population_changes: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    """Voter rows that may not qualify, per TMS code, with evidence and a confidence."""
+    semester = _semester(context.partition_key, election, voter_resident_links, population, voters, deaths)
+    tms = maintenance.tms_candidates(semester, population_changes)
+    tms["desa_code"] = tms["voter_row"].map(voters.accepted.set_index("source_row")["desa_code"])
+    per_code = (tms.groupby(["tms_code", "confidence", "needs_coklit"]).size().rename("voter_rows").reset_index()
+                .assign(meaning=lambda f: f["tms_code"].map(maintenance.TMS_CODES)))
+    return dg.Output(tms, metadata={
+        "dagster/row_count": len(tms), "voter_rows_flagged": int(tms["voter_row"].nunique()),
+        "per_tms_code": _markdown(per_code[["tms_code", "meaning", "confidence", "needs_coklit", "voter_rows"]]),
+        "per_kecamatan": _per_kecamatan(tms.drop_duplicates("voter_row")["desa_code"], "voter_rows_flagged"),
+    })
+
+
+@dg.asset(**OUTPUTS, kinds={"pandas"})
+def eligible_unregistered(context: dg.AssetExecutionContext, election: Election, voter_resident_links: LinkResult,
+                          population: IngestResult, voters: IngestResult, deaths: IngestResult) -> dg.Output[pd.DataFrame]:
+    """Eligible residents on no voter row, with where to find them."""
+    semester = _semester(context.partition_key, election, voter_resident_links, population, voters, deaths)
+    missing = maintenance.eligible_unregistered(semester)
+    return dg.Output(missing, metadata={
+        "dagster/row_count": len(missing),
+        "per_reason": _markdown(missing["reason"].value_counts().rename_axis("reason").reset_index(name="residents")),
+        "per_kecamatan": _per_kecamatan(missing["desa_code"], "residents"),
+    })
+
+
+@dg.asset(**OUTPUTS, kinds={"pandas"})
+def new_voters(context: dg.AssetExecutionContext, election: Election, voter_resident_links: LinkResult,
+               population: IngestResult, voters: IngestResult, deaths: IngestResult,
+               population_changes: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    """Pemilih baru: unlisted residents who became eligible this semester or will be by voting day."""
+    semester = _semester(context.partition_key, election, voter_resident_links, population, voters, deaths)
+    if semester.election.voting_day <= semester.reference_date:
+        context.log.warning(f"voting day of {semester.election.name} is not after the semester's reference date: "
+                            "configure the next election (resource `election`)")
+    newly = maintenance.new_voters(semester, population_changes)
+    return dg.Output(newly, metadata={
+        "dagster/row_count": len(newly), "election": f"{semester.election.name}, {semester.election.voting_day}",
+        "per_reason": _markdown(newly["reason"].value_counts().rename_axis("reason").reset_index(name="residents")),
+        "per_kecamatan": _per_kecamatan(newly["desa_code"], "residents"),
+    })
+
+
+def _coverage_chart(kecamatan: pd.DataFrame) -> dg.MetadataValue:
+    """Coverage per kecamatan as a bar chart, embedded in markdown the way Dagster's docs show."""
+    import matplotlib  # noqa: PLC0415 - only the chart needs it
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    ordered = kecamatan.sort_values("coverage_pct")
+    figure, axes = plt.subplots(figsize=(8, max(2.5, 0.28 * len(ordered))))
+    axes.barh(ordered["region_name"].fillna(ordered["region_code"]), ordered["coverage_pct"], color="#4a7ab5")
+    axes.set_xlim(max(0, ordered["coverage_pct"].min() - 2), 100)
+    axes.set_xlabel("eligible residents on the list (%)")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80)
+    plt.close(figure)
+    return dg.MetadataValue.md(f"![coverage per kecamatan](data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()})")
+
+
+@dg.asset(**OUTPUTS, kinds={"pandas"})
+def coverage_by_region(context: dg.AssetExecutionContext, election: Election, voter_resident_links: LinkResult,
+                       population: IngestResult, voters: IngestResult, deaths: IngestResult,
+                       tms_candidates: pd.DataFrame, eligible_unregistered: pd.DataFrame,
+                       new_voters: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    """Residents, eligible, registered, linked, unregistered, TMS 1..8 and new voters per region."""
+    semester = _semester(context.partition_key, election, voter_resident_links, population, voters, deaths)
+    coverage = maintenance.coverage_by_region(semester, tms_candidates, eligible_unregistered, new_voters)
+    kecamatan = coverage[coverage["region_level"] == "kecamatan"]
+    kabupaten = coverage[coverage["region_level"] == "kabupaten"]
+    return dg.Output(coverage, metadata={
+        "dagster/row_count": len(coverage),
+        "coverage_pct": float(kabupaten["coverage_pct"].mean()) if len(kabupaten) else 0.0,
+        "coverage_per_kecamatan_chart": _coverage_chart(kecamatan),
+        "per_kecamatan": _markdown(kecamatan.drop(columns="region_level")),
+    })
+
+
+@dg.asset(**OUTPUTS, kinds={"csv", "xlsx"})
+def coklit_lists(context: dg.AssetExecutionContext, coklit: CoklitLists, voter_resident_links: LinkResult,
+                 population: IngestResult, voters: IngestResult, tms_candidates: pd.DataFrame,
+                 eligible_unregistered: pd.DataFrame) -> dg.MaterializeResult:
+    """One CSV and one XLSX per desa with the people Pantarlih officers visit, by RW, RT and address.
+    The semester's folder is replaced whole, so a failed run leaves the previous lists."""
+    reference_date = Semester.parse(context.partition_key).reference_date
+    people = maintenance.coklit_list(tms_candidates, eligible_unregistered, voters.accepted, population.accepted,
+                                     reference_date, (lambda nik: nik) if coklit.full_nik else mask_nik)
+    folder = coklit.folder(context.partition_key)
+    staging = folder.with_name(f".{folder.name}.{context.run.run_id}")
+    staging.mkdir(parents=True, exist_ok=True)
+    for desa_code, rows in people.groupby("desa_code"):
+        rows.to_csv(staging / f"{desa_code}.csv", index=False)
+        rows.to_excel(staging / f"{desa_code}.xlsx", index=False, sheet_name="coklit")
+    if folder.exists():
+        shutil.rmtree(folder)
+    staging.rename(folder)
+    return dg.MaterializeResult(metadata={
+        "folder": dg.MetadataValue.path(str(folder)), "desa_files": int(people["desa_code"].nunique()),
+        "people_to_visit": len(people), "nik": "full (operator request)" if coklit.full_nik else "masked",
+        "per_kecamatan": _per_kecamatan(people["desa_code"], "people_to_visit"),
+    })
