@@ -1,0 +1,141 @@
+"""The voter-list maintenance outputs on hand-made residents, voter rows and death records."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from pemadanan import maintenance
+from pemadanan.eligibility import PILKADA_2024
+from pemadanan.linkage import LinkResult
+from pemadanan.names import name_key, normalize_name
+
+ON, BEFORE = dt.date(2024, 6, 30), dt.date(2023, 12, 31)
+DESA, OTHER_DESA = "33.23.01.2001", "33.23.02.2001"
+
+
+def residents(rows: list[dict], marital_type: str = "Int64") -> pd.DataFrame:
+    base = {"nik_status": "valid", "sex": "L", "marital": 2, "occupation": 9, "desa_code": DESA, "rt": 1, "rw": 1,
+            "address": "DUSUN KRAJAN", "birth_date": "1980-05-01"}
+    frame = pd.DataFrame([{**base, **row} for row in rows])
+    frame.insert(0, "source_row", range(1, len(frame) + 1))
+    frame["birth_date"] = pd.to_datetime(frame["birth_date"])
+    frame["name_norm"] = normalize_name(frame["name"])
+    frame["name_key"] = name_key(frame["name_norm"])
+    return frame.astype({"nik": "string", "marital": marital_type, "occupation": "Int64"})
+
+
+def voters(rows: list[dict]) -> pd.DataFrame:
+    return residents([{"marital": "S", **row} for row in rows], marital_type="string").assign(tps=1)
+
+
+def link_result(pairs: list[tuple[int, int]], duplicates: list[tuple[int, int]] = ()) -> LinkResult:
+    links = pd.DataFrame(pairs, columns=["voter_row", "population_row"])
+    return LinkResult(links=links, unlinked=pd.DataFrame({"voter_row": [], "reason": []}),
+                      review_queue=pd.DataFrame({"voter_row": [], "population_row": []}, dtype=int),
+                      duplicates=pd.DataFrame([(v, k, 1.0, "same NIK") for v, k in duplicates],
+                                              columns=["voter_row", "duplicate_of_voter_row", "score", "evidence"]),
+                      model=pd.DataFrame(), candidate_pairs=pd.MultiIndex.from_tuples([], names=["a", "b"]))
+
+
+def deaths(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["nik", "name"]).assign(death_date=pd.Timestamp("2024-05-01"))
+    frame.insert(0, "source_row", range(1, len(frame) + 1))
+    return frame.assign(name_key=name_key(normalize_name(frame["name"]))).astype({"nik": "string"})
+
+
+@pytest.fixture
+def semester():
+    population = residents([
+        {"name": "BUDI SANTOSO", "nik": "3323010105800001"},
+        {"name": "ANI", "nik": "3323014101080002", "sex": "P", "birth_date": "2008-01-01", "marital": 1},
+        {"name": "SLAMET", "nik": "3323010101850003", "occupation": 6},
+        {"name": "SITI AMINAH", "nik": "3323014506900004", "sex": "P", "birth_date": "1990-06-05", "desa_code": OTHER_DESA},
+        {"name": "JOKO", "nik": "3323013006070005", "birth_date": "2007-06-30", "marital": 1},
+        {"name": "RINI", "nik": "3323014111070006", "sex": "P", "birth_date": "2007-11-01", "marital": 1},
+    ])
+    listed = voters([
+        {"name": "BUDI SANTOSO", "nik": "3323010105800001"},
+        {"name": "ANI", "nik": "3323014101080002", "sex": "P", "birth_date": "2008-01-01", "marital": "B"},
+        {"name": "SLAMET", "nik": "3323010101850003"},
+        {"name": "SITI AMINAH", "nik": "3323014506900004", "sex": "P", "birth_date": "1990-06-05"},
+        {"name": "SUPARMAN", "nik": "3323010203450009", "birth_date": "1945-03-02"},  # died, recorded
+        {"name": "SUPARMAN", "nik": None, "nik_status": "missing", "birth_date": "1945-03-02"},  # listed again
+        {"name": "WAGIMAN", "nik": "3323010404500010", "birth_date": "1950-04-04"},  # gone, no record
+        {"name": "BUDI SANTOSO", "nik": "3323010105800001"},  # the same person twice
+    ])
+    links = link_result([(1, 1), (2, 2), (3, 3), (4, 4)], duplicates=[(8, 1)])
+    dead = deaths([("3323010203450009", "SOEPARMAN")])
+    return maintenance.Semester(ON, BEFORE, PILKADA_2024, listed, population, links, dead)
+
+
+def codes(tms: pd.DataFrame) -> dict[int, set[str]]:
+    return tms.groupby("voter_row")["tms_code"].agg(set).to_dict()
+
+
+def test_each_voter_row_gets_the_codes_its_evidence_supports(semester):
+    tms = maintenance.tms_candidates(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS))
+    flags = codes(tms)
+    assert 1 not in flags  # of age, alive, in the right desa
+    assert flags[2] == {"3"} and flags[3] == {"6"} and flags[4] == {"8"}
+    assert flags[5] == {"1"}  # the death record's NIK and name (old spelling) agree
+    assert flags[6] == {"1", "nik_invalid"}  # no NIK: by name, sex and the birth date in the record's NIK
+    assert flags[7] == {"5"}  # nobody matches and nothing says why: not called dead
+    assert flags[8] == {"2"}
+    by_row = tms.set_index(["voter_row", "tms_code"])
+    assert by_row.loc[(5, "1"), "confidence"] == "high" and not by_row.loc[(5, "1"), "needs_coklit"]
+    assert by_row.loc[(6, "1"), "confidence"] == "medium" and by_row.loc[(6, "1"), "needs_coklit"]
+    assert by_row.loc[(7, "5"), "needs_coklit"]
+
+
+def test_a_voter_gone_since_the_last_semester_is_moved_not_dead(semester):
+    changes = pd.DataFrame({"change": ["moved_out"], "population_row": [pd.NA], "previous_population_row": [7],
+                            "nik": ["3323010404500010"], "desa_code": [DESA]})
+    flags = codes(maintenance.tms_candidates(semester, changes))
+    assert flags[7] == {"4"}
+
+
+def test_a_namesake_with_another_nik_is_not_a_recorded_death():
+    dead = deaths([("3323010203450009", "SUPARMAN")])
+    namesake = voters([{"name": "SUPARMAN", "nik": "3323010203450777", "birth_date": "1945-03-02"}])
+    assert maintenance.match_deaths(namesake, dead).empty
+
+
+def test_eligible_residents_without_a_row_and_new_voters(semester):
+    missing = maintenance.eligible_unregistered(semester)
+    assert missing["population_row"].tolist() == [5]  # Joko turned 17 on the reference date; Rini is 16
+    newly = maintenance.new_voters(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS)).set_index("population_row")
+    assert newly["reason"].to_dict() == {5: "turned 17 this semester", 6: "16 today, 17 by voting day (Pilkada 2024)"}
+
+
+def test_population_changes_against_the_previous_snapshot(semester):
+    before = maintenance.snapshot(residents([
+        {"name": "BUDI SANTOSO", "nik": "3323010105800001", "desa_code": OTHER_DESA},
+        {"name": "ANY", "nik": "3323014101080002", "sex": "P", "birth_date": "2008-01-01", "marital": 1},
+        {"name": "SLAMET", "nik": "3323010101850003", "occupation": 9},
+        {"name": "SUPARMAN", "nik": "3323010203450009"},
+        {"name": "WAGIMAN", "nik": "3323010404500010"},
+        {"name": "JOKO", "nik": "3323013006070005", "birth_date": "2007-06-30", "marital": 1},
+    ]))
+    changes = maintenance.population_changes(semester.residents, semester.deaths, ON, BEFORE, before)
+    by_change = changes.groupby("change")["nik"].agg(set).to_dict()
+    assert by_change == {
+        "moved_within": {"3323010105800001"}, "name_corrected": {"3323014101080002"},
+        "joined_tni_polri": {"3323010101850003"}, "died": {"3323010203450009"}, "moved_out": {"3323010404500010"},
+        "moved_in": {"3323014506900004", "3323014111070006"}, "turned_17": {"3323013006070005"},
+    }
+    per_region = maintenance.changes_per_region(changes)
+    for change, people in changes.groupby("change").size().items():
+        at = per_region[per_region["change"] == change].groupby("region_level")["people"].sum()
+        assert (at == people).all()
+
+
+def test_coverage_adds_up_from_desa_to_provinsi(semester):
+    tms = maintenance.tms_candidates(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS))
+    coverage = maintenance.coverage_by_region(semester, tms, maintenance.eligible_unregistered(semester),
+                                              maintenance.new_voters(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS)))
+    totals = coverage.drop(columns=["region_code", "region_name", "coverage_pct"]).groupby("region_level").sum()
+    assert (totals.nunique() == 1).all()
+    provinsi = coverage[coverage["region_level"] == "provinsi"].iloc[0]
+    assert (provinsi["residents"], provinsi["registered"], provinsi["tms_1"], provinsi["eligible_unregistered"]) == (6, 8, 2, 1)
+    assert set(coverage.loc[coverage["region_level"] == "desa", "region_code"]) == {DESA, OTHER_DESA}
