@@ -346,6 +346,44 @@ def tables_markdown() -> str:
     return "\n".join(lines)
 
 
+DASHBOARD_QUERIES = (
+    ("Coverage and TMS candidates per kecamatan, latest semester first",
+     """SELECT semester, region_code, region_name, eligible, eligible_unregistered, coverage_pct,
+       tms_1 AS meninggal, tms_2 AS ganda, tms_3 AS di_bawah_umur, tms_6 + tms_7 AS tni_polri
+FROM published.coverage_by_region
+WHERE region_level = 'kecamatan'
+ORDER BY semester DESC, coverage_pct;"""),
+    ("Births, deaths and moves per kabupaten, semester over semester",
+     """SELECT semester, region_name, change, people
+FROM published.semester_changes
+WHERE region_level = 'kabupaten' AND change IN ('born', 'died', 'moved_in', 'moved_out')
+ORDER BY region_name, change, semester;"""),
+)
+
+
+def dashboards_markdown() -> str:
+    """docs/DASHBOARDS.md: what a dashboard can read, generated from the definitions above."""
+    lines = ["# Dashboards", "", "Generated from `pemadanan/warehouse.py` by `pemadanan docs`; do not edit by hand.", "",
+             "Dashboards read the `published` schema of the warehouse and nothing else: counts per region, no personal "
+             "data. Every publish creates (or updates) the PostgreSQL role `pemadanan_dashboard` (resource "
+             "`warehouse_db.dashboard_role`) with `USAGE` on `published` and `SELECT` on its tables, and no access to "
+             "`restricted`. Its password is read from `$PEMADANAN_DASHBOARD_PASSWORD` when the pipeline runs; without "
+             "one the role cannot log in. Every table has a `semester` column (`2024-S1` is the population as at 30 June "
+             "2024); a semester is replaced whole in one transaction, so a dashboard never sees half of one.", "",
+             "Region levels are `provinsi`, `kabupaten`, `kecamatan` and `desa` (Kemendagri codes, `33.23.01.2001`); "
+             "at every level the counts add up to the level above.", ""]
+    for table in TABLES:
+        if table.schema != "published":
+            continue
+        lines += [f"## `{table.qualified}`", "", table.description, "", "| column | type | meaning |", "|---|---|---|"]
+        lines += [f"| `{c.name}` | {c.sql_type.replace(' NOT NULL', '')} | {c.description} |" for c in table.columns]
+        lines.append("")
+    lines += ["## Example queries", ""]
+    for title, query in DASHBOARD_QUERIES:
+        lines += [f"{title}:", "", "```sql", query, "```", ""]
+    return "\n".join(lines)
+
+
 def resolve_url(explicit: str = "") -> str:
     """The one way to find the warehouse: an explicit URL, $PEMADANAN_WAREHOUSE_URL, or the embedded server."""
     from pemadanan import settings  # noqa: PLC0415

@@ -105,11 +105,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Ingests the semester's files, runs the linkage cascade outside Dagster, and scores it against the truth."""
+    """Ingests the semester's files, runs the linkage cascade and the TMS/unregistered outputs outside Dagster, and
+    scores them against the truth."""
     from pemadanan import ingest  # noqa: PLC0415
-    from pemadanan.evaluation import evaluate, load_truth  # noqa: PLC0415
+    from pemadanan import maintenance  # noqa: PLC0415
+    from pemadanan.evaluation import evaluate, evaluate_outputs, load_truth  # noqa: PLC0415
     from pemadanan.linkage import link  # noqa: PLC0415
-    from resources import LandingZone  # noqa: PLC0415
+    from pemadanan.semester import Semester  # noqa: PLC0415
+    from resources import Election, LandingZone  # noqa: PLC0415
 
     truth = Path(args.truth)
     landing = LandingZone(root=str(Path(args.landing) if args.landing else truth.parent))
@@ -126,14 +129,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(f"{args.semester}: {len(voters.accepted):,} voter rows, {len(population.accepted):,} residents; "
           f"linkage {seconds:.1f} s, {result.pairs_compared:,} pairs compared in the probabilistic stage\n")
     print(evaluate(result, voters.accepted, population.accepted, load_truth(truth, args.semester)).report())
+
+    # The outputs, as the run computes them without a previous semester (so no TMS 4: see README).
+    deaths = ingest.ingest(ingest.DEATHS, files.deaths, args.semester) if files.deaths else ingest.no_deaths_file()
+    term = Semester.parse(args.semester)
+    semester = maintenance.Semester(term.reference_date, term.previous().reference_date, Election().election(),
+                                    voters.accepted, population.accepted, result, deaths.accepted)
+    changes = maintenance.population_changes(population.accepted, deaths.accepted, term.reference_date,
+                                             term.previous().reference_date, None)
+    print("\n" + evaluate_outputs(maintenance.tms_candidates(semester, changes), maintenance.eligible_unregistered(semester),
+                                  voters.accepted, population.accepted, truth, args.semester))
     return 0
 
 
 def cmd_docs(_: argparse.Namespace) -> int:
     from pemadanan.quality import checks_markdown  # noqa: PLC0415
-    from pemadanan.warehouse import tables_markdown  # noqa: PLC0415
+    from pemadanan.warehouse import dashboards_markdown, tables_markdown  # noqa: PLC0415
 
     (settings.PROJECT_ROOT / "docs" / "TABLES.md").write_text(tables_markdown() + "\n")
+    (settings.PROJECT_ROOT / "docs" / "DASHBOARDS.md").write_text(dashboards_markdown() + "\n")
     (settings.PROJECT_ROOT / "docs" / "VALIDATION.md").write_text(checks_markdown() + "\n")
     return 0
 
@@ -166,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--landing", help="folder with the semester's files (default: the truth folder's parent)")
     evaluate.set_defaults(func=cmd_evaluate)
 
-    docs = sub.add_parser("docs", help="regenerate docs/TABLES.md and docs/VALIDATION.md")
+    docs = sub.add_parser("docs", help="regenerate docs/TABLES.md, docs/DASHBOARDS.md and docs/VALIDATION.md")
     docs.set_defaults(func=cmd_docs)
 
     args = parser.parse_args(argv)

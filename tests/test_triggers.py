@@ -8,7 +8,7 @@ import dagster as dg
 
 from pemadanan import settings
 from pemadanan.quality import checks_markdown
-from pemadanan.warehouse import tables_markdown
+from pemadanan.warehouse import dashboards_markdown, tables_markdown
 from pipelines.sensors import SETTLE_SECONDS, landing_sensor, semester_backstop_schedule
 from resources import LandingZone
 
@@ -61,4 +61,5 @@ def test_schedule_runs_the_semester_that_just_closed_or_says_what_is_missing(tmp
 
 def test_table_and_validation_docs_are_generated_from_the_definitions():
     assert (settings.PROJECT_ROOT / "docs" / "TABLES.md").read_text() == tables_markdown() + "\n"
+    assert (settings.PROJECT_ROOT / "docs" / "DASHBOARDS.md").read_text() == dashboards_markdown() + "\n"
     assert (settings.PROJECT_ROOT / "docs" / "VALIDATION.md").read_text() == checks_markdown() + "\n"
