@@ -335,5 +335,6 @@ def coklit_list(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.DataFr
         "age": unregistered["age"].to_numpy(), "to_check": "eligible, not on the list",
         "reason": unregistered["reason"].to_numpy(), "confidence": HIGH, "voter_row": pd.NA,
         "population_row": unregistered["population_row"].to_numpy()}).reset_index(drop=True)
-    both = pd.concat([flagged, missing], ignore_index=True)
+    both = pd.concat([flagged.astype({"voter_row": "Int64", "population_row": "Int64", "tps": "Int64"}),
+                      missing.astype({"voter_row": "Int64", "population_row": "Int64", "tps": "Int64"})], ignore_index=True)
     return both.sort_values(["desa_code", "rw", "rt", "address", "name"], ignore_index=True)[COKLIT_COLUMNS]

@@ -9,6 +9,7 @@ from pemadanan import maintenance
 from pemadanan.eligibility import PILKADA_2024
 from pemadanan.linkage import LinkResult
 from pemadanan.names import name_key, normalize_name
+from pemadanan.nik import mask_nik
 
 ON, BEFORE = dt.date(2024, 6, 30), dt.date(2023, 12, 31)
 DESA, OTHER_DESA = "33.23.01.2001", "33.23.02.2001"
@@ -139,3 +140,17 @@ def test_coverage_adds_up_from_desa_to_provinsi(semester):
     provinsi = coverage[coverage["region_level"] == "provinsi"].iloc[0]
     assert (provinsi["residents"], provinsi["registered"], provinsi["tms_1"], provinsi["eligible_unregistered"]) == (6, 8, 2, 1)
     assert set(coverage.loc[coverage["region_level"] == "desa", "region_code"]) == {DESA, OTHER_DESA}
+
+
+def test_the_coklit_list_has_whom_to_visit_by_rw_rt_and_address_with_niks_masked(semester):
+    tms = maintenance.tms_candidates(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS))
+    tms.loc[tms["voter_row"] == 7, "tms_code"] = "nik_invalid"  # as if its NIK were bad but the row linked
+    tms.loc[tms["voter_row"] == 7, "needs_coklit"] = False
+    listed = semester.voters.assign(rw=[3, 1, 1, 2, 1, 1, 1, 1], rt=[1, 2, 1, 1, 1, 1, 1, 1])
+    visits = maintenance.coklit_list(tms, maintenance.eligible_unregistered(semester), listed, semester.residents,
+                                     ON, mask_nik)
+    # RW 1 RT 1 (same address, so by name), RW 1 RT 2, RW 2; row 7 needs no visit
+    assert visits["voter_row"].dropna().tolist() == [8, 3, 5, 6, 2, 4]
+    assert visits["population_row"].dropna().tolist() == [5]
+    assert visits.set_index("voter_row").loc[6, "to_check"] == "TMS 1 meninggal; TMS nik_invalid NIK/KK invalid"
+    assert visits["nik"].dropna().str.fullmatch(r"\d{6}\*{6}\d{4}").all()
