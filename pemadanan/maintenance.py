@@ -206,10 +206,11 @@ def population_changes(residents: pd.DataFrame, deaths: pd.DataFrame, reference_
     changes = []
 
     def add(kind: str, rows: pd.DataFrame, previous_rows: pd.Series | None = None) -> None:
+        none = pd.Series(pd.NA, index=rows.index, dtype="Int64")
         changes.append(pd.DataFrame({
-            "change": kind, "population_row": rows.get("population_row", pd.Series(pd.NA, index=rows.index)),
-            "previous_population_row": previous_rows if previous_rows is not None else pd.NA,
-            "nik": rows["nik"], "desa_code": rows["desa_code"]}))
+            "change": kind, "population_row": rows.get("population_row", none).astype("Int64"),
+            "previous_population_row": (previous_rows if previous_rows is not None else none).astype("Int64"),
+            "nik": rows["nik"].astype("string"), "desa_code": rows["desa_code"].astype("string")}))
 
     born = now["birth_date"] > pd.Timestamp(previous_reference_date)
     turned = turns_of_age_between(now["birth_date"], previous_reference_date, reference_date)
@@ -235,8 +236,7 @@ def population_changes(residents: pd.DataFrame, deaths: pd.DataFrame, reference_
                               ("left_tni_polri", serving(both["occupation_before"]) & ~serving(both["occupation"]))):
             hit = changed.fillna(False).to_numpy(dtype=bool)
             add(kind, both[hit], both.loc[hit, "population_row_before"])
-    out = pd.concat(changes, ignore_index=True)
-    return out.astype({"population_row": "Int64", "previous_population_row": "Int64"})[CHANGE_COLUMNS]
+    return pd.concat(changes, ignore_index=True)[CHANGE_COLUMNS]
 
 
 CHANGE_COLUMNS = ["change", "population_row", "previous_population_row", "nik", "desa_code"]

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import recordlinkage
-
 from recordlinkage.base import BaseCompareFeature
 from recordlinkage.compare import Exact
 
@@ -81,25 +80,21 @@ class Model:
         return [f.label for f in self.fields]
 
 
-def _exact(column: str, label: str) -> BaseCompareFeature:
-    return Exact(column, column, label=label)
-
-
 VOTER_MODEL = Model(
     fields=(
         Field("name", "normalised names agree (Indel similarity >= 0.8 on the spelling key)",
               NamesAgree("name_key", "name_key", label="name"), ("name_key",)),
-        Field("birth_date", "birth dates equal", _exact("birth_date", "birth_date"), ("birth_date",)),
+        Field("birth_date", "birth dates equal", Exact("birth_date", "birth_date", label="birth_date"), ("birth_date",)),
         Field("birth_date_near", "birth dates not equal but day/month swapped, or at most 3 days apart",
               BirthDateNear("birth_date", "birth_date", label="birth_date_near"), ("birth_date",)),
-        Field("sex", "sex equal", _exact("sex", "sex"), ("sex",)),
+        Field("sex", "sex equal", Exact("sex", "sex", label="sex"), ("sex",)),
         Field("birthplace", "birthplaces agree (Jaro-Winkler >= 0.9)",
               SimilarityAtLeast("birthplace", "birthplace", 0.9, label="birthplace"), ("birthplace",)),
         Field("address", "addresses agree (Jaro-Winkler >= 0.85)",
               SimilarityAtLeast("address", "address", 0.85, label="address"), ("address",)),
-        Field("family_card", "same NKK (family card number)", _exact("no_kk", "family_card"), ("no_kk",)),
-        Field("rt_rw", "same desa and RT/RW, another NKK", _exact("desa_rt_rw", "rt_rw"), ("desa_rt_rw",)),
-        Field("desa", "same desa, another RT/RW and NKK", _exact("desa_code", "desa"), ("desa_code",)),
+        Field("family_card", "same NKK (family card number)", Exact("no_kk", "no_kk", label="family_card"), ("no_kk",)),
+        Field("rt_rw", "same desa and RT/RW, another NKK", Exact("desa_rt_rw", "desa_rt_rw", label="rt_rw"), ("desa_rt_rw",)),
+        Field("desa", "same desa, another RT/RW and NKK", Exact("desa_code", "desa_code", label="desa"), ("desa_code",)),
     ),
     blocking_passes=(
         BlockingPass("birth_date", ("birth_date",), ("birth_date",)),
