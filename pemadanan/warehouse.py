@@ -285,7 +285,7 @@ def read_semester(url: str, table: Table, semester: str) -> pd.DataFrame | None:
     conn.close()
     buffer.seek(0)
     text = [c.name for c in table.columns if c.sql_type.startswith("text")]
-    frame = pd.read_csv(buffer, dtype={name: "string" for name in text})
+    frame = pd.read_csv(buffer, dtype={name: "string[python]" for name in text})  # as ingest makes them
     if frame.empty:
         return None
     for column in table.columns:
