@@ -115,8 +115,7 @@ def tms_candidates(semester: Semester, changes: pd.DataFrame) -> pd.DataFrame:
          + links.duplicates["duplicate_of_voter_row"].astype(str) + ")", links.duplicates["evidence"].to_numpy(), HIGH, False)
 
     under_age = (person_age < VOTING_AGE).fillna(False) & never_married
-    turns_17 = (person.loc[under_age, "birth_date"] + pd.DateOffset(years=VOTING_AGE)).dt.date
-    before_voting = turns_17 <= semester.election.voting_day
+    before_voting = (age_on(person.loc[under_age, "birth_date"], semester.election.voting_day) >= VOTING_AGE).to_numpy()
     flag(under_age[under_age].index, "3", "under 17 and never married on " + str(semester.reference_date),
          np.where(before_voting, f"resident record; turns 17 before voting day ({semester.election.name})",
                   f"resident record; still under 17 on voting day ({semester.election.name})"), HIGH, False)

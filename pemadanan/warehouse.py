@@ -222,7 +222,8 @@ def connect(url: str):
 
 @dataclass(frozen=True)
 class DashboardRole:
-    """The role dashboards log in as: it reads `published` and nothing else. Without a password it cannot log in."""
+    """The role dashboards log in as: it reads `published` and nothing else. Created without login when no password
+    is given; an existing role keeps its login then."""
 
     name: str
     password: str | None = None
@@ -256,9 +257,11 @@ def replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame],
 
 def _grant_dashboard(cur, role: DashboardRole) -> None:
     cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role.name,))
-    verb = "ALTER" if cur.fetchone() else "CREATE"
-    login = sql_literal(cur, role.password) if role.password else None
-    cur.execute(f'{verb} ROLE "{role.name}" ' + (f"LOGIN PASSWORD {login}" if login else "NOLOGIN"))
+    exists = cur.fetchone() is not None
+    if role.password:
+        cur.execute(f'{"ALTER" if exists else "CREATE"} ROLE "{role.name}" LOGIN PASSWORD {sql_literal(cur, role.password)}')
+    elif not exists:  # an existing role's login, perhaps set by a DBA, is left alone
+        cur.execute(f'CREATE ROLE "{role.name}" NOLOGIN')
     cur.execute("SELECT current_database()")
     cur.execute(f'GRANT CONNECT ON DATABASE "{cur.fetchone()[0]}" TO "{role.name}"')
     cur.execute(f'GRANT USAGE ON SCHEMA published TO "{role.name}"')
@@ -368,7 +371,7 @@ def dashboards_markdown() -> str:
              "data. Every publish creates (or updates) the PostgreSQL role `pemadanan_dashboard` (resource "
              "`warehouse_db.dashboard_role`) with `USAGE` on `published` and `SELECT` on its tables, and no access to "
              "`restricted`. Its password is read from `$PEMADANAN_DASHBOARD_PASSWORD` when the pipeline runs; without "
-             "one the role cannot log in. Every table has a `semester` column (`2024-S1` is the population as at 30 June "
+             "one a new role cannot log in and an existing role keeps its login. Every table has a `semester` column (`2024-S1` is the population as at 30 June "
              "2024); a semester is replaced whole in one transaction, so a dashboard never sees half of one.", "",
              "Region levels are `provinsi`, `kabupaten`, `kecamatan` and `desa` (Kemendagri codes, `33.23.01.2001`); "
              "at every level the counts add up to the level above.", ""]

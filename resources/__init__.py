@@ -81,7 +81,7 @@ class Warehouse(ConfigurableResource):
 
     url: str = ""
     # Dashboards log in as this role, which reads `published` only. Its password is read from
-    # $PEMADANAN_DASHBOARD_PASSWORD at run time; without one the role exists but cannot log in.
+    # $PEMADANAN_DASHBOARD_PASSWORD at run time; without one a new role cannot log in (an existing one keeps its login).
     dashboard_role: str = "pemadanan_dashboard"
 
     def resolved_url(self) -> str:
