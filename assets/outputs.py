@@ -21,9 +21,9 @@ OUTPUTS = {"group_name": "outputs", "partitions_def": semester_partitions}
 
 
 def _semester(key: str, election: Election, links: LinkResult, population: IngestResult, voters: IngestResult,
-              deaths: IngestResult) -> maintenance.Semester:
+              deaths: IngestResult) -> maintenance.SemesterInputs:
     semester = Semester.parse(key)
-    return maintenance.Semester(semester.reference_date, semester.previous().reference_date, election.election(),
+    return maintenance.SemesterInputs(semester.reference_date, semester.previous().reference_date, election.election(),
                                 voters.accepted, population.accepted, links, deaths.accepted)
 
 

@@ -33,7 +33,7 @@ COVERAGE_LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
 
 
 @dataclass
-class Semester:
+class SemesterInputs:
     """What one semester's outputs are computed from."""
 
     reference_date: dt.date  # 30 June or 31 December
@@ -90,7 +90,7 @@ def resident_of_each_row(links: LinkResult) -> pd.Series:
     return pd.concat([linked, again.astype(linked.dtype)])
 
 
-def tms_candidates(semester: Semester, changes: pd.DataFrame) -> pd.DataFrame:
+def tms_candidates(semester: SemesterInputs, changes: pd.DataFrame) -> pd.DataFrame:
     """One row per voter row and TMS code that applies to it (`changes` from `population_changes`)."""
     voters, residents, links = semester.voters, semester.residents, semester.links
     on = pd.Timestamp(semester.reference_date)
@@ -152,13 +152,13 @@ def tms_candidates(semester: Semester, changes: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(flags, ignore_index=True)[TMS_COLUMNS].sort_values(["voter_row", "tms_code"], ignore_index=True)
 
 
-def _unlisted(semester: Semester) -> pd.Series:
+def _unlisted(semester: SemesterInputs) -> pd.Series:
     """Residents with no voter row, nor a voter row awaiting review as theirs."""
     taken = pd.concat([semester.links.links["population_row"], semester.links.review_queue["population_row"]])
     return ~semester.residents["source_row"].isin(taken)
 
 
-def eligible_unregistered(semester: Semester) -> pd.DataFrame:
+def eligible_unregistered(semester: SemesterInputs) -> pd.DataFrame:
     residents = semester.residents
     verdict = eligibility(residents, semester.reference_date, semester.election.area)
     missing = verdict["eligible"].to_numpy() & _unlisted(semester).to_numpy()
@@ -169,7 +169,7 @@ def eligible_unregistered(semester: Semester) -> pd.DataFrame:
                         ).reset_index(drop=True)
 
 
-def new_voters(semester: Semester, changes: pd.DataFrame) -> pd.DataFrame:
+def new_voters(semester: SemesterInputs, changes: pd.DataFrame) -> pd.DataFrame:
     """Unlisted residents who became eligible this semester or become eligible by voting day."""
     residents, election = semester.residents, semester.election
     now = eligibility(residents, semester.reference_date, election.area)["eligible"]
@@ -258,7 +258,7 @@ def per_region(frame: pd.DataFrame, columns: dict[str, pd.Series]) -> pd.DataFra
     return result
 
 
-def coverage_by_region(semester: Semester, tms: pd.DataFrame, unregistered: pd.DataFrame,
+def coverage_by_region(semester: SemesterInputs, tms: pd.DataFrame, unregistered: pd.DataFrame,
                        newly: pd.DataFrame) -> pd.DataFrame:
     """Residents, eligible, registered, linked, eligible_unregistered, TMS candidates 1..8 and new voters per
     region; residents' counts by where they live, voter rows' by the desa they are listed in. Every level adds

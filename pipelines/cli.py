@@ -133,7 +133,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     # The outputs, as the run computes them without a previous semester (so no TMS 4: see README).
     deaths = ingest.ingest(ingest.DEATHS, files.deaths, args.semester) if files.deaths else ingest.no_deaths_file()
     term = Semester.parse(args.semester)
-    semester = maintenance.Semester(term.reference_date, term.previous().reference_date, Election().election(),
+    semester = maintenance.SemesterInputs(term.reference_date, term.previous().reference_date, Election().election(),
                                     voters.accepted, population.accepted, result, deaths.accepted)
     changes = maintenance.population_changes(population.accepted, deaths.accepted, term.reference_date,
                                              term.previous().reference_date, None)

@@ -67,7 +67,7 @@ def semester():
     ])
     links = link_result([(1, 1), (2, 2), (3, 3), (4, 4)], duplicates=[(8, 1)])
     dead = deaths([("3323010203450009", "SOEPARMAN")])
-    return maintenance.Semester(ON, BEFORE, PILKADA_2024, listed, population, links, dead)
+    return maintenance.SemesterInputs(ON, BEFORE, PILKADA_2024, listed, population, links, dead)
 
 
 def codes(tms: pd.DataFrame) -> dict[int, set[str]]:
