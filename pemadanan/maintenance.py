@@ -101,10 +101,12 @@ def tms_candidates(semester: SemesterInputs, changes: pd.DataFrame) -> pd.DataFr
     never_married = person["marital"].eq(BELUM_KAWIN).fillna(False)
     flags = []
 
-    def flag(rows, code: str, reason: str, evidence, confidence, needs_coklit) -> None:
-        rows = pd.Index(rows)
-        flags.append(pd.DataFrame({"voter_row": rows, "tms_code": code, "reason": reason, "evidence": evidence,
-                                   "confidence": confidence, "needs_coklit": needs_coklit}))
+    def flag(rows, code: str, reason, evidence, confidence, needs_coklit) -> None:
+        """Values are scalars or aligned with `rows` by position."""
+        values = {"voter_row": rows, "tms_code": code, "reason": reason, "evidence": evidence,
+                  "confidence": confidence, "needs_coklit": needs_coklit}
+        flags.append(pd.DataFrame({k: v.to_numpy() if isinstance(v, pd.Series | pd.Index) else v
+                                   for k, v in values.items()}, index=pd.RangeIndex(len(rows))))
 
     dead = match_deaths(voters, semester.deaths)
     dead = dead[~dead["voter_row"].isin(links.links["voter_row"])]  # the population says a linked row is alive
