@@ -141,12 +141,13 @@ def coverage_by_region(context: dg.AssetExecutionContext, election: Election, vo
     })
 
 
-@dg.asset(**OUTPUTS, kinds={"csv", "xlsx"})
+# Written once the tables are published, so that a run that fails to publish leaves the previous lists too.
+@dg.asset(**OUTPUTS, kinds={"csv", "xlsx"}, deps=[dg.AssetKey(["restricted", "tms_candidates"])])
 def coklit_lists(context: dg.AssetExecutionContext, coklit: CoklitLists, voter_resident_links: LinkResult,
                  population: IngestResult, voters: IngestResult, tms_candidates: pd.DataFrame,
                  eligible_unregistered: pd.DataFrame) -> dg.MaterializeResult:
     """One CSV and one XLSX per desa with the people Pantarlih officers visit, by RW, RT and address.
-    The semester's folder is replaced whole, so a failed run leaves the previous lists."""
+    The semester's folder is replaced whole, so a failed step leaves the previous lists."""
     reference_date = Semester.parse(context.partition_key).reference_date
     people = maintenance.coklit_list(tms_candidates, eligible_unregistered, voters.accepted, population.accepted,
                                      reference_date, (lambda nik: nik) if coklit.full_nik else mask_nik)

@@ -2,8 +2,9 @@
 
 ingest (population, voters, deaths; each validated by its expectation suite, shown as asset checks)
 -> link (voter_resident_links: the NIK/probabilistic cascade, duplicates, review queue)
--> outputs (population_changes, tms_candidates, eligible_unregistered, new_voters, coverage_by_region, coklit_lists)
--> publish (restricted.*, published.*; the dashboard role reads published only),
+-> outputs (population_changes, tms_candidates, eligible_unregistered, new_voters, coverage_by_region)
+-> publish (restricted.*, published.*; the dashboard role reads published only)
+-> coklit_lists (a CSV and an XLSX per desa for the officers who visit),
 partitioned by semester (2024-S1, 2024-S2, ...), started by files landing or by the backstop schedule.
 """
 
