@@ -1,5 +1,6 @@
 """Two semesters through Dagster into a real PostgreSQL, with Dagster's own storage in PostgreSQL too."""
 
+import re
 import shutil
 
 import dagster as dg
@@ -135,6 +136,22 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
     assert "Postgres" in type(instance.run_storage).__name__
     runs = instance.get_runs()
     assert sorted(r.tags.get("dagster/partition") for r in runs) == sorted(SEMESTERS)
+
+    # Nothing personal in what the UI shows: no NIK, no resident's full name in any metadata or log line.
+    shown = []
+    for run in runs:
+        for entry in instance.all_logs(run.run_id):
+            shown.append(entry.user_message or "")
+            event = entry.dagster_event
+            if event is not None and event.is_step_materialization:
+                shown += [str(v.value) for v in event.step_materialization_data.materialization.metadata.values()]
+            if event is not None and event.event_type_value == "ASSET_CHECK_EVALUATION":
+                shown += [str(v.value) for v in event.event_specific_data.metadata.values()]
+    shown = "\n".join(shown)
+    assert re.search(r"(?<!\d)(?!9{16})\d{16}(?!\d)", shown) is None  # 9999999999999999 is a value's shape
+    population = pd.read_csv(small_kabupaten / "2024-S1" / "population.csv", dtype=str)
+    full_names = {n for n in population["NAMA_LGKP"] if " " in n and len(n) >= 12}
+    assert len(full_names) > 1000 and not any(name in shown for name in full_names)
 
     # A re-run changes nothing.
     before = snapshot(url, "2024-S1")
