@@ -111,11 +111,13 @@ def _coverage_chart(kecamatan: pd.DataFrame) -> dg.MetadataValue:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    ordered = kecamatan.sort_values("coverage_pct")
+    ordered = kecamatan.sort_values("coverage_pct", ascending=False)  # barh draws upwards: the lowest on top
     figure, axes = plt.subplots(figsize=(8, max(2.5, 0.28 * len(ordered))))
-    axes.barh(ordered["region_name"].fillna(ordered["region_code"]), ordered["coverage_pct"], color="#4a7ab5")
+    bars = axes.barh(ordered["region_name"].fillna(ordered["region_code"]), ordered["coverage_pct"], color="#4a7ab5")
+    axes.bar_label(bars, fmt="%.1f", padding=2, fontsize=8)
     axes.set_xlim(max(0, ordered["coverage_pct"].min() - 2), 100)
     axes.set_xlabel("eligible residents on the list (%)")
+    axes.set_title("Coverage per kecamatan")
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80)
