@@ -5,6 +5,7 @@ bad rows quarantined with their reasons. A blocking check that fails stops the r
 import dagster as dg
 import pandas as pd
 
+from assets import markdown_table
 from expectations.checks import Outcome
 from pemadanan import warehouse
 from pemadanan.ingest import DEATHS, POPULATION, VOTERS, Dataset, FileRejected, IngestResult, ingest, no_deaths_file
@@ -30,8 +31,7 @@ def check_result(outcome: CheckOutcome, docs: str | None) -> dg.AssetCheckResult
     if outcome.observed is not None:
         metadata["observed"] = str(outcome.observed)
     if outcome.examples:
-        metadata["examples_masked"] = dg.MetadataValue.md(
-            pd.DataFrame(outcome.examples, columns=["value (masked)", "rows"]).to_markdown(index=False))
+        metadata["examples_masked"] = markdown_table(pd.DataFrame(outcome.examples, columns=["value (masked)", "rows"]))
     if docs:
         metadata["data_docs"] = dg.MetadataValue.url(docs)
     return dg.AssetCheckResult(
@@ -52,8 +52,7 @@ def ingest_metadata(result: IngestResult) -> dict:
     """Counts only: reasons are fixed texts, never values from the rows."""
     def reason_counts(column: pd.Series) -> dg.MetadataValue:
         counts = column.dropna().str.split("; ").explode().value_counts()
-        return dg.MetadataValue.md(counts.rename_axis("reason").reset_index(name="rows").to_markdown(index=False)
-                                   if len(counts) else "none")
+        return markdown_table(counts.rename_axis("reason").reset_index(name="rows")) if len(counts) else "none"
 
     metadata = {
         "dagster/row_count": len(result.accepted),

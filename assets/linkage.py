@@ -3,14 +3,11 @@
 
 import dagster as dg
 
+from assets import markdown_table
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult, link
 from pipelines.partitions import semester_partitions
 from resources import LandingZone, Linkage
-
-
-def _markdown(frame) -> dg.MetadataValue:
-    return dg.MetadataValue.md(frame.to_markdown(index=False))
 
 
 @dg.asset(partitions_def=semester_partitions, group_name="link", kinds={"pandas", "recordlinkage"})
@@ -39,7 +36,7 @@ def voter_resident_links(context: dg.AssetExecutionContext, landing: LandingZone
         "review_decisions": 0 if decisions is None else len(decisions),
         "review_decisions_unmatched": unmatched,
         "pairs_compared": result.pairs_compared,
-        "links_by_method": _markdown(by_method),
-        "unlinked_reasons": _markdown(result.unlinked["reason"].value_counts().rename_axis("reason").reset_index(name="rows")),
-        "probabilistic_model": _markdown(result.model),
+        "links_by_method": markdown_table(by_method),
+        "unlinked_reasons": markdown_table(result.unlinked["reason"].value_counts().rename_axis("reason").reset_index(name="rows")),
+        "probabilistic_model": markdown_table(result.model),
     })

@@ -9,6 +9,7 @@ import shutil
 import dagster as dg
 import pandas as pd
 
+from assets import markdown_table
 from pemadanan import maintenance, regions, warehouse
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
@@ -27,16 +28,12 @@ def _semester(key: str, election: Election, links: LinkResult, population: Inges
                                 voters.accepted, population.accepted, links, deaths.accepted)
 
 
-def _markdown(frame: pd.DataFrame) -> dg.MetadataValue:
-    return dg.MetadataValue.md(frame.to_markdown(index=False))
-
-
 def _per_kecamatan(desa_code: pd.Series, label: str) -> dg.MetadataValue:
     kecamatan = regions.code_at_level(desa_code, "kecamatan")
     names = regions.region_table().set_index("code")["name"]
     counts = kecamatan.value_counts().rename_axis("kecamatan").reset_index(name=label).sort_values("kecamatan")
     counts.insert(1, "name", counts["kecamatan"].map(names))
-    return _markdown(counts)
+    return markdown_table(counts)
 
 
 @dg.asset(**OUTPUTS, kinds={"pandas"})
@@ -53,7 +50,7 @@ def population_changes(context: dg.AssetExecutionContext, warehouse_db: Warehous
     counts = changes["change"].value_counts().rename_axis("change").reset_index(name="people")
     return dg.Output(changes, metadata={
         "dagster/row_count": len(changes), "compared_with": previous_key if previous is not None else "nothing",
-        "people_per_change": _markdown(counts),
+        "people_per_change": markdown_table(counts),
     })
 
 
@@ -69,7 +66,7 @@ def tms_candidates(context: dg.AssetExecutionContext, election: Election, voter_
                 .assign(meaning=lambda f: f["tms_code"].map(maintenance.TMS_CODES)))
     return dg.Output(tms, metadata={
         "dagster/row_count": len(tms), "voter_rows_flagged": int(tms["voter_row"].nunique()),
-        "per_tms_code": _markdown(per_code[["tms_code", "meaning", "confidence", "needs_coklit", "voter_rows"]]),
+        "per_tms_code": markdown_table(per_code[["tms_code", "meaning", "confidence", "needs_coklit", "voter_rows"]]),
         "per_kecamatan": _per_kecamatan(tms.drop_duplicates("voter_row")["desa_code"], "voter_rows_flagged"),
     })
 
@@ -82,7 +79,7 @@ def eligible_unregistered(context: dg.AssetExecutionContext, election: Election,
     missing = maintenance.eligible_unregistered(semester)
     return dg.Output(missing, metadata={
         "dagster/row_count": len(missing),
-        "per_reason": _markdown(missing["reason"].value_counts().rename_axis("reason").reset_index(name="residents")),
+        "per_reason": markdown_table(missing["reason"].value_counts().rename_axis("reason").reset_index(name="residents")),
         "per_kecamatan": _per_kecamatan(missing["desa_code"], "residents"),
     })
 
@@ -99,7 +96,7 @@ def new_voters(context: dg.AssetExecutionContext, election: Election, voter_resi
     newly = maintenance.new_voters(semester, population_changes)
     return dg.Output(newly, metadata={
         "dagster/row_count": len(newly), "election": f"{semester.election.name}, {semester.election.voting_day}",
-        "per_reason": _markdown(newly["reason"].value_counts().rename_axis("reason").reset_index(name="residents")),
+        "per_reason": markdown_table(newly["reason"].value_counts().rename_axis("reason").reset_index(name="residents")),
         "per_kecamatan": _per_kecamatan(newly["desa_code"], "residents"),
     })
 
@@ -139,7 +136,7 @@ def coverage_by_region(context: dg.AssetExecutionContext, election: Election, vo
         "dagster/row_count": len(coverage),
         "coverage_pct": float(kabupaten["coverage_pct"].mean()) if len(kabupaten) else 0.0,
         "coverage_per_kecamatan_chart": _coverage_chart(kecamatan),
-        "per_kecamatan": _markdown(kecamatan.drop(columns="region_level")),
+        "per_kecamatan": markdown_table(kecamatan.drop(columns="region_level")),
     })
 
 

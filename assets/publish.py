@@ -5,6 +5,7 @@ import dagster as dg
 
 import pandas as pd
 
+from assets import markdown_table
 from pemadanan import maintenance, quality, warehouse
 from pemadanan.frames import stack
 from pemadanan.ingest import IngestResult
@@ -62,5 +63,5 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
         metadata = {"dagster/row_count": counts[table.qualified]}
         if table is warehouse.LINK_SUMMARY:
             kecamatan = summary[summary["region_level"] == "kecamatan"].drop(columns="region_level")
-            metadata["per_kecamatan"] = dg.MetadataValue.md(kecamatan.to_markdown(index=False))
+            metadata["per_kecamatan"] = markdown_table(kecamatan)
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
