@@ -343,10 +343,13 @@ def tables_markdown() -> str:
              "`restricted` holds personal data for operators. `published` is for dashboards: aggregates and "
              "masked identifiers only.", ""]
     for table in TABLES:
-        lines += [f"## `{table.qualified}`", "", table.description, "", "| column | type | meaning |", "|---|---|---|"]
-        lines += [f"| `{c.name}` | {c.sql_type.replace(' NOT NULL', '')} | {c.description} |" for c in table.columns]
-        lines.append("")
+        lines += _table_section(table)
     return "\n".join(lines)
+
+
+def _table_section(table: Table) -> list[str]:
+    return [f"## `{table.qualified}`", "", table.description, "", "| column | type | meaning |", "|---|---|---|",
+            *[f"| `{c.name}` | {c.sql_type.replace(' NOT NULL', '')} | {c.description} |" for c in table.columns], ""]
 
 
 DASHBOARD_QUERIES = (
@@ -376,11 +379,8 @@ def dashboards_markdown() -> str:
              "Region levels are `provinsi`, `kabupaten`, `kecamatan` and `desa` (Kemendagri codes, `33.23.01.2001`); "
              "at every level the counts add up to the level above.", ""]
     for table in TABLES:
-        if table.schema != "published":
-            continue
-        lines += [f"## `{table.qualified}`", "", table.description, "", "| column | type | meaning |", "|---|---|---|"]
-        lines += [f"| `{c.name}` | {c.sql_type.replace(' NOT NULL', '')} | {c.description} |" for c in table.columns]
-        lines.append("")
+        if table.schema == "published":
+            lines += _table_section(table)
     lines += ["## Example queries", ""]
     for title, query in DASHBOARD_QUERIES:
         lines += [f"{title}:", "", "```sql", query, "```", ""]
