@@ -52,18 +52,6 @@ def name_similarity(left: pd.Series, right: pd.Series) -> np.ndarray:
     return string_similarity(left, right, Indel.normalized_similarity)
 
 
-class NamesAgree(BaseCompareFeature):
-    """1 where two name keys agree (`names_agree`)."""
-
-    name = "names_agree"
-
-    def __init__(self, left_on: str, right_on: str, label: str):
-        super().__init__(left_on, right_on, label=label)
-
-    def _compute_vectorized(self, left: pd.Series, right: pd.Series) -> np.ndarray:
-        return names_agree(left, right).astype(np.int8)
-
-
 class SimilarityAtLeast(BaseCompareFeature):
     """1 where the rapidfuzz similarity of the two strings reaches `threshold`; 0 below it or where missing."""
 
@@ -76,6 +64,15 @@ class SimilarityAtLeast(BaseCompareFeature):
 
     def _compute_vectorized(self, left: pd.Series, right: pd.Series) -> np.ndarray:
         return (string_similarity(left, right, self.scorer) >= self.threshold).astype(np.int8)
+
+
+class NamesAgree(SimilarityAtLeast):
+    """1 where two name keys agree (`names_agree`)."""
+
+    name = "names_agree"
+
+    def __init__(self, left_on: str, right_on: str, label: str):
+        super().__init__(left_on, right_on, NAMES_AGREE, label, scorer=Indel.normalized_similarity)
 
 
 class BirthDateNear(BaseCompareFeature):
