@@ -49,8 +49,13 @@ def eligibility(residents: pd.DataFrame, on: dt.date, area: tuple[str, ...] = ()
         ["serving TNI", "serving Polri", "not domiciled in the electoral area", "17 or older",
          "under 17, married or ever married", "birth date unknown, never married"],
         default="under 17 and never married")
-    eligible = domiciled & ~np.isin(occupation, (TNI, POLRI)) & (of_age | ever_married)
+    eligible = domiciled & ~serving(residents["occupation"]).to_numpy() & (of_age | ever_married)
     return pd.DataFrame({"eligible": eligible, "reason": reason, "age": age.astype("Int64")}, index=residents.index)
+
+
+def serving(occupation: pd.Series) -> pd.Series:
+    """Serving TNI or Polri (JENIS_PKRJN 6 or 7); retired members are not."""
+    return occupation.isin([TNI, POLRI])
 
 
 def turns_of_age_between(birth_date: pd.Series, after: dt.date, until: dt.date) -> pd.Series:

@@ -17,7 +17,8 @@ import pandas as pd
 
 from pemadanan import regions
 from pemadanan.dates import age_on
-from pemadanan.eligibility import BELUM_KAWIN, POLRI, TNI, VOTING_AGE, Election, eligibility, turns_of_age_between
+from pemadanan.eligibility import (BELUM_KAWIN, POLRI, TNI, VOTING_AGE, Election, eligibility, serving,
+                                  turns_of_age_between)
 from pemadanan.linkage import LinkResult, nik_neighbour_pairs
 from pemadanan.nik import NikStatus, nik_birth_parts
 from pemadanan.similarity import names_agree
@@ -242,9 +243,6 @@ def population_changes(residents: pd.DataFrame, deaths: pd.DataFrame, reference_
 
 CHANGE_COLUMNS = ["change", "population_row", "previous_population_row", "nik", "desa_code"]
 
-
-def serving(occupation: pd.Series) -> pd.Series:
-    return occupation.isin([TNI, POLRI])
 
 
 def per_region(frame: pd.DataFrame, columns: dict[str, pd.Series]) -> pd.DataFrame:
