@@ -22,6 +22,7 @@ from pemadanan.eligibility import (BELUM_KAWIN, POLRI, TNI, VOTING_AGE, Election
 from pemadanan.linkage import LinkResult, nik_neighbour_pairs
 from pemadanan.nik import NikStatus, nik_birth_parts
 from pemadanan.similarity import names_agree
+from pemadanan.summary import counts_per_region
 
 TMS_CODES = {
     "1": "meninggal", "2": "ganda", "3": "di bawah umur", "4": "pindah domisili", "5": "tidak dikenal",
@@ -30,7 +31,6 @@ TMS_CODES = {
 TMS_COLUMNS = ["voter_row", "tms_code", "reason", "evidence", "confidence", "needs_coklit"]
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 TRUSTED_NIK = (NikStatus.VALID, NikStatus.REPAIRED)
-COVERAGE_LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
 
 
 @dataclass
@@ -245,19 +245,6 @@ CHANGE_COLUMNS = ["change", "population_row", "previous_population_row", "nik", 
 
 
 
-def per_region(frame: pd.DataFrame, columns: dict[str, pd.Series]) -> pd.DataFrame:
-    """Counts of each boolean/int column, per region at every coverage level, from each row's desa_code."""
-    names = regions.region_table().set_index("code")["name"]
-    out = []
-    for level in COVERAGE_LEVELS:
-        codes = regions.code_at_level(frame["desa_code"], level)
-        counts = pd.DataFrame(columns, index=frame.index).groupby(codes.to_numpy()).sum()
-        out.append(counts.rename_axis("region_code").reset_index().assign(region_level=level))
-    result = pd.concat(out, ignore_index=True)
-    result["region_name"] = result["region_code"].map(names)
-    return result
-
-
 def coverage_by_region(semester: SemesterInputs, tms: pd.DataFrame, unregistered: pd.DataFrame,
                        newly: pd.DataFrame) -> pd.DataFrame:
     """Residents, eligible, registered, linked, eligible_unregistered, TMS candidates 1..8 and new voters per
@@ -265,23 +252,17 @@ def coverage_by_region(semester: SemesterInputs, tms: pd.DataFrame, unregistered
     up to the level above."""
     residents, voters = semester.residents, semester.voters
     eligible = eligibility(residents, semester.reference_date, semester.election.area)["eligible"]
-    by_resident = per_region(residents, {
-        "residents": pd.Series(1, index=residents.index), "eligible": eligible.astype(int),
-        "eligible_unregistered": residents["source_row"].isin(unregistered["population_row"]).astype(int),
-        "new_voters": residents["source_row"].isin(newly["population_row"]).astype(int)})
-    voter_columns = {"registered": pd.Series(1, index=voters.index),
-                     "linked": voters["source_row"].isin(semester.links.links["voter_row"]).astype(int)}
-    for code in map(str, range(1, 9)):
-        voter_columns[f"tms_{code}"] = voters["source_row"].isin(tms.loc[tms["tms_code"] == code, "voter_row"]).astype(int)
-    by_voter = per_region(voters, voter_columns)
-    keys = ["region_level", "region_code", "region_name"]
-    merged = by_resident.merge(by_voter, on=keys, how="outer")
-    counts = [c for c in merged.columns if c not in keys]
-    merged[counts] = merged[counts].fillna(0).astype(int)
+    tms_columns = {f"tms_{code}": voters["source_row"].isin(tms.loc[tms["tms_code"] == code, "voter_row"]).astype(int)
+                   for code in map(str, range(1, 9))}
+    merged = counts_per_region([
+        (residents, {"residents": pd.Series(1, index=residents.index), "eligible": eligible.astype(int),
+                     "eligible_unregistered": residents["source_row"].isin(unregistered["population_row"]).astype(int),
+                     "new_voters": residents["source_row"].isin(newly["population_row"]).astype(int)}),
+        (voters, {"registered": pd.Series(1, index=voters.index),
+                  "linked": voters["source_row"].isin(semester.links.links["voter_row"]).astype(int), **tms_columns}),
+    ], regions.LEVELS)
     merged["coverage_pct"] = (100 * (merged["eligible"] - merged["eligible_unregistered"])
                               / merged["eligible"].where(merged["eligible"] > 0)).round(2)
-    order = {level: i for i, level in enumerate(COVERAGE_LEVELS)}
-    merged = merged.sort_values(["region_level", "region_code"], key=lambda s: s.map(order) if s.name == "region_level" else s)
     return merged[COVERAGE_COLUMNS].reset_index(drop=True)
 
 
@@ -293,7 +274,8 @@ def changes_per_region(changes: pd.DataFrame) -> pd.DataFrame:
     """People per change and region (the region they live in now, or lived in before they left)."""
     frames = []
     for change, rows in changes.groupby("change"):
-        counted = per_region(rows.dropna(subset=["desa_code"]), {"people": pd.Series(1, index=rows.index)})
+        counted = counts_per_region([(rows.dropna(subset=["desa_code"]), {"people": pd.Series(1, index=rows.index)})],
+                                    regions.LEVELS)
         unplaced = rows["desa_code"].isna().sum()
         if unplaced:  # a recorded death whose resident was not in the previous snapshot: counted, without a region
             counted = pd.concat([counted, pd.DataFrame({"region_code": ["unknown"], "people": [unplaced],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from pemadanan import regions
@@ -9,25 +11,38 @@ from pemadanan import regions
 SUMMARY_LEVELS = ("kabupaten", "kecamatan", "desa")
 
 
+def counts_per_region(counted: Iterable[tuple[pd.DataFrame, dict[str, pd.Series]]],
+                      levels: tuple[str, ...]) -> pd.DataFrame:
+    """The sum of each column per region at each of `levels`, by each frame's `desa_code`: columns of several
+    frames (residents by where they live, voter rows by the desa they are listed in) side by side, 0 where a
+    region has none of a frame's rows. Every level adds up to the level above. Sorted by level, then code."""
+    keys = ["region_level", "region_code"]
+    merged = None
+    for frame, columns in counted:
+        per_level = []
+        for level in levels:
+            codes = regions.code_at_level(frame["desa_code"], level)
+            counts = pd.DataFrame(columns, index=frame.index).groupby(codes).sum()
+            per_level.append(counts.rename_axis("region_code").reset_index().assign(region_level=level))
+        part = pd.concat(per_level, ignore_index=True)
+        merged = part if merged is None else merged.merge(part, on=keys, how="outer")
+    counts = [c for c in merged.columns if c not in keys]
+    merged[counts] = merged[counts].fillna(0).astype(int)
+    merged["region_name"] = merged["region_code"].map(regions.region_table().set_index("code")["name"])
+    order = {level: i for i, level in enumerate(levels)}
+    return merged.sort_values(keys, key=lambda s: s.map(order) if s.name == "region_level" else s, ignore_index=True)
+
+
 def link_summary(voters: pd.DataFrame, population: pd.DataFrame, linked_rows: pd.Series,
                  duplicate_rows: pd.Series) -> pd.DataFrame:
     """Voter rows (linked, duplicates, unlinked) and residents, per desa, kecamatan and kabupaten.
     Regions come from the voter row's desa and the resident's desa; every level adds up to the one above."""
-    per_voter = pd.DataFrame({"desa_code": voters["desa_code"], "linked": voters["source_row"].isin(linked_rows),
-                              "duplicate": voters["source_row"].isin(duplicate_rows)})
-    names = regions.region_table().set_index("code")["name"]
-    frames = []
-    for level in SUMMARY_LEVELS:
-        v = per_voter.assign(region_code=regions.code_at_level(per_voter["desa_code"], level))
-        counts = v.groupby("region_code").agg(voters=("linked", "size"), linked=("linked", "sum"),
-                                              duplicates=("duplicate", "sum"))
-        residents = regions.code_at_level(population["desa_code"], level).value_counts().rename("residents")
-        level_frame = counts.join(residents, how="outer").fillna(0).astype(int)
-        level_frame["unlinked"] = level_frame["voters"] - level_frame["linked"] - level_frame["duplicates"]
-        level_frame["link_rate"] = (level_frame["linked"] / level_frame["voters"]).where(level_frame["voters"] > 0).round(4)
-        level_frame = level_frame.reset_index(names="region_code")
-        level_frame["region_level"] = level
-        level_frame["region_name"] = level_frame["region_code"].map(names)
-        frames.append(level_frame)
-    out = pd.concat(frames, ignore_index=True)
+    out = counts_per_region([
+        (voters, {"voters": pd.Series(1, index=voters.index),
+                  "linked": voters["source_row"].isin(linked_rows).astype(int),
+                  "duplicates": voters["source_row"].isin(duplicate_rows).astype(int)}),
+        (population, {"residents": pd.Series(1, index=population.index)}),
+    ], SUMMARY_LEVELS)
+    out["unlinked"] = out["voters"] - out["linked"] - out["duplicates"]
+    out["link_rate"] = (out["linked"] / out["voters"]).where(out["voters"] > 0).round(4)
     return out[["region_level", "region_code", "region_name", "voters", "linked", "duplicates", "unlinked", "link_rate", "residents"]]
