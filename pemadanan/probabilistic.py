@@ -80,13 +80,24 @@ class Model:
         return [f.label for f in self.fields]
 
 
+# The person's name and birth date, compared and blocked on the same way in every model (columns `name_key`
+# and those of `birth_keys`).
+PERSON_FIELDS = (
+    Field("name", "normalised names agree (Indel similarity >= 0.8 on the spelling key)",
+          NamesAgree("name_key", "name_key", label="name"), ("name_key",)),
+    Field("birth_date", "birth dates equal", Exact("birth_date", "birth_date", label="birth_date"), ("birth_date",)),
+    Field("birth_date_near", "birth dates not equal but day/month swapped, or at most 3 days apart",
+          BirthDateNear("birth_date", "birth_date", label="birth_date_near"), ("birth_date",)),
+)
+PERSON_BLOCKING_PASSES = (
+    BlockingPass("birth_date", ("birth_date",), ("birth_date",)),
+    BlockingPass("birth_date_swapped", ("birth_date_swapped",), ("birth_date",)),
+    BlockingPass("name_and_birth_year", ("name_key", "birth_year"), ("name_key", "birth_year")),
+)
+
 VOTER_MODEL = Model(
     fields=(
-        Field("name", "normalised names agree (Indel similarity >= 0.8 on the spelling key)",
-              NamesAgree("name_key", "name_key", label="name"), ("name_key",)),
-        Field("birth_date", "birth dates equal", Exact("birth_date", "birth_date", label="birth_date"), ("birth_date",)),
-        Field("birth_date_near", "birth dates not equal but day/month swapped, or at most 3 days apart",
-              BirthDateNear("birth_date", "birth_date", label="birth_date_near"), ("birth_date",)),
+        *PERSON_FIELDS,
         Field("sex", "sex equal", Exact("sex", "sex", label="sex"), ("sex",)),
         Field("birthplace", "birthplaces agree (Jaro-Winkler >= 0.9)",
               SimilarityAtLeast("birthplace", "birthplace", 0.9, label="birthplace"), ("birthplace",)),
@@ -97,9 +108,7 @@ VOTER_MODEL = Model(
         Field("desa", "same desa, another RT/RW and NKK", Exact("desa_code", "desa_code", label="desa"), ("desa_code",)),
     ),
     blocking_passes=(
-        BlockingPass("birth_date", ("birth_date",), ("birth_date",)),
-        BlockingPass("birth_date_swapped", ("birth_date_swapped",), ("birth_date",)),
-        BlockingPass("name_and_birth_year", ("name_key", "birth_year"), ("name_key", "birth_year")),
+        *PERSON_BLOCKING_PASSES,
         BlockingPass("name_and_desa", ("name_key", "desa_code"), ("name_key", "desa_code")),
         BlockingPass("family_card", ("no_kk",), ("no_kk",)),
         BlockingPass("rt_rw", ("desa_rt_rw",), ("desa_rt_rw",)),
@@ -127,22 +136,21 @@ def desa_rt_rw(frame: pd.DataFrame) -> pd.Series:
 
 def people(frame: pd.DataFrame) -> pd.DataFrame:
     """The columns VOTER_MODEL compares, indexed by source row; the same shape for voters and residents."""
-    born = frame["birth_date"]
     return pd.DataFrame({
-        "name_key": frame["name_key"], "birth_date": born, "birth_date_swapped": swapped_day_and_month(born),
-        "birth_year": born.dt.year.astype("Int64"), "sex": frame["sex"].astype("string"),
+        "name_key": frame["name_key"], **birth_keys(frame["birth_date"]), "sex": frame["sex"].astype("string"),
         "birthplace": frame["birthplace"], "desa_code": frame["desa_code"], "desa_rt_rw": desa_rt_rw(frame),
         "address": frame["address"].astype("string").str.upper().str.replace(r"[^A-Z0-9 ]", "", regex=True),
         "no_kk": frame["no_kk"]
     }).set_axis(frame["source_row"].to_numpy())
 
 
-def swapped_day_and_month(born: pd.Series) -> pd.Series:
-    """The date with day and month swapped, where that is another real date; else missing."""
+def birth_keys(born: pd.Series) -> dict[str, pd.Series]:
+    """The birth date; the date with day and month swapped, where that is another real date; the birth year."""
     swappable = born.dt.day <= 12
     swapped = pd.to_datetime(pd.DataFrame({"year": born.dt.year, "month": born.dt.day.where(swappable),
                                            "day": born.dt.month}), errors="coerce")
-    return swapped.where(swapped != born)
+    return {"birth_date": born, "birth_date_swapped": swapped.where(swapped != born),
+            "birth_year": born.dt.year.astype("Int64")}
 
 
 def candidate_pairs(model: Model, voters: pd.DataFrame, residents: pd.DataFrame) -> dict[str, pd.MultiIndex]:
