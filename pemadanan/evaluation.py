@@ -49,6 +49,12 @@ class Evaluation:
     blocking_reduction: float
     review_queue: int
     review_queue_true: int
+    voter_rows: int
+    recall_by_nik_defect: dict[str, Score]  # links of listed residents, by the defect of their voter row's NIK
+
+    @property
+    def review_share(self) -> float:
+        return self.review_queue / self.voter_rows if self.voter_rows else 0.0
 
     def report(self) -> str:
         header = f"{'':<28} {'predicted':>9} {'correct':>9} {'relevant':>9}  precision recall   F1"
@@ -58,13 +64,22 @@ class Evaluation:
                   f"pair completeness, all stages: {self.pair_completeness:.5f}",
                   f"pair completeness of blocking (probabilistic stage): {self.blocking_completeness:.5f} "
                   f"(reduction ratio {self.blocking_reduction:.6f})",
-                  f"review queue: {self.review_queue:,} pairs, {self.review_queue_true:,} of them true"]
+                  f"review queue: {self.review_queue:,} pairs ({self.review_share:.3%} of voter rows), "
+                  f"{self.review_queue_true:,} of them true", "", "recall by the NIK defect of the voter row:"]
+        lines += [score.line(f"  {defect}") for defect, score in self.recall_by_nik_defect.items()]
         return "\n".join(lines)
 
 
+NIK_DEFECTS = ("nik_missing", "nik_scientific", "nik_trailing_zero", "nik_apostrophe", "nik_typo")
+
+
 def load_truth(truth_dir: Path, semester: str) -> pd.DataFrame:
-    return pd.read_csv(truth_dir / semester / "voters_truth.csv",
-                       usecols=["source_row", "person_id", "population_row", "duplicate_of_row"])
+    truth = pd.read_csv(truth_dir / semester / "voters_truth.csv")
+    defects = [d for d in NIK_DEFECTS if f"defect_{d}" in truth.columns]
+    defect = pd.Series("none", index=truth.index)
+    for name in reversed(defects):  # the first named wins where a row has several
+        defect = defect.where(~truth[f"defect_{name}"].astype(bool), name)
+    return truth[["source_row", "person_id", "population_row", "duplicate_of_row"]].assign(nik_defect=defect)
 
 
 def evaluate(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame, truth: pd.DataFrame) -> Evaluation:
@@ -94,6 +109,12 @@ def evaluate(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame, 
     n_voters = len(result.stage_inputs.get(PROBABILISTIC, []))
     n_residents = len(residents) - len(earlier)
     review = result.review_queue
+    listed = truth[truth["duplicate_of_row"].isna()].dropna(subset=["population_row"])
+    # A resident listed twice is found when either of its rows links to it right.
+    found = listed["population_row"].isin(links.loc[links["correct"], "population_row"]).to_numpy()
+    recall_by_defect = {defect: Score(0, int(found[(listed["nik_defect"] == defect).to_numpy()].sum()),
+                                      int((listed["nik_defect"] == defect).sum()))
+                        for defect in ("none", *NIK_DEFECTS) if (listed["nik_defect"] == defect).any()}
     return Evaluation(
         links=Score(len(links), int(links["correct"].sum()), relevant),
         links_by_method=by_method,
@@ -103,6 +124,7 @@ def evaluate(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame, 
         blocking_reduction=1 - len(result.candidate_pairs) / max(n_voters * n_residents, 1),
         review_queue=len(review),
         review_queue_true=int((review["voter_row"].map(true_resident) == review["population_row"]).sum()),
+        voter_rows=len(voters), recall_by_nik_defect=recall_by_defect,
     )
 
 

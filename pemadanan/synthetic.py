@@ -10,7 +10,7 @@ Everything is vectorised over the population; only the few rows that get a typo 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,8 @@ from pemadanan import regions
 from pemadanan.dates import age_on
 from pemadanan.nik import make_nik
 from pemadanan.semester import Semester
-from pemadanan.synthetic_names import make_names, spelling_variant, typo
+from pemadanan.synthetic_names import (abbreviated, make_names, one_word, space_moved, spelling_variant, titled,
+                                       typo, words_reordered)
 
 # JENIS_PKRJN codes used here (SIAK has 88 of them).
 PKRJN_NONE, PKRJN_HOUSEHOLD, PKRJN_STUDENT, PKRJN_RETIRED, PKRJN_CIVIL_SERVANT = 1, 2, 3, 4, 5
@@ -53,6 +54,14 @@ class DemographyRates:
     tni_polri_women_share: float = 0.1  # of TNI/Polri members, the share who are women
     joins_tni_polri_men_18_25: float = 0.002
     married_under_17_girls_15_16: float = 0.02
+    # Of children after the first: a twin of the child before (same birth date, family card and address; same sex
+    # half the time). Indonesia records about 1.3-1.5% of births as twins; 0.02 keeps a few in every desa.
+    twins: float = 0.0
+    # Of sons: named after their father (his first word), so two men of one card share a name.
+    named_after_father: float = 0.0
+    # Of people born before 1960: SIAK holds a placeholder (1 July, 31 December, 1 January of the year), the voter
+    # list the date of an older record. The NIK follows SIAK.
+    placeholder_birth_date_in_population: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,39 @@ class DefectRates:
     nik_apostrophe: float = 0.03  # Excel text marker: '3323...
     nik_typo: float = 0.005  # one digit changed or two swapped
     day_month_swap: float = 0.01  # of rows whose day is 12 or less
+    # The realistic profile's phenomena (0 in the basic profile); see REALISTIC_DEFECTS for the rates and reasons.
+    name_one_word: float = 0.0  # of rows with a multi-word name: only one of its words
+    name_reordered: float = 0.0  # of rows with a multi-word name: the words in another order
+    name_abbreviated: float = 0.0  # M./MOH./MUH./ST./ABD., or the last word as an initial
+    name_title: float = 0.0  # a title or degree added or dropped
+    name_space: float = 0.0  # a space moved: NUR HALIZA / NURHALIZA
+    placeholder_birth_date: float = 0.0  # of rows of people born before 1960: a placeholder date on the list only
+    sex_wrong: float = 0.0
+    stale_address: float = 0.0  # listed at a desa the person left (a move inside the kabupaten never reported)
+    duplicate_nik_typo: float = 0.0  # of duplicate copies: a NIK of their own, one typo off
+
+
+BASIC_DEMOGRAPHY, BASIC_DEFECTS = DemographyRates(), DefectRates()
+# Rates of the defects of real DPT/DKB pairs. Nothing public gives them per defect; they are set so that the
+# classes the independent test lists showed (3-4% of pairs with names that differ in words, placeholders for
+# the old, twins, stale addresses, NIKs Excel and typists damaged) occur at least as often as measured there.
+REALISTIC_DEMOGRAPHY = DemographyRates(twins=0.02, named_after_father=0.02, placeholder_birth_date_in_population=0.15)
+REALISTIC_DEFECTS = DefectRates(
+    name_one_word=0.04,  # the DPT's "LESTARI" for SIAK's "LESTARI SIREGAR": the commonest name difference
+    name_reordered=0.01,
+    name_abbreviated=0.02,
+    name_title=0.02,
+    name_space=0.01,
+    placeholder_birth_date=0.2,  # unknown birth dates of the old, recorded as 1 July/31 December/1 January
+    sex_wrong=0.003,
+    stale_address=0.02,
+    nik_missing=0.03,
+    nik_typo=0.01,  # one digit, or two neighbours swapped
+    nik_trailing_zero=0.015,
+    duplicate=0.012,
+    duplicate_nik_typo=0.25,  # a copy keyed again gets its own NIK defects
+)
+PROFILES = {"basic": (BASIC_DEMOGRAPHY, BASIC_DEFECTS), "realistic": (REALISTIC_DEMOGRAPHY, REALISTIC_DEFECTS)}
 
 
 @dataclass(frozen=True)
@@ -79,8 +121,16 @@ class GeneratorConfig:
     residents: int = 50_000
     semesters: tuple[str, ...] = ("2024-S1", "2024-S2")
     seed: int = 7
-    demography: DemographyRates = field(default_factory=DemographyRates)
-    defects: DefectRates = field(default_factory=DefectRates)
+    profile: str = "realistic"  # the rates below default to the profile's (PROFILES)
+    demography: DemographyRates | None = None
+    defects: DefectRates | None = None
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"unknown generator profile {self.profile!r}: one of {', '.join(PROFILES)}")
+        demography, defects = PROFILES[self.profile]
+        object.__setattr__(self, "demography", self.demography or demography)
+        object.__setattr__(self, "defects", self.defects or defects)
 
 
 class _Simulation:
@@ -142,17 +192,37 @@ class _Simulation:
         adult_child_wed = is_child & (age >= 22) & (r < 0.25)
         marital[adult_child_wed] = KAWIN
 
-        born = pd.Timestamp(on) - pd.to_timedelta(age * 365.25 + rng.integers(1, 365, n), unit="D")
+        born = (pd.Timestamp(on) - pd.to_timedelta(age * 365.25 + rng.integers(1, 365, n), unit="D")).normalize()
+        # A twin takes the birth date of the child before it (and, half the time, its sex).
+        twin = is_child & np.r_[False, is_child[:-1] & (person_hh[1:] == person_hh[:-1])] & (rng.random(n) < self.rates.twins)
+        before = np.flatnonzero(twin) - 1
+        born = pd.DatetimeIndex(np.where(twin, np.roll(born.to_numpy(), 1), born.to_numpy()))
+        age[twin] = age[before]
+        same_sex = twin & (rng.random(n) < 0.5)
+        male[same_sex] = male[np.flatnonzero(same_sex) - 1]
+        sex = np.where(male, "L", "P")
+        # Placeholders stand in SIAK for birth dates nobody knew; the older record the voter list was made from
+        # kept the date it had.
+        year = born.year.to_numpy()
+        placeholder = (year < 1960) & (rng.random(n) < self.rates.placeholder_birth_date_in_population)
+        listed_born = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+        listed_born[placeholder] = born[placeholder]
+        born = pd.DatetimeIndex(np.where(placeholder, placeholder_dates(rng, year), born.to_numpy()))
         people = pd.DataFrame({
             "person_id": np.arange(self.next_person_id, self.next_person_id + n),
             "household_id": hh_ids[person_hh],
             "sex": sex,
-            "birth_date": born.normalize(),
+            "birth_date": born,
+            "listed_birth_date": listed_born,
             "marital": marital,
             "hubungan": np.select([is_head, is_spouse], [KEPALA, ISTRI], ANAK),
         })
         self.next_person_id += n
         people["name"] = make_names(rng, sex, people["birth_date"].dt.year.to_numpy())
+        head_first_word = people["name"].str.replace(r"^(?:(?:H|HJ)\. )?(\S+).*$", r"\1", regex=True)
+        namesake = is_child & (sex == "L") & head_male[person_hh] & (rng.random(n) < self.rates.named_after_father)
+        father = pd.Series(head_first_word.to_numpy()[np.flatnonzero(is_head)[person_hh]], dtype="string")
+        people.loc[namesake, "name"] = father[namesake] + people.loc[namesake, "name"].str.replace(r"^\S+", "", regex=True)
         people["religion"] = rng.choice([1, 2, 3, 4, 5, 6], n, p=[0.87, 0.07, 0.03, 0.017, 0.008, 0.005])
         people["occupation"] = self._occupation(age, sex, is_spouse)
         people["birthplace"] = np.where(
@@ -311,6 +381,12 @@ class _Simulation:
         return state.reset_index(drop=True), pd.concat(events, ignore_index=True)
 
 
+def placeholder_dates(rng: np.random.Generator, year: np.ndarray) -> np.ndarray:
+    """What offices write for an unknown birth date: 1 July (mid-year) most often, else 31 December or 1 January."""
+    month_day = np.array(["-07-01", "-12-31", "-01-01"])[rng.choice(3, len(year), p=[0.5, 0.25, 0.25])]
+    return pd.to_datetime(np.char.add(year.astype(str), month_day)).to_numpy()
+
+
 def eligible_on(people: pd.DataFrame, on: dt.date) -> pd.Series:
     """UU 7/2017 art. 198/200: 17 or older, or married or ever married; serving TNI/Polri excluded."""
     adult_or_married = (age_on(people["birth_date"], on) >= 17) | (people["marital"] != BELUM_KAWIN)
@@ -372,11 +448,29 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
     # A duplicate row was keyed separately, so it differs from the original more often.
     variant = flag("name_variant", defects.name_variant) | (is_copy & (rng.random(m) < 0.5))
     name[variant] = spelling_variant(rng, name[variant])
+    # How much of the name the list carries, and how: one change per row at most, so rates add up.
+    several_words = name.str.strip().str.contains(" ").fillna(False).to_numpy()
+    kind = rng.random(m)
+    for label, rate, where, change in (
+            ("name_one_word", defects.name_one_word, several_words, lambda n: one_word(rng, n)),
+            ("name_reordered", defects.name_reordered, several_words, words_reordered),
+            ("name_abbreviated", defects.name_abbreviated, several_words, lambda n: abbreviated(rng, n)),
+            ("name_title", defects.name_title, None, lambda n: titled(rng, n, rows.loc[n.index, "sex"].to_numpy())),
+            ("name_space", defects.name_space, None, space_moved)):
+        hit = (kind < rate) & (True if where is None else where)
+        kind = np.where(hit, 2.0, kind - rate)
+        defect_flags[label] = hit
+        name[hit] = change(name[hit])
     mistyped = flag("name_typo", defects.name_typo)
     name[mistyped] = typo(rng, name[mistyped])
 
+    sex = rows["sex"].to_numpy()
+    sex_wrong = flag("sex_wrong", defects.sex_wrong)
+    sex = np.where(sex_wrong, np.where(sex == "L", "P", "L"), sex)
+
     nik = rows["nik"].astype("string").copy()
-    nik_typo = flag("nik_typo", defects.nik_typo)
+    nik_typo = flag("nik_typo", defects.nik_typo) | (is_copy & (rng.random(m) < defects.duplicate_nik_typo))
+    defect_flags["nik_typo"] = nik_typo
     nik[nik_typo] = _nik_typo(rng, nik[nik_typo])
     missing = flag("nik_missing", defects.nik_missing) | (is_copy & (rng.random(m) < 0.3))
     defect_flags["nik_missing"] = missing
@@ -388,7 +482,10 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
     nik[apostrophe] = "'" + nik[apostrophe]
     nik[missing] = ""
 
-    born = rows["birth_date"].copy()
+    born = rows["listed_birth_date"].fillna(rows["birth_date"])
+    old = (born.dt.year < 1960).to_numpy()
+    placeholder = flag("placeholder_birth_date", defects.placeholder_birth_date, old)
+    born[placeholder] = placeholder_dates(rng, born[placeholder].dt.year.to_numpy())
     swappable = (born.dt.day <= 12) & (born.dt.day != born.dt.month)
     swapped = flag("day_month_swap", defects.day_month_swap, swappable.to_numpy())
     born[swapped] = pd.to_datetime(pd.DataFrame({
@@ -404,6 +501,15 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
         here = (office_format == fmt).to_numpy()
         birth_text[here] = born[here].dt.strftime(str(fmt))
 
+    # Listed where the person lived before a move inside the kabupaten that nobody reported to KPU.
+    stale = flag("stale_address", defects.stale_address)
+    listed_desa = rows["desa_code"].copy()
+    listed_desa[stale] = sim.villages["desa_code"].to_numpy()[rng.choice(len(sim.villages), int(stale.sum()),
+                                                                          p=sim.village_weights)]
+    stale &= (listed_desa != rows["desa_code"]).to_numpy()
+    defect_flags["stale_address"] = stale
+    rows = rows.assign(desa_code=listed_desa, rt=np.where(stale, rng.integers(1, 11, m), rows["rt"]),
+                       rw=np.where(stale, rng.integers(1, 8, m), rows["rw"]))
     villages = sim.villages.set_index("desa_code")
     desa_name = rows["desa_code"].map(villages["desa_name"]).str.upper()
     prefixed = rng.random(m) < 0.1
@@ -414,7 +520,7 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
     file = pd.DataFrame({
         "TPS": 0, "NKK": rows["no_kk"], "NIK": nik, "NAMA": name, "TEMPAT_LAHIR": rows["birthplace"],
         "TANGGAL_LAHIR": birth_text, "USIA": age_on(rows["birth_date"], now),
-        "JENIS_KELAMIN": rows["sex"], "STATUS_PERKAWINAN": status, "ALAMAT": rows["address"],
+        "JENIS_KELAMIN": sex, "STATUS_PERKAWINAN": status, "ALAMAT": rows["address"],
         "RT": rows["rt"].astype(int).astype(str).str.zfill(3), "RW": rows["rw"].astype(int).astype(str).str.zfill(3),
         "DISABILITAS": np.where(rng.random(m) < 0.02, rng.integers(1, 7, m).astype(str), ""),
         "KETERANGAN": "", "KELURAHAN": desa_name,
@@ -518,7 +624,7 @@ def _write_truth(folder: Path, now: pd.DataFrame, previous: pd.DataFrame, voter_
         "4": has("moved_out"),
         "6": present & (occupation_now == PKRJN_TNI),
         "7": present & (occupation_now == PKRJN_POLRI),
-        "8": has("moved_within"),
+        "8": has("moved_within") | (present & vt["defect_stale_address"]),
     }
     vt["tms_codes"] = ""
     for code, hit in codes.items():

@@ -117,3 +117,57 @@ def typo(rng: np.random.Generator, names: pd.Series) -> pd.Series:
         else:
             out.append(name[:i - 1] + name[i] + name[i - 1] + name[i + 1:])
     return pd.Series(out, index=names.index, dtype="string")
+
+
+# --- how the voter list carries a SIAK name (the realistic profile) ---------------------------------------
+_TITLE_OR_DEGREE = r"^(?:(?:H|HJ|DRS|DR|IR)\. )+|, .*$"
+_SHORT_FORMS = ((r"\bMUHAMMAD\b", ("M.", "MOH.", "MUH.", "MOCH.")), (r"\bSITI\b", ("ST.",)), (r"\bABDUL\b", ("ABD.",)))
+
+
+def core_name(names: pd.Series) -> pd.Series:
+    """The name without the pilgrim/academic titles before it and the degrees after it."""
+    return names.astype("string").str.replace(_TITLE_OR_DEGREE, "", regex=True).str.strip()
+
+
+def one_word(rng: np.random.Generator, names: pd.Series) -> pd.Series:
+    """Only one word of a multi-word name: the first (as people are called) or, less often, the last."""
+    words = core_name(names).str.split()
+    first = rng.random(len(names)) < 0.65
+    return pd.Series(np.where(first, words.str[0], words.str[-1]), index=names.index, dtype="string")
+
+
+def words_reordered(names: pd.Series) -> pd.Series:
+    """The first word moved to the end: 'SANTOSO AGUS' for 'AGUS SANTOSO'."""
+    return core_name(names).str.replace(r"^(\S+) (.+)$", r"\2 \1", regex=True)
+
+
+def abbreviated(rng: np.random.Generator, names: pd.Series) -> pd.Series:
+    """Muhammad, Siti or Abdul written short (M., MOH., MUH., ST., ABD.); a name without them has its last word
+    cut to an initial ('AGUS S.')."""
+    text = names.astype("string")
+    out = text.str.replace(r"^(.*\S) (\S)\S+$", r"\1 \2.", regex=True)
+    for pattern, short in _SHORT_FORMS:
+        has = text.str.contains(pattern, regex=True).fillna(False).to_numpy()
+        chosen = pd.Series(np.asarray(short, dtype=object)[rng.integers(0, len(short), len(text))], index=text.index)
+        for form in short:
+            here = has & (chosen == form).to_numpy()
+            out[here] = text[here].str.replace(pattern, form, n=1, regex=True)
+    return out
+
+
+def titled(rng: np.random.Generator, names: pd.Series, sex: np.ndarray) -> pd.Series:
+    """A title or degree the other list lacks: stripped where the name has one, added where it has none."""
+    text = names.astype("string")
+    has_one = text.str.contains(_TITLE_OR_DEGREE, regex=True).fillna(False).to_numpy()
+    prefix = np.where(sex == "P", pick(rng, ("HJ. ", "DRA. "), len(text)), pick(rng, ("H. ", "DRS. ", "IR. "), len(text)))
+    suffix = ", " + pd.Series(pick(rng, DEGREES, len(text)), index=text.index, dtype="string")
+    added = pd.Series(np.where(rng.random(len(text)) < 0.6, prefix + text, text + suffix), index=text.index, dtype="string")
+    return core_name(text).where(has_one, added)
+
+
+def space_moved(names: pd.Series) -> pd.Series:
+    """The last two words written as one ('NURHALIZA'), or a long word split ('NUR HALIZA' for 'NURHALIZA')."""
+    text = names.astype("string")
+    joined = text.str.replace(r"^(.*\S) (\S+)$", r"\1\2", regex=True)
+    split = text.str.replace(r"^(\S{3,})(\S{4,})\b", r"\1 \2", regex=True)
+    return joined.where(text.str.contains(" ").fillna(False), split)

@@ -59,7 +59,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from pemadanan.synthetic import GeneratorConfig, generate  # noqa: PLC0415
 
     config = GeneratorConfig(kabupaten=args.region, residents=args.residents,
-                             semesters=tuple(s.strip() for s in args.semesters.split(",")), seed=args.seed)
+                             semesters=tuple(s.strip() for s in args.semesters.split(",")), seed=args.seed,
+                             profile=args.profile)
     started = time.perf_counter()
     counts = generate(config, Path(args.out))
     for semester, files in counts.items():
@@ -161,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--residents", type=int, default=50_000)
     gen.add_argument("--semesters", default="2024-S1,2024-S2")
     gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--profile", default="realistic", choices=("realistic", "basic"),
+                     help="defect rates: realistic (default; the phenomena of real DPT/DKB files) or basic")
     gen.add_argument("--out", required=True)
     gen.set_defaults(func=cmd_generate)
 
