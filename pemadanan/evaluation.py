@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pemadanan.linkage import METHODS, PROBABILISTIC, LinkResult, nik_neighbour_pairs
+from pemadanan.linkage import METHODS, PROBABILISTIC, LinkResult
+from pemadanan.nik import nik_neighbour_pairs
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def evaluate(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame, 
 
 def _reachable(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame, true_pairs: pd.DataFrame) -> pd.Series:
     """Whether each true pair was considered by some stage: NIK within one edit, or a blocking pass."""
-    by_nik = nik_neighbour_pairs(voters, residents)
+    by_nik = nik_neighbour_pairs(voters.set_index("source_row")["nik"], residents.set_index("source_row")["nik"])
     considered = pd.MultiIndex.from_frame(by_nik[["voter_row", "population_row"]]).append(result.candidate_pairs)
     return pd.Series(pd.MultiIndex.from_frame(true_pairs[["source_row", "population_row"]]).isin(considered))
 

@@ -30,7 +30,7 @@ import pandas as pd
 
 from pemadanan import duplicates, probabilistic
 from pemadanan.frames import stack
-from pemadanan.nik import NikStatus
+from pemadanan.nik import NikStatus, nik_neighbour_pairs
 from pemadanan.similarity import NAMES_AGREE, birth_dates_near, name_similarity
 
 REVIEWER = "reviewer"
@@ -92,42 +92,8 @@ def _exact_nik(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     return confirmed.assign(link_method=EXACT_NIK, nik="equal")
 
 
-def nik_neighbours(nik: pd.Series) -> pd.DataFrame:
-    """Every 16-digit number one substituted digit or one swap of neighbours away from each NIK, and the NIK
-    itself: (position in `nik`, neighbour as int64, edit)."""
-    digits = (np.frombuffer("".join(nik.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 16) - ord("0")).astype(np.int64)
-    value = digits @ (10 ** np.arange(15, -1, -1, dtype=np.int64))
-    place = 10 ** np.arange(15, -1, -1, dtype=np.int64)
-    rows, neighbours, edits = [np.arange(len(nik))], [value], [np.full(len(nik), "equal", dtype=object)]
-    for i in range(16):
-        for d in range(10):
-            changed = digits[:, i] != d
-            rows.append(np.flatnonzero(changed))
-            neighbours.append((value + (d - digits[:, i]) * place[i])[changed])
-            edits.append(np.full(int(changed.sum()), "one digit differs", dtype=object))
-    for i in range(15):
-        differ = digits[:, i] != digits[:, i + 1]
-        swapped = value + (digits[:, i + 1] - digits[:, i]) * (place[i] - place[i + 1])
-        rows.append(np.flatnonzero(differ))
-        neighbours.append(swapped[differ])
-        edits.append(np.full(int(differ.sum()), "two neighbouring digits swapped", dtype=object))
-    return pd.DataFrame({"position": np.concatenate(rows), "neighbour": np.concatenate(neighbours),
-                         "edit": np.concatenate(edits)})
-
-
-def nik_neighbour_pairs(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
-    """(voter_row, population_row, edit) where the resident's NIK is the voter's or one edit away from it."""
-    with_digits = voters[voters["nik"].notna()]
-    neighbours = nik_neighbours(with_digits["nik"])
-    neighbours["voter_row"] = with_digits["source_row"].to_numpy()[neighbours["position"]]
-    resident_nik = residents[residents["nik"].notna()]
-    resident_value = pd.DataFrame({"neighbour": resident_nik["nik"].astype("int64").to_numpy(),
-                                   "population_row": resident_nik["source_row"].to_numpy()})
-    return neighbours.merge(resident_value, on="neighbour")[["voter_row", "population_row", "edit"]]
-
-
 def _nik_one_edit(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
-    pairs = nik_neighbour_pairs(voters, residents)
+    pairs = nik_neighbour_pairs(voters.set_index("source_row")["nik"], residents.set_index("source_row")["nik"])
     confirmed = _confirmed_pairs(voters, residents, pairs[["voter_row", "population_row"]], near_birth_date=True,
                                  same_place=True)
     confirmed["nik"] = pairs.set_index(["voter_row", "population_row"])["edit"].reindex(
@@ -208,33 +174,41 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
                                   "evidence": "both rows are the same resident by NIK, name, sex and birth date"})
 
     links_so_far = stack([reviewer_links, nik_links])
-    listed_again = duplicates.resolve_duplicates(
-        pd.concat([same_resident, duplicates.candidate_duplicates(voters)], ignore_index=True)
-        .drop_duplicates(["row_a", "row_b"]),
-        links_so_far["voter_row"], links_so_far["population_row"])
+    listed_again = duplicates.resolve_duplicates(same_resident, links_so_far["voter_row"], links_so_far["population_row"])
 
     left_voters = open_voters[~open_voters["source_row"].isin(links_so_far["voter_row"])
                               & ~open_voters["source_row"].isin(listed_again["voter_row"])
                               & ~open_voters["source_row"].isin(ambiguous["voter_row"])]
-    left_residents = remaining(open_residents, links_so_far["population_row"])
     stage_inputs[PROBABILISTIC] = left_voters["source_row"]
     forbidden = pd.MultiIndex.from_frame(rejected[["voter_row", "population_row"]]) if len(rejected) else None
-    scored = probabilistic.link_probabilistic(probabilistic.people(left_voters), probabilistic.people(left_residents),
-                                              forbidden=forbidden, min_probability=policy.review_probability)
+    # Every resident is scored, the linked ones too: a row whose best match is a linked resident is that person
+    # listed again, whatever its NIK says.
+    name_frequency = open_residents["name_key"].value_counts(normalize=True)
+    scored = probabilistic.link_probabilistic(
+        probabilistic.people(left_voters), probabilistic.people(open_residents, name_frequency), forbidden=forbidden,
+        min_probability=policy.review_probability, taken=pd.Index(links_so_far["population_row"]))
     assigned = scored.assigned
-    corroborated = (assigned["agrees_name"] & (assigned["agrees_birth_date"] | assigned["agrees_birth_date_near"])
-                    & (assigned["agrees_family_card"] | assigned["agrees_rt_rw"] | assigned["agrees_desa"]))
-    is_link = corroborated & (assigned["match_probability"] >= policy.link_probability)
+    is_link = _link_grade(assigned, policy)
     probable = assigned[is_link]
     # Relatives share the family card and the address; a pair agreeing on nothing personal is not a candidate.
-    personal = assigned["agrees_name"] | assigned["agrees_birth_date"] | assigned["agrees_birth_date_near"]
-    doubtful = assigned[~is_link & personal]
+    doubtful = assigned[~is_link & (_identity_facts(assigned) > 0)]
     probabilistic_links = pd.DataFrame({
         "voter_row": probable["voter_row"], "population_row": probable["population_row"],
         "link_method": PROBABILISTIC, "match_score": probable["match_probability"].round(6),
         "match_weight": probable["match_weight"].round(2), "name_similarity": np.nan,
         "birth_date_agrees": probable["agrees_birth_date"], "sex_agrees": probable["agrees_sex"],
         "explanation": probable["explanation"]})
+    links = stack([links_so_far, probabilistic_links])
+    again = scored.to_taken[_link_grade(scored.to_taken, policy)].merge(
+        links[["voter_row", "population_row"]], on="population_row", suffixes=("", "_kept"))
+    also_listed = pd.DataFrame({"row_a": again["voter_row_kept"], "row_b": again["voter_row"],
+                                "score": again["match_probability"].round(6),
+                                "evidence": "both rows are the same resident: " + _agreeing(again)})
+    listed_again = duplicates.resolve_duplicates(
+        stack([same_resident, also_listed, duplicates.candidate_duplicates(voters)]).drop_duplicates(["row_a", "row_b"]),
+        links["voter_row"], links["population_row"])
+    links = links[~links["voter_row"].isin(listed_again["voter_row"])]
+    doubtful = doubtful[~doubtful["voter_row"].isin(listed_again["voter_row"])]
 
     review = stack([
         pd.DataFrame({"voter_row": doubtful["voter_row"], "population_row": doubtful["population_row"],
@@ -246,35 +220,76 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
     # Pairs a reviewer already decided are not asked again.
     review = _without(review, decisions).sort_values(["voter_row", "population_row"]).reset_index(drop=True)
 
-    links = stack([links_so_far, probabilistic_links]).sort_values("voter_row").reset_index(drop=True)
+    links = links.sort_values("voter_row").reset_index(drop=True)
     # The NIK stages compared names already; the reviewer's and the probabilistic links are compared here.
     unscored = links[links["name_similarity"].isna()]
     links.loc[unscored.index, "name_similarity"] = np.round(name_similarity(
         voters.set_index("source_row").loc[unscored["voter_row"], "name_key"].reset_index(drop=True),
         residents.set_index("source_row").loc[unscored["population_row"], "name_key"].reset_index(drop=True)), 4)
     return LinkResult(
-        links=links, unlinked=_unlinked(voters, links, listed_again, review), review_queue=review[REVIEW_COLUMNS],
+        links=links, unlinked=_unlinked(voters, residents, links, listed_again, review), review_queue=review[REVIEW_COLUMNS],
         duplicates=listed_again, model=scored.weights.table(), candidate_pairs=scored.candidate_pairs,
         stage_inputs=stage_inputs, pairs_compared=len(scored.candidate_pairs))
 
 
+# A voter row whose second-best resident is within this many bits of its best cannot tell them apart (twins,
+# a namesake in the household): a person decides.
+AMBIGUOUS_WITHIN_BITS = 3.0
+IDENTITY_FACTS = {"NIK": ("nik", "nik_one_edit"), "name": ("name", "name_partial"),
+                  "birth date": ("birth_date", "birth_date_near")}
+
+
+def _identity_facts(pairs: pd.DataFrame) -> pd.Series:
+    """How many of NIK, name and birth date agree (at any level): what tells a person from their relatives."""
+    return sum(pairs[[f"agrees_{f}" for f in fields]].any(axis=1).astype(int) for fields in IDENTITY_FACTS.values())
+
+
+def _link_grade(pairs: pd.DataFrame, policy: LinkagePolicy) -> pd.Series:
+    """Weights decide, within two rules. The name agrees, fully or in part: twins share card, address, birth date
+    and NIKs one digit apart, and only the name tells them apart. And the NIK or the birth date agrees too: a
+    name alone is what the Kansas Crosscheck matched on. A NIK one digit off counts only as weight, not as a
+    fact of its own: it carries the birth date, and a twin's is one digit off. No other resident may be nearly
+    as likely."""
+    name = pairs["agrees_name"] | pairs["agrees_name_partial"]
+    nik_or_born = pairs["agrees_nik"] | pairs["agrees_birth_date"] | pairs["agrees_birth_date_near"]
+    return ((pairs["match_probability"] >= policy.link_probability) & name & nik_or_born
+            & (pairs["runner_up_weight"] < pairs["match_weight"] - AMBIGUOUS_WITHIN_BITS))
+
+
+def _agreeing(pairs: pd.DataFrame) -> pd.Series:
+    """'nik, name_partial, birth_date' : the fields each pair agrees on."""
+    labels = probabilistic.VOTER_MODEL.labels
+    hits = pairs[[f"agrees_{name}" for name in labels]].to_numpy(dtype=bool)
+    return pd.Series([", ".join(np.array(labels)[row]) or "nothing" for row in hits], index=pairs.index, dtype=object)
+
+
 def _review_reasons(pairs: pd.DataFrame, policy: LinkagePolicy) -> pd.Series:
-    agreed = pd.Series("", index=pairs.index)
-    for name in probabilistic.VOTER_MODEL.labels:
-        hit = pairs[f"agrees_{name}"].to_numpy(dtype=bool)
-        agreed = agreed.where(~hit, agreed + np.where(agreed == "", "", ", ") + name)
-    doubt = np.where(pairs["match_probability"] < policy.link_probability, "below the link threshold",
-                     "name, birth date and place of living do not all agree")
-    return doubt + "; agree: " + agreed.replace("", "nothing")
+    name = pairs["agrees_name"] | pairs["agrees_name_partial"]
+    doubt = np.select(
+        [pairs["runner_up_weight"] >= pairs["match_weight"] - AMBIGUOUS_WITHIN_BITS, ~name,
+         pairs["match_probability"] >= policy.link_probability],
+        ["another resident fits almost as well (a twin or namesake?): decide which, if either",
+         "the names disagree: check that it is the same person (a name change, a wrong NIK?)",
+         "only the name agrees of NIK, name and birth date: check the birth date and NIK"],
+        default="the evidence falls short of a link: check the fields that do not agree")
+    return doubt + "; agree: " + _agreeing(pairs)
 
 
-def _unlinked(voters: pd.DataFrame, links: pd.DataFrame, listed_again: pd.DataFrame, review: pd.DataFrame) -> pd.DataFrame:
+def _unlinked(voters: pd.DataFrame, residents: pd.DataFrame, links: pd.DataFrame, listed_again: pd.DataFrame,
+              review: pd.DataFrame) -> pd.DataFrame:
+    """Voter rows neither linked nor listed again, with what the data says about them."""
     rows = voters[~voters["source_row"].isin(links["voter_row"]) & ~voters["source_row"].isin(listed_again["voter_row"])]
     status = rows["nik_status"]
+    near = nik_neighbour_pairs(rows.set_index("source_row")["nik"], residents.set_index("source_row")["nik"])
+    equal = rows["source_row"].isin(near.loc[near["edit"] == "equal", "voter_row"])
+    one_edit = rows["source_row"].isin(near["voter_row"]) & ~equal
     nik_reason = np.select(
-        [status == NikStatus.MISSING, status == NikStatus.UNRELIABLE, status == NikStatus.MALFORMED],
+        [status == NikStatus.MISSING, status == NikStatus.UNRELIABLE, status == NikStatus.MALFORMED, equal, one_edit],
         ["NIK missing", "NIK unreliable (Excel scientific notation or zeroed serial)",
-         "NIK malformed (not 16 digits, or no real birth date)"], default="NIK not in population")
+         "NIK malformed (not 16 digits, or no real birth date)",
+         "NIK found in the population, but name, birth date and sex do not show the same person",
+         "NIK one digit from a resident's, but name, birth date and sex do not show the same person"],
+        default="no resident with this NIK")
     in_review = rows["source_row"].isin(review["voter_row"]).to_numpy()
     reason = np.where(in_review, np.char.add(nik_reason.astype(str), "; a candidate resident awaits review"),
                       np.char.add(nik_reason.astype(str), "; no resident matches name, birth date and place"))

@@ -19,8 +19,8 @@ from pemadanan import regions
 from pemadanan.dates import age_on
 from pemadanan.eligibility import (BELUM_KAWIN, POLRI, TNI, VOTING_AGE, Election, eligibility, serving,
                                   turns_of_age_between)
-from pemadanan.linkage import LinkResult, nik_neighbour_pairs
-from pemadanan.nik import NikStatus, nik_birth_parts
+from pemadanan.linkage import LinkResult
+from pemadanan.nik import NikStatus, nik_birth_parts, nik_neighbour_pairs
 from pemadanan.similarity import names_agree
 from pemadanan.summary import counts_per_region
 
@@ -64,7 +64,7 @@ def match_deaths(voters: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:
 
     trusted = voters[voters["nik_status"].isin(TRUSTED_NIK) & voters["nik"].notna()]
     # Neighbours of the few death records' NIKs, not of every voter's.
-    by_nik = nik_neighbour_pairs(deaths[deaths["nik"].notna()], trusted).rename(
+    by_nik = nik_neighbour_pairs(deaths.set_index("source_row")["nik"], trusted.set_index("source_row")["nik"]).rename(
         columns={"voter_row": "death_row", "population_row": "voter_row"})
     by_nik = by_nik.merge(listed, on="voter_row").merge(dead, on="death_row", suffixes=("", "_nik"))
     born_as_in_nik = ((by_nik["day"] == by_nik["day_nik"]) & (by_nik["month"] == by_nik["month_nik"])

@@ -85,13 +85,34 @@ _SPELLING_FOLDS = (
 _DOUBLED = re.compile(r"([A-Z])\1+")
 
 
-def _key_one(normalized: str) -> str:
+def _words_one(normalized: str) -> str:
     for old, new in _SPELLING_FOLDS:
         normalized = normalized.replace(old, new)
-    return _DOUBLED.sub(r"\1", normalized.replace(" ", ""))
+    return _DOUBLED.sub(r"\1", normalized)
+
+
+def _key_one(normalized: str) -> str:
+    return _DOUBLED.sub(r"\1", _words_one(normalized).replace(" ", ""))
 
 
 def name_key(normalized: pd.Series) -> pd.Series:
     """Spelling key of a normalised name: old and new spellings, doubled letters and spaces folded away."""
     return _per_distinct(normalized, _key_one)
+
+
+def name_words(normalized: pd.Series) -> pd.Series:
+    """The spelling key word by word (`SOEHARTO DJOJO` -> `SUHARTO JOJO`): for comparing names whose lists carry
+    other words, or the words in another order."""
+    return _per_distinct(normalized, _words_one)
+
+
+def name_initials(words: pd.Series) -> pd.Series:
+    """The first word and the initials of the others (`AGUS SANTOSO` -> `AGUS S`), where the name has several words;
+    a list that cuts a word to its initial ('AGUS S.') agrees with the full name on it."""
+    return words.str.replace(r"(?<=\S) (\S)\S*", r" \1", regex=True).where(words.str.contains(" "))
+
+
+def has_initial(words: pd.Series) -> pd.Series:
+    """A word after the first is a single letter: an initial."""
+    return words.str.contains(r" \S\b", regex=True).fillna(False)
 

@@ -114,3 +114,37 @@ def mask_nik(nik: pd.Series) -> pd.Series:
     """`332301******0001`: region and serial stay, the birth date goes. Missing stays missing."""
     text = nik.astype("string")
     return text.str.slice(0, 6) + "******" + text.str.slice(12, 16)
+
+
+def nik_neighbours(nik: pd.Series) -> pd.DataFrame:
+    """Every 16-digit number one substituted digit or one swap of neighbours away from each NIK, and the NIK
+    itself: (position in `nik`, neighbour as int64, edit)."""
+    digits = (np.frombuffer("".join(nik.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 16) - ord("0")).astype(np.int64)
+    value = digits @ (10 ** np.arange(15, -1, -1, dtype=np.int64))
+    place = 10 ** np.arange(15, -1, -1, dtype=np.int64)
+    rows, neighbours, edits = [np.arange(len(nik))], [value], [np.full(len(nik), "equal", dtype=object)]
+    for i in range(16):
+        for d in range(10):
+            changed = digits[:, i] != d
+            rows.append(np.flatnonzero(changed))
+            neighbours.append((value + (d - digits[:, i]) * place[i])[changed])
+            edits.append(np.full(int(changed.sum()), "one digit differs", dtype=object))
+    for i in range(15):
+        differ = digits[:, i] != digits[:, i + 1]
+        swapped = value + (digits[:, i + 1] - digits[:, i]) * (place[i] - place[i + 1])
+        rows.append(np.flatnonzero(differ))
+        neighbours.append(swapped[differ])
+        edits.append(np.full(int(differ.sum()), "two neighbouring digits swapped", dtype=object))
+    return pd.DataFrame({"position": np.concatenate(rows), "neighbour": np.concatenate(neighbours),
+                         "edit": np.concatenate(edits)})
+
+
+def nik_neighbour_pairs(voter_nik: pd.Series, resident_nik: pd.Series) -> pd.DataFrame:
+    """(voter_row, population_row, edit) where the resident's NIK is the voter's or one edit away from it; the two
+    Series of 16-digit NIKs are indexed by row."""
+    voter_nik, resident_nik = voter_nik.dropna(), resident_nik.dropna()
+    neighbours = nik_neighbours(voter_nik)
+    neighbours["voter_row"] = voter_nik.index.to_numpy()[neighbours["position"]]
+    resident_value = pd.DataFrame({"neighbour": resident_nik.astype("int64").to_numpy(),
+                                   "population_row": resident_nik.index.to_numpy()})
+    return neighbours.merge(resident_value, on="neighbour")[["voter_row", "population_row", "edit"]]

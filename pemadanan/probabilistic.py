@@ -20,6 +20,7 @@ pairs taken best first.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,9 +29,14 @@ import recordlinkage
 from recordlinkage.base import BaseCompareFeature
 from recordlinkage.compare import Exact
 
-from pemadanan.similarity import BirthDateNear, NamesAgree, SimilarityAtLeast
+from pemadanan.names import has_initial, name_initials, name_words
+from pemadanan.nik import NikStatus, nik_neighbour_pairs
+from pemadanan.similarity import BirthDateNear, NamesAgree, NameWordsOverlap, NikOneEdit, SimilarityAtLeast
 
 PAIRS_PER_CHUNK = 500_000
+# A blocking key shared by more voter x resident pairs than this is too common to say anything (a placeholder
+# birth date, a very common name in a birth year); its rows are left to the other passes.
+MAX_PAIRS_PER_KEY = 5_000
 
 # Comparison values: a field agrees, disagrees, or cannot be compared because one side lacks it (weight 0).
 AGREE, DISAGREE, MISSING = 1, 0, -1
@@ -42,6 +48,9 @@ class Field:
     description: str
     feature: BaseCompareFeature  # 1 where the field agrees
     needs: tuple[str, ...]  # where either side lacks one of these columns, the field is MISSING
+    # A resident column holding how common the resident's value is in the population: an agreement on a rare
+    # value weighs more than one on a common value (term-frequency adjustment, as Splink does).
+    frequency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ class BlockingPass:
     name: str
     voter_columns: tuple[str, ...]
     resident_columns: tuple[str, ...]
+    # Pairs that equal keys cannot give (NIKs one typo apart): a function of the two frames instead of the columns.
+    pairs: Callable[[pd.DataFrame, pd.DataFrame], pd.MultiIndex] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,22 +93,38 @@ class Model:
 
 # The person's name and birth date, compared and blocked on the same way in every model (columns `name_key`
 # and those of `birth_keys`).
+NAME = Field("name", "normalised names agree (Indel similarity >= 0.8 on the spelling key)",
+             NamesAgree("name_key", "name_key", label="name"), ("name_key",))
 PERSON_FIELDS = (
-    Field("name", "normalised names agree (Indel similarity >= 0.8 on the spelling key)",
-          NamesAgree("name_key", "name_key", label="name"), ("name_key",)),
-    Field("birth_date", "birth dates equal", Exact("birth_date", "birth_date", label="birth_date"), ("birth_date",)),
-    Field("birth_date_near", "birth dates not equal but day/month swapped, or at most 3 days apart",
-          BirthDateNear("birth_date", "birth_date", label="birth_date_near"), ("birth_date",)),
+    NAME,
+    # A placeholder (1 July, 31 December, 1 January) says only the year: it is never "equal", only "near".
+    Field("birth_date", "birth dates equal (neither a placeholder)",
+          Exact("birth_date_known", "birth_date_known", label="birth_date"), ("birth_date_known",)),
+    Field("birth_date_near", "birth dates not equal but day/month swapped, at most 3 days apart, or the same year "
+          "where one is a placeholder", BirthDateNear(label="birth_date_near"), ("birth_date",)),
 )
 PERSON_BLOCKING_PASSES = (
-    BlockingPass("birth_date", ("birth_date",), ("birth_date",)),
-    BlockingPass("birth_date_swapped", ("birth_date_swapped",), ("birth_date",)),
+    BlockingPass("birth_date", ("birth_date_known",), ("birth_date_known",)),
+    BlockingPass("birth_date_swapped", ("birth_date_swapped",), ("birth_date_known",)),
     BlockingPass("name_and_birth_year", ("name_key", "birth_year"), ("name_key", "birth_year")),
 )
 
+
+def _nik_one_edit_pairs(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.MultiIndex:
+    pairs = nik_neighbour_pairs(voters["nik_any"], residents["nik_any"])
+    pairs = pairs[pairs["edit"] != "equal"]
+    return pd.MultiIndex.from_frame(pairs[["voter_row", "population_row"]])
+
 VOTER_MODEL = Model(
     fields=(
-        *PERSON_FIELDS,
+        Field("nik", "NIKs equal (the voter's trusted: valid or repaired)", Exact("nik", "nik", label="nik"), ("nik",)),
+        Field("nik_one_edit", "NIKs one digit or one swap of neighbours apart (a typo, an Excel-zeroed last digit)",
+              NikOneEdit("nik_any", "nik_any", label="nik_one_edit"), ("nik_any",)),
+        Field(NAME.label, NAME.description, NAME.feature, NAME.needs, frequency="name_frequency"),
+        Field("name_partial", "one name's words within the other's or in another order, or initials that agree "
+              "('LESTARI' / 'LESTARI SIREGAR', 'AGUS S.' / 'AGUS SANTOSO')", NameWordsOverlap(label="name_partial"),
+              ("name_words",)),
+        *PERSON_FIELDS[1:],
         Field("sex", "sex equal", Exact("sex", "sex", label="sex"), ("sex",)),
         Field("birthplace", "birthplaces agree (Jaro-Winkler >= 0.9)",
               SimilarityAtLeast("birthplace", "birthplace", 0.9, label="birthplace"), ("birthplace",)),
@@ -108,6 +135,8 @@ VOTER_MODEL = Model(
         Field("desa", "same desa, another RT/RW and NKK", Exact("desa_code", "desa_code", label="desa"), ("desa_code",)),
     ),
     blocking_passes=(
+        BlockingPass("nik", ("nik",), ("nik",)),
+        BlockingPass("nik_one_edit", (), (), pairs=_nik_one_edit_pairs),
         *PERSON_BLOCKING_PASSES,
         BlockingPass("name_and_desa", ("name_key", "desa_code"), ("name_key", "desa_code")),
         BlockingPass("family_card", ("no_kk",), ("no_kk",)),
@@ -119,13 +148,15 @@ VOTER_MODEL = Model(
     # on the same day.
     estimation_passes=(
         EstimationPass("family_card", ("family_card", "rt_rw", "desa"),
-                       ("name", "birth_date", "birth_date_near", "sex", "birthplace")),
+                       ("nik", "nik_one_edit", "name", "name_partial", "birth_date", "birth_date_near", "sex",
+                        "birthplace")),
         EstimationPass("birth_date", ("birth_date", "birth_date_near"), ("address", "family_card", "rt_rw", "desa")),
     ),
     prior_pass="birth_date",
     # Where people live is nested (one family card, in one RT/RW, in one desa): relatives do not collect three
     # agreements for one fact.
-    levels=(("birth_date", "birth_date_near"), ("family_card", "rt_rw", "desa")),
+    levels=(("nik", "nik_one_edit"), ("name", "name_partial"), ("birth_date", "birth_date_near"),
+            ("family_card", "rt_rw", "desa")),
 )
 
 
@@ -134,32 +165,73 @@ def desa_rt_rw(frame: pd.DataFrame) -> pd.Series:
     return frame["desa_code"] + "/" + frame["rt"].astype("string") + "/" + frame["rw"].astype("string")
 
 
-def people(frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns VOTER_MODEL compares, indexed by source row; the same shape for voters and residents."""
+def people(frame: pd.DataFrame, name_frequency: pd.Series | None = None) -> pd.DataFrame:
+    """The columns VOTER_MODEL compares, indexed by source row; the same shape for voters and residents.
+    `name_frequency`: the share of the population carrying each name key (for residents)."""
+    words = name_words(frame["name_norm"])
+    trusted = frame["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED]).to_numpy()
     return pd.DataFrame({
-        "name_key": frame["name_key"], **birth_keys(frame["birth_date"]), "sex": frame["sex"].astype("string"),
+        "nik": frame["nik"].where(trusted), "nik_any": frame["nik"],
+        "name_key": frame["name_key"], "name_words": words, "name_initials": name_initials(words),
+        "has_initial": has_initial(words),
+        "name_frequency": frame["name_key"].map(name_frequency) if name_frequency is not None else np.nan,
+        **birth_keys(frame["birth_date"], placeholders=True), "sex": frame["sex"].astype("string"),
         "birthplace": frame["birthplace"], "desa_code": frame["desa_code"], "desa_rt_rw": desa_rt_rw(frame),
         "address": frame["address"].astype("string").str.upper().str.replace(r"[^A-Z0-9 ]", "", regex=True),
         "no_kk": frame["no_kk"]
     }).set_axis(frame["source_row"].to_numpy())
 
 
-def birth_keys(born: pd.Series) -> dict[str, pd.Series]:
-    """The birth date; the date with day and month swapped, where that is another real date; the birth year."""
-    swappable = born.dt.day <= 12
-    swapped = pd.to_datetime(pd.DataFrame({"year": born.dt.year, "month": born.dt.day.where(swappable),
-                                           "day": born.dt.month}), errors="coerce")
-    return {"birth_date": born, "birth_date_swapped": swapped.where(swapped != born),
-            "birth_year": born.dt.year.astype("Int64")}
+PLACEHOLDER_DAYS = ((7, 1), (12, 31), (1, 1))  # (month, day) offices write for an unknown birth date
+
+
+def birth_keys(born: pd.Series, placeholders: bool = False) -> dict[str, pd.Series]:
+    """The birth date; whether it is a placeholder (with `placeholders`: Indonesian lists); the date where it is
+    known (not a placeholder); the known date with day and month swapped, where that is another real date; the
+    birth year."""
+    placeholder = pd.Series(False, index=born.index)
+    if placeholders:
+        for month, day in PLACEHOLDER_DAYS:
+            placeholder |= ((born.dt.month == month) & (born.dt.day == day)).fillna(False)
+    known = born.where(~placeholder)
+    swappable = known.dt.day <= 12
+    swapped = pd.to_datetime(pd.DataFrame({"year": known.dt.year, "month": known.dt.day.where(swappable),
+                                           "day": known.dt.month}), errors="coerce")
+    return {"birth_date": born, "birth_placeholder": placeholder, "birth_date_known": known,
+            "birth_date_swapped": swapped.where(swapped != known), "birth_year": born.dt.year.astype("Int64")}
+
+
+def _without_common_keys(voters: pd.DataFrame, residents: pd.DataFrame, blocking: BlockingPass
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two frames' blocking columns, with keys that would give more than MAX_PAIRS_PER_KEY pairs set missing."""
+    left = voters[list(blocking.voter_columns)].set_axis(list(blocking.resident_columns), axis=1)
+    right = residents[list(blocking.resident_columns)]
+    columns = list(blocking.resident_columns)
+    counts = (left.value_counts(dropna=True).rename("voters").to_frame()
+              .join(right.value_counts(dropna=True).rename("residents"), how="inner"))
+    common = counts[counts["voters"] * counts["residents"] > MAX_PAIRS_PER_KEY].index
+    if len(common) == 0:
+        return left, right
+
+    def drop(frame: pd.DataFrame) -> pd.DataFrame:
+        hit = (pd.MultiIndex.from_frame(frame).isin(common) if len(columns) > 1
+               else frame[columns[0]].isin(common.get_level_values(0)).to_numpy())
+        return frame.mask(np.broadcast_to(hit[:, None], frame.shape))
+    return drop(left), drop(right)
 
 
 def candidate_pairs(model: Model, voters: pd.DataFrame, residents: pd.DataFrame) -> dict[str, pd.MultiIndex]:
     """(voter_row, population_row) pairs of each blocking pass."""
     by_pass = {}
     for blocking in model.blocking_passes:
-        indexer = recordlinkage.Index()
-        indexer.block(left_on=list(blocking.voter_columns), right_on=list(blocking.resident_columns))
-        by_pass[blocking.name] = indexer.index(voters, residents).set_names(["voter_row", "population_row"])
+        if blocking.pairs is not None:
+            pairs = blocking.pairs(voters, residents)
+        else:
+            left, right = _without_common_keys(voters, residents, blocking)
+            indexer = recordlinkage.Index()
+            indexer.block(left_on=list(blocking.resident_columns), right_on=list(blocking.resident_columns))
+            pairs = indexer.index(left, right)
+        by_pass[blocking.name] = pairs.set_names(["voter_row", "population_row"])
     return by_pass
 
 
@@ -224,7 +296,9 @@ class FieldWeights:
         random_pairs = pd.MultiIndex.from_arrays([voters.index[rng.integers(0, len(voters), size)],
                                                   residents.index[rng.integers(0, len(residents), size)]])
         labels = model.labels
-        u = ((compare(model, random_pairs, voters, residents) == AGREE).mean() if size
+        random_features = compare(model, random_pairs, voters, residents)
+        # Among the pairs where the field can be compared: a field often missing is not rarely agreeing.
+        u = ((random_features == AGREE).sum() / (random_features != MISSING).sum().clip(lower=1) if size
              else pd.Series(0.5, index=labels))
         m = pd.Series(np.nan, index=labels)
         prior = _PROBABILITY_FLOOR
@@ -244,12 +318,20 @@ class FieldWeights:
         # A field no pass could estimate carries no evidence either way: m = u, weight 0.
         return cls.from_probabilities(m.fillna(u), u, prior)
 
-    def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
+    def contributions(self, features: pd.DataFrame, frequencies: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Each field's weight per pair. `frequencies`: per pair, how common the resident's value of a field is;
+        an agreement then weighs log2(m / frequency) instead of log2(m / u)."""
         values = features.to_numpy()
         columns = features.columns
         weights = np.where(values == AGREE, self.agree[columns].to_numpy(),
                            np.where(values == DISAGREE, self.disagree[columns].to_numpy(), 0.0))
-        return pd.DataFrame(weights, index=features.index, columns=columns)
+        out = pd.DataFrame(weights, index=features.index, columns=columns)
+        for label in (frequencies.columns if frequencies is not None else []):
+            share = frequencies[label].to_numpy(dtype=float)
+            adjust = np.log2(self.u[label] / np.clip(share, _PROBABILITY_FLOOR / 100, 1))
+            agrees = (features[label].to_numpy() == AGREE) & np.isfinite(share)
+            out.loc[agrees, label] += adjust[agrees]
+        return out
 
     def probability(self, match_weight: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp2(-(self.prior_log2_odds + match_weight)))
@@ -287,28 +369,54 @@ def one_to_one(scored: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class ProbabilisticResult:
-    assigned: pd.DataFrame  # voter_row, population_row, match_weight, match_probability, explanation, + fields
+    assigned: pd.DataFrame  # voter_row, population_row, match_weight, match_probability, runner_up_weight,
+    #                         explanation, agrees_<field> per field
     weights: FieldWeights
     candidate_pairs: pd.MultiIndex
+    # Voter rows whose best pair is a resident in `taken` (already linked to another row): the same person listed
+    # again. Same columns as `assigned`.
+    to_taken: pd.DataFrame
 
 
 def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: Model = VOTER_MODEL,
-                       forbidden: pd.MultiIndex | None = None, min_probability: float = 0.0) -> ProbabilisticResult:
+                       forbidden: pd.MultiIndex | None = None, min_probability: float = 0.0,
+                       taken: pd.Index | None = None) -> ProbabilisticResult:
     """Scores every candidate pair of `voters` x `residents` (frames with the columns `model` compares, indexed
-    by source row) and assigns them one to one. `forbidden` pairs (rejected by a reviewer) are never assigned."""
+    by source row) and assigns them one to one. `forbidden` pairs (rejected by a reviewer) are never assigned.
+    Residents in `taken` are linked already: they are scored (a voter row whose best match is one of them is
+    that person listed again) but not assigned. `runner_up_weight` is the voter row's best weight with any other
+    resident (-inf if none): a close runner-up means the row cannot tell two people apart."""
     by_pass = candidate_pairs(model, voters, residents)
     pairs = union(by_pass)
     if forbidden is not None and len(forbidden):
         pairs = pairs.difference(forbidden)
     features = compare(model, pairs, voters, residents)
     weights = FieldWeights.estimate(model, voters, residents, by_pass, features)
-    contributions = weights.contributions(features)
+    resident_at = residents.index.get_indexer(pairs.get_level_values(1))
+    frequencies = pd.DataFrame({f.label: residents[f.frequency].to_numpy(dtype=float)[resident_at]
+                                for f in model.fields if f.frequency}, index=features.index)
+    contributions = weights.contributions(features, frequencies)
     match_weight = contributions.sum(axis=1).to_numpy()
     scored = pd.DataFrame({"voter_row": pairs.get_level_values(0), "population_row": pairs.get_level_values(1),
                            "match_weight": match_weight, "match_probability": weights.probability(match_weight)})
+    ranked = scored.sort_values(["voter_row", "match_weight", "population_row"], ascending=[True, False, True])
+    rank = ranked.groupby("voter_row").cumcount()
+    best, second = (ranked[rank == k].set_index("voter_row")["match_weight"] for k in (0, 1))
+    is_best = (rank == 0).reindex(scored.index).to_numpy()
+    scored["runner_up_weight"] = np.where(is_best, scored["voter_row"].map(second), scored["voter_row"].map(best))
+    scored["runner_up_weight"] = scored["runner_up_weight"].fillna(-np.inf)
+    best = ranked[rank == 0]
     scored = scored[scored["match_probability"] >= min_probability]
-    assigned = one_to_one(scored)
-    chosen = pd.MultiIndex.from_frame(assigned[["voter_row", "population_row"]])
-    assigned = assigned.assign(explanation=explanations(contributions.loc[chosen]),
-                               **{f"agrees_{c}": features.loc[chosen, c].to_numpy() == AGREE for c in features.columns})
-    return ProbabilisticResult(assigned.reset_index(drop=True), weights, pairs)
+    # A row whose best match is a resident linked already is not offered the next best: that would link a second
+    # listing of one person to a relative.
+    best_to_taken = best[best["population_row"].isin(taken if taken is not None else [])]
+    to_taken = scored.merge(best_to_taken[["voter_row", "population_row"]], on=["voter_row", "population_row"])
+    assigned = one_to_one(scored[~scored["voter_row"].isin(best_to_taken["voter_row"])
+                                 & ~scored["population_row"].isin(taken if taken is not None else [])])
+
+    def described(chosen_pairs: pd.DataFrame) -> pd.DataFrame:
+        chosen = pd.MultiIndex.from_frame(chosen_pairs[["voter_row", "population_row"]])
+        return chosen_pairs.assign(explanation=explanations(contributions.loc[chosen]),
+                                   **{f"agrees_{c}": features.loc[chosen, c].to_numpy() == AGREE
+                                      for c in features.columns}).reset_index(drop=True)
+    return ProbabilisticResult(described(assigned), weights, pairs, described(to_taken))

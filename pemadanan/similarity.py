@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Hamming, Indel, JaroWinkler
 from rapidfuzz.process import cpdist
 from recordlinkage.base import BaseCompareFeature
@@ -17,6 +18,10 @@ from recordlinkage.base import BaseCompareFeature
 # "Agus Santoso" and his son "Agus" 0.88.
 NAMES_AGREE = 0.8
 BIRTH_DATE_NEAR_DAYS = 3  # SIAK birth-date corrections move a date by a few days
+# token_set_ratio (0-100) of the word keys: 100 when one name's words are all in the other ('LESTARI' /
+# 'LESTARI SIREGAR') or the same words stand in another order; 90 keeps a typo in a shared word. Two names
+# that share one word of several ('MUHAMMAD RIDWAN' / 'MUHAMMAD ILHAM') score about 70.
+NAME_WORDS_OVERLAP = 90
 
 
 def _pairwise(left: pd.Series, right: pd.Series, scorer, where_missing: float) -> np.ndarray:
@@ -36,11 +41,17 @@ def nik_distance(left: pd.Series, right: pd.Series) -> np.ndarray:
     return _pairwise(left, right, Hamming.distance, 16)
 
 
-def birth_dates_near(left: pd.Series, right: pd.Series) -> np.ndarray:
-    """Equal, day and month swapped, or a few days apart (a correction)."""
+def birth_dates_near(left: pd.Series, right: pd.Series, left_placeholder: pd.Series | None = None,
+                     right_placeholder: pd.Series | None = None) -> np.ndarray:
+    """Equal, day and month swapped, a few days apart (a correction), or in the same year where either date is a
+    placeholder for an unknown one (1 July, 31 December, 1 January)."""
     days = (left - right).dt.days.abs()
-    swapped = (left.dt.day == right.dt.month) & (left.dt.month == right.dt.day) & (left.dt.year == right.dt.year)
-    return ((days <= BIRTH_DATE_NEAR_DAYS) | swapped).fillna(False).to_numpy(dtype=bool)
+    same_year = left.dt.year == right.dt.year
+    swapped = (left.dt.day == right.dt.month) & (left.dt.month == right.dt.day) & same_year
+    near = (days <= BIRTH_DATE_NEAR_DAYS) | swapped
+    if left_placeholder is not None and right_placeholder is not None:
+        near |= same_year & (left_placeholder.to_numpy(dtype=bool) | right_placeholder.to_numpy(dtype=bool))
+    return near.fillna(False).to_numpy(dtype=bool)
 
 
 def names_agree(left: pd.Series, right: pd.Series) -> np.ndarray:
@@ -50,6 +61,51 @@ def names_agree(left: pd.Series, right: pd.Series) -> np.ndarray:
 
 def name_similarity(left: pd.Series, right: pd.Series) -> np.ndarray:
     return string_similarity(left, right, Indel.normalized_similarity)
+
+
+def name_words_overlap(left_words: pd.Series, right_words: pd.Series, left_initials: pd.Series,
+                       right_initials: pd.Series, left_has_initial: pd.Series, right_has_initial: pd.Series) -> np.ndarray:
+    """One name's words are the other's, or within them, in any order (NAME_WORDS_OVERLAP); a one-word name agrees
+    with one of the other's words, a typo allowed; or a name cut to initials ('AGUS S.') agrees with the full one
+    on the first word and the initials."""
+    overlap = _pairwise(left_words, right_words, fuzz.token_set_ratio, 0.0) >= NAME_WORDS_OVERLAP
+    either_initial = left_has_initial.to_numpy(dtype=bool) | right_has_initial.to_numpy(dtype=bool)
+    initials = (left_initials == right_initials).fillna(False).to_numpy(dtype=bool) & either_initial
+    return overlap | initials | _one_word_within(left_words, right_words) | _one_word_within(right_words, left_words)
+
+
+def _one_word_within(single: pd.Series, words: pd.Series, most_words: int = 4) -> np.ndarray:
+    """`single` is one word, and agrees (NAMES_AGREE) with one of `words`' words: 'LESARI' / 'RATNA LESTARI'."""
+    one = single.notna().to_numpy() & ~single.str.contains(" ").fillna(True).to_numpy()
+    out = np.zeros(len(single), dtype=bool)
+    if not one.any():
+        return out
+    parts = words[one].str.split(" ", n=most_words - 1, expand=True)
+    for column in parts.columns:
+        out[one] |= name_similarity(single[one], parts[column]) >= NAMES_AGREE
+    return out
+
+
+def nik_one_edit(left: pd.Series, right: pd.Series) -> np.ndarray:
+    """Two 16-digit NIKs one substituted digit, or one swap of neighbouring digits, apart (not equal)."""
+    known = (left.notna() & right.notna()).to_numpy()
+    if not known.any():
+        return np.zeros(len(left), dtype=bool)
+
+    def digits(values: pd.Series) -> np.ndarray:
+        return np.frombuffer("".join(values[known].tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 16)
+
+    a, b = digits(left), digits(right)
+    differ = a != b
+    count = differ.sum(axis=1)
+    first = differ.argmax(axis=1)
+    second = np.minimum(first + 1, 15)
+    rows = np.arange(len(a))
+    swap = ((count == 2) & differ[rows, second] & (a[rows, first] == b[rows, second])
+            & (a[rows, second] == b[rows, first]))
+    out = np.zeros(len(left), dtype=bool)
+    out[known] = (count == 1) | swap
+    return out
 
 
 class SimilarityAtLeast(BaseCompareFeature):
@@ -76,12 +132,35 @@ class NamesAgree(SimilarityAtLeast):
 
 
 class BirthDateNear(BaseCompareFeature):
-    """1 where two birth dates are near (`birth_dates_near`)."""
+    """1 where two birth dates are near (`birth_dates_near`); columns: the date and whether it is a placeholder."""
 
     name = "birth_date_near"
 
-    def __init__(self, left_on: str, right_on: str, label: str):
-        super().__init__(left_on, right_on, label=label)
+    def __init__(self, label: str):
+        columns = ["birth_date", "birth_placeholder"]
+        super().__init__(columns, columns, label=label)
+
+    def _compute_vectorized(self, left, left_placeholder, right, right_placeholder) -> np.ndarray:
+        return birth_dates_near(left, right, left_placeholder, right_placeholder).astype(np.int8)
+
+
+class NameWordsOverlap(BaseCompareFeature):
+    """1 where `name_words_overlap`; columns name_words, name_initials, has_initial."""
+
+    name = "name_words_overlap"
+
+    def __init__(self, label: str):
+        columns = ["name_words", "name_initials", "has_initial"]
+        super().__init__(columns, columns, label=label)
+
+    def _compute_vectorized(self, lw, li, lh, rw, ri, rh) -> np.ndarray:
+        return name_words_overlap(lw, rw, li, ri, lh, rh).astype(np.int8)
+
+
+class NikOneEdit(BaseCompareFeature):
+    """1 where `nik_one_edit`."""
+
+    name = "nik_one_edit"
 
     def _compute_vectorized(self, left: pd.Series, right: pd.Series) -> np.ndarray:
-        return birth_dates_near(left, right).astype(np.int8)
+        return nik_one_edit(left, right).astype(np.int8)

@@ -81,8 +81,8 @@ class DefectRates:
     nik_typo: float = 0.005  # one digit changed or two swapped
     day_month_swap: float = 0.01  # of rows whose day is 12 or less
     # The realistic profile's phenomena (0 in the basic profile); see REALISTIC_DEFECTS for the rates and reasons.
-    name_one_word: float = 0.0  # of rows with a multi-word name: only one of its words
-    name_reordered: float = 0.0  # of rows with a multi-word name: the words in another order
+    name_one_word: float = 0.0  # of rows, where the name has several words: only one of its words
+    name_reordered: float = 0.0  # of rows, where the name has several words: the words in another order
     name_abbreviated: float = 0.0  # M./MOH./MUH./ST./ABD., or the last word as an initial
     name_title: float = 0.0  # a title or degree added or dropped
     name_space: float = 0.0  # a space moved: NUR HALIZA / NURHALIZA
@@ -222,7 +222,8 @@ class _Simulation:
         head_first_word = people["name"].str.replace(r"^(?:(?:H|HJ)\. )?(\S+).*$", r"\1", regex=True)
         namesake = is_child & (sex == "L") & head_male[person_hh] & (rng.random(n) < self.rates.named_after_father)
         father = pd.Series(head_first_word.to_numpy()[np.flatnonzero(is_head)[person_hh]], dtype="string")
-        people.loc[namesake, "name"] = father[namesake] + people.loc[namesake, "name"].str.replace(r"^\S+", "", regex=True)
+        if namesake.any():
+            people.loc[namesake, "name"] = father[namesake] + people.loc[namesake, "name"].str.replace(r"^\S+", "", regex=True)
         people["religion"] = rng.choice([1, 2, 3, 4, 5, 6], n, p=[0.87, 0.07, 0.03, 0.017, 0.008, 0.005])
         people["occupation"] = self._occupation(age, sex, is_spouse)
         people["birthplace"] = np.where(
@@ -457,10 +458,12 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
             ("name_abbreviated", defects.name_abbreviated, several_words, lambda n: abbreviated(rng, n)),
             ("name_title", defects.name_title, None, lambda n: titled(rng, n, rows.loc[n.index, "sex"].to_numpy())),
             ("name_space", defects.name_space, None, space_moved)):
-        hit = (kind < rate) & (True if where is None else where)
-        kind = np.where(hit, 2.0, kind - rate)
+        in_share = kind < rate
+        hit = in_share & (True if where is None else where)
+        kind = np.where(in_share, 2.0, kind - rate)
         defect_flags[label] = hit
-        name[hit] = change(name[hit])
+        if hit.any():
+            name[hit] = change(name[hit])
     mistyped = flag("name_typo", defects.name_typo)
     name[mistyped] = typo(rng, name[mistyped])
 

@@ -7,7 +7,7 @@ import pytest
 
 from pemadanan import regions
 from pemadanan.nik import clean_nik, nik_agrees_with
-from pemadanan.synthetic import DefectRates, GeneratorConfig, generate
+from pemadanan.synthetic import BASIC_DEFECTS, REALISTIC_DEFECTS, GeneratorConfig, generate
 
 SEMESTERS = ("2024-S1", "2024-S2")
 
@@ -75,13 +75,22 @@ def test_age_structure_and_sex_ratio_are_plausible(small_kabupaten):
 
 def test_voter_defects_occur_at_their_documented_rates(tmp_path):
     out = tmp_path / "k"
-    generate(GeneratorConfig(residents=30_000, semesters=("2024-S1",), seed=3), out)
+    config = GeneratorConfig(residents=30_000, semesters=("2024-S1",), seed=3)
+    generate(config, out)
     voters = truth(out, "2024-S1", "voters_truth.csv")
-    rates = DefectRates()
-    for name in ("name_typo", "name_variant", "nik_scientific", "nik_trailing_zero", "nik_typo"):
+    rates = config.defects
+    assert rates == REALISTIC_DEFECTS  # the default profile
+    for name in ("name_typo", "name_variant", "nik_scientific", "nik_trailing_zero", "name_title", "name_space",
+                 "sex_wrong", "stale_address"):
         observed = voters[f"defect_{name}"].mean()
         expected = getattr(rates, name)
         assert abs(observed - expected) < max(0.25 * expected, 0.003), name
+    # Copies get their own NIK typos on top of the rate.
+    expected_typos = rates.nik_typo + rates.duplicate * rates.duplicate_nik_typo
+    assert abs(voters["defect_nik_typo"].mean() - expected_typos) < 0.003
+    # Word-level changes apply to names of several words only (three quarters of names).
+    for name in ("name_one_word", "name_reordered", "name_abbreviated"):
+        assert 0.4 * getattr(rates, name) < voters[f"defect_{name}"].mean() < 1.1 * getattr(rates, name), name
     copies = voters["is_duplicate_copy"].mean()
     assert abs(copies - rates.duplicate) < 0.004
     # Missing NIKs: the documented rate, plus 30% of the duplicate copies.
@@ -116,3 +125,21 @@ def test_same_seed_same_files_and_other_seed_other_files(tmp_path):
     for name in ("population.csv", "voters.csv", "deaths.csv"):
         assert filecmp.cmp(tmp_path / "a/2024-S1" / name, tmp_path / "b/2024-S1" / name, shallow=False)
     assert not filecmp.cmp(tmp_path / "a/2024-S1/voters.csv", tmp_path / "c/2024-S1/voters.csv", shallow=False)
+
+
+def test_the_realistic_profile_has_twins_placeholders_and_the_basic_one_none(tmp_path):
+    generate(GeneratorConfig(residents=20_000, semesters=("2024-S1",), seed=4), tmp_path / "r")
+    generate(GeneratorConfig(residents=20_000, semesters=("2024-S1",), seed=4, profile="basic"), tmp_path / "b")
+    assert GeneratorConfig(profile="basic").defects == BASIC_DEFECTS
+    for profile, expected in (("r", True), ("b", False)):
+        population = read(tmp_path / profile, "2024-S1", "population.csv")
+        born = pd.to_datetime(population["TGL_LHR"])
+        old = born.dt.year < 1960
+        placeholder_share = (old & born.dt.strftime("%m-%d").isin(["07-01", "12-31", "01-01"])).sum() / old.sum()
+        # Same card, same birth date, both children: twins.
+        children = population[population["STAT_HBKEL"] == "4"]
+        twins = children.duplicated(["NO_KK", "TGL_LHR"], keep=False).sum()
+        assert (placeholder_share > 0.08) == expected, profile
+        assert (twins > 50) == expected, (profile, twins)
+    with pytest.raises(ValueError, match="unknown generator profile"):
+        GeneratorConfig(profile="clean")

@@ -10,7 +10,8 @@ from pemadanan.duplicates import candidate_duplicates
 from pemadanan.evaluation import evaluate, load_truth
 from pemadanan.febrl import link_febrl4
 from pemadanan.ingest import POPULATION, VOTERS, ingest
-from pemadanan.linkage import LinkagePolicy, link, nik_neighbours, read_decisions
+from pemadanan.linkage import LinkagePolicy, link, read_decisions
+from pemadanan.nik import nik_neighbours
 from pemadanan.names import name_key, normalize_name
 from pemadanan.probabilistic import AGREE, DISAGREE, MISSING, VOTER_MODEL, FieldWeights, compare, one_to_one, people
 from pemadanan.synthetic import GeneratorConfig, generate
@@ -23,8 +24,17 @@ def voter_rows(rows: list[dict]) -> pd.DataFrame:
     frame.insert(0, "source_row", np.arange(1, len(frame) + 1))
     frame["birth_date"] = pd.to_datetime(frame["birth_date"])
     frame["nik"] = frame["nik"].astype("string")
-    frame["name_key"] = name_key(normalize_name(frame["name"]))
+    frame["name_norm"] = normalize_name(frame["name"])
+    frame["name_key"] = name_key(frame["name_norm"])
     return frame
+
+
+def resident_rows(rows: list[dict]) -> pd.DataFrame:
+    return voter_rows([{"nik_status": "valid", **row} for row in rows])
+
+
+def linked_pairs(result) -> set[tuple[int, int]]:
+    return set(zip(result.links["voter_row"], result.links["population_row"], strict=True))
 
 
 def test_nik_neighbours_are_one_digit_or_one_swap_away():
@@ -64,6 +74,61 @@ def test_twins_and_namesakes_are_not_duplicates_but_a_second_listing_is():
     assert "same NKK" in pairs["evidence"].iloc[0]
 
 
+def _household(extra_residents: int = 30) -> list[dict]:
+    """A family card of twins (same birth date, NIKs one digit apart) among unrelated neighbours, so that ECM has
+    non-matches to learn from."""
+    neighbours = [{"name": f"Tetangga {chr(65 + i % 26)}{chr(65 + i // 26)}", "no_kk": f"33230101012000{10 + i:02d}",
+                   "nik": f"33230101{(i % 12) + 1:02d}70{i + 1:04d}", "birth_date": f"1970-{(i % 12) + 1:02d}-01",
+                   "rt": 1 + i % 5} for i in range(extra_residents)]
+    return [{"name": "Hasan Santoso", "nik": "3323010105800001"}, {"name": "Husein Santoso", "nik": "3323010105800002"},
+            {"name": "Lestari Siregar", "sex": "P", "nik": "3323014506850001", "birth_date": "1985-06-05"},
+            {"name": "Sukinem", "sex": "P", "nik": "3323016507500001", "birth_date": "1950-07-01"}, *neighbours]
+
+
+def test_evidence_links_a_subset_name_and_a_placeholder_date_but_keeps_twins_apart():
+    residents = resident_rows(_household())
+    voters = voter_rows([
+        {"name": "Lestari", "sex": "P", "nik": "3323014506850001", "nik_status": "valid", "birth_date": "1985-06-05"},
+        {"name": "Sukinem", "sex": "P", "birth_date": "1950-03-17"},  # SIAK holds a placeholder; no NIK on the list
+        {"name": "Santoso", "nik": None},  # which twin? only the name could say, and it names both
+        *[{**r, "nik_status": "valid"} for r in _household()[4:]],
+    ])
+    result = link(voters, residents)
+    pairs = linked_pairs(result)
+    assert (1, 3) in pairs  # NIK, birth date, sex and card agree; the list carries one word of the name
+    assert not any(v == 3 for v, _ in pairs)  # neither twin
+    assert result.duplicates.empty
+    # A placeholder birth date is weak evidence, not a disagreement: "near", never "equal" or "disagree".
+    features = compare(VOTER_MODEL, pd.MultiIndex.from_tuples([(2, 4), (1, 3)]), people(voters), people(residents))
+    assert features.loc[(2, 4), "birth_date"] == MISSING and features.loc[(2, 4), "birth_date_near"] == AGREE
+    assert features.loc[(1, 3), "name"] == DISAGREE and features.loc[(1, 3), "name_partial"] == AGREE
+
+
+def test_a_second_listing_with_a_mistyped_nik_is_never_given_to_the_twin():
+    residents = resident_rows(_household())
+    voters = voter_rows([
+        {"name": "Hasan Santoso", "nik": "3323010105800001", "nik_status": "valid"},
+        {"name": "Hasan", "nik": "3323010105800071", "nik_status": "valid", "rt": 3},  # keyed again, NIK mistyped
+        {"name": "Husein Santoso", "nik": "3323010105800002", "nik_status": "valid"},
+        *[{**r, "nik_status": "valid"} for r in _household()[4:]],
+    ])
+    result = link(voters, residents)
+    assert {(1, 1), (3, 2)} <= linked_pairs(result)
+    assert (2, 2) not in linked_pairs(result)  # one digit from the twin's NIK, born the same day: not the twin
+    assert not ((result.duplicates["voter_row"] == 2) & (result.duplicates["duplicate_of_voter_row"] == 3)).any()
+
+
+def test_an_unlinked_row_says_whether_its_nik_was_found():
+    residents = resident_rows(_household())
+    voters = voter_rows([
+        {"name": "Bambang", "nik": "3323010105800001", "nik_status": "valid", "birth_date": "1961-02-03"},
+        {"name": "Bambang", "nik": "3323019999999999", "nik_status": "valid", "birth_date": "1961-02-03"},
+    ])
+    reasons = link(voters, residents).unlinked.set_index("voter_row")["reason"]
+    assert reasons[1].startswith("NIK found in the population, but")
+    assert reasons[2].startswith("no resident with this NIK")
+
+
 def test_one_to_one_gives_each_resident_to_its_best_voter_row():
     scored = pd.DataFrame({"voter_row": [1, 2, 2], "population_row": [10, 10, 11], "match_weight": [20.0, 15.0, 12.0]})
     assigned = one_to_one(scored)
@@ -92,10 +157,13 @@ def linked(tmp_path_factory):
 def test_the_cascade_is_precise_and_complete_against_the_truth(linked):
     result, voters, population, truth = linked
     scores = evaluate(result, voters, population, truth)
-    assert scores.links.precision >= 0.998 and scores.links.recall >= 0.99
+    # The realistic profile: names that differ in words, placeholders, twins, stale addresses, NIK defects.
+    assert scores.links.precision >= 0.9995 and scores.links.f1 >= 0.998
+    assert all(s.recall >= 0.99 for s in scores.recall_by_nik_defect.values()), scores.report()
+    assert scores.review_share <= 0.005
     for method in ("exact_nik", "nik_one_edit", "probabilistic"):
         assert scores.links_by_method[method].predicted > 0 and scores.links_by_method[method].precision >= 0.995
-    assert scores.duplicates.precision >= 0.99 and scores.duplicates.recall >= 0.95
+    assert scores.duplicates.precision >= 0.995 and scores.duplicates.recall >= 0.93
     assert scores.blocking_completeness >= 0.995 and scores.pair_completeness >= 0.995
     assert result.links["population_row"].is_unique and result.links["voter_row"].is_unique
     # Every voter row ends in exactly one place.
