@@ -10,12 +10,16 @@
    card or desa): people born on one day in neighbouring kecamatan get NIKs one digit apart, and common
    names are common.
    A voter row with two such residents goes to review.
--. Duplicates inside the list are found (see `duplicates`); only one row per person goes on.
-3. probabilistic: Fellegi-Sunter on what is left (see `probabilistic`), one to one. A pair becomes a link
-   only with a match probability of at least `link_probability` *and* corroboration: the name, the birth
-   date (or a near one) and where the person lives (family card, RT/RW or desa) all agree. Name and birth
-   date alone are what the Kansas Crosscheck used. Pairs above `review_probability` that miss either go to
-   the review queue.
+3. probabilistic: Fellegi-Sunter (see `probabilistic`) on the rows left, against every resident, one to one.
+   Weights decide, within two rules: the name agrees (fully, or in part: one word of it, other word order,
+   initials), and the NIK or the birth date agrees too; and no second resident is nearly as likely (twins,
+   namesakes). A NIK equal to a resident's with birth date, sex and family card agreeing is overwhelming
+   evidence even when the list carries one word of the name. Pairs above `review_probability` that are not
+   links go to the review queue with what to check.
+4. Duplicates inside the list: rows that resolve to a resident another row is linked to (by NIK in stages 1-2,
+   or as their best match in stage 3) are that person listed again, whatever their NIKs say; so are rows that
+   agree with each other on name, sex, birth date and card, NIK or RT/RW (see `duplicates`). The linked row is
+   kept.
 
 Each stage sees only what the previous ones left; a resident links to at most one voter row.
 """

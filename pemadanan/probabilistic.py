@@ -2,16 +2,20 @@
 
 A `Model` says what is compared; the engine is the same for every model (VOTER_MODEL here; FEBRL's in
 `pemadanan.febrl`). Candidate pairs come from a union of blocking passes, each cheap and each catching what
-the others miss: for voters, the birth date (as written, and with day and month swapped), the name key within
-a birth year or a desa, the family card (NKK) and the RT/RW. Every pair is compared field by field in chunks,
-so memory stays bounded. A field agrees, disagrees, or is missing on one side; a missing field weighs nothing
-either way (an empty birthplace is no evidence that two rows are different people).
+the others miss: for voters, the NIK (equal, and one typo away), the birth date (as written, and with day and
+month swapped; placeholders for unknown dates left out), the name key within a birth year or a desa, the family
+card (NKK) and the RT/RW. A key too common to say anything (more than MAX_PAIRS_PER_KEY pairs) is left to the
+other passes, so the pairs stay bounded. Every pair is compared field by field in chunks, so memory stays
+bounded. A field agrees, disagrees, or is missing on one side; a missing field weighs nothing either way (an
+empty birthplace is no evidence that two rows are different people). Fields that measure one fact at several
+levels (NIK equal / one edit; name / name in part; birth date equal / near) count at the closest level only.
 
 The m- and u-probabilities are estimated without labels by recordlinkage's ECM (Expectation/Conditional
 Maximisation; Winkler 1988), on the binary agreement vectors. ECM rather than plain EM because the fields
 are binary and ECM's closed-form steps converge in a few iterations on the distinct vectors only (a few
 hundred of them whatever the number of pairs). Each pair's match weight is the sum of its fields' log2
-likelihood ratios, which is also its explanation: the weight of every field, agreeing or not.
+likelihood ratios, which is also its explanation: the weight of every field, agreeing or not. A field with a
+term frequency (the name) weighs an agreement by how rare the resident's value is, as Splink does.
 
 Then one-to-one: a resident links to at most one voter row and a voter row to at most one resident, the
 pairs taken best first.

@@ -13,7 +13,8 @@ from pemadanan.ingest import POPULATION, VOTERS, ingest
 from pemadanan.linkage import LinkagePolicy, link, read_decisions
 from pemadanan.nik import nik_neighbours
 from pemadanan.names import name_key, normalize_name
-from pemadanan.probabilistic import AGREE, DISAGREE, MISSING, VOTER_MODEL, FieldWeights, compare, one_to_one, people
+from pemadanan.probabilistic import (AGREE, DISAGREE, MAX_PAIRS_PER_KEY, MISSING, VOTER_MODEL, FieldWeights,
+                                    candidate_pairs, compare, one_to_one, people)
 from pemadanan.synthetic import GeneratorConfig, generate
 
 
@@ -198,3 +199,14 @@ def test_a_rejected_link_is_not_made_and_an_accepted_pair_is(linked):
 def test_febrl4_through_the_probabilistic_linker():
     score = link_febrl4(LinkagePolicy().link_probability)
     assert score.precision >= 0.999 and score.f1 >= 0.999
+
+
+def test_a_blocking_key_shared_by_too_many_pairs_gives_none():
+    # 120 voters and 120 residents born on one day (not a placeholder): 14,400 pairs from one key.
+    rows = [{"name": f"Orang {chr(65 + i % 26)}{chr(65 + i // 26)}", "birth_date": "1961-03-05", "no_kk": f"3323010101200{i:03d}", "rt": 1 + i % 9}
+            for i in range(120)]
+    voters, residents = people(voter_rows(rows)), people(resident_rows(rows))
+    by_pass = candidate_pairs(VOTER_MODEL, voters, residents)
+    assert len(by_pass["birth_date"]) == 0
+    assert {(i, i) for i in range(1, 121)} <= set(by_pass["name_and_birth_year"])  # names still pair them
+    assert 120 * 120 > MAX_PAIRS_PER_KEY
