@@ -203,8 +203,9 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
         "birth_date_agrees": probable["agrees_birth_date"], "sex_agrees": probable["agrees_sex"],
         "explanation": probable["explanation"]})
     links = stack([links_so_far, probabilistic_links])
-    again = scored.to_taken[_link_grade(scored.to_taken, policy)].merge(
-        links[["voter_row", "population_row"]], on="population_row", suffixes=("", "_kept"))
+    best = scored.best[~scored.best["voter_row"].isin(links["voter_row"])]
+    again = best[_link_grade(best, policy)].merge(links[["voter_row", "population_row"]], on="population_row",
+                                                  suffixes=("", "_kept"))
     also_listed = pd.DataFrame({"row_a": again["voter_row_kept"], "row_b": again["voter_row"],
                                 "score": again["match_probability"].round(6),
                                 "evidence": "both rows are the same resident: " + _agreeing(again)})

@@ -35,7 +35,8 @@ from recordlinkage.compare import Exact
 
 from pemadanan.names import has_initial, name_initials, name_words
 from pemadanan.nik import NikStatus, nik_neighbour_pairs
-from pemadanan.similarity import BirthDateNear, NamesAgree, NameWordsOverlap, NikOneEdit, SimilarityAtLeast
+from pemadanan.similarity import (BirthDateNear, NamesAgree, NamesAgreeWordByWord, NameWordsOverlap, NikOneEdit,
+                                  SimilarityAtLeast)
 
 PAIRS_PER_CHUNK = 500_000
 # A blocking key shared by more voter x resident pairs than this is too common to say anything (a placeholder
@@ -97,10 +98,9 @@ class Model:
 
 # The person's name and birth date, compared and blocked on the same way in every model (columns `name_key`
 # and those of `birth_keys`).
-NAME = Field("name", "normalised names agree (Indel similarity >= 0.8 on the spelling key)",
-             NamesAgree("name_key", "name_key", label="name"), ("name_key",))
 PERSON_FIELDS = (
-    NAME,
+    Field("name", "normalised names agree (Indel similarity >= 0.8 on the spelling key)",
+          NamesAgree("name_key", "name_key", label="name"), ("name_key",)),
     # A placeholder (1 July, 31 December, 1 January) says only the year: it is never "equal", only "near".
     Field("birth_date", "birth dates equal (neither a placeholder)",
           Exact("birth_date_known", "birth_date_known", label="birth_date"), ("birth_date_known",)),
@@ -124,7 +124,8 @@ VOTER_MODEL = Model(
         Field("nik", "NIKs equal (the voter's trusted: valid or repaired)", Exact("nik", "nik", label="nik"), ("nik",)),
         Field("nik_one_edit", "NIKs one digit or one swap of neighbours apart (a typo, an Excel-zeroed last digit)",
               NikOneEdit("nik_any", "nik_any", label="nik_one_edit"), ("nik_any",)),
-        Field(NAME.label, NAME.description, NAME.feature, NAME.needs, frequency="name_frequency"),
+        Field("name", "names agree: spelling keys (Indel >= 0.8), and word by word where both have several",
+              NamesAgreeWordByWord(label="name"), ("name_key",), frequency="name_frequency"),
         Field("name_partial", "one name's words within the other's or in another order, or initials that agree "
               "('LESTARI' / 'LESTARI SIREGAR', 'AGUS S.' / 'AGUS SANTOSO')", NameWordsOverlap(label="name_partial"),
               ("name_words",)),
@@ -377,9 +378,9 @@ class ProbabilisticResult:
     #                         explanation, agrees_<field> per field
     weights: FieldWeights
     candidate_pairs: pd.MultiIndex
-    # Voter rows whose best pair is a resident in `taken` (already linked to another row): the same person listed
-    # again. Same columns as `assigned`.
-    to_taken: pd.DataFrame
+    # Each voter row's best pair, whoever has its resident: where another row has it, this row may be the same
+    # person listed again. Same columns as `assigned`.
+    best: pd.DataFrame
 
 
 def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: Model = VOTER_MODEL,
@@ -387,8 +388,8 @@ def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: 
                        taken: pd.Index | None = None) -> ProbabilisticResult:
     """Scores every candidate pair of `voters` x `residents` (frames with the columns `model` compares, indexed
     by source row) and assigns them one to one. `forbidden` pairs (rejected by a reviewer) are never assigned.
-    Residents in `taken` are linked already: they are scored (a voter row whose best match is one of them is
-    that person listed again) but not assigned. `runner_up_weight` is the voter row's best weight with any other
+    Residents in `taken` are linked already: they are scored but not assigned, and a row whose best match is one
+    of them is not assigned either (it is that person listed again, or nobody). `runner_up_weight` is the voter row's best weight with any other
     resident (-inf if none): a close runner-up means the row cannot tell two people apart."""
     by_pass = candidate_pairs(model, voters, residents)
     pairs = union(by_pass)
@@ -414,7 +415,6 @@ def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: 
     # A row whose best match is a resident linked already is not offered the next best: that would link a second
     # listing of one person to a relative.
     best_to_taken = best[best["population_row"].isin(taken if taken is not None else [])]
-    to_taken = scored.merge(best_to_taken[["voter_row", "population_row"]], on=["voter_row", "population_row"])
     assigned = one_to_one(scored[~scored["voter_row"].isin(best_to_taken["voter_row"])
                                  & ~scored["population_row"].isin(taken if taken is not None else [])])
 
@@ -423,4 +423,5 @@ def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: 
         return chosen_pairs.assign(explanation=explanations(contributions.loc[chosen]),
                                    **{f"agrees_{c}": features.loc[chosen, c].to_numpy() == AGREE
                                       for c in features.columns}).reset_index(drop=True)
-    return ProbabilisticResult(described(assigned), weights, pairs, described(to_taken))
+    return ProbabilisticResult(described(assigned), weights, pairs,
+                               described(scored.merge(best[["voter_row", "population_row"]])))

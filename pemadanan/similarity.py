@@ -22,6 +22,7 @@ BIRTH_DATE_NEAR_DAYS = 3  # SIAK birth-date corrections move a date by a few day
 # 'LESTARI SIREGAR') or the same words stand in another order; 90 keeps a typo in a shared word. Two names
 # that share one word of several ('MUHAMMAD RIDWAN' / 'MUHAMMAD ILHAM') score about 70.
 NAME_WORDS_OVERLAP = 90
+WORD_AGREES = 0.75  # one word of a name against another: a typo or an old spelling, not another name
 
 
 def _pairwise(left: pd.Series, right: pd.Series, scorer, where_missing: float) -> np.ndarray:
@@ -63,6 +64,35 @@ def name_similarity(left: pd.Series, right: pd.Series) -> np.ndarray:
     return string_similarity(left, right, Indel.normalized_similarity)
 
 
+def _word_columns(words: pd.Series, most_words: int = 4) -> pd.DataFrame:
+    return words.str.split(" ", n=most_words - 1, expand=True)
+
+
+def names_agree_word_by_word(left_key: pd.Series, right_key: pd.Series, left_words: pd.Series,
+                             right_words: pd.Series) -> np.ndarray:
+    """The spelling keys agree (NAMES_AGREE) and, where both names have several words, every word of the shorter
+    has a counterpart in the other (Indel >= WORD_AGREES): 'ZAHRA PERMATASARI' and 'AYU PERMATASARI' share
+    most letters but are sisters. Equal keys agree whatever the spacing ('NURHALIZA' / 'NUR HALIZA')."""
+    agree = name_similarity(left_key, right_key) >= NAMES_AGREE
+    several = (left_words.str.contains(" ") & right_words.str.contains(" ")).fillna(False).to_numpy()
+    check = agree & several & (left_key != right_key).fillna(True).to_numpy()
+    if not check.any():
+        return agree
+    fewer_left = (left_words.str.count(" ") <= right_words.str.count(" ")).to_numpy()[check]
+    shorter = pd.Series(np.where(fewer_left, left_words[check], right_words[check]), dtype="string")
+    longer = pd.Series(np.where(fewer_left, right_words[check], left_words[check]), dtype="string")
+    short_parts, long_parts = _word_columns(shorter), _word_columns(longer)
+    every_word = np.ones(len(shorter), dtype=bool)
+    for s_column in short_parts.columns:
+        word = short_parts[s_column]
+        matched = word.isna().to_numpy()
+        for l_column in long_parts.columns:
+            matched |= string_similarity(word, long_parts[l_column], Indel.normalized_similarity) >= WORD_AGREES
+        every_word &= matched
+    agree[np.flatnonzero(check)] = every_word
+    return agree
+
+
 def name_words_overlap(left_words: pd.Series, right_words: pd.Series, left_initials: pd.Series,
                        right_initials: pd.Series, left_has_initial: pd.Series, right_has_initial: pd.Series) -> np.ndarray:
     """One name's words are the other's, or within them, in any order (NAME_WORDS_OVERLAP); a one-word name agrees
@@ -80,7 +110,7 @@ def _one_word_within(single: pd.Series, words: pd.Series, most_words: int = 4) -
     out = np.zeros(len(single), dtype=bool)
     if not one.any():
         return out
-    parts = words[one].str.split(" ", n=most_words - 1, expand=True)
+    parts = _word_columns(words[one], most_words)
     for column in parts.columns:
         out[one] |= name_similarity(single[one], parts[column]) >= NAMES_AGREE
     return out
@@ -155,6 +185,19 @@ class NameWordsOverlap(BaseCompareFeature):
 
     def _compute_vectorized(self, lw, li, lh, rw, ri, rh) -> np.ndarray:
         return name_words_overlap(lw, rw, li, ri, lh, rh).astype(np.int8)
+
+
+class NamesAgreeWordByWord(BaseCompareFeature):
+    """1 where `names_agree_word_by_word`; columns name_key and name_words."""
+
+    name = "names_agree_word_by_word"
+
+    def __init__(self, label: str):
+        columns = ["name_key", "name_words"]
+        super().__init__(columns, columns, label=label)
+
+    def _compute_vectorized(self, left_key, left_words, right_key, right_words) -> np.ndarray:
+        return names_agree_word_by_word(left_key, right_key, left_words, right_words).astype(np.int8)
 
 
 class NikOneEdit(BaseCompareFeature):
