@@ -240,7 +240,7 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
 # A voter row whose second-best resident is within this many bits of its best cannot tell them apart (twins,
 # a namesake in the household): a person decides.
 AMBIGUOUS_WITHIN_BITS = 3.0
-IDENTITY_FACTS = {"NIK": ("nik", "nik_one_edit"), "name": ("name", "name_partial"),
+IDENTITY_FACTS = {"NIK": ("nik", "nik_one_edit"), "name": ("name", "name_partial", "name_similar"),
                   "birth date": ("birth_date", "birth_date_near")}
 
 
@@ -253,11 +253,15 @@ def _link_grade(pairs: pd.DataFrame, policy: LinkagePolicy) -> pd.Series:
     """Weights decide, within two rules. The name agrees, fully or in part: twins share card, address, birth date
     and NIKs one digit apart, and only the name tells them apart. And the NIK or the birth date agrees too: a
     name alone is what the Kansas Crosscheck matched on. A NIK one digit off counts only as weight, not as a
-    fact of its own: it carries the birth date, and a twin's is one digit off. No other resident may be nearly
-    as likely."""
+    fact of its own: it carries the birth date, and a twin's is one digit off. A name that is only close
+    ('EDWI' / 'DEWI', 'ST' / 'SITI') is enough only beside an equal NIK, an equal birth date and the same family
+    card. No other resident may be nearly as likely."""
     name = pairs["agrees_name"] | pairs["agrees_name_partial"]
     nik_or_born = pairs["agrees_nik"] | pairs["agrees_birth_date"] | pairs["agrees_birth_date_near"]
-    return ((pairs["match_probability"] >= policy.link_probability) & name & nik_or_born
+    close_name_fully_corroborated = (pairs["agrees_name_similar"] & pairs["agrees_nik"] & pairs["agrees_birth_date"]
+                                     & pairs["agrees_family_card"])
+    return ((pairs["match_probability"] >= policy.link_probability)
+            & ((name & nik_or_born) | close_name_fully_corroborated)
             & (pairs["runner_up_weight"] < pairs["match_weight"] - AMBIGUOUS_WITHIN_BITS))
 
 

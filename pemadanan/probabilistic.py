@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import recordlinkage
 from recordlinkage.base import BaseCompareFeature
+from rapidfuzz.distance import Indel
 from recordlinkage.compare import Exact
 
 from pemadanan.names import has_initial, name_initials, name_words
@@ -65,6 +66,9 @@ class BlockingPass:
     resident_columns: tuple[str, ...]
     # Pairs that equal keys cannot give (NIKs one typo apart): a function of the two frames instead of the columns.
     pairs: Callable[[pd.DataFrame, pd.DataFrame], pd.MultiIndex] | None = None
+    # Whether the pass also searches residents linked already (for rows listed twice). The wide passes (a birth
+    # date, a desa) do not: at a million residents they would give every leftover row hundreds of pairs.
+    linked_residents: bool = True
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,8 @@ PERSON_FIELDS = (
           "where one is a placeholder", BirthDateNear(label="birth_date_near"), ("birth_date",)),
 )
 PERSON_BLOCKING_PASSES = (
-    BlockingPass("birth_date", ("birth_date_known",), ("birth_date_known",)),
-    BlockingPass("birth_date_swapped", ("birth_date_swapped",), ("birth_date_known",)),
+    BlockingPass("birth_date", ("birth_date_known",), ("birth_date_known",), linked_residents=False),
+    BlockingPass("birth_date_swapped", ("birth_date_swapped",), ("birth_date_known",), linked_residents=False),
     BlockingPass("name_and_birth_year", ("name_key", "birth_year"), ("name_key", "birth_year")),
 )
 
@@ -129,6 +133,9 @@ VOTER_MODEL = Model(
         Field("name_partial", "one name's words within the other's or in another order, or initials that agree "
               "('LESTARI' / 'LESTARI SIREGAR', 'AGUS S.' / 'AGUS SANTOSO')", NameWordsOverlap(label="name_partial"),
               ("name_words",)),
+        Field("name_similar", "spelling keys close but not agreeing (Indel >= 0.6): 'EDWI' / 'DEWI', 'ST' / 'SITI'",
+              SimilarityAtLeast("name_key", "name_key", 0.6, label="name_similar", scorer=Indel.normalized_similarity),
+              ("name_key",)),
         *PERSON_FIELDS[1:],
         Field("sex", "sex equal", Exact("sex", "sex", label="sex"), ("sex",)),
         Field("birthplace", "birthplaces agree (Jaro-Winkler >= 0.9)",
@@ -143,9 +150,9 @@ VOTER_MODEL = Model(
         BlockingPass("nik", ("nik",), ("nik",)),
         BlockingPass("nik_one_edit", (), (), pairs=_nik_one_edit_pairs),
         *PERSON_BLOCKING_PASSES,
-        BlockingPass("name_and_desa", ("name_key", "desa_code"), ("name_key", "desa_code")),
+        BlockingPass("name_and_desa", ("name_key", "desa_code"), ("name_key", "desa_code"), linked_residents=False),
         BlockingPass("family_card", ("no_kk",), ("no_kk",)),
-        BlockingPass("rt_rw", ("desa_rt_rw",), ("desa_rt_rw",)),
+        BlockingPass("rt_rw", ("desa_rt_rw",), ("desa_rt_rw",), linked_residents=False),
     ),
     # The person's own fields are estimated among people of one family card: there the non-matches are
     # relatives, whom only name, birth date and sex tell apart, so ECM separates "same person" from "relative"
@@ -153,14 +160,14 @@ VOTER_MODEL = Model(
     # on the same day.
     estimation_passes=(
         EstimationPass("family_card", ("family_card", "rt_rw", "desa"),
-                       ("nik", "nik_one_edit", "name", "name_partial", "birth_date", "birth_date_near", "sex",
-                        "birthplace")),
+                       ("nik", "nik_one_edit", "name", "name_partial", "name_similar", "birth_date", "birth_date_near",
+                        "sex", "birthplace")),
         EstimationPass("birth_date", ("birth_date", "birth_date_near"), ("address", "family_card", "rt_rw", "desa")),
     ),
     prior_pass="birth_date",
     # Where people live is nested (one family card, in one RT/RW, in one desa): relatives do not collect three
     # agreements for one fact.
-    levels=(("nik", "nik_one_edit"), ("name", "name_partial"), ("birth_date", "birth_date_near"),
+    levels=(("nik", "nik_one_edit"), ("name", "name_partial", "name_similar"), ("birth_date", "birth_date_near"),
             ("family_card", "rt_rw", "desa")),
 )
 
@@ -225,14 +232,17 @@ def _without_common_keys(voters: pd.DataFrame, residents: pd.DataFrame, blocking
     return drop(left), drop(right)
 
 
-def candidate_pairs(model: Model, voters: pd.DataFrame, residents: pd.DataFrame) -> dict[str, pd.MultiIndex]:
-    """(voter_row, population_row) pairs of each blocking pass."""
+def candidate_pairs(model: Model, voters: pd.DataFrame, residents: pd.DataFrame,
+                    taken: pd.Index | None = None) -> dict[str, pd.MultiIndex]:
+    """(voter_row, population_row) pairs of each blocking pass; residents in `taken` only where the pass says."""
     by_pass = {}
+    untaken = residents[~residents.index.isin(taken)] if taken is not None and len(taken) else residents
     for blocking in model.blocking_passes:
+        searched = residents if blocking.linked_residents else untaken
         if blocking.pairs is not None:
-            pairs = blocking.pairs(voters, residents)
+            pairs = blocking.pairs(voters, searched)
         else:
-            left, right = _without_common_keys(voters, residents, blocking)
+            left, right = _without_common_keys(voters, searched, blocking)
             indexer = recordlinkage.Index()
             indexer.block(left_on=list(blocking.resident_columns), right_on=list(blocking.resident_columns))
             pairs = indexer.index(left, right)
@@ -323,6 +333,14 @@ class FieldWeights:
         # A field no pass could estimate carries no evidence either way: m = u, weight 0.
         return cls.from_probabilities(m.fillna(u), u, prior)
 
+    def match_weight(self, features: pd.DataFrame, frequencies: pd.DataFrame | None = None) -> np.ndarray:
+        """The sum of `contributions` per pair, one field at a time (no pairs x fields matrix of floats)."""
+        total = np.zeros(len(features))
+        for label in features.columns:
+            total += self.contributions(features[[label]], None if frequencies is None or label not in frequencies
+                                        else frequencies[[label]])[label].to_numpy()
+        return total
+
     def contributions(self, features: pd.DataFrame, frequencies: pd.DataFrame | None = None) -> pd.DataFrame:
         """Each field's weight per pair. `frequencies`: per pair, how common the resident's value of a field is;
         an agreement then weighs log2(m / frequency) instead of log2(m / u)."""
@@ -391,7 +409,7 @@ def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: 
     Residents in `taken` are linked already: they are scored but not assigned, and a row whose best match is one
     of them is not assigned either (it is that person listed again, or nobody). `runner_up_weight` is the voter row's best weight with any other
     resident (-inf if none): a close runner-up means the row cannot tell two people apart."""
-    by_pass = candidate_pairs(model, voters, residents)
+    by_pass = candidate_pairs(model, voters, residents, taken)
     pairs = union(by_pass)
     if forbidden is not None and len(forbidden):
         pairs = pairs.difference(forbidden)
@@ -400,8 +418,7 @@ def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: 
     resident_at = residents.index.get_indexer(pairs.get_level_values(1))
     frequencies = pd.DataFrame({f.label: residents[f.frequency].to_numpy(dtype=float)[resident_at]
                                 for f in model.fields if f.frequency}, index=features.index)
-    contributions = weights.contributions(features, frequencies)
-    match_weight = contributions.sum(axis=1).to_numpy()
+    match_weight = weights.match_weight(features, frequencies)
     scored = pd.DataFrame({"voter_row": pairs.get_level_values(0), "population_row": pairs.get_level_values(1),
                            "match_weight": match_weight, "match_probability": weights.probability(match_weight)})
     ranked = scored.sort_values(["voter_row", "match_weight", "population_row"], ascending=[True, False, True])
@@ -420,8 +437,10 @@ def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: 
 
     def described(chosen_pairs: pd.DataFrame) -> pd.DataFrame:
         chosen = pd.MultiIndex.from_frame(chosen_pairs[["voter_row", "population_row"]])
-        return chosen_pairs.assign(explanation=explanations(contributions.loc[chosen]),
-                                   **{f"agrees_{c}": features.loc[chosen, c].to_numpy() == AGREE
+        at = pairs.get_indexer(chosen)
+        contributions = weights.contributions(features.iloc[at], frequencies.iloc[at])
+        return chosen_pairs.assign(explanation=explanations(contributions),
+                                   **{f"agrees_{c}": features[c].to_numpy()[at] == AGREE
                                       for c in features.columns}).reset_index(drop=True)
     return ProbabilisticResult(described(assigned), weights, pairs,
                                described(scored.merge(best[["voter_row", "population_row"]])))
