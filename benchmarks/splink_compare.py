@@ -123,8 +123,12 @@ def run_splink(folder: Path, memory_limit: str) -> dict:
             "by_threshold": {str(t): s for t, s in by_threshold.items()}}
 
 
-def child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, "-W", "ignore", __file__, *args], check=True, capture_output=True, text=True)
+def child(*args: str) -> dict | str:
+    """The child's figures, or why it gave none (at 1,000,000 residents Splink can run out of memory)."""
+    out = subprocess.run([sys.executable, "-W", "ignore", __file__, *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        last = (out.stderr.strip().splitlines() or [""])[-1]
+        return f"failed (exit {out.returncode}{', killed: out of memory?' if out.returncode == -9 else ''}) {last}"
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -151,8 +155,12 @@ def main() -> None:
             folder = Path(args.work) / args.profile / f"{args.residents}-{region}-{seed}"
             subprocess.run([sys.executable, "-W", "ignore", str(BENCH), "--child", str(folder), "--profile",
                             args.profile, "--prepare", f"{args.residents}:{seed}:{region}"], check=True)
-            for name, figures in (("ours", child("--ours", str(folder))),
-                                  ("splink", child("--splink", str(folder), "--duckdb-memory", args.duckdb_memory))):
+            for name, arguments in (("ours", ("--ours", str(folder))),
+                                    ("splink", ("--splink", str(folder), "--duckdb-memory", args.duckdb_memory))):
+                figures = child(*arguments)
+                if isinstance(figures, str):
+                    print(f"{region + ' seed ' + seed:<22} {name:<8} {figures}", flush=True)
+                    continue
                 label = name if name == "ours" else f"splink@{figures['threshold']}"
                 print(f"{region + ' seed ' + seed:<22} {label:<8} {figures['links']:>8,} {figures['precision']:>9.5f} "
                       f"{figures['recall']:>8.5f} {figures['f1']:>8.5f} {figures['seconds']:>7.1f} "

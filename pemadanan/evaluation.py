@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from pemadanan.linkage import METHODS, PROBABILISTIC, LinkResult
-from pemadanan.nik import nik_neighbour_pairs
+from pemadanan.similarity import nik_one_edit
 
 
 @dataclass(frozen=True)
@@ -130,10 +130,12 @@ def evaluate(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame, 
 
 
 def _reachable(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame, true_pairs: pd.DataFrame) -> pd.Series:
-    """Whether each true pair was considered by some stage: NIK within one edit, or a blocking pass."""
-    by_nik = nik_neighbour_pairs(voters.set_index("source_row")["nik"], residents.set_index("source_row")["nik"])
-    considered = pd.MultiIndex.from_frame(by_nik[["voter_row", "population_row"]]).append(result.candidate_pairs)
-    return pd.Series(pd.MultiIndex.from_frame(true_pairs[["source_row", "population_row"]]).isin(considered))
+    """Whether each true pair was considered by some stage: NIK equal or within one edit, or a blocking pass."""
+    voter_nik = voters.set_index("source_row")["nik"].reindex(true_pairs["source_row"]).reset_index(drop=True)
+    resident_nik = residents.set_index("source_row")["nik"].reindex(true_pairs["population_row"]).reset_index(drop=True)
+    by_nik = (voter_nik == resident_nik).fillna(False).to_numpy(dtype=bool) | nik_one_edit(voter_nik, resident_nik)
+    by_blocking = pd.MultiIndex.from_frame(true_pairs[["source_row", "population_row"]]).isin(result.candidate_pairs)
+    return pd.Series(by_nik | by_blocking)
 
 
 SCORED_TMS_CODES = ("1", "2", "3", "6", "7", "8")

@@ -116,35 +116,52 @@ def mask_nik(nik: pd.Series) -> pd.Series:
     return text.str.slice(0, 6) + "******" + text.str.slice(12, 16)
 
 
+EDITS = ("equal", "one digit differs", "two neighbouring digits swapped")
+
+
+def _neighbour_batches(nik: pd.Series):
+    """(positions in `nik`, neighbour values as int64, edit code) for each kind of edit at each digit: the NIK
+    itself, every other digit at every position, and every swap of two different neighbouring digits."""
+    digits = (np.frombuffer("".join(nik.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 16) - ord("0")).astype(np.int64)
+    place = 10 ** np.arange(15, -1, -1, dtype=np.int64)
+    value = digits @ place
+    yield np.arange(len(nik)), value, 0
+    for i in range(16):
+        for d in range(10):
+            changed = np.flatnonzero(digits[:, i] != d)
+            yield changed, value[changed] + (d - digits[changed, i]) * place[i], 1
+    for i in range(15):
+        differ = np.flatnonzero(digits[:, i] != digits[:, i + 1])
+        yield differ, value[differ] + (digits[differ, i + 1] - digits[differ, i]) * (place[i] - place[i + 1]), 2
+
+
+def _frame(batches) -> pd.DataFrame:
+    batches = list(batches)
+    codes = np.concatenate([np.full(len(rows), code, dtype=np.int8) for rows, _, code in batches])
+    return pd.DataFrame({"position": np.concatenate([rows for rows, _, _ in batches]),
+                         "neighbour": np.concatenate([values for _, values, _ in batches]),
+                         "edit": pd.Categorical.from_codes(codes, categories=EDITS)})
+
+
 def nik_neighbours(nik: pd.Series) -> pd.DataFrame:
     """Every 16-digit number one substituted digit or one swap of neighbours away from each NIK, and the NIK
     itself: (position in `nik`, neighbour as int64, edit)."""
-    digits = (np.frombuffer("".join(nik.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 16) - ord("0")).astype(np.int64)
-    value = digits @ (10 ** np.arange(15, -1, -1, dtype=np.int64))
-    place = 10 ** np.arange(15, -1, -1, dtype=np.int64)
-    rows, neighbours, edits = [np.arange(len(nik))], [value], [np.full(len(nik), "equal", dtype=object)]
-    for i in range(16):
-        for d in range(10):
-            changed = digits[:, i] != d
-            rows.append(np.flatnonzero(changed))
-            neighbours.append((value + (d - digits[:, i]) * place[i])[changed])
-            edits.append(np.full(int(changed.sum()), "one digit differs", dtype=object))
-    for i in range(15):
-        differ = digits[:, i] != digits[:, i + 1]
-        swapped = value + (digits[:, i + 1] - digits[:, i]) * (place[i] - place[i + 1])
-        rows.append(np.flatnonzero(differ))
-        neighbours.append(swapped[differ])
-        edits.append(np.full(int(differ.sum()), "two neighbouring digits swapped", dtype=object))
-    return pd.DataFrame({"position": np.concatenate(rows), "neighbour": np.concatenate(neighbours),
-                         "edit": np.concatenate(edits)})
+    return _frame(_neighbour_batches(nik))
 
 
 def nik_neighbour_pairs(voter_nik: pd.Series, resident_nik: pd.Series) -> pd.DataFrame:
     """(voter_row, population_row, edit) where the resident's NIK is the voter's or one edit away from it; the two
-    Series of 16-digit NIKs are indexed by row."""
+    Series of 16-digit NIKs are indexed by row. Each batch of neighbours is kept only where a resident has it, so
+    memory stays proportional to the voters, not to 160 neighbours each."""
     voter_nik, resident_nik = voter_nik.dropna(), resident_nik.dropna()
-    neighbours = nik_neighbours(voter_nik)
-    neighbours["voter_row"] = voter_nik.index.to_numpy()[neighbours["position"]]
-    resident_value = pd.DataFrame({"neighbour": resident_nik.astype("int64").to_numpy(),
-                                   "population_row": resident_nik.index.to_numpy()})
-    return neighbours.merge(resident_value, on="neighbour")[["voter_row", "population_row", "edit"]]
+    resident_value = resident_nik.astype("int64").to_numpy()
+    known = np.unique(resident_value)
+
+    def held(values: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(known, values), len(known) - 1)
+        return known[at] == values if len(known) else np.zeros(len(values), dtype=bool)
+    found = _frame((rows[hit], values[hit], code) for rows, values, code in _neighbour_batches(voter_nik)
+                   for hit in [held(values)])
+    found["voter_row"] = voter_nik.index.to_numpy()[found["position"]]
+    residents = pd.DataFrame({"neighbour": resident_value, "population_row": resident_nik.index.to_numpy()})
+    return found.merge(residents, on="neighbour")[["voter_row", "population_row", "edit"]]

@@ -37,7 +37,7 @@ from recordlinkage.compare import Exact
 from pemadanan.names import has_initial, name_initials, name_words
 from pemadanan.nik import NikStatus, nik_neighbour_pairs
 from pemadanan.similarity import (BirthDateNear, NamesAgree, NamesAgreeWordByWord, NameWordsOverlap, NikOneEdit,
-                                  SimilarityAtLeast)
+                                  SimilarityAtLeast, split_words)
 
 PAIRS_PER_CHUNK = 500_000
 # A blocking key shared by more voter x resident pairs than this is too common to say anything (a placeholder
@@ -152,7 +152,7 @@ VOTER_MODEL = Model(
         *PERSON_BLOCKING_PASSES,
         BlockingPass("name_and_desa", ("name_key", "desa_code"), ("name_key", "desa_code"), linked_residents=False),
         BlockingPass("family_card", ("no_kk",), ("no_kk",)),
-        BlockingPass("rt_rw", ("desa_rt_rw",), ("desa_rt_rw",), linked_residents=False),
+        BlockingPass("rt_rw", ("desa_rt_rw", "sex"), ("desa_rt_rw", "sex"), linked_residents=False),
     ),
     # The person's own fields are estimated among people of one family card: there the non-matches are
     # relatives, whom only name, birth date and sex tell apart, so ECM separates "same person" from "relative"
@@ -177,20 +177,33 @@ def desa_rt_rw(frame: pd.DataFrame) -> pd.Series:
     return frame["desa_code"] + "/" + frame["rt"].astype("string") + "/" + frame["rw"].astype("string")
 
 
+def _per_value(values: pd.Series, columns) -> dict[str, pd.Series]:
+    """`columns(distinct values)` computed once per distinct value (names and addresses repeat) and spread back."""
+    codes, distinct = pd.factorize(values)
+    computed = columns(pd.Series(distinct, dtype="string"))
+    return {name: pd.Series(column.to_numpy()[codes], index=values.index, dtype=column.dtype).where(codes >= 0)
+            for name, column in computed.items()}
+
+
+def _name_columns(words: pd.Series) -> dict[str, pd.Series]:
+    return {"name_words": words, "name_initials": name_initials(words), "has_initial": has_initial(words),
+            **split_words(words)}
+
+
 def people(frame: pd.DataFrame, name_frequency: pd.Series | None = None) -> pd.DataFrame:
     """The columns VOTER_MODEL compares, indexed by source row; the same shape for voters and residents.
     `name_frequency`: the share of the population carrying each name key (for residents)."""
-    words = name_words(frame["name_norm"])
     trusted = frame["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED]).to_numpy()
+    words = _per_value(frame["name_norm"], lambda names: _name_columns(name_words(names)))
+    words["has_initial"] = words["has_initial"].fillna(False).astype(bool)
+    address = _per_value(frame["address"], lambda text: {
+        "address": text.str.upper().str.replace(r"[^A-Z0-9 ]", "", regex=True)})
     return pd.DataFrame({
-        "nik": frame["nik"].where(trusted), "nik_any": frame["nik"],
-        "name_key": frame["name_key"], "name_words": words, "name_initials": name_initials(words),
-        "has_initial": has_initial(words),
+        "nik": frame["nik"].where(trusted), "nik_any": frame["nik"], "name_key": frame["name_key"], **words,
         "name_frequency": frame["name_key"].map(name_frequency) if name_frequency is not None else np.nan,
         **birth_keys(frame["birth_date"], placeholders=True), "sex": frame["sex"].astype("string"),
         "birthplace": frame["birthplace"], "desa_code": frame["desa_code"], "desa_rt_rw": desa_rt_rw(frame),
-        "address": frame["address"].astype("string").str.upper().str.replace(r"[^A-Z0-9 ]", "", regex=True),
-        "no_kk": frame["no_kk"]
+        **address, "no_kk": frame["no_kk"]
     }).set_axis(frame["source_row"].to_numpy())
 
 

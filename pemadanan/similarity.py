@@ -93,26 +93,34 @@ def names_agree_word_by_word(left_key: pd.Series, right_key: pd.Series, left_wor
     return agree
 
 
-def name_words_overlap(left_words: pd.Series, right_words: pd.Series, left_initials: pd.Series,
-                       right_initials: pd.Series, left_has_initial: pd.Series, right_has_initial: pd.Series) -> np.ndarray:
+NAME_WORD_COLUMNS = 4  # words of a name compared one by one; the rest stays in the last
+
+
+def split_words(words: pd.Series) -> dict[str, pd.Series]:
+    """`name_word_0` .. `name_word_3`: a row's words, split once per row rather than once per pair."""
+    parts = words.str.split(" ", n=NAME_WORD_COLUMNS - 1, expand=True).reindex(columns=range(NAME_WORD_COLUMNS))
+    return {f"name_word_{i}": parts[i].astype("string") for i in range(NAME_WORD_COLUMNS)}
+
+
+def name_words_overlap(left: dict[str, pd.Series], right: dict[str, pd.Series]) -> np.ndarray:
     """One name's words are the other's, or within them, in any order (NAME_WORDS_OVERLAP); a one-word name agrees
     with one of the other's words, a typo allowed; or a name cut to initials ('AGUS S.') agrees with the full one
-    on the first word and the initials."""
-    overlap = _pairwise(left_words, right_words, fuzz.token_set_ratio, 0.0) >= NAME_WORDS_OVERLAP
-    either_initial = left_has_initial.to_numpy(dtype=bool) | right_has_initial.to_numpy(dtype=bool)
-    initials = (left_initials == right_initials).fillna(False).to_numpy(dtype=bool) & either_initial
-    return overlap | initials | _one_word_within(left_words, right_words) | _one_word_within(right_words, left_words)
+    on the first word and the initials. `left`/`right`: name_words, name_initials, has_initial, name_word_0..3."""
+    overlap = _pairwise(left["name_words"], right["name_words"], fuzz.token_set_ratio, 0.0) >= NAME_WORDS_OVERLAP
+    either_initial = left["has_initial"].to_numpy(dtype=bool) | right["has_initial"].to_numpy(dtype=bool)
+    initials = (left["name_initials"] == right["name_initials"]).fillna(False).to_numpy(dtype=bool) & either_initial
+    return overlap | initials | _one_word_within(left, right) | _one_word_within(right, left)
 
 
-def _one_word_within(single: pd.Series, words: pd.Series, most_words: int = 4) -> np.ndarray:
+def _one_word_within(single: dict[str, pd.Series], words: dict[str, pd.Series]) -> np.ndarray:
     """`single` is one word, and agrees (NAMES_AGREE) with one of `words`' words: 'LESARI' / 'RATNA LESTARI'."""
-    one = single.notna().to_numpy() & ~single.str.contains(" ").fillna(True).to_numpy()
-    out = np.zeros(len(single), dtype=bool)
+    one = (single["name_word_0"].notna() & single["name_word_1"].isna()).to_numpy()
+    out = np.zeros(len(one), dtype=bool)
     if not one.any():
         return out
-    parts = _word_columns(words[one], most_words)
-    for column in parts.columns:
-        out[one] |= name_similarity(single[one], parts[column]) >= NAMES_AGREE
+    word = single["name_word_0"][one]
+    for i in range(NAME_WORD_COLUMNS):
+        out[one] |= name_similarity(word, words[f"name_word_{i}"][one]) >= NAMES_AGREE
     return out
 
 
@@ -175,16 +183,18 @@ class BirthDateNear(BaseCompareFeature):
 
 
 class NameWordsOverlap(BaseCompareFeature):
-    """1 where `name_words_overlap`; columns name_words, name_initials, has_initial."""
+    """1 where `name_words_overlap`."""
 
     name = "name_words_overlap"
+    columns = ["name_words", "name_initials", "has_initial", *(f"name_word_{i}" for i in range(NAME_WORD_COLUMNS))]
 
     def __init__(self, label: str):
-        columns = ["name_words", "name_initials", "has_initial"]
-        super().__init__(columns, columns, label=label)
+        super().__init__(self.columns, self.columns, label=label)
 
-    def _compute_vectorized(self, lw, li, lh, rw, ri, rh) -> np.ndarray:
-        return name_words_overlap(lw, rw, li, ri, lh, rh).astype(np.int8)
+    def _compute_vectorized(self, *sides) -> np.ndarray:
+        half = len(self.columns)
+        left, right = dict(zip(self.columns, sides[:half], strict=True)), dict(zip(self.columns, sides[half:], strict=True))
+        return name_words_overlap(left, right).astype(np.int8)
 
 
 class NamesAgreeWordByWord(BaseCompareFeature):
