@@ -72,7 +72,9 @@ VOTER_DUPLICATES = Table("restricted", "voter_duplicates", "Voter rows that list
 UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to no resident and not duplicates, with why.", (
     SEMESTER,
     Column("voter_row", "integer NOT NULL", "1-based data row of the voter file."),
-    Column("reason", "text NOT NULL", "Why no link was made (NIK missing, NIK not in population, ...)."),
+    Column("reason", "text NOT NULL", "What the data shows about the row: NIK missing, unreliable or malformed; "
+           "NIK found (or one digit from a resident's) but the person does not match; no resident with this NIK; "
+           "whether a candidate awaits review."),
     Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
 ))
 QUARANTINE = Table("restricted", "quarantine", "Rows set aside at ingest, with every reason and the row as delivered.", (
