@@ -6,9 +6,9 @@
    date and sex; the name tells them apart.
 2. nik_one_edit: the voter's 16 digits within one substituted digit or one swap of neighbours of a
    resident's NIK (this covers a tail Excel zeroed, and an equal NIK whose birth date was written with day and
-   month swapped), confirmed by name, sex, birth date (equal, swapped, or a few days apart) and place (family
-   card or desa): people born on one day in neighbouring kecamatan get NIKs one digit apart, and common
-   names are common.
+   month swapped), confirmed by name (word by word), sex, birth date (equal or swapped) and place (family
+   card or desa): people born on one day in neighbouring kecamatan get NIKs one digit apart, people born a
+   day apart in one desa too, and common names are common.
    A voter row with two such residents goes to review.
 3. probabilistic: Fellegi-Sunter (see `probabilistic`) on the rows left, against every resident, one to one.
    Weights decide, within two rules: the name agrees (fully, or in part: one word of it, other word order,
@@ -35,7 +35,8 @@ import pandas as pd
 from pemadanan import duplicates, probabilistic
 from pemadanan.frames import stack
 from pemadanan.nik import NikStatus, nik_neighbour_pairs
-from pemadanan.similarity import NAMES_AGREE, birth_dates_near, name_similarity
+from pemadanan.names import name_words
+from pemadanan.similarity import name_similarity, names_agree_word_by_word
 
 REVIEWER = "reviewer"
 EXACT_NIK = "exact_nik"
@@ -68,37 +69,43 @@ class LinkResult:
 
 
 def _people(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[["source_row", "name_key", "birth_date", "sex", "no_kk", "desa_code"]].set_index("source_row")
+    return frame[["source_row", "name_norm", "name_key", "birth_date", "sex", "no_kk", "desa_code"]].set_index("source_row")
 
 
 def _confirmed_pairs(voters: pd.DataFrame, residents: pd.DataFrame, pairs: pd.DataFrame,
-                     near_birth_date: bool, same_place: bool) -> pd.DataFrame:
-    """The (voter_row, population_row) pairs whose name, sex and birth date agree (and, with `same_place`,
-    family card or desa), with what was compared."""
+                     swapped_birth_date: bool, same_place: bool) -> pd.DataFrame:
+    """The (voter_row, population_row) pairs whose name (word by word), sex and birth date agree (with
+    `swapped_birth_date`, also day and month swapped; with `same_place`, family card or desa too), with what was
+    compared. A birth date a few days off is not enough beside a NIK one digit off: people born a day apart in
+    one desa have such NIKs, and a surname in common."""
     v = _people(voters).loc[pairs["voter_row"]].reset_index(drop=True)
     r = _people(residents).loc[pairs["population_row"]].reset_index(drop=True)
     similarity = name_similarity(v["name_key"], r["name_key"])
+    names_agree = names_agree_word_by_word(v["name_key"], r["name_key"], name_words(v["name_norm"]),
+                                           name_words(r["name_norm"]))
     birth_equal = (v["birth_date"] == r["birth_date"]).fillna(False).to_numpy(dtype=bool)
-    birth_ok = birth_dates_near(v["birth_date"], r["birth_date"]) if near_birth_date else birth_equal
+    swapped = ((v["birth_date"].dt.day == r["birth_date"].dt.month) & (v["birth_date"].dt.month == r["birth_date"].dt.day)
+               & (v["birth_date"].dt.year == r["birth_date"].dt.year)).fillna(False).to_numpy(dtype=bool)
+    birth_ok = birth_equal | (swapped if swapped_birth_date else False)
     sex_agrees = (v["sex"] == r["sex"]).fillna(False).to_numpy(dtype=bool)
     place_ok = ((v["no_kk"] == r["no_kk"]) | (v["desa_code"] == r["desa_code"])).fillna(False).to_numpy(dtype=bool)
     out = pairs.reset_index(drop=True).assign(name_similarity=np.round(similarity, 4), birth_date_agrees=birth_equal,
                                               sex_agrees=sex_agrees)
-    return out[(similarity >= NAMES_AGREE) & birth_ok & sex_agrees & (place_ok | (not same_place))]
+    return out[names_agree & birth_ok & sex_agrees & (place_ok | (not same_place))]
 
 
 def _exact_nik(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     trusted = voters[voters["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED]) & voters["nik"].notna()]
     pairs = trusted[["source_row", "nik"]].merge(residents[["source_row", "nik"]], on="nik", suffixes=("_v", "_p"))
     pairs = pairs.rename(columns={"source_row_v": "voter_row", "source_row_p": "population_row"})
-    confirmed = _confirmed_pairs(voters, residents, pairs[["voter_row", "population_row"]], near_birth_date=False,
+    confirmed = _confirmed_pairs(voters, residents, pairs[["voter_row", "population_row"]], swapped_birth_date=False,
                                  same_place=False)
     return confirmed.assign(link_method=EXACT_NIK, nik="equal")
 
 
 def _nik_one_edit(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     pairs = nik_neighbour_pairs(voters.set_index("source_row")["nik"], residents.set_index("source_row")["nik"])
-    confirmed = _confirmed_pairs(voters, residents, pairs[["voter_row", "population_row"]], near_birth_date=True,
+    confirmed = _confirmed_pairs(voters, residents, pairs[["voter_row", "population_row"]], swapped_birth_date=True,
                                  same_place=True)
     confirmed["nik"] = pairs.set_index(["voter_row", "population_row"])["edit"].reindex(
         pd.MultiIndex.from_frame(confirmed[["voter_row", "population_row"]])).to_numpy()
@@ -106,7 +113,7 @@ def _nik_one_edit(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame
 
 
 def _deterministic_links(confirmed: pd.DataFrame) -> pd.DataFrame:
-    birth = np.where(confirmed["birth_date_agrees"], "equal", "near (day/month swapped or a few days apart)")
+    birth = np.where(confirmed["birth_date_agrees"], "equal", "day and month swapped")
     explanation = [json.dumps({"nik": n, "name_similarity": s, "birth_date": b, "sex": "equal"})
                    for n, s, b in zip(confirmed["nik"], confirmed["name_similarity"], birth, strict=True)]
     return confirmed.assign(match_score=confirmed["name_similarity"], match_weight=np.nan,
@@ -206,6 +213,12 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
     best = scored.best[~scored.best["voter_row"].isin(links["voter_row"])]
     again = best[_link_grade(best, policy)].merge(links[["voter_row", "population_row"]], on="population_row",
                                                   suffixes=("", "_kept"))
+    # Listed twice means listed where the person is known: the NIK is equal, or the two rows share the family card
+    # or the desa. A namesake born the same day elsewhere, whose NIK is one digit off, is someone else.
+    place = voters.set_index("source_row")[["no_kk", "desa_code"]]
+    row, kept = place.reindex(again["voter_row"]).to_numpy(), place.reindex(again["voter_row_kept"]).to_numpy()
+    same_place = (pd.DataFrame(row == kept).fillna(False).to_numpy(dtype=bool)).any(axis=1)
+    again = again[again["agrees_nik"].to_numpy() | same_place]
     also_listed = pd.DataFrame({"row_a": again["voter_row_kept"], "row_b": again["voter_row"],
                                 "score": again["match_probability"].round(6),
                                 "evidence": "both rows are the same resident: " + _agreeing(again)})
