@@ -16,15 +16,16 @@ from pemadanan.linkage import LinkResult
 from pemadanan.nik import mask_nik
 from pemadanan.semester import Semester
 from pipelines.partitions import semester_partitions
-from resources import CoklitLists, Election, Warehouse
+from resources import CoklitLists, ElectionCalendar, Warehouse
 
 OUTPUTS = {"group_name": "outputs", "partitions_def": semester_partitions}
 
 
-def _semester(key: str, election: Election, links: LinkResult, population: IngestResult, voters: IngestResult,
-              deaths: IngestResult) -> maintenance.SemesterInputs:
+def _semester(key: str, election_calendar: ElectionCalendar, links: LinkResult, population: IngestResult,
+              voters: IngestResult, deaths: IngestResult) -> maintenance.SemesterInputs:
     semester = Semester.parse(key)
-    return maintenance.SemesterInputs(semester.reference_date, semester.previous().reference_date, election.election(),
+    return maintenance.SemesterInputs(semester.reference_date, semester.previous().reference_date,
+                                      election_calendar.judging_day(semester.reference_date),
                                 voters.accepted, population.accepted, links, deaths.accepted)
 
 
@@ -55,47 +56,45 @@ def population_changes(context: dg.AssetExecutionContext, warehouse_db: Warehous
 
 
 @dg.asset(**OUTPUTS, kinds={"pandas"})
-def tms_candidates(context: dg.AssetExecutionContext, election: Election, voter_resident_links: LinkResult,
+def tms_candidates(context: dg.AssetExecutionContext, election_calendar: ElectionCalendar, voter_resident_links: LinkResult,
                    population: IngestResult, voters: IngestResult, deaths: IngestResult,
                    population_changes: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Voter rows that may not qualify, per TMS code, with evidence and a confidence."""
-    semester = _semester(context.partition_key, election, voter_resident_links, population, voters, deaths)
+    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters, deaths)
     tms = maintenance.tms_candidates(semester, population_changes)
     tms["desa_code"] = tms["voter_row"].map(voters.accepted.set_index("source_row")["desa_code"])
     per_code = (tms.groupby(["tms_code", "confidence", "needs_coklit"]).size().rename("voter_rows").reset_index()
                 .assign(meaning=lambda f: f["tms_code"].map(maintenance.TMS_CODES)))
     return dg.Output(tms, metadata={
         "dagster/row_count": len(tms), "voter_rows_flagged": int(tms["voter_row"].nunique()),
+        "judged_on": semester.judged_on.describe(),
         "per_tms_code": markdown_table(per_code[["tms_code", "meaning", "confidence", "needs_coklit", "voter_rows"]]),
         "per_kecamatan": _per_kecamatan(tms.drop_duplicates("voter_row")["desa_code"], "voter_rows_flagged"),
     })
 
 
 @dg.asset(**OUTPUTS, kinds={"pandas"})
-def eligible_unregistered(context: dg.AssetExecutionContext, election: Election, voter_resident_links: LinkResult,
+def eligible_unregistered(context: dg.AssetExecutionContext, election_calendar: ElectionCalendar, voter_resident_links: LinkResult,
                           population: IngestResult, voters: IngestResult, deaths: IngestResult) -> dg.Output[pd.DataFrame]:
     """Eligible residents on no voter row, with where to find them."""
-    semester = _semester(context.partition_key, election, voter_resident_links, population, voters, deaths)
+    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters, deaths)
     missing = maintenance.eligible_unregistered(semester)
     return dg.Output(missing, metadata={
-        "dagster/row_count": len(missing),
+        "dagster/row_count": len(missing), "judged_on": semester.judged_on.describe(),
         "per_reason": markdown_table(missing["reason"].value_counts().rename_axis("reason").reset_index(name="residents")),
         "per_kecamatan": _per_kecamatan(missing["desa_code"], "residents"),
     })
 
 
 @dg.asset(**OUTPUTS, kinds={"pandas"})
-def new_voters(context: dg.AssetExecutionContext, election: Election, voter_resident_links: LinkResult,
+def new_voters(context: dg.AssetExecutionContext, election_calendar: ElectionCalendar, voter_resident_links: LinkResult,
                population: IngestResult, voters: IngestResult, deaths: IngestResult,
                population_changes: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Pemilih baru: unlisted residents who became eligible this semester or will be by voting day."""
-    semester = _semester(context.partition_key, election, voter_resident_links, population, voters, deaths)
-    if semester.election.voting_day <= semester.reference_date:
-        context.log.warning(f"voting day of {semester.election.name} is not after the semester's reference date: "
-                            "configure the next election (resource `election`)")
+    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters, deaths)
     newly = maintenance.new_voters(semester, population_changes)
     return dg.Output(newly, metadata={
-        "dagster/row_count": len(newly), "election": f"{semester.election.name}, {semester.election.voting_day}",
+        "dagster/row_count": len(newly), "judged_on": semester.judged_on.describe(),
         "per_reason": markdown_table(newly["reason"].value_counts().rename_axis("reason").reset_index(name="residents")),
         "per_kecamatan": _per_kecamatan(newly["desa_code"], "residents"),
     })
@@ -123,12 +122,12 @@ def _coverage_chart(kecamatan: pd.DataFrame) -> dg.MetadataValue:
 
 
 @dg.asset(**OUTPUTS, kinds={"pandas"})
-def coverage_by_region(context: dg.AssetExecutionContext, election: Election, voter_resident_links: LinkResult,
+def coverage_by_region(context: dg.AssetExecutionContext, election_calendar: ElectionCalendar, voter_resident_links: LinkResult,
                        population: IngestResult, voters: IngestResult, deaths: IngestResult,
                        tms_candidates: pd.DataFrame, eligible_unregistered: pd.DataFrame,
                        new_voters: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Residents, eligible, registered, linked, unregistered, TMS 1..8 and new voters per region."""
-    semester = _semester(context.partition_key, election, voter_resident_links, population, voters, deaths)
+    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters, deaths)
     coverage = maintenance.coverage_by_region(semester, tms_candidates, eligible_unregistered, new_voters)
     kecamatan = coverage[coverage["region_level"] == "kecamatan"]
     kabupaten = coverage[coverage["region_level"] == "kabupaten"]

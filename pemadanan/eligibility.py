@@ -31,6 +31,37 @@ class Election:
 
 PEMILU_2024 = Election("Pemilu 2024", dt.date(2024, 2, 14))
 PILKADA_2024 = Election("Pilkada 2024", dt.date(2024, 11, 27))
+# Not yet decreed by KPU when this was written: mid-February, as in 2024. Configure the real day when it is set.
+PEMILU_2029 = Election("Pemilu 2029", dt.date(2029, 2, 14))
+DEFAULT_CALENDAR = (PEMILU_2024, PILKADA_2024, PEMILU_2029)
+
+
+@dataclass(frozen=True)
+class JudgingDay:
+    """The day a semester's eligibility is judged on, and the election whose voting day it is (None: the
+    semester's reference date, no election being configured ahead)."""
+
+    day: dt.date
+    election: Election | None
+
+    @property
+    def area(self) -> tuple[str, ...]:
+        return self.election.area if self.election else ()
+
+    def describe(self) -> str:
+        return (f"{self.day} (voting day of {self.election.name})" if self.election
+                else f"{self.day} (the semester's reference date: no election configured before the next semester)")
+
+
+def judging_day(reference_date: dt.date, calendar: tuple[Election, ...] = DEFAULT_CALENDAR) -> JudgingDay:
+    """The voting day of the first configured election on or after `reference_date` and before the next semester's
+    reference date: this semester's data is the last that election's list is checked against, so a 16-year-old who
+    turns 17 by then is a voter. Otherwise the reference date itself: judging a 2025 semester on a 2029 voting day
+    would count 13-year-olds as eligible."""
+    next_reference = (dt.date(reference_date.year, 12, 31) if reference_date.month <= 6
+                      else dt.date(reference_date.year + 1, 6, 30))
+    ahead = sorted((e for e in calendar if reference_date <= e.voting_day < next_reference), key=lambda e: e.voting_day)
+    return JudgingDay(ahead[0].voting_day, ahead[0]) if ahead else JudgingDay(reference_date, None)
 
 
 def eligibility(residents: pd.DataFrame, on: dt.date, area: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pemadanan import regions
 from pemadanan.dates import age_on
-from pemadanan.eligibility import (BELUM_KAWIN, POLRI, TNI, VOTING_AGE, Election, eligibility, serving,
+from pemadanan.eligibility import (BELUM_KAWIN, POLRI, TNI, VOTING_AGE, JudgingDay, eligibility, serving,
                                   turns_of_age_between)
 from pemadanan.linkage import LinkResult
 from pemadanan.nik import NikStatus, nik_birth_parts, nik_neighbour_pairs
@@ -39,7 +39,7 @@ class SemesterInputs:
 
     reference_date: dt.date  # 30 June or 31 December
     previous_reference_date: dt.date
-    election: Election
+    judged_on: JudgingDay  # eligibility, under age and new voters are judged on this day (`eligibility.judging_day`)
     voters: pd.DataFrame
     residents: pd.DataFrame
     links: LinkResult
@@ -88,17 +88,15 @@ def resident_of_each_row(links: LinkResult) -> pd.Series:
     """population_row per voter row: its own link, or for a row listing a person again, the kept row's link."""
     linked = links.links.set_index("voter_row")["population_row"]
     again = links.duplicates.set_index("voter_row")["duplicate_of_voter_row"].map(linked).dropna()
-    return pd.concat([linked, again.astype(linked.dtype)])
+    return pd.concat([linked, again.astype(linked.dtype)]) if len(again) else linked
 
 
 def tms_candidates(semester: SemesterInputs, changes: pd.DataFrame) -> pd.DataFrame:
     """One row per voter row and TMS code that applies to it (`changes` from `population_changes`)."""
     voters, residents, links = semester.voters, semester.residents, semester.links
-    on = pd.Timestamp(semester.reference_date)
     resident_row = resident_of_each_row(links)
     listed = voters.set_index("source_row")
     person = residents.set_index("source_row").loc[resident_row.to_numpy()].set_axis(resident_row.index)
-    person_age = age_on(person["birth_date"], on)
     never_married = person["marital"].eq(BELUM_KAWIN).fillna(False)
     flags = []
 
@@ -117,11 +115,10 @@ def tms_candidates(semester: SemesterInputs, changes: pd.DataFrame) -> pd.DataFr
     flag(links.duplicates["voter_row"], "2", "the person is listed already (row "
          + links.duplicates["duplicate_of_voter_row"].astype(str) + ")", links.duplicates["evidence"].to_numpy(), HIGH, False)
 
-    under_age = (person_age < VOTING_AGE).fillna(False) & never_married
-    before_voting = (age_on(person.loc[under_age, "birth_date"], semester.election.voting_day) >= VOTING_AGE).to_numpy()
-    flag(under_age[under_age].index, "3", "under 17 and never married on " + str(semester.reference_date),
-         np.where(before_voting, f"resident record; turns 17 before voting day ({semester.election.name})",
-                  f"resident record; still under 17 on voting day ({semester.election.name})"), HIGH, False)
+    judged_on = semester.judged_on
+    under_age = (age_on(person["birth_date"], judged_on.day) < VOTING_AGE).fillna(False) & never_married
+    flag(under_age[under_age].index, "3", f"under 17 and never married on {judged_on.day}",
+         f"resident record: birth date and marital status, judged on {judged_on.describe()}", HIGH, False)
 
     for code, occupation, name in (("6", TNI, "TNI"), ("7", POLRI, "Polri")):
         serving = person["occupation"].eq(occupation).fillna(False)
@@ -136,10 +133,10 @@ def tms_candidates(semester: SemesterInputs, changes: pd.DataFrame) -> pd.DataFr
     in_review = links.review_queue["voter_row"]
     lost = voters[~voters["source_row"].isin(resident_row.index) & ~voters["source_row"].isin(dead["voter_row"])
                   & ~voters["source_row"].isin(in_review)]
-    own_age = age_on(lost["birth_date"], on)
+    own_age = age_on(lost["birth_date"], judged_on.day)
     lost_under_age = lost[(own_age < VOTING_AGE).fillna(False) & lost["marital"].eq("B").fillna(False)]
-    flag(lost_under_age["source_row"], "3", "under 17 and never married by the voter list's own birth date and status",
-         "no resident found to confirm it", MEDIUM, True)
+    flag(lost_under_age["source_row"], "3", f"under 17 and never married on {judged_on.day} by the voter list's own "
+         "birth date and status", f"no resident found to confirm it; judged on {judged_on.describe()}", MEDIUM, True)
     moved = lost["nik"].isin(changes.loc[changes["change"] == "moved_out", "nik"]) & lost["nik_status"].isin(TRUSTED_NIK)
     flag(lost.loc[moved, "source_row"], "4", "left the population since the previous semester, no death recorded: "
          "moved away (or died unrecorded)", "NIK in the previous semester's population, not in this one", LOW, True)
@@ -163,7 +160,7 @@ def _unlisted(semester: SemesterInputs) -> pd.Series:
 
 def eligible_unregistered(semester: SemesterInputs) -> pd.DataFrame:
     residents = semester.residents
-    verdict = eligibility(residents, semester.reference_date, semester.election.area)
+    verdict = eligibility(residents, semester.judged_on.day, semester.judged_on.area)
     missing = verdict["eligible"].to_numpy() & _unlisted(semester).to_numpy()
     rows = residents[missing]
     return pd.DataFrame({"population_row": rows["source_row"], "desa_code": rows["desa_code"], "rt": rows["rt"],
@@ -173,18 +170,19 @@ def eligible_unregistered(semester: SemesterInputs) -> pd.DataFrame:
 
 
 def new_voters(semester: SemesterInputs, changes: pd.DataFrame) -> pd.DataFrame:
-    """Unlisted residents who became eligible this semester or become eligible by voting day."""
-    residents, election = semester.residents, semester.election
-    now = eligibility(residents, semester.reference_date, election.area)["eligible"]
+    """Unlisted residents who became eligible this semester or become eligible by the day the semester is judged on
+    (the coming voting day)."""
+    residents, judged_on = semester.residents, semester.judged_on
+    now = eligibility(residents, semester.reference_date, judged_on.area)["eligible"]
     born = residents["birth_date"]
     married_young = residents["marital"].ne(BELUM_KAWIN).fillna(False) & (age_on(born, semester.reference_date) < VOTING_AGE).fillna(False)
     turned = turns_of_age_between(born, semester.previous_reference_date, semester.reference_date)
-    will_turn = (turns_of_age_between(born, semester.reference_date, election.voting_day)
-                 & eligibility(residents, election.voting_day, election.area)["eligible"])
+    will_turn = (turns_of_age_between(born, semester.reference_date, judged_on.day)
+                 & eligibility(residents, judged_on.day, judged_on.area)["eligible"])
     left_service = residents["source_row"].isin(changes.loc[changes["change"] == "left_tni_polri", "population_row"])
     reason = np.select([now & turned, now & married_young, now & left_service, will_turn],
                        ["turned 17 this semester", "under 17 and married or ever married",
-                        "left TNI/Polri", f"16 today, 17 by voting day ({election.name})"], default="")
+                        "left TNI/Polri", f"17 by {judged_on.describe()}"], default="")
     chosen = (reason != "") & _unlisted(semester).to_numpy()
     rows = residents[chosen]
     return pd.DataFrame({"population_row": rows["source_row"], "desa_code": rows["desa_code"], "rt": rows["rt"],
@@ -251,7 +249,7 @@ def coverage_by_region(semester: SemesterInputs, tms: pd.DataFrame, unregistered
     region; residents' counts by where they live, voter rows' by the desa they are listed in. Every level adds
     up to the level above."""
     residents, voters = semester.residents, semester.voters
-    eligible = eligibility(residents, semester.reference_date, semester.election.area)["eligible"]
+    eligible = eligibility(residents, semester.judged_on.day, semester.judged_on.area)["eligible"]
     tms_columns = {f"tms_{code}": voters["source_row"].isin(tms.loc[tms["tms_code"] == code, "voter_row"]).astype(int)
                    for code in map(str, range(1, 9))}
     merged = counts_per_region([

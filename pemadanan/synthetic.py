@@ -18,6 +18,7 @@ import pandas as pd
 
 from pemadanan import regions
 from pemadanan.dates import age_on
+from pemadanan.eligibility import judging_day
 from pemadanan.nik import make_nik
 from pemadanan.semester import Semester
 from pemadanan.synthetic_names import (abbreviated, make_names, one_word, space_moved, spelling_variant, titled,
@@ -604,7 +605,9 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
 def _write_truth(folder: Path, now: pd.DataFrame, previous: pd.DataFrame, voter_truth: pd.DataFrame,
                  events: pd.DataFrame, recorded_deaths: pd.DataFrame, semester: Semester) -> None:
     population_row = pd.Series(np.arange(1, len(now) + 1), index=now["person_id"])
-    on = semester.reference_date
+    # Eligibility and under age as the law reads them: on the voting day this semester's data is the last for
+    # (the default election calendar), else on the reference date.
+    on = judging_day(semester.reference_date).day
     vt = voter_truth.copy()
     vt.insert(0, "source_row", np.arange(1, len(vt) + 1))
     vt["population_row"] = vt["person_id"].map(population_row).astype("Int64")

@@ -113,7 +113,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from pemadanan.evaluation import evaluate, evaluate_outputs, load_truth  # noqa: PLC0415
     from pemadanan.linkage import link  # noqa: PLC0415
     from pemadanan.semester import Semester  # noqa: PLC0415
-    from resources import Election, LandingZone  # noqa: PLC0415
+    from resources import ElectionCalendar, LandingZone  # noqa: PLC0415
 
     truth = Path(args.truth)
     landing = LandingZone(root=str(Path(args.landing) if args.landing else truth.parent))
@@ -134,8 +134,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     # The outputs, as the run computes them without a previous semester (so no TMS 4: see README).
     deaths = ingest.ingest(ingest.DEATHS, files.deaths, args.semester) if files.deaths else ingest.no_deaths_file()
     term = Semester.parse(args.semester)
-    semester = maintenance.SemesterInputs(term.reference_date, term.previous().reference_date, Election().election(),
-                                    voters.accepted, population.accepted, result, deaths.accepted)
+    semester = maintenance.SemesterInputs(term.reference_date, term.previous().reference_date,
+                                          ElectionCalendar().judging_day(term.reference_date),
+                                          voters.accepted, population.accepted, result, deaths.accepted)
     changes = maintenance.population_changes(population.accepted, deaths.accepted, term.reference_date,
                                              term.previous().reference_date, None)
     print("\n" + evaluate_outputs(maintenance.tms_candidates(semester, changes), maintenance.eligible_unregistered(semester),

@@ -15,7 +15,7 @@ import dagster as dg
 from assets import ingest, linkage, outputs, publish
 from pipelines.jobs import semester_job
 from pipelines.sensors import landing_sensor, semester_backstop_schedule
-from resources import CoklitLists, Election, LandingZone, Linkage, Validation, Warehouse
+from resources import CoklitLists, ElectionCalendar, LandingZone, Linkage, Validation, Warehouse
 
 
 defs = dg.Definitions(
@@ -28,7 +28,7 @@ defs = dg.Definitions(
         "validation": Validation(),
         "linkage": Linkage(),
         "warehouse_db": Warehouse(),
-        "election": Election(),
+        "election_calendar": ElectionCalendar(),
         "coklit": CoklitLists(),
     },
     # Steps share one process: each step would otherwise pay pandas/GX imports again.

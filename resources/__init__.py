@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from dagster import ConfigurableResource
+from dagster import Config, ConfigurableResource
 
 from expectations.checks import Outcome
 from pemadanan import settings, warehouse
-from pemadanan.eligibility import PILKADA_2024
-from pemadanan.eligibility import Election as ElectionDay
+from pemadanan.eligibility import DEFAULT_CALENDAR, Election, JudgingDay, judging_day
 from pemadanan.linkage import LinkagePolicy
 from pemadanan.validation import ValidationPolicy
 
@@ -108,8 +107,9 @@ class Validation(ConfigurableResource):
 
 
 class Linkage(ConfigurableResource):
-    """Where the probabilistic stage draws its lines: a pair becomes a link at `link_probability` (with name,
-    birth date and place agreeing); pairs from `review_probability` up go to restricted.review_queue."""
+    """Where the probabilistic stage draws its lines: a pair becomes a link at `link_probability` (with the name
+    and the NIK or birth date agreeing: `pemadanan.linkage`); pairs from `review_probability` up go to
+    restricted.review_queue."""
 
     link_probability: float = LinkagePolicy.link_probability
     review_probability: float = LinkagePolicy.review_probability
@@ -118,17 +118,33 @@ class Linkage(ConfigurableResource):
         return LinkagePolicy(link_probability=self.link_probability, review_probability=self.review_probability)
 
 
-class Election(ConfigurableResource):
-    """The election the voter list is being prepared for: who is eligible, under age or a new voter is judged
-    against its voting day. `area`: comma-separated region codes of a Pilkada's electoral area (empty: all)."""
+class ElectionDay(Config):
+    """One election: its name, voting day (YYYY-MM-DD) and, for a Pilkada held in some regions only, the
+    comma-separated region codes of its area (empty: everywhere)."""
 
-    name: str = PILKADA_2024.name
-    voting_day: str = PILKADA_2024.voting_day.isoformat()
+    name: str
+    voting_day: str
     area: str = ""
 
-    def election(self) -> ElectionDay:
+    def election(self) -> Election:
         area = tuple(code.strip() for code in self.area.split(",") if code.strip())
-        return ElectionDay(self.name, dt.date.fromisoformat(self.voting_day), area)
+        return Election(self.name, dt.date.fromisoformat(self.voting_day), area)
+
+
+class ElectionCalendar(ConfigurableResource):
+    """The elections the voter list is kept for. A semester is judged on the voting day of the first one on or
+    after its reference date and before the next semester's (that list is checked against this semester's data
+    last), else on its reference date (`pemadanan.eligibility.judging_day`). Defaults: Pemilu 2024 (14 Feb
+    2024), Pilkada 2024 (27 Nov 2024), Pemilu 2029 (14 Feb 2029, assumed until KPU decrees the day)."""
+
+    # Plain dicts: Dagster's config schema takes its defaults as config values, not Config objects.
+    elections: list[ElectionDay] = [{"name": e.name, "voting_day": e.voting_day.isoformat(), "area": ",".join(e.area)}
+                                    for e in DEFAULT_CALENDAR]
+
+    def judging_day(self, reference_date: dt.date) -> JudgingDay:
+        # The defaults stay dicts (see above); configured values arrive as ElectionDay.
+        days = [e if isinstance(e, ElectionDay) else ElectionDay(**e) for e in self.elections]
+        return judging_day(reference_date, tuple(day.election() for day in days))
 
 
 class CoklitLists(ConfigurableResource):

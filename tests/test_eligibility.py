@@ -4,7 +4,7 @@ import datetime as dt
 
 import pandas as pd
 
-from pemadanan.eligibility import PILKADA_2024, eligibility, turns_of_age_between
+from pemadanan.eligibility import PEMILU_2029, PILKADA_2024, Election, eligibility, judging_day, turns_of_age_between
 
 VOTING_DAY = PILKADA_2024.voting_day  # 27 November 2024
 RETIRED = 16  # any occupation code but 6 (TNI) and 7 (Polri)
@@ -61,3 +61,24 @@ def test_who_turns_17_between_two_dates():
     born = pd.to_datetime(pd.Series(["2007-06-30", "2007-07-01", "2007-11-27", "2007-11-28"]))
     turns = turns_of_age_between(born, dt.date(2024, 6, 30), VOTING_DAY)
     assert turns.tolist() == [False, True, True, False]
+
+
+def test_a_semester_is_judged_on_the_next_voting_day_before_the_next_semester():
+    semester_1_2024 = judging_day(dt.date(2024, 6, 30))
+    assert semester_1_2024.day == PILKADA_2024.voting_day and semester_1_2024.election == PILKADA_2024
+    # Semester II 2024: the next election (Pemilu 2029) is years away; the list is judged as it stands.
+    assert judging_day(dt.date(2024, 12, 31)).day == dt.date(2024, 12, 31)
+    assert judging_day(dt.date(2024, 12, 31)).election is None
+    # Semester II 2028 is the last data before Pemilu 2029.
+    assert judging_day(dt.date(2028, 12, 31)).election == PEMILU_2029
+    # An election on the reference date itself is judged on that day; after the last one, the reference date.
+    on_the_day = Election("Pilkada ulang", dt.date(2025, 6, 30))
+    assert judging_day(dt.date(2025, 6, 30), (on_the_day,)).election == on_the_day
+    assert judging_day(dt.date(2029, 6, 30)).day == dt.date(2029, 6, 30)
+    assert "reference date" in judging_day(dt.date(2029, 6, 30)).describe()
+
+
+def test_born_on_voting_day_17_years_before_is_a_voter_when_judged_on_that_day():
+    day = judging_day(dt.date(2024, 6, 30)).day
+    verdict = judge([{"birth_date": "2007-11-27"}, {"birth_date": "2007-11-28", "marital": 2}], on=day)
+    assert verdict["eligible"].tolist() == [True, True]  # of age on the day; the other married at 16

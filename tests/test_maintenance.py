@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pemadanan import maintenance
-from pemadanan.eligibility import PILKADA_2024
+from pemadanan.eligibility import judging_day
 from pemadanan.linkage import LinkResult
 from pemadanan.names import name_key, normalize_name
 from pemadanan.nik import mask_nik
@@ -67,7 +67,7 @@ def semester():
     ])
     links = link_result([(1, 1), (2, 2), (3, 3), (4, 4)], duplicates=[(8, 1)])
     dead = deaths([("3323010203450009", "SOEPARMAN")])
-    return maintenance.SemesterInputs(ON, BEFORE, PILKADA_2024, listed, population, links, dead)
+    return maintenance.SemesterInputs(ON, BEFORE, judging_day(ON), listed, population, links, dead)
 
 
 def codes(tms: pd.DataFrame) -> dict[int, set[str]]:
@@ -104,9 +104,23 @@ def test_a_namesake_with_another_nik_is_not_a_recorded_death():
 
 def test_eligible_residents_without_a_row_and_new_voters(semester):
     missing = maintenance.eligible_unregistered(semester)
-    assert missing["population_row"].tolist() == [5]  # Joko turned 17 on the reference date; Rini is 16
+    # Joko turned 17 on the reference date; Rini is 16 but 17 on the Pilkada's voting day, which Semester I 2024 is
+    # judged on: both belong on the list.
+    assert missing["population_row"].tolist() == [5, 6]
     newly = maintenance.new_voters(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS)).set_index("population_row")
-    assert newly["reason"].to_dict() == {5: "turned 17 this semester", 6: "16 today, 17 by voting day (Pilkada 2024)"}
+    assert newly["reason"].to_dict() == {5: "turned 17 this semester", 6: "17 by 2024-11-27 (voting day of Pilkada 2024)"}
+
+
+def test_a_listed_16_year_old_is_under_age_only_if_still_16_on_voting_day(semester):
+    semester.voters = voters([{"name": "RINI", "nik": "3323014111070006", "sex": "P", "birth_date": "2007-11-01",
+                               "marital": "B"},
+                              {"name": "ANI", "nik": "3323014101080002", "sex": "P", "birth_date": "2008-01-01",
+                               "marital": "B"}])
+    semester.links = link_result([(1, 6), (2, 2)])
+    tms = maintenance.tms_candidates(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS))
+    under_age = tms[tms["tms_code"] == "3"]
+    assert under_age["voter_row"].tolist() == [2]  # Rini turns 17 on 1 November, before the voting day
+    assert "2024-11-27 (voting day of Pilkada 2024)" in under_age["evidence"].item()
 
 
 def test_population_changes_against_the_previous_snapshot(semester):
@@ -138,7 +152,8 @@ def test_coverage_adds_up_from_desa_to_provinsi(semester):
     totals = coverage.drop(columns=["region_code", "region_name", "coverage_pct"]).groupby("region_level").sum()
     assert (totals.nunique() == 1).all()
     provinsi = coverage[coverage["region_level"] == "provinsi"].iloc[0]
-    assert (provinsi["residents"], provinsi["registered"], provinsi["tms_1"], provinsi["eligible_unregistered"]) == (6, 8, 2, 1)
+    # Rini (16, 17 by the Pilkada) is eligible on the day Semester I 2024 is judged on, and unregistered.
+    assert (provinsi["residents"], provinsi["registered"], provinsi["tms_1"], provinsi["eligible_unregistered"]) == (6, 8, 2, 2)
     assert set(coverage.loc[coverage["region_level"] == "desa", "region_code"]) == {DESA, OTHER_DESA}
 
 
@@ -151,6 +166,6 @@ def test_the_coklit_list_has_whom_to_visit_by_rw_rt_and_address_with_niks_masked
                                      ON, mask_nik)
     # RW 1 RT 1 (same address, so by name), RW 1 RT 2, RW 2; row 7 needs no visit
     assert visits["voter_row"].dropna().tolist() == [8, 3, 5, 6, 2, 4]
-    assert visits["population_row"].dropna().tolist() == [5]
+    assert visits["population_row"].dropna().tolist() == [5, 6]
     assert visits.set_index("voter_row").loc[6, "to_check"] == "TMS 1 meninggal; TMS nik_invalid NIK/KK invalid"
     assert visits["nik"].dropna().str.fullmatch(r"\d{6}\*{6}\d{4}").all()
