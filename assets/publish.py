@@ -10,7 +10,7 @@ from pemadanan import maintenance, quality, warehouse
 from pemadanan.frames import stack
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
-from pemadanan.summary import link_summary
+from pemadanan.summary import link_summary, suppress_small_counts
 from pipelines.partitions import semester_partitions
 from resources import Warehouse
 
@@ -46,6 +46,19 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
     files = [population, voters, deaths]
     summary = link_summary(voters.accepted, population.accepted, links["voter_row"],
                            voter_resident_links.duplicates["voter_row"])
+    threshold = warehouse_db.small_count_threshold
+    coverage_counts = [c for c in maintenance.COVERAGE_COLUMNS if c not in ("region_level", "region_code", "region_name",
+                                                                          "coverage_pct")]
+    published = {  # desa counts below the threshold suppressed: dashboards cannot single out a person
+        warehouse.LINK_SUMMARY: suppress_small_counts(
+            summary, ["voters", "linked", "duplicates", "unlinked", "residents"], threshold,
+            derived={"link_rate": ["linked", "voters"]}),
+        warehouse.COVERAGE_BY_REGION: suppress_small_counts(
+            coverage_by_region, coverage_counts, threshold,
+            derived={"coverage_pct": ["eligible", "eligible_unregistered"]}),
+        warehouse.SEMESTER_CHANGES: suppress_small_counts(
+            maintenance.changes_per_region(population_changes), ["people"], threshold, within=["change"]),
+    }
     frames = {warehouse.VOTER_LINKS: links, warehouse.UNLINKED_VOTERS: unlinked,
               warehouse.REVIEW_QUEUE: voter_resident_links.review_queue,
               warehouse.VOTER_DUPLICATES: voter_resident_links.duplicates,
@@ -54,9 +67,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
               warehouse.TMS_CANDIDATES: tms_candidates, warehouse.ELIGIBLE_UNREGISTERED: eligible_unregistered,
               warehouse.NEW_VOTERS: new_voters, warehouse.POPULATION_CHANGES: population_changes,
               warehouse.POPULATION_SNAPSHOT: maintenance.snapshot(population.accepted),
-              warehouse.LINK_SUMMARY: summary, warehouse.COVERAGE_BY_REGION: coverage_by_region,
-              warehouse.SEMESTER_CHANGES: maintenance.changes_per_region(population_changes),
-              warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files)}
+              **published, warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files)}
     counts = warehouse.replace_semester(warehouse_db.resolved_url(), context.partition_key, frames,
                                         warehouse_db.dashboard())
     for table, key in TABLE_ASSETS.items():

@@ -269,13 +269,16 @@ COVERAGE_COLUMNS = ["region_level", "region_code", "region_name", "residents", "
 
 
 def changes_per_region(changes: pd.DataFrame) -> pd.DataFrame:
-    """People per change and region (the region they live in now, or lived in before they left)."""
+    """People per change and region: the desa they live in now, or lived in before they left. A recorded death
+    of someone the previous snapshot did not have (or with no previous snapshot) counts in the kecamatan its NIK
+    was issued in, and above; "unknown" only when the NIK names no current kecamatan either."""
     frames = []
     for change, rows in changes.groupby("change"):
-        counted = counts_per_region([(rows.dropna(subset=["desa_code"]), {"people": pd.Series(1, index=rows.index)})],
-                                    regions.LEVELS)
-        unplaced = rows["desa_code"].isna().sum()
-        if unplaced:  # a recorded death whose resident was not in the previous snapshot: counted, without a region
+        where = rows["desa_code"].fillna(regions.nik_kecamatan(rows["nik"]))
+        counted = counts_per_region([(pd.DataFrame({"desa_code": where[where.notna()]}),
+                                      {"people": pd.Series(1, index=where[where.notna()].index)})], regions.LEVELS)
+        unplaced = where.isna().sum()
+        if unplaced:
             counted = pd.concat([counted, pd.DataFrame({"region_code": ["unknown"], "people": [unplaced],
                                                         "region_level": ["unknown"], "region_name": [None]})])
         frames.append(counted.assign(change=change))

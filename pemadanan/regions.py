@@ -15,8 +15,18 @@ _CODE_LENGTH = {"provinsi": 2, "kabupaten": 5, "kecamatan": 8, "desa": 13}  # do
 
 
 def code_at_level(code: pd.Series, level: str) -> pd.Series:
-    """The enclosing region's code: `33.23.01.2001` at "kecamatan" is `33.23.01`."""
-    return code.astype("string").str.slice(0, _CODE_LENGTH[level])
+    """The enclosing region's code: `33.23.01.2001` at "kecamatan" is `33.23.01`; missing where the code is
+    coarser than the level (a kecamatan has no desa)."""
+    text = code.astype("string")
+    return text.str.slice(0, _CODE_LENGTH[level]).where(text.str.len() >= _CODE_LENGTH[level])
+
+
+def nik_kecamatan(nik: pd.Series) -> pd.Series:
+    """The kecamatan a NIK was issued in (`33.23.01`), where that is a current kecamatan; else missing."""
+    digits = nik.astype("string")
+    dotted = digits.str.slice(0, 2) + "." + digits.str.slice(2, 4) + "." + digits.str.slice(4, 6)
+    kecamatan = region_table().loc[lambda t: t["level"] == "kecamatan", "code"]
+    return dotted.where(dotted.isin(kecamatan))
 
 
 @functools.cache

@@ -46,3 +46,33 @@ def link_summary(voters: pd.DataFrame, population: pd.DataFrame, linked_rows: pd
     out["unlinked"] = out["voters"] - out["linked"] - out["duplicates"]
     out["link_rate"] = (out["linked"] / out["voters"]).where(out["voters"] > 0).round(4)
     return out[["region_level", "region_code", "region_name", "voters", "linked", "duplicates", "unlinked", "link_rate", "residents"]]
+
+
+SMALL_COUNT_THRESHOLD = 5  # as statistical offices do: a count of 1 to 4 in a desa can single out a person
+
+
+def suppress_small_counts(table: pd.DataFrame, counts: list[str], threshold: int = SMALL_COUNT_THRESHOLD,
+                          within: list[str] | None = None, derived: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Desa-level counts from 1 to `threshold` - 1 made empty (primary suppression). Where a kecamatan (and the
+    `within` columns, e.g. the kind of change) has exactly one such cell in a column, the next smallest count of
+    that column there is made empty too (secondary suppression), so that the kecamatan's total minus the others
+    does not give the small count back. `derived` columns (a rate) are emptied where one of their inputs is.
+    Other levels are kept whole: a kecamatan total does not single out a person the way a desa count can."""
+    out = table.copy()
+    at_desa = (out["region_level"] == "desa").to_numpy()
+    if not at_desa.any():
+        return out
+    groups = [regions.code_at_level(out.loc[at_desa, "region_code"], "kecamatan")] + [
+        out.loc[at_desa, column] for column in (within or [])]
+    for column in counts:
+        values = out.loc[at_desa, column].astype("Int64")
+        small = ((values > 0) & (values < threshold)).fillna(False)
+        lonely = small.groupby(groups).transform("sum") == 1
+        others = values.where(~small & (values > 0) & lonely)
+        smallest = others.notna() & (others == others.groupby(groups).transform("min"))
+        second = smallest & ~smallest.groupby(groups).cumsum().gt(1)  # one per group, the first of equals
+        out[column] = out[column].astype("Int64")
+        out.loc[out.index[at_desa][(small | second).to_numpy()], column] = pd.NA
+    for column, inputs in (derived or {}).items():
+        out.loc[out[inputs].isna().any(axis=1).to_numpy(), column] = pd.NA
+    return out

@@ -89,12 +89,12 @@ LINK_SUMMARY = Table("published", "link_summary", "Voter rows linked and unlinke
     Column("region_level", "text NOT NULL", "kabupaten, kecamatan or desa."),
     Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),
     Column("region_name", "text", "Name of the region as in the Kemendagri table."),
-    Column("voters", "integer NOT NULL", "Voter rows accepted at ingest in the region."),
-    Column("linked", "integer NOT NULL", "Of those, rows linked to a resident."),
-    Column("duplicates", "integer NOT NULL", "Of those, rows listing a person already listed."),
-    Column("unlinked", "integer NOT NULL", "Of those, rows linked to no resident and not duplicates."),
+    Column("voters", "integer", "Voter rows accepted at ingest in the region. Empty at desa level where suppressed."),
+    Column("linked", "integer", "Of those, rows linked to a resident. Empty at desa level where suppressed."),
+    Column("duplicates", "integer", "Of those, rows listing a person already listed. Empty at desa level where suppressed."),
+    Column("unlinked", "integer", "Of those, rows linked to no resident and not duplicates. Empty at desa level where suppressed."),
     Column("link_rate", "double precision", "linked / voters."),
-    Column("residents", "integer NOT NULL", "Residents accepted at ingest in the region."),
+    Column("residents", "integer", "Residents accepted at ingest in the region. Empty at desa level where suppressed."),
 ))
 
 ROW_ISSUES = Table("restricted", "row_issues", "Accepted rows that were flagged or repaired at ingest, with what was delivered.", (
@@ -180,21 +180,21 @@ REGION = (Column("region_level", "text NOT NULL", "provinsi, kabupaten, kecamata
           Column("region_name", "text", "Name of the region as in the Kemendagri table."))
 COVERAGE_BY_REGION = Table("published", "coverage_by_region", "Residents, eligible, registered and flagged per region; each level adds up to the one above. No personal data.", (
     SEMESTER, *REGION,
-    Column("residents", "integer NOT NULL", "Residents accepted at ingest, by where they live."),
-    Column("eligible", "integer NOT NULL", "Of those, eligible on the semester's reference date."),
-    Column("registered", "integer NOT NULL", "Voter rows accepted at ingest, by the desa they are listed in."),
-    Column("linked", "integer NOT NULL", "Of those, rows linked to a resident."),
-    Column("eligible_unregistered", "integer NOT NULL", "Eligible residents with no voter row."),
-    *[Column(f"tms_{code}", "integer NOT NULL", f"Voter rows flagged TMS {code} ({name}).") for code, name in (
+    Column("residents", "integer", "Residents accepted at ingest, by where they live. Empty at desa level where suppressed."),
+    Column("eligible", "integer", "Of those, eligible on the day the semester is judged on (the coming voting day, else the reference date). Empty at desa level where suppressed."),
+    Column("registered", "integer", "Voter rows accepted at ingest, by the desa they are listed in. Empty at desa level where suppressed."),
+    Column("linked", "integer", "Of those, rows linked to a resident. Empty at desa level where suppressed."),
+    Column("eligible_unregistered", "integer", "Eligible residents with no voter row. Empty at desa level where suppressed."),
+    *[Column(f"tms_{code}", "integer", f"Voter rows flagged TMS {code} ({name}). Empty at desa level where suppressed.") for code, name in (
         ("1", "meninggal"), ("2", "ganda"), ("3", "di bawah umur"), ("4", "pindah domisili"), ("5", "tidak dikenal"),
         ("6", "TNI"), ("7", "Polri"), ("8", "salah penempatan TPS"))],
-    Column("new_voters", "integer NOT NULL", "Pemilih baru (see restricted.new_voters)."),
+    Column("new_voters", "integer", "Pemilih baru (see restricted.new_voters). Empty at desa level where suppressed."),
     Column("coverage_pct", "double precision", "Eligible residents on the list: 100 x (eligible - eligible_unregistered) / eligible."),
 ))
 SEMESTER_CHANGES = Table("published", "semester_changes", "People per change since the previous semester, per region. No personal data.", (
     SEMESTER, *REGION,
     Column("change", "text NOT NULL", "As in restricted.population_changes."),
-    Column("people", "integer NOT NULL", "People with that change (where they live now, or lived before leaving)."),
+    Column("people", "integer", "People with that change (where they live now, or lived before leaving). Empty at desa level where suppressed."),
 ))
 
 TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES,
@@ -314,6 +314,8 @@ def _ensure_table(cur, table: Table) -> None:
         raise RuntimeError(f"{table.qualified} has columns {actual}, this version writes {expected}: migrate it first")
     for column in table.columns:
         cur.execute(f"COMMENT ON COLUMN {table.qualified}.{column.name} IS %s", (column.description,))
+        if "NOT NULL" not in column.sql_type:  # a column that became nullable (suppressed counts) in a newer version
+            cur.execute(f"ALTER TABLE {table.qualified} ALTER COLUMN {column.name} DROP NOT NULL")
     cur.execute(f"CREATE INDEX IF NOT EXISTS {table.name}_semester ON {table.qualified} (semester)")
 
 
@@ -379,7 +381,18 @@ def dashboards_markdown() -> str:
              "one a new role cannot log in and an existing role keeps its login. Every table has a `semester` column (`2024-S1` is the population as at 30 June "
              "2024); a semester is replaced whole in one transaction, so a dashboard never sees half of one.", "",
              "Region levels are `provinsi`, `kabupaten`, `kecamatan` and `desa` (Kemendagri codes, `33.23.01.2001`); "
-             "at every level the counts add up to the level above.", ""]
+             "the kabupaten and kecamatan counts add up to the level above.", "",
+             "**Small counts are suppressed at desa level**, as statistical offices do, so that a dashboard cannot "
+             "single out a person: in `link_summary`, `coverage_by_region` and `semester_changes` a desa count from 1 "
+             "to 4 is empty (NULL), and where a kecamatan has only one such cell in a column (for `semester_changes`, "
+             "per kind of change) the next smallest count of that column there is emptied too, so that the kecamatan "
+             "total minus the other desa does not give it back. A rate computed from an emptied count (`link_rate`, "
+             "`coverage_pct`) is empty as well. Zero is shown: nobody is singled out by it. Desa rows therefore add up "
+             "to at most their kecamatan; use the kecamatan rows for totals. The threshold is the resource setting "
+             "`warehouse_db.small_count_threshold` (default 5).", "",
+             "A death in `semester_changes` counts where the person lived in the previous semester's snapshot, or, "
+             "when the previous semester was not published, in the kecamatan its NIK was issued in (and the levels "
+             "above, not in a desa); `unknown` only when the NIK names no current kecamatan either.", ""]
     for table in TABLES:
         if table.schema == "published":
             lines += _table_section(table)

@@ -14,6 +14,7 @@ from expectations.checks import Outcome
 from pemadanan import settings, warehouse
 from pemadanan.eligibility import DEFAULT_CALENDAR, Election, JudgingDay, judging_day
 from pemadanan.linkage import LinkagePolicy
+from pemadanan.summary import SMALL_COUNT_THRESHOLD
 from pemadanan.validation import ValidationPolicy
 
 FILE_TYPES = (".csv", ".parquet", ".xlsx")
@@ -82,6 +83,9 @@ class Warehouse(ConfigurableResource):
     # Dashboards log in as this role, which reads `published` only. Its password is read from
     # $PEMADANAN_DASHBOARD_PASSWORD at run time; without one a new role cannot log in (an existing one keeps its login).
     dashboard_role: str = "pemadanan_dashboard"
+    # Desa-level counts in `published` below this are suppressed (empty), with a second cell where one alone would
+    # be given back by the kecamatan total: statistical offices use 5.
+    small_count_threshold: int = SMALL_COUNT_THRESHOLD
 
     def resolved_url(self) -> str:
         return warehouse.resolve_url(self.url)

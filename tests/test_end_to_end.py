@@ -70,7 +70,7 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
         assert sorted(voter_rows) == list(range(1, len(truth) + 1))
 
         summary = tables["published.link_summary"]
-        for level in ("kabupaten", "kecamatan", "desa"):
+        for level in ("kabupaten", "kecamatan"):  # desa counts below 5 are suppressed
             at_level = summary[summary["region_level"] == level]
             assert at_level["linked"].sum() == len(links) and at_level["unlinked"].sum() == len(unlinked)
             assert at_level["duplicates"].sum() == len(duplicates)
@@ -101,8 +101,17 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
         assert missing.isin(population_truth.loc[population_truth["eligible_unregistered"], "source_row"]).mean() >= 0.99
         coverage = tables["published.coverage_by_region"].set_index("region_level")
         counted = coverage.drop(columns=["semester", "region_code", "region_name", "coverage_pct"]).groupby(level=0).sum()
-        for level in ("kabupaten", "kecamatan", "desa"):
+        for level in ("kabupaten", "kecamatan"):
             pd.testing.assert_series_equal(counted.loc[level], counted.loc["provinsi"], check_names=False)
+        # Desa counts of 1 to 4 are suppressed (and a second cell where one alone would be given back): what is
+        # left adds up to no more than the total, and no published desa count can single out a person.
+        assert (counted.loc["desa"] <= counted.loc["provinsi"]).all()
+        for name in ("published.coverage_by_region", "published.link_summary", "published.semester_changes"):
+            at_desa = tables[name][tables[name]["region_level"] == "desa"].drop(
+                columns=["link_rate", "coverage_pct"], errors="ignore").select_dtypes("number")
+            shown = at_desa.stack()
+            assert ((shown == 0) | (shown >= 5)).all(), name
+        assert "unknown" not in set(tables["published.semester_changes"]["region_code"])
         assert counted.loc["provinsi", "registered"] == len(truth) - (quarantine["dataset"] == "voters").sum()
         assert counted.loc["provinsi", "tms_1"] == (tms["tms_code"] == "1").sum()
         assert len(tables["restricted.new_voters"]) > 0

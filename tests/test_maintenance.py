@@ -145,6 +145,16 @@ def test_population_changes_against_the_previous_snapshot(semester):
         assert (at == people).all()
 
 
+def test_a_death_with_no_previous_snapshot_counts_in_the_kecamatan_of_its_nik(semester):
+    dead = deaths([("3323010203450009", "SUPARMAN"), ("9999010203450001", "NOBODY")])
+    changes = maintenance.population_changes(semester.residents, dead, ON, BEFORE, None)
+    died = maintenance.changes_per_region(changes).query("change == 'died'").set_index("region_level")
+    assert died.loc["kecamatan", "region_code"] == "33.23.01" and died.loc["kecamatan", "people"] == 1
+    assert "desa" not in died.index  # the kecamatan is known, the desa is not
+    assert died.loc["unknown", "people"] == 1  # a NIK that names no kecamatan
+    assert died.loc["provinsi", "people"] == 1
+
+
 def test_coverage_adds_up_from_desa_to_provinsi(semester):
     tms = maintenance.tms_candidates(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS))
     coverage = maintenance.coverage_by_region(semester, tms, maintenance.eligible_unregistered(semester),
@@ -169,3 +179,19 @@ def test_the_coklit_list_has_whom_to_visit_by_rw_rt_and_address_with_niks_masked
     assert visits["population_row"].dropna().tolist() == [5, 6]
     assert visits.set_index("voter_row").loc[6, "to_check"] == "TMS 1 meninggal; TMS nik_invalid NIK/KK invalid"
     assert visits["nik"].dropna().str.fullmatch(r"\d{6}\*{6}\d{4}").all()
+
+
+def test_small_desa_counts_are_suppressed_with_a_second_cell_where_one_alone_would_be_given_back():
+    from pemadanan.summary import suppress_small_counts
+
+    table = pd.DataFrame({
+        "region_level": ["kecamatan", "desa", "desa", "desa", "kecamatan", "desa", "desa", "desa"],
+        "region_code": ["33.23.01", "33.23.01.2001", "33.23.01.2002", "33.23.01.2003",
+                        "33.23.02", "33.23.02.2001", "33.23.02.2002", "33.23.02.2003"],
+        "people": [20, 1, 7, 12, 13, 3, 2, 8], "rate": [0.5] * 8})
+    out = suppress_small_counts(table, ["people"], 5, derived={"rate": ["people"]}).set_index("region_code")
+    assert out.loc[["33.23.01", "33.23.02"], "people"].tolist() == [20, 13]  # kecamatan totals stay
+    # Alone, the 1 would come back as 20 - 7 - 12: the 7 goes too. Two small cells cover each other.
+    assert out.loc[["33.23.01.2001", "33.23.01.2002", "33.23.01.2003"], "people"].isna().tolist() == [True, True, False]
+    assert out.loc[["33.23.02.2001", "33.23.02.2002", "33.23.02.2003"], "people"].isna().tolist() == [True, True, False]
+    assert out.loc["33.23.01.2001", "rate"] != out.loc["33.23.01.2001", "rate"]  # NaN: its count is suppressed
