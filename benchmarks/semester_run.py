@@ -1,7 +1,7 @@
 """The whole semester run through Dagster (ingest, validate, link, outputs, publish) at scale: wall time and peak
 RSS per semester, and the accuracy of what was published (TMS codes, eligible-unregistered) against the truth.
 
-    .venv/bin/python benchmarks/semester_run.py --residents 1000000 --work /tmp/semester-bench
+    .venv/bin/python benchmarks/semester_run.py --residents 1000000 --work /tmp/semester-bench [--seed 7 --region 33.23]
 
 Generates two semesters once (kept in --work), then runs each in a fresh child process, the second one
 comparing with the first's published snapshot. Wall time and peak RSS are the child's; the embedded
@@ -57,6 +57,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--residents", type=int, default=1_000_000)
     parser.add_argument("--work", default="/tmp/semester-bench")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--region", default="33.23")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     work = Path(args.work).resolve()
@@ -68,7 +70,8 @@ def main() -> None:
         from pemadanan.synthetic import GeneratorConfig, generate
 
         started = time.perf_counter()
-        generate(GeneratorConfig(residents=args.residents, semesters=SEMESTERS), work / "landing")
+        generate(GeneratorConfig(kabupaten=args.region, residents=args.residents, semesters=SEMESTERS, seed=args.seed),
+                 work / "landing")
         print(f"generated {args.residents:,} residents, {len(SEMESTERS)} semesters in {time.perf_counter() - started:.0f} s")
     for semester in SEMESTERS:
         subprocess.run([sys.executable, __file__, "--work", str(work), "--child", semester], check=True)

@@ -21,7 +21,8 @@ from pemadanan.eligibility import (BELUM_KAWIN, POLRI, TNI, VOTING_AGE, JudgingD
                                   turns_of_age_between)
 from pemadanan.linkage import LinkResult
 from pemadanan.nik import NikStatus, nik_birth_parts, nik_neighbour_pairs
-from pemadanan.similarity import names_agree
+from pemadanan.names import name_words
+from pemadanan.similarity import names_agree, names_agree_fully_or_partly
 from pemadanan.summary import counts_per_region
 
 TMS_CODES = {
@@ -54,9 +55,11 @@ def match_deaths(voters: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["voter_row", "death_row", "confidence", "evidence"])
     parts = nik_birth_parts(deaths["nik"].fillna(""))
     dead = pd.DataFrame({"death_row": deaths["source_row"].to_numpy(), "dead_name_key": deaths["name_key"].to_numpy(),
+                         "dead_name_norm": deaths["name_norm"].to_numpy(),
                          "day": parts["day"].to_numpy(), "month": parts["month"].to_numpy(), "yy": parts["yy"].to_numpy(),
                          "dead_sex": parts["sex"].to_numpy()})
     listed = pd.DataFrame({"voter_row": voters["source_row"].to_numpy(), "name_key": voters["name_key"].to_numpy(),
+                           "name_norm": voters["name_norm"].to_numpy(),
                            "day": voters["birth_date"].dt.day.astype("Int64").to_numpy(),
                            "month": voters["birth_date"].dt.month.astype("Int64").to_numpy(),
                            "yy": (voters["birth_date"].dt.year % 100).astype("Int64").to_numpy(),
@@ -69,8 +72,12 @@ def match_deaths(voters: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:
     by_nik = by_nik.merge(listed, on="voter_row").merge(dead, on="death_row", suffixes=("", "_nik"))
     born_as_in_nik = ((by_nik["day"] == by_nik["day_nik"]) & (by_nik["month"] == by_nik["month_nik"])
                       & (by_nik["yy"] == by_nik["yy_nik"])).fillna(False).to_numpy(dtype=bool)
-    by_nik = by_nik[names_agree(by_nik["name_key"], by_nik["dead_name_key"])
-                    & ((by_nik["edit"] == "equal").to_numpy() | born_as_in_nik)]
+    # An equal NIK needs the names to agree at least in part (the list may carry one word of the name); a NIK one
+    # digit off needs them to agree and the birth date inside it to be the voter's.
+    equal = (by_nik["edit"] == "equal").to_numpy()
+    words = [name_words(by_nik[column]) for column in ("name_norm", "dead_name_norm")]
+    by_nik = by_nik[(equal & names_agree_fully_or_partly(*words))
+                    | (names_agree(by_nik["name_key"], by_nik["dead_name_key"]) & born_as_in_nik)]
     by_nik = by_nik.assign(confidence=HIGH, evidence="NIK " + by_nik["edit"].str.replace("equal", "equal to", regex=False)
                            + " a death record's; the names agree")
 

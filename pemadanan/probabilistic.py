@@ -34,10 +34,10 @@ from recordlinkage.base import BaseCompareFeature
 from rapidfuzz.distance import Indel
 from recordlinkage.compare import Exact
 
-from pemadanan.names import has_initial, name_initials, name_words
+from pemadanan.names import name_words
 from pemadanan.nik import NikStatus, nik_neighbour_pairs
 from pemadanan.similarity import (BirthDateNear, NamesAgree, NamesAgreeWordByWord, NameWordsOverlap, NikOneEdit,
-                                  SimilarityAtLeast, split_words)
+                                  SimilarityAtLeast, name_word_columns)
 
 PAIRS_PER_CHUNK = 500_000
 # A blocking key shared by more voter x resident pairs than this is too common to say anything (a placeholder
@@ -185,16 +185,11 @@ def _per_value(values: pd.Series, columns) -> dict[str, pd.Series]:
             for name, column in computed.items()}
 
 
-def _name_columns(words: pd.Series) -> dict[str, pd.Series]:
-    return {"name_words": words, "name_initials": name_initials(words), "has_initial": has_initial(words),
-            **split_words(words)}
-
-
 def people(frame: pd.DataFrame, name_frequency: pd.Series | None = None) -> pd.DataFrame:
     """The columns VOTER_MODEL compares, indexed by source row; the same shape for voters and residents.
     `name_frequency`: the share of the population carrying each name key (for residents)."""
     trusted = frame["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED]).to_numpy()
-    words = _per_value(frame["name_norm"], lambda names: _name_columns(name_words(names)))
+    words = _per_value(frame["name_norm"], lambda names: name_word_columns(name_words(names)))
     words["has_initial"] = words["has_initial"].fillna(False).astype(bool)
     address = _per_value(frame["address"], lambda text: {
         "address": text.str.upper().str.replace(r"[^A-Z0-9 ]", "", regex=True)})

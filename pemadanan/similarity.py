@@ -13,6 +13,8 @@ from rapidfuzz.distance import Hamming, Indel, JaroWinkler
 from rapidfuzz.process import cpdist
 from recordlinkage.base import BaseCompareFeature
 
+from pemadanan.names import has_initial, name_initials
+
 # Indel similarity (1 - insertions and deletions / total length) on the spelling key: 0.8 keeps a typo or a
 # variant of one name and rejects other names. Not Jaro-Winkler: its prefix bonus scores a father
 # "Agus Santoso" and his son "Agus" 0.88.
@@ -100,6 +102,19 @@ def split_words(words: pd.Series) -> dict[str, pd.Series]:
     """`name_word_0` .. `name_word_3`: a row's words, split once per row rather than once per pair."""
     parts = words.str.split(" ", n=NAME_WORD_COLUMNS - 1, expand=True).reindex(columns=range(NAME_WORD_COLUMNS))
     return {f"name_word_{i}": parts[i].astype("string") for i in range(NAME_WORD_COLUMNS)}
+
+
+def name_word_columns(words: pd.Series) -> dict[str, pd.Series]:
+    """What `name_words_overlap` reads of a name, from its word keys (`names.name_words`)."""
+    return {"name_words": words, "name_initials": name_initials(words), "has_initial": has_initial(words).astype(bool),
+            **split_words(words)}
+
+
+def names_agree_fully_or_partly(left_words: pd.Series, right_words: pd.Series) -> np.ndarray:
+    """Aligned word keys agree (NAMES_AGREE on the spelling key) or partly (`name_words_overlap`)."""
+    left, right = name_word_columns(left_words), name_word_columns(right_words)
+    keys = [w.str.replace(" ", "", regex=False) for w in (left_words, right_words)]
+    return (name_similarity(*keys) >= NAMES_AGREE) | name_words_overlap(left, right)
 
 
 def name_words_overlap(left: dict[str, pd.Series], right: dict[str, pd.Series]) -> np.ndarray:

@@ -42,7 +42,8 @@ def link_result(pairs: list[tuple[int, int]], duplicates: list[tuple[int, int]] 
 def deaths(rows: list[tuple[str, str]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["nik", "name"]).assign(death_date=pd.Timestamp("2024-05-01"))
     frame.insert(0, "source_row", range(1, len(frame) + 1))
-    return frame.assign(name_key=name_key(normalize_name(frame["name"]))).astype({"nik": "string"})
+    frame["name_norm"] = normalize_name(frame["name"])
+    return frame.assign(name_key=name_key(frame["name_norm"])).astype({"nik": "string"})
 
 
 @pytest.fixture
@@ -94,6 +95,13 @@ def test_a_voter_gone_since_the_last_semester_is_moved_not_dead(semester):
                             "nik": ["3323010404500010"], "desa_code": [DESA]})
     flags = codes(maintenance.tms_candidates(semester, changes))
     assert flags[7] == {"4"}
+
+
+def test_a_death_record_with_the_full_name_matches_a_row_carrying_one_word_of_it():
+    dead = deaths([("3323014506850001", "LESTARI SIREGAR")])
+    listed = voters([{"name": "LESTARI", "nik": "3323014506850001", "sex": "P", "birth_date": "1985-06-05"},
+                     {"name": "SITI", "nik": "3323014506850002", "sex": "P", "birth_date": "1985-06-05"}])
+    assert maintenance.match_deaths(listed, dead)["voter_row"].tolist() == [1]
 
 
 def test_a_namesake_with_another_nik_is_not_a_recorded_death():
