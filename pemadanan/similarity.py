@@ -184,45 +184,52 @@ class NamesAgree(SimilarityAtLeast):
         super().__init__(left_on, right_on, NAMES_AGREE, label, scorer=Indel.normalized_similarity)
 
 
-class BirthDateNear(BaseCompareFeature):
-    """1 where two birth dates are near (`birth_dates_near`); columns: the date and whether it is a placeholder."""
+class _ColumnsAgree(BaseCompareFeature):
+    """1 where `agree` holds for a pair; each side's `columns` are handed over as a dict of aligned Series."""
 
-    name = "birth_date_near"
-
-    def __init__(self, label: str):
-        columns = ["birth_date", "birth_placeholder"]
-        super().__init__(columns, columns, label=label)
-
-    def _compute_vectorized(self, left, left_placeholder, right, right_placeholder) -> np.ndarray:
-        return birth_dates_near(left, right, left_placeholder, right_placeholder).astype(np.int8)
-
-
-class NameWordsOverlap(BaseCompareFeature):
-    """1 where `name_words_overlap`."""
-
-    name = "name_words_overlap"
-    columns = ["name_words", "name_initials", "has_initial", *(f"name_word_{i}" for i in range(NAME_WORD_COLUMNS))]
+    columns: tuple[str, ...] = ()
 
     def __init__(self, label: str):
-        super().__init__(self.columns, self.columns, label=label)
+        super().__init__(list(self.columns), list(self.columns), label=label)
 
     def _compute_vectorized(self, *sides) -> np.ndarray:
         half = len(self.columns)
         left, right = dict(zip(self.columns, sides[:half], strict=True)), dict(zip(self.columns, sides[half:], strict=True))
-        return name_words_overlap(left, right).astype(np.int8)
+        return np.asarray(self.agree(left, right)).astype(np.int8)
+
+    def agree(self, left: dict[str, pd.Series], right: dict[str, pd.Series]) -> np.ndarray:
+        raise NotImplementedError
 
 
-class NamesAgreeWordByWord(BaseCompareFeature):
-    """1 where `names_agree_word_by_word`; columns name_key and name_words."""
+class BirthDateNear(_ColumnsAgree):
+    """`birth_dates_near`, placeholders taken into account."""
+
+    name = "birth_date_near"
+    columns = ("birth_date", "birth_placeholder")
+
+    def agree(self, left, right) -> np.ndarray:
+        return birth_dates_near(left["birth_date"], right["birth_date"], left["birth_placeholder"],
+                                right["birth_placeholder"])
+
+
+class NameWordsOverlap(_ColumnsAgree):
+    """`name_words_overlap`."""
+
+    name = "name_words_overlap"
+    columns = ("name_words", "name_initials", "has_initial", *(f"name_word_{i}" for i in range(NAME_WORD_COLUMNS)))
+
+    def agree(self, left, right) -> np.ndarray:
+        return name_words_overlap(left, right)
+
+
+class NamesAgreeWordByWord(_ColumnsAgree):
+    """`names_agree_word_by_word`."""
 
     name = "names_agree_word_by_word"
+    columns = ("name_key", "name_words")
 
-    def __init__(self, label: str):
-        columns = ["name_key", "name_words"]
-        super().__init__(columns, columns, label=label)
-
-    def _compute_vectorized(self, left_key, left_words, right_key, right_words) -> np.ndarray:
-        return names_agree_word_by_word(left_key, right_key, left_words, right_words).astype(np.int8)
+    def agree(self, left, right) -> np.ndarray:
+        return names_agree_word_by_word(left["name_key"], right["name_key"], left["name_words"], right["name_words"])
 
 
 class NikOneEdit(BaseCompareFeature):
