@@ -70,7 +70,7 @@ def region_name(code: str) -> str | None:
     return wilayah.wilayah_name(code)
 
 
-_PREFIX = re.compile(r"^(PROVINSI|PROV|KABUPATEN|KAB|KOTA ADMINISTRASI|KOTA ADM|KOTA|KECAMATAN|KEC|DISTRIK|KELURAHAN|KEL|DESA|DS)\b\.?\s*")
+_PREFIX = re.compile(r"^(?:(?:PROVINSI|PROV|KABUPATEN|KAB|KOTA ADMINISTRASI|KOTA ADM|KOTA|KECAMATAN|KEC|DISTRIK|KELURAHAN|KEL|DESA|DS)\b\.?\s*)+")
 
 
 def normalize_region_name(raw: pd.Series) -> pd.Series:
