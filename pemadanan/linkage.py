@@ -36,7 +36,7 @@ from pemadanan import duplicates, probabilistic
 from pemadanan.frames import stack
 from pemadanan.nik import NikStatus, nik_neighbour_pairs
 from pemadanan.names import name_words
-from pemadanan.similarity import name_similarity, names_agree_word_by_word
+from pemadanan.similarity import NAMES_AGREE, name_similarity, names_agree_word_by_word
 
 REVIEWER = "reviewer"
 EXACT_NIK = "exact_nik"
@@ -81,8 +81,6 @@ def _confirmed_pairs(voters: pd.DataFrame, residents: pd.DataFrame, pairs: pd.Da
     v = _people(voters).loc[pairs["voter_row"]].reset_index(drop=True)
     r = _people(residents).loc[pairs["population_row"]].reset_index(drop=True)
     similarity = name_similarity(v["name_key"], r["name_key"])
-    names_agree = names_agree_word_by_word(v["name_key"], r["name_key"], name_words(v["name_norm"]),
-                                           name_words(r["name_norm"]))
     birth_equal = (v["birth_date"] == r["birth_date"]).fillna(False).to_numpy(dtype=bool)
     swapped = ((v["birth_date"].dt.day == r["birth_date"].dt.month) & (v["birth_date"].dt.month == r["birth_date"].dt.day)
                & (v["birth_date"].dt.year == r["birth_date"].dt.year)).fillna(False).to_numpy(dtype=bool)
@@ -91,7 +89,11 @@ def _confirmed_pairs(voters: pd.DataFrame, residents: pd.DataFrame, pairs: pd.Da
     place_ok = ((v["no_kk"] == r["no_kk"]) | (v["desa_code"] == r["desa_code"])).fillna(False).to_numpy(dtype=bool)
     out = pairs.reset_index(drop=True).assign(name_similarity=np.round(similarity, 4), birth_date_agrees=birth_equal,
                                               sex_agrees=sex_agrees)
-    return out[names_agree & birth_ok & sex_agrees & (place_ok | (not same_place))]
+    # The cheap tests first; names word by word only for the pairs that pass them.
+    passed = (similarity >= NAMES_AGREE) & birth_ok & sex_agrees & (place_ok | (not same_place))
+    v, r, out = v[passed], r[passed], out[passed]
+    return out[names_agree_word_by_word(v["name_key"], r["name_key"], name_words(v["name_norm"]),
+                                        name_words(r["name_norm"]))]
 
 
 def _exact_nik(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
