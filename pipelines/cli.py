@@ -97,7 +97,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for semester in semesters:
         row = summary[(summary["semester"] == semester) & (summary["region_level"] == "kabupaten")].iloc[0]
         quarantined = int((quarantine["semester"] == semester).sum())
-        print(f"{semester}  {row.voters:>7,}  {row.linked:>7,}  {row.duplicates:>10,}  {row.unlinked:>8,}  {row.link_rate:>9.2%}  {quarantined:>16,}")
+        # Desa counts can be suppressed (NULL), so the columns read back as floats: the kabupaten row never is.
+        voters, linked, duplicates, unlinked = (int(row[c]) for c in ("voters", "linked", "duplicates", "unlinked"))
+        print(f"{semester}  {voters:>7,}  {linked:>7,}  {duplicates:>10,}  {unlinked:>8,}  {row.link_rate:>9.2%}  {quarantined:>16,}")
     print(f"\ntables: {warehouse.describe(url)} (schemas restricted, published; see docs/TABLES.md)")
     print("open the Dagster UI on these runs:\n"
           f"  DAGSTER_HOME={settings.dagster_home().resolve()} PEMADANAN_LANDING_DIR={sample.resolve()} "
