@@ -36,7 +36,7 @@ from pemadanan import duplicates, probabilistic
 from pemadanan.frames import stack
 from pemadanan.nik import NikStatus, nik_neighbour_pairs
 from pemadanan.names import name_words
-from pemadanan.similarity import NAMES_AGREE, name_similarity, names_agree_word_by_word
+from pemadanan.similarity import NAMES_AGREE, birth_dates_swapped, name_similarity, names_agree_word_by_word
 
 REVIEWER = "reviewer"
 EXACT_NIK = "exact_nik"
@@ -82,9 +82,7 @@ def _confirmed_pairs(voters: pd.DataFrame, residents: pd.DataFrame, pairs: pd.Da
     r = _people(residents).loc[pairs["population_row"]].reset_index(drop=True)
     similarity = name_similarity(v["name_key"], r["name_key"])
     birth_equal = (v["birth_date"] == r["birth_date"]).fillna(False).to_numpy(dtype=bool)
-    swapped = ((v["birth_date"].dt.day == r["birth_date"].dt.month) & (v["birth_date"].dt.month == r["birth_date"].dt.day)
-               & (v["birth_date"].dt.year == r["birth_date"].dt.year)).fillna(False).to_numpy(dtype=bool)
-    birth_ok = birth_equal | (swapped if swapped_birth_date else False)
+    birth_ok = birth_equal | (birth_dates_swapped(v["birth_date"], r["birth_date"]) if swapped_birth_date else False)
     sex_agrees = (v["sex"] == r["sex"]).fillna(False).to_numpy(dtype=bool)
     place_ok = ((v["no_kk"] == r["no_kk"]) | (v["desa_code"] == r["desa_code"])).fillna(False).to_numpy(dtype=bool)
     out = pairs.reset_index(drop=True).assign(name_similarity=np.round(similarity, 4), birth_date_agrees=birth_equal,

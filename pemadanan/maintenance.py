@@ -75,8 +75,8 @@ def match_deaths(voters: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:
     # An equal NIK needs the names to agree at least in part (the list may carry one word of the name); a NIK one
     # digit off needs them to agree and the birth date inside it to be the voter's.
     equal = (by_nik["edit"] == "equal").to_numpy()
-    words = [name_words(by_nik[column]) for column in ("name_norm", "dead_name_norm")]
-    by_nik = by_nik[(equal & names_agree_fully_or_partly(*words))
+    by_nik = by_nik[(equal & names_agree_fully_or_partly(by_nik["name_key"], by_nik["dead_name_key"],
+                                                        name_words(by_nik["name_norm"]), name_words(by_nik["dead_name_norm"])))
                     | (names_agree(by_nik["name_key"], by_nik["dead_name_key"]) & born_as_in_nik)]
     by_nik = by_nik.assign(confidence=HIGH, evidence="NIK " + by_nik["edit"].str.replace("equal", "equal to", regex=False)
                            + " a death record's; the names agree")

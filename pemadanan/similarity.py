@@ -48,13 +48,18 @@ def birth_dates_near(left: pd.Series, right: pd.Series, left_placeholder: pd.Ser
                      right_placeholder: pd.Series | None = None) -> np.ndarray:
     """Equal, day and month swapped, a few days apart (a correction), or in the same year where either date is a
     placeholder for an unknown one (1 July, 31 December, 1 January)."""
-    days = (left - right).dt.days.abs()
-    same_year = left.dt.year == right.dt.year
-    swapped = (left.dt.day == right.dt.month) & (left.dt.month == right.dt.day) & same_year
-    near = (days <= BIRTH_DATE_NEAR_DAYS) | swapped
+    near = ((left - right).dt.days.abs() <= BIRTH_DATE_NEAR_DAYS).fillna(False).to_numpy(dtype=bool)
+    near |= birth_dates_swapped(left, right)
     if left_placeholder is not None and right_placeholder is not None:
+        same_year = (left.dt.year == right.dt.year).fillna(False).to_numpy(dtype=bool)
         near |= same_year & (left_placeholder.to_numpy(dtype=bool) | right_placeholder.to_numpy(dtype=bool))
-    return near.fillna(False).to_numpy(dtype=bool)
+    return near
+
+
+def birth_dates_swapped(left: pd.Series, right: pd.Series) -> np.ndarray:
+    """The same date with day and month swapped (equal dates too, where day and month are equal)."""
+    return ((left.dt.day == right.dt.month) & (left.dt.month == right.dt.day)
+            & (left.dt.year == right.dt.year)).fillna(False).to_numpy(dtype=bool)
 
 
 def names_agree(left: pd.Series, right: pd.Series) -> np.ndarray:
@@ -64,10 +69,6 @@ def names_agree(left: pd.Series, right: pd.Series) -> np.ndarray:
 
 def name_similarity(left: pd.Series, right: pd.Series) -> np.ndarray:
     return string_similarity(left, right, Indel.normalized_similarity)
-
-
-def _word_columns(words: pd.Series, most_words: int = 4) -> pd.DataFrame:
-    return words.str.split(" ", n=most_words - 1, expand=True)
 
 
 def names_agree_word_by_word(left_key: pd.Series, right_key: pd.Series, left_words: pd.Series,
@@ -83,13 +84,12 @@ def names_agree_word_by_word(left_key: pd.Series, right_key: pd.Series, left_wor
     fewer_left = (left_words.str.count(" ") <= right_words.str.count(" ")).to_numpy()[check]
     shorter = pd.Series(np.where(fewer_left, left_words[check], right_words[check]), dtype="string")
     longer = pd.Series(np.where(fewer_left, right_words[check], left_words[check]), dtype="string")
-    short_parts, long_parts = _word_columns(shorter), _word_columns(longer)
+    long_parts = split_words(longer).values()
     every_word = np.ones(len(shorter), dtype=bool)
-    for s_column in short_parts.columns:
-        word = short_parts[s_column]
+    for word in split_words(shorter).values():
         matched = word.isna().to_numpy()
-        for l_column in long_parts.columns:
-            matched |= string_similarity(word, long_parts[l_column], Indel.normalized_similarity) >= WORD_AGREES
+        for other in long_parts:
+            matched |= string_similarity(word, other, Indel.normalized_similarity) >= WORD_AGREES
         every_word &= matched
     agree[np.flatnonzero(check)] = every_word
     return agree
@@ -110,11 +110,11 @@ def name_word_columns(words: pd.Series) -> dict[str, pd.Series]:
             **split_words(words)}
 
 
-def names_agree_fully_or_partly(left_words: pd.Series, right_words: pd.Series) -> np.ndarray:
-    """Aligned word keys agree (NAMES_AGREE on the spelling key) or partly (`name_words_overlap`)."""
-    left, right = name_word_columns(left_words), name_word_columns(right_words)
-    keys = [w.str.replace(" ", "", regex=False) for w in (left_words, right_words)]
-    return (name_similarity(*keys) >= NAMES_AGREE) | name_words_overlap(left, right)
+def names_agree_fully_or_partly(left_key: pd.Series, right_key: pd.Series, left_words: pd.Series,
+                                right_words: pd.Series) -> np.ndarray:
+    """Aligned names agree (`names_agree` on the spelling keys) or partly (`name_words_overlap` on the word keys)."""
+    return names_agree(left_key, right_key) | name_words_overlap(name_word_columns(left_words),
+                                                                 name_word_columns(right_words))
 
 
 def name_words_overlap(left: dict[str, pd.Series], right: dict[str, pd.Series]) -> np.ndarray:
