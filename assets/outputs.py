@@ -10,11 +10,11 @@ import dagster as dg
 import pandas as pd
 
 from assets import markdown_table
-from pemadanan import maintenance, regions, warehouse
+from pemadanan import maintenance, regions, tms, warehouse
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
 from pemadanan.nik import mask_nik
-from pemadanan.semester import Semester
+from pemadanan.semester import Semester, SemesterInputs
 from pipelines.partitions import semester_partitions
 from resources import CoklitLists, ElectionCalendar, Warehouse
 
@@ -22,11 +22,11 @@ OUTPUTS = {"group_name": "outputs", "partitions_def": semester_partitions}
 
 
 def _semester(key: str, election_calendar: ElectionCalendar, links: LinkResult, population: IngestResult,
-              voters: IngestResult, deaths: IngestResult) -> maintenance.SemesterInputs:
+              voters: IngestResult) -> SemesterInputs:
     semester = Semester.parse(key)
-    return maintenance.SemesterInputs(semester.reference_date, semester.previous().reference_date,
-                                      election_calendar.judging_day(semester.reference_date),
-                                voters.accepted, population.accepted, links, deaths.accepted)
+    return SemesterInputs(semester.reference_date, semester.previous().reference_date,
+                          election_calendar.judging_day(semester.reference_date), voters.accepted, population.accepted,
+                          links)
 
 
 def _per_kecamatan(desa_code: pd.Series, label: str) -> dg.MetadataValue:
@@ -38,16 +38,30 @@ def _per_kecamatan(desa_code: pd.Series, label: str) -> dg.MetadataValue:
 
 
 @dg.asset(**OUTPUTS, kinds={"pandas"})
+def known_deaths(context: dg.AssetExecutionContext, warehouse_db: Warehouse, deaths: IngestResult) -> dg.Output[pd.DataFrame]:
+    """Every death record known by this semester, one per person: the earlier semesters' (restricted.death_records)
+    and this semester's file; a record delivered again is not a second death."""
+    semester = context.partition_key
+    earlier = warehouse.read_semester(warehouse_db.resolved_url(), warehouse.DEATH_RECORDS, semester, before=True)
+    known = maintenance.remembered_deaths(deaths.accepted, semester, earlier)
+    return dg.Output(known, metadata={
+        "dagster/row_count": len(known), "delivered_first_this_semester": int(known["new"].sum()),
+        "delivered_again": len(deaths.accepted) - int(known["new"].sum()),
+        "remembered_from_earlier_semesters": int((~known["new"]).sum()),
+    })
+
+
+@dg.asset(**OUTPUTS, kinds={"pandas"})
 def population_changes(context: dg.AssetExecutionContext, warehouse_db: Warehouse, population: IngestResult,
-                       deaths: IngestResult) -> dg.Output[pd.DataFrame]:
+                       known_deaths: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Per person, what changed since the previous semester (read from its published population snapshot)."""
     semester = Semester.parse(context.partition_key)
     previous_key = semester.previous().key
     previous = warehouse.read_semester(warehouse_db.resolved_url(), warehouse.POPULATION_SNAPSHOT, previous_key)
     if previous is None:
         context.log.warning(f"{previous_key} was not published: moves, corrections and marriages are not computed")
-    changes = maintenance.population_changes(population.accepted, deaths.accepted, semester.reference_date,
-                                             semester.previous().reference_date, previous)
+    changes = maintenance.population_changes(population.accepted, known_deaths[known_deaths["new"]],
+                                             semester.reference_date, semester.previous().reference_date, previous)
     counts = changes["change"].value_counts().rename_axis("change").reset_index(name="people")
     return dg.Output(changes, metadata={
         "dagster/row_count": len(changes), "compared_with": previous_key if previous is not None else "nothing",
@@ -57,27 +71,28 @@ def population_changes(context: dg.AssetExecutionContext, warehouse_db: Warehous
 
 @dg.asset(**OUTPUTS, kinds={"pandas"})
 def tms_candidates(context: dg.AssetExecutionContext, election_calendar: ElectionCalendar, voter_resident_links: LinkResult,
-                   population: IngestResult, voters: IngestResult, deaths: IngestResult,
+                   population: IngestResult, voters: IngestResult, known_deaths: pd.DataFrame,
                    population_changes: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    """Voter rows that may not qualify, per TMS code, with evidence and a confidence."""
-    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters, deaths)
-    tms = maintenance.tms_candidates(semester, population_changes)
-    tms["desa_code"] = tms["voter_row"].map(voters.accepted.set_index("source_row")["desa_code"])
-    per_code = (tms.groupby(["tms_code", "confidence", "needs_coklit"]).size().rename("voter_rows").reset_index()
-                .assign(meaning=lambda f: f["tms_code"].map(maintenance.TMS_CODES)))
-    return dg.Output(tms, metadata={
-        "dagster/row_count": len(tms), "voter_rows_flagged": int(tms["voter_row"].nunique()),
+    """Voter rows that may not qualify, one row per row and TMS rule that applies (`pemadanan.tms.TMS_RULES`), with
+    evidence and a confidence."""
+    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters)
+    flagged = tms.tms_candidates(semester, population_changes, known_deaths)
+    flagged["desa_code"] = flagged["voter_row"].map(voters.accepted.set_index("source_row")["desa_code"])
+    per_code = (flagged.groupby(["tms_code", "confidence", "needs_coklit"]).size().rename("voter_rows").reset_index()
+                .assign(meaning=lambda f: f["tms_code"].map(tms.TMS_MEANINGS)))
+    return dg.Output(flagged, metadata={
+        "dagster/row_count": len(flagged), "voter_rows_flagged": int(flagged["voter_row"].nunique()),
         "judged_on": semester.judged_on.describe(),
         "per_tms_code": markdown_table(per_code[["tms_code", "meaning", "confidence", "needs_coklit", "voter_rows"]]),
-        "per_kecamatan": _per_kecamatan(tms.drop_duplicates("voter_row")["desa_code"], "voter_rows_flagged"),
+        "per_kecamatan": _per_kecamatan(flagged.drop_duplicates("voter_row")["desa_code"], "voter_rows_flagged"),
     })
 
 
 @dg.asset(**OUTPUTS, kinds={"pandas"})
 def eligible_unregistered(context: dg.AssetExecutionContext, election_calendar: ElectionCalendar, voter_resident_links: LinkResult,
-                          population: IngestResult, voters: IngestResult, deaths: IngestResult) -> dg.Output[pd.DataFrame]:
+                          population: IngestResult, voters: IngestResult) -> dg.Output[pd.DataFrame]:
     """Eligible residents on no voter row, with where to find them."""
-    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters, deaths)
+    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters)
     missing = maintenance.eligible_unregistered(semester)
     return dg.Output(missing, metadata={
         "dagster/row_count": len(missing), "judged_on": semester.judged_on.describe(),
@@ -88,10 +103,10 @@ def eligible_unregistered(context: dg.AssetExecutionContext, election_calendar: 
 
 @dg.asset(**OUTPUTS, kinds={"pandas"})
 def new_voters(context: dg.AssetExecutionContext, election_calendar: ElectionCalendar, voter_resident_links: LinkResult,
-               population: IngestResult, voters: IngestResult, deaths: IngestResult,
+               population: IngestResult, voters: IngestResult,
                population_changes: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Pemilih baru: unlisted residents who became eligible this semester or will be by voting day."""
-    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters, deaths)
+    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters)
     newly = maintenance.new_voters(semester, population_changes)
     return dg.Output(newly, metadata={
         "dagster/row_count": len(newly), "judged_on": semester.judged_on.describe(),
@@ -123,11 +138,10 @@ def _coverage_chart(kecamatan: pd.DataFrame) -> dg.MetadataValue:
 
 @dg.asset(**OUTPUTS, kinds={"pandas"})
 def coverage_by_region(context: dg.AssetExecutionContext, election_calendar: ElectionCalendar, voter_resident_links: LinkResult,
-                       population: IngestResult, voters: IngestResult, deaths: IngestResult,
-                       tms_candidates: pd.DataFrame, eligible_unregistered: pd.DataFrame,
+                       population: IngestResult, voters: IngestResult, tms_candidates: pd.DataFrame, eligible_unregistered: pd.DataFrame,
                        new_voters: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Residents, eligible, registered, linked, unregistered, TMS 1..8 and new voters per region."""
-    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters, deaths)
+    semester = _semester(context.partition_key, election_calendar, voter_resident_links, population, voters)
     coverage = maintenance.coverage_by_region(semester, tms_candidates, eligible_unregistered, new_voters)
     kecamatan = coverage[coverage["region_level"] == "kecamatan"]
     kabupaten = coverage[coverage["region_level"] == "kabupaten"]

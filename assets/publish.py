@@ -15,8 +15,8 @@ from pipelines.partitions import semester_partitions
 from resources import Warehouse
 
 TABLE_ASSETS = {table: dg.AssetKey([table.schema, table.name]) for table in warehouse.TABLES}
-UPSTREAM = ("voter_resident_links", "population", "voters", "deaths", "tms_candidates", "eligible_unregistered",
-            "new_voters", "population_changes", "coverage_by_region")
+UPSTREAM = ("voter_resident_links", "population", "voters", "deaths", "known_deaths", "tms_candidates",
+            "eligible_unregistered", "new_voters", "population_changes", "coverage_by_region")
 
 
 def _column_schema(table: warehouse.Table) -> dg.TableSchema:
@@ -36,7 +36,7 @@ def _column_schema(table: warehouse.Table) -> dg.TableSchema:
     ins={name: dg.AssetIn(name) for name in UPSTREAM},
 )
 def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse, voter_resident_links: LinkResult,
-                     population: IngestResult, voters: IngestResult, deaths: IngestResult,
+                     population: IngestResult, voters: IngestResult, deaths: IngestResult, known_deaths: pd.DataFrame,
                      tms_candidates: pd.DataFrame, eligible_unregistered: pd.DataFrame, new_voters: pd.DataFrame,
                      population_changes: pd.DataFrame, coverage_by_region: pd.DataFrame):
     """Every table of the semester is replaced in one transaction: all or nothing, and a re-run gives the same rows."""
@@ -66,6 +66,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
               warehouse.ROW_ISSUES: stack([f.row_issues for f in files]),
               warehouse.TMS_CANDIDATES: tms_candidates, warehouse.ELIGIBLE_UNREGISTERED: eligible_unregistered,
               warehouse.NEW_VOTERS: new_voters, warehouse.POPULATION_CHANGES: population_changes,
+              warehouse.DEATH_RECORDS: known_deaths[known_deaths["new"]],
               warehouse.POPULATION_SNAPSHOT: maintenance.snapshot(population.accepted),
               **published, warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files)}
     counts = warehouse.replace_semester(warehouse_db.resolved_url(), context.partition_key, frames,

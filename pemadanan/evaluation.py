@@ -14,6 +14,7 @@ import pandas as pd
 
 from pemadanan.linkage import METHODS, PROBABILISTIC, LinkResult
 from pemadanan.similarity import nik_one_edit
+from pemadanan.tms import KPU_CODES, TMS_RULES
 
 
 @dataclass(frozen=True)
@@ -138,37 +139,43 @@ def _reachable(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame
     return pd.Series(by_nik | by_blocking)
 
 
-SCORED_TMS_CODES = ("1", "2", "3", "6", "7", "8")
-
-
 def evaluate_outputs(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.DataFrame, residents: pd.DataFrame,
                      truth_dir: Path, semester: str) -> str:
-    """Precision and recall of TMS codes and of eligible-but-unregistered residents, as a printable table.
-    A TMS 2 (ganda) flag is right when its row's person has another row not flagged 2: which of two identical
-    rows is "the copy" is arbitrary, what matters is that the person stays listed exactly once."""
+    """Precision and recall of each TMS code the truth knows (every one but 5, tidak dikenal), the precision of each
+    rule of `TMS_RULES`, and eligible-but-unregistered residents, as a printable table. A TMS 2 (ganda) flag is right
+    when its row's person has another row not flagged 2: which of two identical rows is "the copy" is arbitrary,
+    what matters is that the person stays listed exactly once."""
     truth = pd.read_csv(truth_dir / semester / "voters_truth.csv", usecols=["source_row", "person_id", "tms_codes",
-                                                                          "death_recorded"],
-                        dtype={"tms_codes": str})
+                                                                          "death_recorded_in"],
+                        dtype={"tms_codes": str, "death_recorded_in": str})
     truth = truth[truth["source_row"].isin(voters["source_row"])]
     codes = truth.set_index("source_row")["tms_codes"].fillna("").str.split(";")
     person = truth.set_index("source_row")["person_id"]
-    lines = [f"{'':<28} {'predicted':>9} {'correct':>9} {'relevant':>9}  precision recall   F1"]
-    for code in SCORED_TMS_CODES:
-        flagged = tms.loc[tms["tms_code"] == code, "voter_row"]
+    rows_per_person = person.groupby(person).size()
+
+    def score(flagged: pd.Series, code: str) -> Score:
         if code == "2":
-            rows = person.groupby(person).size()
-            kept = person.drop(flagged, errors="ignore").groupby(lambda r: person[r]).size()
-            correct = flagged.map(person).map(kept.reindex(rows.index, fill_value=0)).ge(1)
-            score = Score(len(flagged), int(correct.sum()), int((rows - 1).sum()))
-        else:
-            relevant = codes[codes.map(lambda c: code in c)].index
-            score = Score(len(flagged), int(flagged.isin(relevant).sum()), len(relevant))
-        lines.append(score.line(f"TMS {code}"))
-    recorded = truth.loc[truth["death_recorded"] & codes.reindex(truth["source_row"]).map(lambda c: "1" in c).to_numpy(),
-                         "source_row"]
+            kept = person.drop(tms.loc[tms["tms_code"] == "2", "voter_row"], errors="ignore")
+            kept = kept.groupby(kept).size().reindex(rows_per_person.index, fill_value=0)
+            return Score(len(flagged), int(flagged.map(person).map(kept).ge(1).sum()), int((rows_per_person - 1).sum()))
+        relevant = codes[codes.map(lambda c: code in c)].index
+        return Score(len(flagged), int(flagged.isin(relevant).sum()), len(relevant))
+
+    lines = [f"{'':<28} {'predicted':>9} {'correct':>9} {'relevant':>9}  precision recall   F1"]
+    for code in (c for c in KPU_CODES if c != "5"):
+        lines.append(score(tms.loc[tms["tms_code"] == code, "voter_row"], code).line(f"TMS {code}"))
+        for rule in TMS_RULES:
+            if rule.code == code and sum(r.code == code for r in TMS_RULES) > 1:
+                flagged = tms.loc[(tms["tms_code"] == code) & (tms["confidence"] == rule.confidence), "voter_row"]
+                lines.append(score(flagged, code).line(f"  {rule.confidence} (precision)"))
+    recorded = truth.set_index("source_row")["death_recorded_in"]
+    dead = codes.map(lambda c: "1" in c)
     flagged_dead = tms.loc[tms["tms_code"] == "1", "voter_row"]
-    lines.append(Score(len(flagged_dead), int(flagged_dead.isin(recorded).sum()), len(recorded))
-                 .line("TMS 1, of recorded deaths"))
+    for label, relevant in (("TMS 1, of recorded deaths", recorded.notna() & dead),
+                            ("  recorded an earlier semester", recorded.notna() & (recorded != semester) & dead)):
+        rows = relevant[relevant].index
+        lines.append(Score(len(flagged_dead) if label.startswith("TMS") else int(flagged_dead.isin(rows).sum()),
+                           int(flagged_dead.isin(rows).sum()), len(rows)).line(label))
     population = pd.read_csv(truth_dir / semester / "population_truth.csv", usecols=["source_row", "eligible_unregistered"])
     population = population[population["source_row"].isin(residents["source_row"])]
     relevant = population.loc[population["eligible_unregistered"], "source_row"]

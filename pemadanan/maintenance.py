@@ -1,162 +1,38 @@
-"""What KPU and Dukcapil act on each semester, from the links: TMS candidates, eligible residents missing from the
-list, new voters, the population's changes since the last semester, and coverage per region.
-
-Every TMS flag carries its evidence and a confidence; where the data cannot tell (a voter nobody in the
-population matches may have moved away, died unrecorded or never lived here), the row says so and asks for
-coklit instead of guessing.
+"""What KPU and Dukcapil act on each semester, besides the TMS candidates (`tms`): eligible residents missing from
+the list, new voters, the population's changes since the last semester, the death records known, coverage per
+region and the coklit lists.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from pemadanan import regions
 from pemadanan.dates import age_on
-from pemadanan.eligibility import (BELUM_KAWIN, POLRI, TNI, VOTING_AGE, JudgingDay, eligibility, serving,
-                                  turns_of_age_between)
-from pemadanan.linkage import LinkResult
-from pemadanan.nik import NikStatus, nik_birth_parts, nik_neighbour_pairs
-from pemadanan.names import name_words
-from pemadanan.similarity import names_agree, names_agree_fully_or_partly
+from pemadanan.eligibility import BELUM_KAWIN, VOTING_AGE, eligibility, serving, turns_of_age_between
+from pemadanan.names import name_key
+from pemadanan.semester import SemesterInputs
 from pemadanan.summary import counts_per_region
+from pemadanan.tms import HIGH, KPU_CODES, LOW, MEDIUM, TMS_MEANINGS
 
-TMS_CODES = {
-    "1": "meninggal", "2": "ganda", "3": "di bawah umur", "4": "pindah domisili", "5": "tidak dikenal",
-    "6": "TNI", "7": "Polri", "8": "salah penempatan TPS", "nik_invalid": "NIK/KK invalid",
-}
-TMS_COLUMNS = ["voter_row", "tms_code", "reason", "evidence", "confidence", "needs_coklit"]
-HIGH, MEDIUM, LOW = "high", "medium", "low"
-TRUSTED_NIK = (NikStatus.VALID, NikStatus.REPAIRED)
+DEATH_RECORD_COLUMNS = ["nik", "name_norm", "death_date", "source_row", "delivered_in"]
 
 
-@dataclass
-class SemesterInputs:
-    """What one semester's outputs are computed from."""
-
-    reference_date: dt.date  # 30 June or 31 December
-    previous_reference_date: dt.date
-    judged_on: JudgingDay  # eligibility, under age and new voters are judged on this day (`eligibility.judging_day`)
-    voters: pd.DataFrame
-    residents: pd.DataFrame
-    links: LinkResult
-    deaths: pd.DataFrame
-
-
-def match_deaths(voters: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:
-    """(voter_row, death_row, confidence, evidence): voter rows that are a recorded death. By NIK (equal, or one
-    edit away with the birth date inside it equal to the voter's) with the name agreeing; or, for voter rows
-    without a trustworthy NIK, by name, sex and the birth date and sex the death record's NIK carries."""
-    if deaths.empty:
-        return pd.DataFrame(columns=["voter_row", "death_row", "confidence", "evidence"])
-    parts = nik_birth_parts(deaths["nik"].fillna(""))
-    dead = pd.DataFrame({"death_row": deaths["source_row"].to_numpy(), "dead_name_key": deaths["name_key"].to_numpy(),
-                         "dead_name_norm": deaths["name_norm"].to_numpy(),
-                         "day": parts["day"].to_numpy(), "month": parts["month"].to_numpy(), "yy": parts["yy"].to_numpy(),
-                         "dead_sex": parts["sex"].to_numpy()})
-    listed = pd.DataFrame({"voter_row": voters["source_row"].to_numpy(), "name_key": voters["name_key"].to_numpy(),
-                           "name_norm": voters["name_norm"].to_numpy(),
-                           "day": voters["birth_date"].dt.day.astype("Int64").to_numpy(),
-                           "month": voters["birth_date"].dt.month.astype("Int64").to_numpy(),
-                           "yy": (voters["birth_date"].dt.year % 100).astype("Int64").to_numpy(),
-                           "sex": voters["sex"].to_numpy()})
-
-    trusted = voters[voters["nik_status"].isin(TRUSTED_NIK) & voters["nik"].notna()]
-    # Neighbours of the few death records' NIKs, not of every voter's.
-    by_nik = nik_neighbour_pairs(deaths.set_index("source_row")["nik"], trusted.set_index("source_row")["nik"]).rename(
-        columns={"voter_row": "death_row", "population_row": "voter_row"})
-    by_nik = by_nik.merge(listed, on="voter_row").merge(dead, on="death_row", suffixes=("", "_nik"))
-    born_as_in_nik = ((by_nik["day"] == by_nik["day_nik"]) & (by_nik["month"] == by_nik["month_nik"])
-                      & (by_nik["yy"] == by_nik["yy_nik"])).fillna(False).to_numpy(dtype=bool)
-    # An equal NIK needs the names to agree at least in part (the list may carry one word of the name); a NIK one
-    # digit off needs them to agree and the birth date inside it to be the voter's.
-    equal = (by_nik["edit"] == "equal").to_numpy()
-    by_nik = by_nik[(equal & names_agree_fully_or_partly(by_nik["name_key"], by_nik["dead_name_key"],
-                                                        name_words(by_nik["name_norm"]), name_words(by_nik["dead_name_norm"])))
-                    | (names_agree(by_nik["name_key"], by_nik["dead_name_key"]) & born_as_in_nik)]
-    by_nik = by_nik.assign(confidence=HIGH, evidence="NIK " + by_nik["edit"].str.replace("equal", "equal to", regex=False)
-                           + " a death record's; the names agree")
-
-    untrusted = listed[~listed["voter_row"].isin(trusted["source_row"])]
-    by_person = untrusted.merge(dead, on=["day", "month", "yy"])
-    by_person = by_person[(by_person["sex"] == by_person["dead_sex"]).fillna(False).to_numpy(dtype=bool)
-                          & names_agree(by_person["name_key"], by_person["dead_name_key"])]
-    by_person = by_person.assign(confidence=MEDIUM, evidence="no trustworthy NIK; name, sex and birth date agree with "
-                                                             "a death record (its NIK's birth date)")
-    found = pd.concat([by_nik, by_person], ignore_index=True)[["voter_row", "death_row", "confidence", "evidence"]]
-    return found.drop_duplicates("voter_row")
-
-
-def resident_of_each_row(links: LinkResult) -> pd.Series:
-    """population_row per voter row: its own link, or for a row listing a person again, the kept row's link."""
-    linked = links.links.set_index("voter_row")["population_row"]
-    again = links.duplicates.set_index("voter_row")["duplicate_of_voter_row"].map(linked).dropna()
-    return pd.concat([linked, again.astype(linked.dtype)]) if len(again) else linked
-
-
-def tms_candidates(semester: SemesterInputs, changes: pd.DataFrame) -> pd.DataFrame:
-    """One row per voter row and TMS code that applies to it (`changes` from `population_changes`)."""
-    voters, residents, links = semester.voters, semester.residents, semester.links
-    resident_row = resident_of_each_row(links)
-    listed = voters.set_index("source_row")
-    person = residents.set_index("source_row").loc[resident_row.to_numpy()].set_axis(resident_row.index)
-    never_married = person["marital"].eq(BELUM_KAWIN).fillna(False)
-    flags = []
-
-    def flag(rows, code: str, reason, evidence, confidence, needs_coklit) -> None:
-        """Values are scalars or aligned with `rows` by position."""
-        values = {"voter_row": rows, "tms_code": code, "reason": reason, "evidence": evidence,
-                  "confidence": confidence, "needs_coklit": needs_coklit}
-        flags.append(pd.DataFrame({k: v.to_numpy() if isinstance(v, pd.Series | pd.Index) else v
-                                   for k, v in values.items()}, index=pd.RangeIndex(len(rows))))
-
-    dead = match_deaths(voters, semester.deaths)
-    dead = dead[~dead["voter_row"].isin(links.links["voter_row"])]  # the population says a linked row is alive
-    flag(dead["voter_row"], "1", "a death is recorded for this person", dead["evidence"].to_numpy(),
-         dead["confidence"].to_numpy(), (dead["confidence"] != HIGH).to_numpy())
-
-    flag(links.duplicates["voter_row"], "2", "the person is listed already (row "
-         + links.duplicates["duplicate_of_voter_row"].astype(str) + ")", links.duplicates["evidence"].to_numpy(), HIGH, False)
-
-    judged_on = semester.judged_on
-    under_age = (age_on(person["birth_date"], judged_on.day) < VOTING_AGE).fillna(False) & never_married
-    flag(under_age[under_age].index, "3", f"under 17 and never married on {judged_on.day}",
-         f"resident record: birth date and marital status, judged on {judged_on.describe()}", HIGH, False)
-
-    for code, occupation, name in (("6", TNI, "TNI"), ("7", POLRI, "Polri")):
-        serving = person["occupation"].eq(occupation).fillna(False)
-        flag(serving[serving].index, code, f"serving {name}", "resident record: occupation (JENIS_PKRJN) "
-             + str(occupation), HIGH, False)
-
-    elsewhere = person["desa_code"].ne(listed.loc[person.index, "desa_code"]).fillna(False)
-    flag(elsewhere[elsewhere].index, "8", "the resident lives in another desa of the kabupaten",
-         "resident's desa " + person.loc[elsewhere, "desa_code"].astype(str), HIGH, False)
-
-    # Rows nobody in the population matches, and not a recorded death: the data cannot say why.
-    in_review = links.review_queue["voter_row"]
-    lost = voters[~voters["source_row"].isin(resident_row.index) & ~voters["source_row"].isin(dead["voter_row"])
-                  & ~voters["source_row"].isin(in_review)]
-    own_age = age_on(lost["birth_date"], judged_on.day)
-    lost_under_age = lost[(own_age < VOTING_AGE).fillna(False) & lost["marital"].eq("B").fillna(False)]
-    flag(lost_under_age["source_row"], "3", f"under 17 and never married on {judged_on.day} by the voter list's own "
-         "birth date and status", f"no resident found to confirm it; judged on {judged_on.describe()}", MEDIUM, True)
-    moved = lost["nik"].isin(changes.loc[changes["change"] == "moved_out", "nik"]) & lost["nik_status"].isin(TRUSTED_NIK)
-    flag(lost.loc[moved, "source_row"], "4", "left the population since the previous semester, no death recorded: "
-         "moved away (or died unrecorded)", "NIK in the previous semester's population, not in this one", LOW, True)
-    flag(lost.loc[~moved, "source_row"], "5", "no resident matches this row with enough confidence",
-         links.unlinked.set_index("voter_row")["reason"].reindex(lost.loc[~moved, "source_row"]).fillna("no resident linked").to_numpy(),
-         LOW, True)
-
-    bad_nik = voters[~voters["nik_status"].isin(TRUSTED_NIK)]
-    fixable = bad_nik["source_row"].isin(resident_row.index).to_numpy()
-    flag(bad_nik["source_row"], "nik_invalid", "NIK " + bad_nik["nik_status"].astype(str),
-         np.where(fixable, "the linked resident's NIK can replace it", "no linked resident to take the NIK from"),
-         HIGH, ~fixable)
-    return pd.concat(flags, ignore_index=True)[TMS_COLUMNS].sort_values(["voter_row", "tms_code"], ignore_index=True)
+def remembered_deaths(delivered: pd.DataFrame, semester: str, earlier: pd.DataFrame | None) -> pd.DataFrame:
+    """Every death record known by `semester`, one per person: those earlier semesters delivered (`earlier`, as kept
+    in restricted.death_records, with the delivering `semester`) and this semester's file (`delivered`, ingest's
+    accepted deaths). A record delivered again, in an earlier file or twice in this one, keeps the first delivery:
+    it is not a second death. `new` marks the records this semester delivered first."""
+    known = delivered.assign(delivered_in=semester)[DEATH_RECORD_COLUMNS]
+    if earlier is not None and len(earlier):
+        before = earlier.rename(columns={"semester": "delivered_in"})[DEATH_RECORD_COLUMNS]
+        known = pd.concat([before.sort_values(["delivered_in", "source_row"]), known], ignore_index=True)
+    known = known[~(known["nik"].duplicated() & known["nik"].notna())].reset_index(drop=True)
+    return known.assign(name_key=name_key(known["name_norm"]), new=known["delivered_in"] == semester)
 
 
 def _unlisted(semester: SemesterInputs) -> pd.Series:
@@ -258,7 +134,7 @@ def coverage_by_region(semester: SemesterInputs, tms: pd.DataFrame, unregistered
     residents, voters = semester.residents, semester.voters
     eligible = eligibility(residents, semester.judged_on.day, semester.judged_on.area)["eligible"]
     tms_columns = {f"tms_{code}": voters["source_row"].isin(tms.loc[tms["tms_code"] == code, "voter_row"]).astype(int)
-                   for code in map(str, range(1, 9))}
+                   for code in KPU_CODES}
     merged = counts_per_region([
         (residents, {"residents": pd.Series(1, index=residents.index), "eligible": eligible.astype(int),
                      "eligible_unregistered": residents["source_row"].isin(unregistered["population_row"]).astype(int),
@@ -272,7 +148,7 @@ def coverage_by_region(semester: SemesterInputs, tms: pd.DataFrame, unregistered
 
 
 COVERAGE_COLUMNS = ["region_level", "region_code", "region_name", "residents", "eligible", "registered", "linked",
-                    "eligible_unregistered", *[f"tms_{c}" for c in range(1, 9)], "new_voters", "coverage_pct"]
+                    "eligible_unregistered", *[f"tms_{c}" for c in KPU_CODES], "new_voters", "coverage_pct"]
 
 
 def changes_per_region(changes: pd.DataFrame) -> pd.DataFrame:
@@ -309,7 +185,7 @@ def coklit_list(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.DataFr
     `mask` is applied to the NIK (identity for an operator who asked for full data)."""
     to_visit = tms[(tms["tms_code"] != "nik_invalid") | tms["needs_coklit"]]
     codes = to_visit.groupby("voter_row").agg(
-        to_check=("tms_code", lambda c: "; ".join(f"TMS {code} {TMS_CODES[code]}" for code in c)),
+        to_check=("tms_code", lambda c: "; ".join(f"TMS {code} {TMS_MEANINGS[code]}" for code in c)),
         reason=("reason", "; ".join), confidence=("confidence", _weakest))
     listed = voters.set_index("source_row").loc[codes.index]
     flagged = pd.DataFrame({

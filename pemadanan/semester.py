@@ -5,6 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pemadanan.eligibility import JudgingDay
+    from pemadanan.linkage import LinkResult
 
 _KEY = re.compile(r"^(\d{4})-S([12])$")
 
@@ -60,3 +67,15 @@ def semesters_between(first: Semester, last: Semester) -> list[Semester]:
         out.append(current)
         current = current.next()
     return out
+
+
+@dataclass
+class SemesterInputs:
+    """What one semester's outputs (TMS candidates, eligible-unregistered, new voters, coverage) are computed from."""
+
+    reference_date: dt.date  # 30 June or 31 December
+    previous_reference_date: dt.date
+    judged_on: JudgingDay  # eligibility, under age and new voters are judged on this day (`eligibility.judging_day`)
+    voters: pd.DataFrame
+    residents: pd.DataFrame
+    links: LinkResult

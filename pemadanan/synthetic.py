@@ -91,6 +91,11 @@ class DefectRates:
     sex_wrong: float = 0.0
     stale_address: float = 0.0  # listed at a desa the person left (a move inside the kabupaten never reported)
     duplicate_nik_typo: float = 0.0  # of duplicate copies: a NIK of their own, one typo off
+    # Of voters who died in the semester before last (their death recorded then, or never): still listed, as
+    # KPU had not struck them.
+    dead_still_listed: float = 0.0
+    # Of the deaths file: records of the previous semester's file delivered again.
+    death_redelivered: float = 0.0
 
 
 BASIC_DEMOGRAPHY, BASIC_DEFECTS = DemographyRates(), DefectRates()
@@ -112,6 +117,8 @@ REALISTIC_DEFECTS = DefectRates(
     nik_trailing_zero=0.015,
     duplicate=0.012,
     duplicate_nik_typo=0.25,  # a copy keyed again gets its own NIK defects
+    dead_still_listed=0.3,
+    death_redelivered=0.05,
 )
 PROFILES = {"basic": (BASIC_DEMOGRAPHY, BASIC_DEFECTS), "realistic": (REALISTIC_DEMOGRAPHY, REALISTIC_DEFECTS)}
 
@@ -577,6 +584,7 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
     events = pd.concat(all_events, ignore_index=True)
 
     counts: dict[str, dict[str, int]] = {}
+    recorded_in: dict[Semester, pd.DataFrame] = {}
     for semester in semesters:
         folder, truth_folder = out / semester.key, out / "truth" / semester.key
         folder.mkdir(parents=True, exist_ok=True)
@@ -588,14 +596,28 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
         semester_events = events[events["semester"] == semester.key]
         died = semester_events[semester_events["event"] == "died"].merge(previous, on="person_id")
         recorded = died[sim.rng.random(len(died)) < config.demography.deaths_recorded].sort_values(["date", "nik"])
-        pd.DataFrame({"NIK": recorded["nik"], "NAMA_LGKP": recorded["name"],
-                      "TGL_KEMATIAN": recorded["date"].dt.strftime("%Y-%m-%d")}).to_csv(folder / "deaths.csv", index=False)
+        recorded_in[semester] = recorded
+        earlier = recorded_in.get(semester.previous(), recorded.iloc[:0])
+        again = earlier[sim.rng.random(len(earlier)) < config.defects.death_redelivered]
+        delivered = pd.concat([recorded, again]).sort_values(["date", "nik"])
+        pd.DataFrame({"NIK": delivered["nik"], "NAMA_LGKP": delivered["name"],
+                      "TGL_KEMATIAN": delivered["date"].dt.strftime("%Y-%m-%d")}).to_csv(folder / "deaths.csv", index=False)
 
-        voters, voter_truth = voter_list(sim, previous, semester.previous().reference_date,
+        listed_from = previous
+        if semester.previous().previous() in history:
+            before = history[semester.previous().previous()]
+            died_before = events.loc[(events["event"] == "died") & (events["semester"] == semester.previous().key),
+                                     "person_id"]
+            dead = before[before["person_id"].isin(died_before)]
+            listed_from = pd.concat([previous, dead[sim.rng.random(len(dead)) < config.defects.dead_still_listed]],
+                                    ignore_index=True)
+        voters, voter_truth = voter_list(sim, listed_from, semester.previous().reference_date,
                                          semester.reference_date, config.defects)
         voters.to_csv(folder / "voters.csv", index=False)
-        _write_truth(truth_folder, now, previous, voter_truth, semester_events, recorded, semester)
-        counts[semester.key] = {"population": len(now), "voters": len(voters), "deaths": len(recorded)}
+        died_so_far = events[(events["event"] == "died") & (events["semester"] <= semester.key)]
+        recorded_so_far = pd.concat([r.assign(recorded_in=s.key) for s, r in recorded_in.items()])
+        _write_truth(truth_folder, now, previous, voter_truth, semester_events, died_so_far, recorded_so_far, semester)
+        counts[semester.key] = {"population": len(now), "voters": len(voters), "deaths": len(delivered)}
 
     (out / "truth" / "config.json").write_text(pd.Series(asdict(config)).to_json(indent=2, default_handler=str))
     events.to_csv(out / "truth" / "events.csv", index=False)
@@ -603,7 +625,10 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
 
 
 def _write_truth(folder: Path, now: pd.DataFrame, previous: pd.DataFrame, voter_truth: pd.DataFrame,
-                 events: pd.DataFrame, recorded_deaths: pd.DataFrame, semester: Semester) -> None:
+                 events: pd.DataFrame, died_so_far: pd.DataFrame, recorded_deaths: pd.DataFrame,
+                 semester: Semester) -> None:
+    """`events` of this semester; `died_so_far` and `recorded_deaths` (death records delivered) of this semester and
+    the earlier ones generated."""
     population_row = pd.Series(np.arange(1, len(now) + 1), index=now["person_id"])
     # Eligibility and under age as the law reads them: on the voting day this semester's data is the last for
     # (the default election calendar), else on the reference date.
@@ -624,7 +649,7 @@ def _write_truth(folder: Path, now: pd.DataFrame, previous: pd.DataFrame, voter_
     marital = vt["person_id"].map(in_now["marital"]).fillna(pd.Series(facts["marital"].to_numpy(), index=vt.index))
     married_now = marital != BELUM_KAWIN
     codes = {
-        "1": has("died"),
+        "1": vt["person_id"].isin(died_so_far["person_id"]),
         "2": vt["is_duplicate_copy"],
         "3": (age_now < 17) & ~married_now.to_numpy(),
         "4": has("moved_out"),
@@ -637,7 +662,8 @@ def _write_truth(folder: Path, now: pd.DataFrame, previous: pd.DataFrame, voter_
         hit = pd.Series(np.asarray(hit, dtype=bool), index=vt.index)
         vt.loc[hit, "tms_codes"] = vt.loc[hit, "tms_codes"] + ";" + code
     vt["tms_codes"] = vt["tms_codes"].str.lstrip(";")
-    vt["death_recorded"] = vt["person_id"].isin(recorded_deaths["person_id"])
+    vt["death_recorded_in"] = vt["person_id"].map(recorded_deaths.set_index("person_id")["recorded_in"])
+    vt["death_recorded"] = vt["death_recorded_in"].notna()
     vt.to_csv(folder / "voters_truth.csv", index=False)
 
     pt = pd.DataFrame({"source_row": np.arange(1, len(now) + 1), "person_id": now["person_id"].to_numpy()})

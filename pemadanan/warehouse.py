@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 import psycopg2
 
+from pemadanan.tms import KPU_CODES, TMS_MEANINGS, rules_markdown
+
 
 @dataclass(frozen=True)
 class Column:
@@ -137,7 +139,8 @@ POPULATION_ROW = Column("population_row", "integer NOT NULL", "1-based data row 
 DESA = Column("desa_code", "text", "Desa (Kemendagri code) where the person lives (residents) or is listed (voter rows).")
 TMS_CANDIDATES = Table("restricted", "tms_candidates", "Voter rows that may not qualify (TMS), one row per row and code, with the evidence.", (
     SEMESTER, VOTER_ROW,
-    Column("tms_code", "text NOT NULL", "1 meninggal, 2 ganda, 3 di bawah umur, 4 pindah domisili, 5 tidak dikenal, 6 TNI, 7 Polri, 8 salah penempatan TPS; nik_invalid (extension)."),
+    Column("tms_code", "text NOT NULL", ", ".join(f"{code} {meaning}" for code, meaning in TMS_MEANINGS.items())
+           + " (nik_invalid is this project's; every rule is listed under TMS rules in docs/TABLES.md)."),
     Column("reason", "text NOT NULL", "What the code means for this row."),
     Column("evidence", "text NOT NULL", "What in the data says so (death record by NIK, resident record, duplicate row...)."),
     Column("confidence", "text NOT NULL", "high: the data says so; medium: matched without a trustworthy NIK; low: the data cannot tell why."),
@@ -166,6 +169,13 @@ POPULATION_CHANGES = Table("restricted", "population_changes", "Per person, what
     Column("nik", "text", "NIK of the person (personal data)."),
     DESA,
 ))
+DEATH_RECORDS = Table("restricted", "death_records", "Every death record delivered, one row per record, under the semester whose file delivered it first; a record delivered again later is not stored again. TMS 1 reads the records of all semesters up to its own.", (
+    Column("semester", "text NOT NULL", "Semester whose deaths file delivered the record first."),
+    Column("nik", "text", "NIK of the deceased (personal data)."),
+    Column("name_norm", "text", "Normalised name (personal data)."),
+    Column("death_date", "date", "TGL_KEMATIAN."),
+    Column("source_row", "integer NOT NULL", "1-based data row of that semester's deaths file."),
+))
 POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next semester compares with: the accepted residents, one row each.", (
     SEMESTER, POPULATION_ROW,
     Column("nik", "text", "NIK (personal data)."),
@@ -185,9 +195,8 @@ COVERAGE_BY_REGION = Table("published", "coverage_by_region", "Residents, eligib
     Column("registered", "integer", "Voter rows accepted at ingest, by the desa they are listed in. Empty at desa level where suppressed."),
     Column("linked", "integer", "Of those, rows linked to a resident. Empty at desa level where suppressed."),
     Column("eligible_unregistered", "integer", "Eligible residents with no voter row. Empty at desa level where suppressed."),
-    *[Column(f"tms_{code}", "integer", f"Voter rows flagged TMS {code} ({name}). Empty at desa level where suppressed.") for code, name in (
-        ("1", "meninggal"), ("2", "ganda"), ("3", "di bawah umur"), ("4", "pindah domisili"), ("5", "tidak dikenal"),
-        ("6", "TNI"), ("7", "Polri"), ("8", "salah penempatan TPS"))],
+    *[Column(f"tms_{code}", "integer", f"Voter rows flagged TMS {code} ({TMS_MEANINGS[code]}). Empty at desa level "
+             "where suppressed.") for code in KPU_CODES],
     Column("new_voters", "integer", "Pemilih baru (see restricted.new_voters). Empty at desa level where suppressed."),
     Column("coverage_pct", "double precision", "Eligible residents on the list: 100 x (eligible - eligible_unregistered) / eligible."),
 ))
@@ -198,7 +207,8 @@ SEMESTER_CHANGES = Table("published", "semester_changes", "People per change sin
 ))
 
 TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES,
-                             TMS_CANDIDATES, ELIGIBLE_UNREGISTERED, NEW_VOTERS, POPULATION_CHANGES, POPULATION_SNAPSHOT,
+                             TMS_CANDIDATES, ELIGIBLE_UNREGISTERED, NEW_VOTERS, POPULATION_CHANGES, DEATH_RECORDS,
+                             POPULATION_SNAPSHOT,
                              LINK_SUMMARY, COVERAGE_BY_REGION, SEMESTER_CHANGES, DATA_QUALITY, DELIVERIES)
 
 
@@ -277,15 +287,16 @@ def sql_literal(cur, value: str) -> str:
     return cur.mogrify("%s", (value,)).decode()
 
 
-def read_semester(url: str, table: Table, semester: str) -> pd.DataFrame | None:
-    """One semester of a table through COPY (fast for a million rows), or None if the table or semester is absent."""
+def read_semester(url: str, table: Table, semester: str, before: bool = False) -> pd.DataFrame | None:
+    """One semester of a table (`before`: every semester before it) through COPY, fast for a million rows; None if
+    the table or the rows are absent."""
     with connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT to_regclass(%s)", (table.qualified,))
         if cur.fetchone()[0] is None:
             return None
         buffer = io.StringIO()
-        query = cur.mogrify(f"COPY (SELECT * FROM {table.qualified} WHERE semester = %s) TO STDOUT WITH (FORMAT csv, HEADER)",
-                            (semester,)).decode()
+        query = cur.mogrify(f"COPY (SELECT * FROM {table.qualified} WHERE semester {'<' if before else '='} %s) "
+                            "TO STDOUT WITH (FORMAT csv, HEADER)", (semester,)).decode()
         cur.copy_expert(query, buffer)
     conn.close()
     buffer.seek(0)
@@ -348,6 +359,8 @@ def tables_markdown() -> str:
              "masked identifiers only.", ""]
     for table in TABLES:
         lines += _table_section(table)
+    lines += ["## TMS rules", "", "Every rule that flags a row in `restricted.tms_candidates` (registry `TMS_RULES` in "
+              "`pemadanan/tms.py`). A code may have rules of different confidence.", "", rules_markdown(), ""]
     return "\n".join(lines)
 
 

@@ -110,11 +110,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Ingests the semester's files, runs the linkage cascade and the TMS/unregistered outputs outside Dagster, and
     scores them against the truth."""
-    from pemadanan import ingest  # noqa: PLC0415
-    from pemadanan import maintenance  # noqa: PLC0415
+    from pemadanan import ingest, maintenance, tms  # noqa: PLC0415
     from pemadanan.evaluation import evaluate, evaluate_outputs, load_truth  # noqa: PLC0415
     from pemadanan.linkage import link  # noqa: PLC0415
-    from pemadanan.semester import Semester  # noqa: PLC0415
+    from pemadanan.semester import Semester, SemesterInputs  # noqa: PLC0415
     from resources import ElectionCalendar, LandingZone  # noqa: PLC0415
 
     truth = Path(args.truth)
@@ -136,12 +135,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     # The outputs, as the run computes them without a previous semester (so no TMS 4: see README).
     deaths = ingest.ingest(ingest.DEATHS, files.deaths, args.semester) if files.deaths else ingest.no_deaths_file()
     term = Semester.parse(args.semester)
-    semester = maintenance.SemesterInputs(term.reference_date, term.previous().reference_date,
-                                          ElectionCalendar().judging_day(term.reference_date),
-                                          voters.accepted, population.accepted, result, deaths.accepted)
-    changes = maintenance.population_changes(population.accepted, deaths.accepted, term.reference_date,
+    semester = SemesterInputs(term.reference_date, term.previous().reference_date,
+                              ElectionCalendar().judging_day(term.reference_date), voters.accepted, population.accepted,
+                              result)
+    known = maintenance.remembered_deaths(deaths.accepted, args.semester, None)
+    changes = maintenance.population_changes(population.accepted, known, term.reference_date,
                                              term.previous().reference_date, None)
-    print("\n" + evaluate_outputs(maintenance.tms_candidates(semester, changes), maintenance.eligible_unregistered(semester),
+    print("\n" + evaluate_outputs(tms.tms_candidates(semester, changes, known), maintenance.eligible_unregistered(semester),
                                   voters.accepted, population.accepted, truth, args.semester))
     return 0
 

@@ -5,11 +5,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pemadanan import maintenance
+from pemadanan import maintenance, tms
 from pemadanan.eligibility import judging_day
 from pemadanan.linkage import LinkResult
 from pemadanan.names import name_key, normalize_name
 from pemadanan.nik import mask_nik
+from pemadanan.semester import SemesterInputs
 
 ON, BEFORE = dt.date(2024, 6, 30), dt.date(2023, 12, 31)
 DESA, OTHER_DESA = "33.23.01.2001", "33.23.02.2001"
@@ -39,11 +40,20 @@ def link_result(pairs: list[tuple[int, int]], duplicates: list[tuple[int, int]] 
                       model=pd.DataFrame(), candidate_pairs=pd.MultiIndex.from_tuples([], names=["a", "b"]))
 
 
-def deaths(rows: list[tuple[str, str]]) -> pd.DataFrame:
+def delivered_deaths(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    """A deaths file as ingest accepts it."""
     frame = pd.DataFrame(rows, columns=["nik", "name"]).assign(death_date=pd.Timestamp("2024-05-01"))
     frame.insert(0, "source_row", range(1, len(frame) + 1))
     frame["name_norm"] = normalize_name(frame["name"])
     return frame.assign(name_key=name_key(frame["name_norm"])).astype({"nik": "string"})
+
+
+def deaths(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    """Every death record known in 2024-S1, all delivered then."""
+    return maintenance.remembered_deaths(delivered_deaths(rows), "2024-S1", None)
+
+
+NO_CHANGES = pd.DataFrame(columns=maintenance.CHANGE_COLUMNS)
 
 
 @pytest.fixture
@@ -67,33 +77,37 @@ def semester():
         {"name": "BUDI SANTOSO", "nik": "3323010105800001"},  # the same person twice
     ])
     links = link_result([(1, 1), (2, 2), (3, 3), (4, 4)], duplicates=[(8, 1)])
-    dead = deaths([("3323010203450009", "SOEPARMAN")])
-    return maintenance.SemesterInputs(ON, BEFORE, judging_day(ON), listed, population, links, dead)
+    return SemesterInputs(ON, BEFORE, judging_day(ON), listed, population, links)
+
+
+@pytest.fixture
+def dead():
+    return deaths([("3323010203450009", "SOEPARMAN")])
 
 
 def codes(tms: pd.DataFrame) -> dict[int, set[str]]:
     return tms.groupby("voter_row")["tms_code"].agg(set).to_dict()
 
 
-def test_each_voter_row_gets_the_codes_its_evidence_supports(semester):
-    tms = maintenance.tms_candidates(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS))
-    flags = codes(tms)
+def test_each_voter_row_gets_the_codes_its_evidence_supports(semester, dead):
+    flagged = tms.tms_candidates(semester, NO_CHANGES, dead)
+    flags = codes(flagged)
     assert 1 not in flags  # of age, alive, in the right desa
     assert flags[2] == {"3"} and flags[3] == {"6"} and flags[4] == {"8"}
     assert flags[5] == {"1"}  # the death record's NIK and name (old spelling) agree
     assert flags[6] == {"1", "nik_invalid"}  # no NIK: by name, sex and the birth date in the record's NIK
     assert flags[7] == {"5"}  # nobody matches and nothing says why: not called dead
     assert flags[8] == {"2"}
-    by_row = tms.set_index(["voter_row", "tms_code"])
+    by_row = flagged.set_index(["voter_row", "tms_code"])
     assert by_row.loc[(5, "1"), "confidence"] == "high" and not by_row.loc[(5, "1"), "needs_coklit"]
     assert by_row.loc[(6, "1"), "confidence"] == "medium" and by_row.loc[(6, "1"), "needs_coklit"]
     assert by_row.loc[(7, "5"), "needs_coklit"]
 
 
-def test_a_voter_gone_since_the_last_semester_is_moved_not_dead(semester):
+def test_a_voter_gone_since_the_last_semester_is_moved_not_dead(semester, dead):
     changes = pd.DataFrame({"change": ["moved_out"], "population_row": [pd.NA], "previous_population_row": [7],
                             "nik": ["3323010404500010"], "desa_code": [DESA]})
-    flags = codes(maintenance.tms_candidates(semester, changes))
+    flags = codes(tms.tms_candidates(semester, changes, dead))
     assert flags[7] == {"4"}
 
 
@@ -101,13 +115,30 @@ def test_a_death_record_with_the_full_name_matches_a_row_carrying_one_word_of_it
     dead = deaths([("3323014506850001", "LESTARI SIREGAR")])
     listed = voters([{"name": "LESTARI", "nik": "3323014506850001", "sex": "P", "birth_date": "1985-06-05"},
                      {"name": "SITI", "nik": "3323014506850002", "sex": "P", "birth_date": "1985-06-05"}])
-    assert maintenance.match_deaths(listed, dead)["voter_row"].tolist() == [1]
+    assert tms.match_deaths(listed, dead)["voter_row"].tolist() == [1]
 
 
 def test_a_namesake_with_another_nik_is_not_a_recorded_death():
     dead = deaths([("3323010203450009", "SUPARMAN")])
     namesake = voters([{"name": "SUPARMAN", "nik": "3323010203450777", "birth_date": "1945-03-02"}])
-    assert maintenance.match_deaths(namesake, dead).empty
+    assert tms.match_deaths(namesake, dead).empty
+
+
+def test_a_death_recorded_last_semester_is_remembered_and_a_record_delivered_again_is_not_a_second_death(semester):
+    first = maintenance.remembered_deaths(delivered_deaths([("3323010203450009", "SOEPARMAN")]), "2024-S1", None)
+    kept = first[first["new"]].rename(columns={"delivered_in": "semester"})  # as restricted.death_records keeps it
+    # 2024-S2 delivers the same record again, a new one, and the new one twice.
+    again = delivered_deaths([("3323010203450009", "SOEPARMAN"), ("3323010404500010", "WAGIMAN"),
+                              ("3323010404500010", "WAGIMAN")])
+    known = maintenance.remembered_deaths(again, "2024-S2", kept)
+    assert known[["nik", "delivered_in", "new"]].values.tolist() == [
+        ["3323010203450009", "2024-S1", False], ["3323010404500010", "2024-S2", True]]
+    flagged = tms.tms_candidates(semester, NO_CHANGES, known).set_index(["voter_row", "tms_code"])
+    assert "delivered in 2024-S1" in flagged.loc[(5, "1"), "evidence"]  # Suparman, still listed: TMS 1 again
+    assert flagged.loc[(7, "1"), "confidence"] == "high"  # Wagiman, gone without a record until now
+    # Only this semester's new record is a death of this semester.
+    changes = maintenance.population_changes(semester.residents, known[known["new"]], ON, BEFORE, None)
+    assert changes.loc[changes["change"] == "died", "nik"].tolist() == ["3323010404500010"]
 
 
 def test_eligible_residents_without_a_row_and_new_voters(semester):
@@ -115,23 +146,23 @@ def test_eligible_residents_without_a_row_and_new_voters(semester):
     # Joko turned 17 on the reference date; Rini is 16 but 17 on the Pilkada's voting day, which Semester I 2024 is
     # judged on: both belong on the list.
     assert missing["population_row"].tolist() == [5, 6]
-    newly = maintenance.new_voters(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS)).set_index("population_row")
+    newly = maintenance.new_voters(semester, NO_CHANGES).set_index("population_row")
     assert newly["reason"].to_dict() == {5: "turned 17 this semester", 6: "17 by 2024-11-27 (voting day of Pilkada 2024)"}
 
 
-def test_a_listed_16_year_old_is_under_age_only_if_still_16_on_voting_day(semester):
+def test_a_listed_16_year_old_is_under_age_only_if_still_16_on_voting_day(semester, dead):
     semester.voters = voters([{"name": "RINI", "nik": "3323014111070006", "sex": "P", "birth_date": "2007-11-01",
                                "marital": "B"},
                               {"name": "ANI", "nik": "3323014101080002", "sex": "P", "birth_date": "2008-01-01",
                                "marital": "B"}])
     semester.links = link_result([(1, 6), (2, 2)])
-    tms = maintenance.tms_candidates(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS))
-    under_age = tms[tms["tms_code"] == "3"]
+    flagged = tms.tms_candidates(semester, NO_CHANGES, dead)
+    under_age = flagged[flagged["tms_code"] == "3"]
     assert under_age["voter_row"].tolist() == [2]  # Rini turns 17 on 1 November, before the voting day
     assert "2024-11-27 (voting day of Pilkada 2024)" in under_age["evidence"].item()
 
 
-def test_population_changes_against_the_previous_snapshot(semester):
+def test_population_changes_against_the_previous_snapshot(semester, dead):
     before = maintenance.snapshot(residents([
         {"name": "BUDI SANTOSO", "nik": "3323010105800001", "desa_code": OTHER_DESA},
         {"name": "ANY", "nik": "3323014101080002", "sex": "P", "birth_date": "2008-01-01", "marital": 1},
@@ -140,7 +171,7 @@ def test_population_changes_against_the_previous_snapshot(semester):
         {"name": "WAGIMAN", "nik": "3323010404500010"},
         {"name": "JOKO", "nik": "3323013006070005", "birth_date": "2007-06-30", "marital": 1},
     ]))
-    changes = maintenance.population_changes(semester.residents, semester.deaths, ON, BEFORE, before)
+    changes = maintenance.population_changes(semester.residents, dead, ON, BEFORE, before)
     by_change = changes.groupby("change")["nik"].agg(set).to_dict()
     assert by_change == {
         "moved_within": {"3323010105800001"}, "name_corrected": {"3323014101080002"},
@@ -163,10 +194,10 @@ def test_a_death_with_no_previous_snapshot_counts_in_the_kecamatan_of_its_nik(se
     assert died.loc["provinsi", "people"] == 1
 
 
-def test_coverage_adds_up_from_desa_to_provinsi(semester):
-    tms = maintenance.tms_candidates(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS))
-    coverage = maintenance.coverage_by_region(semester, tms, maintenance.eligible_unregistered(semester),
-                                              maintenance.new_voters(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS)))
+def test_coverage_adds_up_from_desa_to_provinsi(semester, dead):
+    flagged = tms.tms_candidates(semester, NO_CHANGES, dead)
+    coverage = maintenance.coverage_by_region(semester, flagged, maintenance.eligible_unregistered(semester),
+                                              maintenance.new_voters(semester, NO_CHANGES))
     totals = coverage.drop(columns=["region_code", "region_name", "coverage_pct"]).groupby("region_level").sum()
     assert (totals.nunique() == 1).all()
     provinsi = coverage[coverage["region_level"] == "provinsi"].iloc[0]
@@ -175,12 +206,12 @@ def test_coverage_adds_up_from_desa_to_provinsi(semester):
     assert set(coverage.loc[coverage["region_level"] == "desa", "region_code"]) == {DESA, OTHER_DESA}
 
 
-def test_the_coklit_list_has_whom_to_visit_by_rw_rt_and_address_with_niks_masked(semester):
-    tms = maintenance.tms_candidates(semester, pd.DataFrame(columns=maintenance.CHANGE_COLUMNS))
-    tms.loc[tms["voter_row"] == 7, "tms_code"] = "nik_invalid"  # as if its NIK were bad but the row linked
-    tms.loc[tms["voter_row"] == 7, "needs_coklit"] = False
+def test_the_coklit_list_has_whom_to_visit_by_rw_rt_and_address_with_niks_masked(semester, dead):
+    flagged = tms.tms_candidates(semester, NO_CHANGES, dead)
+    flagged.loc[flagged["voter_row"] == 7, "tms_code"] = "nik_invalid"  # as if its NIK were bad but the row linked
+    flagged.loc[flagged["voter_row"] == 7, "needs_coklit"] = False
     listed = semester.voters.assign(rw=[3, 1, 1, 2, 1, 1, 1, 1], rt=[1, 2, 1, 1, 1, 1, 1, 1])
-    visits = maintenance.coklit_list(tms, maintenance.eligible_unregistered(semester), listed, semester.residents,
+    visits = maintenance.coklit_list(flagged, maintenance.eligible_unregistered(semester), listed, semester.residents,
                                      ON, mask_nik)
     # RW 1 RT 1 (same address, so by name), RW 1 RT 2, RW 2; row 7 needs no visit
     assert visits["voter_row"].dropna().tolist() == [8, 3, 5, 6, 2, 4]
