@@ -37,7 +37,7 @@ from recordlinkage.compare import Exact
 from pemadanan.names import name_words
 from pemadanan.nik import NikStatus, nik_neighbour_pairs
 from pemadanan.similarity import (BirthDateNear, NamesAgree, NamesAgreeWordByWord, NameWordsOverlap, NikOneEdit,
-                                  SimilarityAtLeast, name_word_columns)
+                                  NAMES_CLOSE, SimilarityAtLeast, name_word_columns)
 
 PAIRS_PER_CHUNK = 500_000
 # A blocking key shared by more voter x resident pairs than this is too common to say anything (a placeholder
@@ -134,7 +134,7 @@ VOTER_MODEL = Model(
               "('LESTARI' / 'LESTARI SIREGAR', 'AGUS S.' / 'AGUS SANTOSO')", NameWordsOverlap(label="name_partial"),
               ("name_words",)),
         Field("name_similar", "spelling keys close but not agreeing (Indel >= 0.6): 'EDWI' / 'DEWI', 'ST' / 'SITI'",
-              SimilarityAtLeast("name_key", "name_key", 0.6, label="name_similar", scorer=Indel.normalized_similarity),
+              SimilarityAtLeast("name_key", "name_key", NAMES_CLOSE, label="name_similar", scorer=Indel.normalized_similarity),
               ("name_key",)),
         *PERSON_FIELDS[1:],
         Field("sex", "sex equal", Exact("sex", "sex", label="sex"), ("sex",)),

@@ -19,6 +19,7 @@ from pemadanan.names import has_initial, name_initials
 # variant of one name and rejects other names. Not Jaro-Winkler: its prefix bonus scores a father
 # "Agus Santoso" and his son "Agus" 0.88.
 NAMES_AGREE = 0.8
+NAMES_CLOSE = 0.6  # spelling keys this close are one name with typos ('EDWI' / 'DEWI', 'AGMS' / 'AGUS')
 BIRTH_DATE_NEAR_DAYS = 3  # SIAK birth-date corrections move a date by a few days
 # token_set_ratio (0-100) of the word keys: 100 when one name's words are all in the other ('LESTARI' /
 # 'LESTARI SIREGAR') or the same words stand in another order; 90 keeps a typo in a shared word. Two names

@@ -23,7 +23,8 @@ from pemadanan.linkage import LinkResult
 from pemadanan.names import name_words
 from pemadanan.nik import NikStatus, nik_birth_parts, nik_neighbour_pairs
 from pemadanan.semester import SemesterInputs
-from pemadanan.similarity import names_agree, names_agree_fully_or_partly
+from pemadanan.similarity import (NAMES_AGREE, NAMES_CLOSE, name_similarity, names_agree_fully_or_partly,
+                                  names_agree_word_by_word)
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 TRUSTED_NIK = (NikStatus.VALID, NikStatus.REPAIRED)
@@ -161,7 +162,8 @@ TMS_RULES: tuple[TmsRule, ...] = (
             "off with the voter's birth date in it, and the names agree; the row links to no resident",
             HIGH, False, _dead(HIGH)),
     TmsRule("1", "meninggal", "the row has no trustworthy NIK; its name, sex and birth date agree with a death "
-            "record's name and the birth date and sex its NIK carries", MEDIUM, True, _dead(MEDIUM)),
+            "record's name and the birth date and sex its NIK carries, or its NIK's serial was zeroed by Excel and the "
+            "rest and the name agree word by word", MEDIUM, True, _dead(MEDIUM)),
     TmsRule("2", "ganda", "the row lists a person another row lists already (same NIK, or same KK or desa and the "
             "same resident)", HIGH, False, _listed_again),
     TmsRule("3", "di bawah umur", "the linked resident is under 17 and never married on the day the semester is "
@@ -237,12 +239,17 @@ def match_deaths(voters: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:
     by_nik = by_nik.merge(listed, on="voter_row").merge(dead, on="death_row", suffixes=("", "_nik"))
     born_as_in_nik = ((by_nik["day"] == by_nik["day_nik"]) & (by_nik["month"] == by_nik["month_nik"])
                       & (by_nik["yy"] == by_nik["yy_nik"])).fillna(False).to_numpy(dtype=bool)
-    # An equal NIK needs the names to agree at least in part (the list may carry one word of the name); a NIK one
-    # digit off needs them to agree and the birth date inside it to be the voter's.
+    # An equal NIK needs the names to agree at least in part (the list may carry one word of the name), or to be
+    # close with the sex the NIK carries (a typo in a short name: 'AGMS' / 'AGUS'); a NIK one digit off needs them to
+    # agree and the birth date inside it to be the voter's.
     equal = (by_nik["edit"] == "equal").to_numpy()
-    by_nik = by_nik[(equal & names_agree_fully_or_partly(by_nik["name_key"], by_nik["dead_name_key"],
-                                                        name_words(by_nik["name_norm"]), name_words(by_nik["dead_name_norm"])))
-                    | (names_agree(by_nik["name_key"], by_nik["dead_name_key"]) & born_as_in_nik)]
+    similarity = name_similarity(by_nik["name_key"], by_nik["dead_name_key"])
+    sex_as_in_nik = (by_nik["sex"] == by_nik["dead_sex"]).fillna(False).to_numpy(dtype=bool)
+    by_nik = by_nik[(equal & (names_agree_fully_or_partly(by_nik["name_key"], by_nik["dead_name_key"],
+                                                         name_words(by_nik["name_norm"]),
+                                                         name_words(by_nik["dead_name_norm"]))
+                              | ((similarity >= NAMES_CLOSE) & sex_as_in_nik)))
+                    | ((similarity >= NAMES_AGREE) & born_as_in_nik)]
     by_nik = by_nik.assign(confidence=HIGH, evidence="NIK " + by_nik["edit"].str.replace("equal", "equal to", regex=False)
                            + " that of a death record delivered in " + by_nik["delivered_in"].astype(str)
                            + "; the names agree")
@@ -250,9 +257,25 @@ def match_deaths(voters: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:
     untrusted = listed[~listed["voter_row"].isin(trusted["source_row"])]
     by_person = untrusted.merge(dead, on=["day", "month", "yy"])
     by_person = by_person[(by_person["sex"] == by_person["dead_sex"]).fillna(False).to_numpy(dtype=bool)
-                          & names_agree(by_person["name_key"], by_person["dead_name_key"])]
+                          & names_agree_word_by_word(by_person["name_key"], by_person["dead_name_key"],
+                                                     name_words(by_person["name_norm"]),
+                                                     name_words(by_person["dead_name_norm"]))]
     by_person = by_person.assign(confidence=MEDIUM, evidence="no trustworthy NIK; name, sex and birth date agree with "
                                  "a death record delivered in " + by_person["delivered_in"].astype(str)
                                  + " (the birth date its NIK carries)")
-    found = pd.concat([by_nik, by_person], ignore_index=True)[["voter_row", "confidence", "evidence"]]
+
+    # Excel zeroed the serial: region and birth date, the first 12 digits, still hold, and the list's own birth date
+    # may be a placeholder. Without a NIK to tell them apart, names agree word by word: twins share birth date, sex
+    # and 12 digits, and 'ZAHRA PERMATASARI' / 'AYU PERMATASARI' share most letters.
+    zeroed = voters[voters["nik_status"].eq(NikStatus.UNRELIABLE) & nik_birth_parts(voters["nik"])["valid_date"]]
+    by_prefix = pd.DataFrame({"voter_row": zeroed["source_row"].to_numpy(), "prefix": zeroed["nik"].str.slice(0, 12).to_numpy(),
+                              "name_key": zeroed["name_key"].to_numpy(), "name_norm": zeroed["name_norm"].to_numpy()}
+                             ).merge(dead.assign(prefix=deaths["nik"].str.slice(0, 12).to_numpy()), on="prefix")
+    by_prefix = by_prefix[names_agree_word_by_word(by_prefix["name_key"], by_prefix["dead_name_key"],
+                                                   name_words(by_prefix["name_norm"]),
+                                                   name_words(by_prefix["dead_name_norm"]))]
+    by_prefix = by_prefix.assign(confidence=MEDIUM, evidence="NIK serial zeroed by Excel; its region and birth date "
+                                 "and the name agree with a death record delivered in "
+                                 + by_prefix["delivered_in"].astype(str))
+    found = pd.concat([by_nik, by_person, by_prefix], ignore_index=True)[["voter_row", "confidence", "evidence"]]
     return found.drop_duplicates("voter_row")

@@ -96,6 +96,14 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
             if code == "1":  # a death is known only where it was recorded
                 relevant &= truth.set_index("source_row")["death_recorded"]
             assert right.sum() >= 0.9 * relevant.sum(), code
+        if semester == "2024-S2":  # a voter whose death 2024-S1 recorded, still listed, is remembered as dead
+            remembered = tms[(tms["tms_code"] == "1") & tms["evidence"].str.contains("delivered in 2024-S1")]
+            recorded_before = truth.loc[truth["death_recorded_in"] == "2024-S1", "source_row"]
+            assert len(recorded_before) > 0 and remembered["voter_row"].isin(recorded_before).all()
+            assert len(remembered) >= 0.9 * len(recorded_before)
+            # One row per record: a record delivered again in 2024-S2 stays under 2024-S1 only.
+            records = warehouse.read_table(url, warehouse.DEATH_RECORDS)
+            assert not records["nik"].duplicated().any() and set(records["semester"]) == set(SEMESTERS)
         population_truth = pd.read_csv(small_kabupaten / "truth" / semester / "population_truth.csv")
         missing = tables["restricted.eligible_unregistered"]["population_row"]
         assert missing.isin(population_truth.loc[population_truth["eligible_unregistered"], "source_row"]).mean() >= 0.99

@@ -118,6 +118,22 @@ def test_a_death_record_with_the_full_name_matches_a_row_carrying_one_word_of_it
     assert tms.match_deaths(listed, dead)["voter_row"].tolist() == [1]
 
 
+def test_a_death_is_found_through_an_excel_zeroed_serial_or_a_typo_in_a_short_name_but_not_for_a_twin():
+    dead = deaths([("3323012705280001", "MULYADI NUGROHO"), ("3323011204280001", "AGUS"),
+                   ("3323014506900001", "AYU PERMATASARI")])
+    listed = voters([
+        # Excel zeroed the serial, and the list has a placeholder birth date.
+        {"name": "MULYADI NUGROHO", "nik": "3323012705280000", "nik_status": "unreliable", "birth_date": "1928-12-31"},
+        {"name": "AGMS", "nik": "3323011204280001", "birth_date": "1928-07-01"},  # the same NIK, a typo in the name
+        # Her twin: the same 12 digits, a zeroed serial, another first name.
+        {"name": "ZAHRA PERMATASARI", "nik": "3323014506900000", "nik_status": "unreliable", "sex": "P",
+         "birth_date": "1990-06-05"},
+        {"name": "BUDI", "nik": "3323011204280001", "birth_date": "1928-04-12"},  # the same NIK, another name
+    ])
+    found = tms.match_deaths(listed, dead).set_index("voter_row")["confidence"]
+    assert found.to_dict() == {1: "medium", 2: "high"}
+
+
 def test_a_namesake_with_another_nik_is_not_a_recorded_death():
     dead = deaths([("3323010203450009", "SUPARMAN")])
     namesake = voters([{"name": "SUPARMAN", "nik": "3323010203450777", "birth_date": "1945-03-02"}])
