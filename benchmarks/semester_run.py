@@ -37,6 +37,7 @@ def child(work: Path, semester: str) -> None:
 def report(work: Path, semester: str) -> None:
     from pemadanan import warehouse
     from pemadanan.evaluation import evaluate_outputs
+    from resources import Warehouse
 
     url = warehouse.resolve_url()
     tms = warehouse.read_table(url, warehouse.TMS_CANDIDATES, semester)
@@ -50,7 +51,16 @@ def report(work: Path, semester: str) -> None:
     voter_rows = pd.DataFrame({"source_row": pd.concat([links["voter_row"], unlinked["voter_row"], duplicates["voter_row"]])})
     print(evaluate_outputs(tms, missing, voter_rows, snapshot.rename(columns={"population_row": "source_row"}),
                            work / "landing" / "truth", semester))
-    print(tms.groupby(["tms_code", "confidence"]).size().rename("voter_rows").to_string(), "\n")
+    print(tms.groupby(["tms_code", "confidence"]).size().rename("voter_rows").to_string())
+    threshold = Warehouse().small_count_threshold
+    unknown = small = 0
+    for table in (t for t in warehouse.TABLES if t.schema == "published" and "region_level" in [c.name for c in t.columns]):
+        published = warehouse.read_table(url, table, semester)
+        unknown += int((published["region_code"] == "unknown").sum())
+        counts = published[published["region_level"] == "desa"].select_dtypes("number").drop(
+            columns=["link_rate", "coverage_pct"], errors="ignore").stack()
+        small += int(((counts > 0) & (counts < threshold)).sum())
+    print(f"published: {unknown} rows of region 'unknown'; {small} desa counts from 1 to {threshold - 1}\n")
 
 
 def main() -> None:

@@ -30,7 +30,8 @@ def remembered_deaths(delivered: pd.DataFrame, semester: str, earlier: pd.DataFr
     known = delivered.assign(delivered_in=semester)[DEATH_RECORD_COLUMNS]
     if earlier is not None and len(earlier):
         before = earlier.rename(columns={"semester": "delivered_in"})[DEATH_RECORD_COLUMNS]
-        known = pd.concat([before.sort_values(["delivered_in", "source_row"]), known], ignore_index=True)
+        before = before.sort_values(["delivered_in", "source_row"])
+        known = pd.concat([before, known], ignore_index=True) if len(known) else before.reset_index(drop=True)
     known = known[~(known["nik"].duplicated() & known["nik"].notna())].reset_index(drop=True)
     return known.assign(name_key=name_key(known["name_norm"]), new=known["delivered_in"] == semester)
 
