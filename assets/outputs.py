@@ -4,12 +4,12 @@ coverage per region, coklit lists). Counts and charts only in metadata: no perso
 
 import base64
 import io
-import shutil
 
 import dagster as dg
 import pandas as pd
 
 from assets import markdown_table
+from pemadanan import coklit as coklit_files
 from pemadanan import maintenance, regions, tms, warehouse
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
@@ -158,20 +158,14 @@ def coverage_by_region(context: dg.AssetExecutionContext, election_calendar: Ele
 def coklit_lists(context: dg.AssetExecutionContext, coklit: CoklitLists, voter_resident_links: LinkResult,
                  population: IngestResult, voters: IngestResult, tms_candidates: pd.DataFrame,
                  eligible_unregistered: pd.DataFrame) -> dg.MaterializeResult:
-    """One CSV and one XLSX per desa with the people Pantarlih officers visit, by RW, RT and address.
-    The semester's folder is replaced whole, so a failed step leaves the previous lists."""
+    """One CSV and one XLSX per desa with the people Pantarlih officers visit, by RW, RT and address; only the
+    operator can read them, and no cell is a formula. The semester's folder is replaced whole, so a failed step
+    leaves the previous lists."""
     reference_date = Semester.parse(context.partition_key).reference_date
     people = maintenance.coklit_list(tms_candidates, eligible_unregistered, voters.accepted, population.accepted,
                                      reference_date, (lambda nik: nik) if coklit.full_nik else mask_nik)
     folder = coklit.folder(context.partition_key)
-    staging = folder.with_name(f".{folder.name}.{context.run.run_id}")
-    staging.mkdir(parents=True, exist_ok=True)
-    for desa_code, rows in people.groupby("desa_code"):
-        rows.to_csv(staging / f"{desa_code}.csv", index=False)
-        rows.to_excel(staging / f"{desa_code}.xlsx", index=False, sheet_name="coklit")
-    if folder.exists():
-        shutil.rmtree(folder)
-    staging.rename(folder)
+    coklit_files.write_lists(people, folder, context.run.run_id)
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(folder)), "desa_files": int(people["desa_code"].nunique()),
         "people_to_visit": len(people), "nik": "full (operator request)" if coklit.full_nik else "masked",

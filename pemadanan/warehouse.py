@@ -245,8 +245,10 @@ def replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame],
                      dashboard: DashboardRole | None = None) -> dict[str, int]:
     """Deletes the semester's rows from every table given and inserts the new ones, in one transaction."""
     with connect(url) as conn, conn.cursor() as cur:
-        # Two runs of the same semester must not interleave their delete and insert.
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"pemadanan:{semester}",))
+        # One publish at a time: two runs of a semester must not interleave their delete and insert, and two first
+        # publishes must not both create the schemas (CREATE SCHEMA IF NOT EXISTS races). Publishing takes seconds,
+        # and its DDL (comments, constraints) locks the tables anyway.
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('pemadanan:publish'))")
         counts = {}
         for table, frame in frames.items():
             _ensure_table(cur, table)
@@ -271,7 +273,9 @@ def _grant_dashboard(cur, role: DashboardRole) -> None:
     cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role.name,))
     exists = cur.fetchone() is not None
     if role.password:
-        cur.execute(f'{"ALTER" if exists else "CREATE"} ROLE "{role.name}" LOGIN PASSWORD {sql_literal(cur, role.password)}')
+        # The server gets a SCRAM verifier computed here, never the password: statement logging would keep it.
+        verifier = psycopg2.extensions.encrypt_password(role.password, role.name, cur.connection, "scram-sha-256")
+        cur.execute(f'{"ALTER" if exists else "CREATE"} ROLE "{role.name}" LOGIN PASSWORD {sql_literal(cur, verifier)}')
     elif not exists:  # an existing role's login, perhaps set by a DBA, is left alone
         cur.execute(f'CREATE ROLE "{role.name}" NOLOGIN')
     cur.execute("SELECT current_database()")

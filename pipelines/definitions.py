@@ -6,6 +6,7 @@ ingest (population, voters, deaths; each validated by its expectation suite, sho
 -> publish (restricted.*, published.*; the dashboard role reads published only)
 -> coklit_lists (a CSV and an XLSX per desa for the officers who visit),
 partitioned by semester (2024-S1, 2024-S2, ...), started by files landing or by the backstop schedule.
+Step outputs stay in the run's memory (`resources.RunMemory`): a run materializes a semester whole.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import dagster as dg
 from assets import ingest, linkage, outputs, publish
 from pipelines.jobs import semester_job
 from pipelines.sensors import landing_sensor, semester_backstop_schedule
-from resources import CoklitLists, ElectionCalendar, LandingZone, Linkage, Validation, Warehouse
+from resources import CoklitLists, ElectionCalendar, LandingZone, Linkage, Validation, Warehouse, run_memory
 
 
 defs = dg.Definitions(
@@ -24,6 +25,7 @@ defs = dg.Definitions(
     sensors=[landing_sensor],
     schedules=[semester_backstop_schedule],
     resources={
+        "io_manager": run_memory,  # personal data never pickled to DAGSTER_HOME
         "landing": LandingZone(),
         "validation": Validation(),
         "linkage": Linkage(),

@@ -7,6 +7,7 @@ import time
 
 import dagster as dg
 
+from pemadanan.ingest import FileRejected
 from pemadanan.semester import Semester
 from pipelines.jobs import semester_job
 from pipelines.partitions import JAKARTA, semester_partitions
@@ -24,7 +25,11 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone):
     known = set(semester_partitions.get_partition_keys())
     now = time.time()
     for semester in landing.delivered_semesters():
-        files = landing.semester_files(semester)
+        try:
+            files = landing.semester_files(semester)
+        except FileRejected as rejected:
+            context.log.warning(f"{semester} not started: {rejected}")
+            continue
         if semester not in known or not files.complete:
             continue
         if any(now - p.stat().st_mtime < SETTLE_SECONDS for p in (files.population, files.voters, files.deaths) if p):
@@ -44,7 +49,10 @@ def semester_backstop_schedule(context: dg.ScheduleEvaluationContext, landing: L
     """Mid-February and mid-August: run the semester that just closed, in case the sensor missed it."""
     when = context.scheduled_execution_time.astimezone(JAKARTA).date() if context.scheduled_execution_time else dt.datetime.now(JAKARTA).date()
     semester = Semester.last_closed(when).key
-    files = landing.semester_files(semester)
+    try:
+        files = landing.semester_files(semester)
+    except FileRejected as rejected:
+        return dg.SkipReason(f"{semester}: {rejected}")
     if not files.complete:
         return dg.SkipReason(f"{semester}: waiting for {', '.join(files.missing)} in {landing.root}/{semester}")
     return dg.RunRequest(run_key=f"{semester}:{files.fingerprint()}", partition_key=semester)

@@ -7,12 +7,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 from dagster import Config, ConfigurableResource
 
 from expectations.checks import Outcome
 from pemadanan import settings, warehouse
 from pemadanan.eligibility import DEFAULT_CALENDAR, Election, JudgingDay, judging_day
+from pemadanan.ingest import FileRejected
 from pemadanan.linkage import LinkagePolicy
 from pemadanan.summary import SMALL_COUNT_THRESHOLD
 from pemadanan.validation import ValidationPolicy
@@ -55,14 +57,23 @@ class LandingZone(ConfigurableResource):
         return Path(self.root) if self.root else settings.landing_dir()
 
     def semester_files(self, semester: str) -> SemesterFiles:
+        """The semester's files, whatever the case of their names (`Deaths.CSV` is the deaths file). Raises
+        FileRejected, naming the file, for two deliveries of one file or a name that leads to no file (a symlink
+        loop, a folder)."""
         folder = self.path / semester
+        entries = sorted(folder.iterdir()) if folder.is_dir() else []
 
-        def find(stem: str) -> Path | None:
-            hits = [folder / f"{stem}{suffix}" for suffix in FILE_TYPES if (folder / f"{stem}{suffix}").is_file()]
+        def find(stem: str, suffixes: tuple[str, ...]) -> Path | None:
+            hits = [p for p in entries if p.name.lower() in {stem + suffix for suffix in suffixes}]
+            if len(hits) > 1:
+                raise FileRejected(f"{folder}: {' and '.join(p.name for p in hits)} both delivered: keep one")
+            if hits and not hits[0].is_file():
+                why = "a symlink that leads to no file (a loop, or its target is gone)" if hits[0].is_symlink() else "not a file"
+                raise FileRejected(f"{hits[0]}: {why}")
             return hits[0] if hits else None
 
-        decisions = folder / REVIEW_DECISIONS
-        return SemesterFiles(find("population"), find("voters"), find("deaths"), decisions if decisions.is_file() else None)
+        return SemesterFiles(find("population", FILE_TYPES), find("voters", FILE_TYPES), find("deaths", FILE_TYPES),
+                             find(REVIEW_DECISIONS, ("",)))
 
     def review_decisions(self, semester: str) -> pd.DataFrame | None:
         """Reviewers' decisions on earlier review-queue pairs: `<root>/<semester>/review_decisions.csv` with
@@ -73,6 +84,28 @@ class LandingZone(ConfigurableResource):
     def delivered_semesters(self) -> list[str]:
         root = self.path
         return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+class RunMemory(dg.InMemoryIOManager):
+    """Step outputs (the semester's residents, voter rows, links: personal data) live in the run's memory and
+    nowhere else: never pickled to DAGSTER_HOME, so the warehouse's restricted schema is the only place they are
+    kept. A run therefore materializes a semester whole; a subset whose inputs another run computed fails at once,
+    saying so."""
+
+    def load_input(self, context: dg.InputContext) -> object:
+        try:
+            return super().load_input(context)
+        except KeyError:
+            upstream = context.upstream_output.asset_key.to_user_string() if context.upstream_output else "its input"
+            raise dg.Failure(
+                f"{upstream} was not computed in this run: pemadanan keeps personal data in memory within one run "
+                "and never on disk, so materialize the whole semester (job semester_job), not a subset or a "
+                "re-execution from failure") from None
+
+
+@dg.io_manager(description="Step outputs in the run's memory only: personal data is never pickled to disk.")
+def run_memory(_) -> RunMemory:
+    return RunMemory()
 
 
 class Warehouse(ConfigurableResource):

@@ -38,6 +38,22 @@ def snapshot(url: str, semester: str) -> dict[str, pd.DataFrame]:
         for t in warehouse.TABLES}
 
 
+def personal_data_on_disk(roots, niks: set[str], names: list[str], skip) -> list[str]:
+    """Files under `roots` holding one of the NIKs or names, as UTF-8 (pickled str, text) or UTF-32 (numpy)."""
+    utf8_nik = re.compile(rb"(?<!\d)\d{16}(?!\d)")
+    utf32_nik = re.compile(rb"(?:\d\x00\x00\x00){16}")
+    patterns = [name.encode(encoding) for name in names for encoding in ("utf-8", "utf-32-le")]
+    found = []
+    for root in roots:
+        for path in (p for p in root.rglob("*") if p.is_file() and skip not in p.parents):
+            data = path.read_bytes()
+            digits = {m.decode() for m in utf8_nik.findall(data)}
+            digits |= {m.decode("utf-32-le") for m in utf32_nik.findall(data)}
+            if digits & niks or any(pattern in data for pattern in patterns):
+                found.append(str(path))
+    return found
+
+
 def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env):
     url = instance_env
     for semester in SEMESTERS:
@@ -169,6 +185,13 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
     population = pd.read_csv(small_kabupaten / "2024-S1" / "population.csv", dtype=str)
     full_names = {n for n in population["NAMA_LGKP"] if " " in n and len(n) >= 12}
     assert len(full_names) > 1000 and not any(name in shown for name in full_names)
+
+    # Nor on disk outside PostgreSQL: step outputs, compute logs, Data Docs (the coklit lists are the one deliberate
+    # exception: field officers work from them).
+    niks = set(population["NIK"])
+    on_disk = personal_data_on_disk([settings.dagster_home(), settings.data_dir()], niks, sorted(full_names)[:200],
+                                    skip=settings.data_dir() / "coklit")
+    assert on_disk == [], on_disk[:5]
 
     # A re-run changes nothing.
     before = snapshot(url, "2024-S1")

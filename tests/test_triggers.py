@@ -5,8 +5,10 @@ import os
 import time
 
 import dagster as dg
+import pytest
 
 from pemadanan import settings
+from pemadanan.ingest import FileRejected
 from pemadanan.quality import checks_markdown
 from pemadanan.warehouse import dashboards_markdown, tables_markdown
 from pipelines.sensors import SETTLE_SECONDS, landing_sensor, semester_backstop_schedule
@@ -63,3 +65,20 @@ def test_table_and_validation_docs_are_generated_from_the_definitions():
     assert (settings.PROJECT_ROOT / "docs" / "TABLES.md").read_text() == tables_markdown() + "\n"
     assert (settings.PROJECT_ROOT / "docs" / "DASHBOARDS.md").read_text() == dashboards_markdown() + "\n"
     assert (settings.PROJECT_ROOT / "docs" / "VALIDATION.md").read_text() == checks_markdown() + "\n"
+
+
+def test_file_names_are_found_whatever_their_case_and_a_loop_or_a_second_copy_is_named(tmp_path):
+    deliver(tmp_path, "2024-S1", "Population.CSV", "VOTERS.csv", "Deaths.CSV")
+    files = LandingZone(root=str(tmp_path)).semester_files("2024-S1")
+    assert (files.population.name, files.voters.name, files.deaths.name) == ("Population.CSV", "VOTERS.csv", "Deaths.CSV")
+
+    deliver(tmp_path, "2024-S2", "population.csv", "population.xlsx", "voters.csv")
+    with pytest.raises(FileRejected, match="population.csv and population.xlsx both delivered"):
+        LandingZone(root=str(tmp_path)).semester_files("2024-S2")
+
+    deliver(tmp_path, "2025-S1", "population.csv")
+    (tmp_path / "2025-S1" / "voters.csv").symlink_to(tmp_path / "2025-S1" / "voters.csv")
+    with pytest.raises(FileRejected, match="voters.csv: a symlink that leads to no file"):
+        LandingZone(root=str(tmp_path)).semester_files("2025-S1")
+    requests, _ = evaluate(tmp_path)  # the sensor skips what it cannot read, and runs the rest
+    assert [r.partition_key for r in requests] == ["2024-S1"]

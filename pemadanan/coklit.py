@@ -1,0 +1,54 @@
+"""The coklit lists on disk: one CSV and one XLSX per desa for the Pantarlih officers who visit.
+
+They hold personal data by design, so they are written for the operator alone (files 0600 in 0700 folders) and
+cannot carry a formula: a name or address a clerk typed as `=HYPERLINK(...)` stays text (OWASP CSV injection).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that would start a formula get a leading apostrophe, which spreadsheets show as text."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            text = out[column].astype("string")
+            formula = text.str.startswith(FORMULA_STARTS).fillna(False)
+            if formula.any():
+                out[column] = text.mask(formula, "'" + text)
+    return out
+
+
+def write_lists(people: pd.DataFrame, folder: Path, run_id: str) -> None:
+    """Replaces `folder` whole with `<desa_code>.csv` and `.xlsx` per desa of `people`. Written in a staging folder
+    first, which is removed if anything fails, so a failed run leaves the previous lists and no stray copies."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder.parent, 0o700)
+    staging = folder.with_name(f".{folder.name}.{run_id}")
+    old_umask = os.umask(0o077)
+    try:
+        staging.mkdir(mode=0o700)
+        safe = neutralised(people)
+        for desa_code, rows in safe.groupby("desa_code"):
+            rows.to_csv(staging / f"{desa_code}.csv", index=False)
+            # XlsxWriter writes every string as a string: never a formula, whatever it starts with.
+            with pd.ExcelWriter(staging / f"{desa_code}.xlsx", engine="xlsxwriter",
+                                engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as book:
+                rows.to_excel(book, index=False, sheet_name="coklit")
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        os.umask(old_umask)

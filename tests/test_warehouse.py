@@ -1,0 +1,56 @@
+"""The warehouse under stress: concurrent first publishes, and the dashboard password kept off the wire."""
+
+import threading
+
+import pandas as pd
+import psycopg2
+
+from pemadanan import warehouse
+
+
+def deliveries(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"dataset": ["voters"], "file_name": ["voters.csv"], "rows_in": [n], "rows_accepted": [n],
+                         "rows_quarantined": [0], "rows_flagged": [0], "rows_repaired": [0]})
+
+
+def test_two_semesters_first_published_at_once_both_land(fresh_database):
+    url = fresh_database("warehouse")
+    errors = []
+
+    def publish(semester: str) -> None:
+        try:
+            warehouse.replace_semester(url, semester, {warehouse.DELIVERIES: deliveries(10),
+                                                       warehouse.LINK_SUMMARY: pd.DataFrame(columns=[
+                                                           c.name for c in warehouse.LINK_SUMMARY.columns])})
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+    threads = [threading.Thread(target=publish, args=(s,)) for s in ("2024-S1", "2024-S2", "2025-S1")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(warehouse.read_table(url, warehouse.DELIVERIES)["semester"]) == ["2024-S1", "2024-S2", "2025-S1"]
+
+
+class RecordingCursor(psycopg2.extensions.cursor):
+    statements: list[str] = []
+
+    def execute(self, query, vars=None):  # noqa: A002 - psycopg2's name
+        RecordingCursor.statements.append(self.mogrify(query, vars).decode())
+        return super().execute(query, vars)
+
+
+def test_the_dashboard_password_never_reaches_the_server_as_text(fresh_database):
+    url = fresh_database("warehouse")
+    password = "s3cret-for-dashboards"  # noqa: S105 - a throwaway server's role
+    with psycopg2.connect(warehouse.libpq_url(url), cursor_factory=RecordingCursor) as conn, conn.cursor() as cur:
+        cur.execute("CREATE SCHEMA IF NOT EXISTS published")
+        cur.execute("CREATE SCHEMA IF NOT EXISTS restricted")
+        warehouse._grant_dashboard(cur, warehouse.DashboardRole("dashboard_test", password))
+    conn.close()
+    sent = "\n".join(RecordingCursor.statements)
+    assert "SCRAM-SHA-256$" in sent and password not in sent
+    with psycopg2.connect(warehouse.libpq_url(url), user="dashboard_test", password=password) as conn:
+        assert conn.status == psycopg2.extensions.STATUS_READY
+    conn.close()
