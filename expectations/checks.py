@@ -78,7 +78,7 @@ def _true(column: str) -> dict[str, Any]:
     return {"column": column, "value_set": [True]}
 
 
-ROW_SHAPE_CHECKS = ("row_complete", "not_a_repeated_header")
+ROW_SHAPE_CHECKS = ("row_complete", "not_a_repeated_header", "row_readable", "fields_not_oversized")
 
 
 def _row_shape_checks(nik_column: str) -> list[Check]:
@@ -90,7 +90,22 @@ def _row_shape_checks(nik_column: str) -> list[Check]:
               "ExpectColumnValuesToBeInSet", _true("row_complete"), Outcome.QUARANTINE),
         Check("not_a_repeated_header", "a repeated header row", "ExpectColumnValuesToBeInSet",
               {"column": "repeats_header", "value_set": [False]}, Outcome.QUARANTINE, shows=nik_column),
+        Check("row_readable", "unreadable bytes in the row (a NUL, or bytes that are not UTF-8 where the rest of "
+              "the file is)", "ExpectColumnValuesToBeInSet", _true("row_readable"), Outcome.QUARANTINE),
+        Check("fields_not_oversized", "a field longer than 1,000 characters", "ExpectColumnValuesToBeInSet",
+              _true("fields_not_oversized"), Outcome.QUARANTINE),
     ]
+
+
+MAX_QUARANTINED_SHARE = 0.05
+
+
+def quarantine_share_check(max_share: float = MAX_QUARANTINED_SHARE) -> Check:
+    """Run on every row's verdict once the row checks are done: when many rows fail, the file is wrong (headers
+    swapped, merged cells), and publishing its few good rows would report a collapse that did not happen."""
+    return Check("quarantined_share", f"more than {max_share:.0%} of the rows quarantined: the file, not its rows, "
+                 "is wrong (swapped headers, merged cells?)", "ExpectColumnValuesToBeInSet",
+                 {**_true("row_accepted"), "mostly": 1 - max_share}, Outcome.BLOCK)
 
 
 def _nik_checks(column: str, outcome: Outcome, person: bool) -> list[Check]:

@@ -9,6 +9,7 @@ checks they fail and the repairs made. `IngestResult.reconcile()` proves every r
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -28,7 +29,8 @@ from pemadanan.dates import age_on, parse_dates, real_date
 from pemadanan.names import name_key, normalize_name
 from pemadanan.nik import NikStatus, clean_nik, nik_birth_parts
 from pemadanan.semester import Semester
-from pemadanan.validation import CheckOutcome, FileBlocked, FileValidation, ValidationPolicy, quarantine_reasons
+from pemadanan.validation import (CheckOutcome, FileBlocked, FileValidation, ValidationPolicy, quarantine_reasons,
+                                  value_shape)
 
 POPULATION_COLUMNS = (
     "NIK", "NO_KK", "NAMA_LGKP", "JENIS_KLMIN", "TMPT_LHR", "TGL_LHR", "AGAMA", "STAT_KWN", "STAT_HBKEL",
@@ -51,6 +53,9 @@ HEADER_ALIASES: dict[str, str] = {
     "KABUPATEN_KOTA": "KABUPATEN", "NO_TPS": "TPS",
 }
 DELIMITERS = (",", ";", "\t", "|")
+UNREADABLE = "\ufffd"  # what a byte that cannot be read becomes
+MAX_FIELD = 1_000  # characters: no NIK, name or address is longer; a longer field is a broken file or an attack
+MAX_FILE_FIELD = 2**31 - 1  # what the csv module may read in one field, so that MAX_FIELD is checked per row
 
 SEX_CODES = {"1": "L", "L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "2": "P", "P": "P", "PEREMPUAN": "P"}
 MARITAL_CODES = {"1": 1, "BELUM KAWIN": 1, "2": 2, "KAWIN": 2, "3": 3, "CERAI HIDUP": 3, "4": 4, "CERAI MATI": 4}
@@ -99,6 +104,12 @@ def canonical_header(names: list[str], aliases: dict[str, str]) -> list[str]:
     return [aliases.get(key, key) for key in _header_key(pd.Series(names, dtype="string"))]
 
 
+def known_columns(aliases: dict[str, str]) -> frozenset[str]:
+    """Header names that may be shown as they are: every file's columns and their spellings."""
+    return frozenset({"source_row", "fields_delivered", *aliases, *aliases.values(), *POPULATION_COLUMNS,
+                      *VOTER_COLUMNS, *DEATH_COLUMNS})
+
+
 def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: str | None = None) -> pd.DataFrame:
     """Every cell as text, headers mapped to the official names; `source_row` = 1-based data row and
     `fields_delivered` = how many fields the row had (a short or overlong CSV line keeps its row number,
@@ -109,17 +120,25 @@ def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: 
         frame = _read_csv(path)
     elif suffix in (".xlsx", ".parquet"):
         try:
-            typed = (pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl") if suffix == ".xlsx"
-                     else pd.read_parquet(path))
+            if suffix == ".xlsx":  # header=None: pandas would rename a second NIK to NIK.1
+                cells = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl", header=None)
+                header = [str(c) for c in cells.iloc[0]] if len(cells) else []
+                typed = cells.iloc[1:].set_axis(range(len(header)), axis=1)
+            else:
+                typed = pd.read_parquet(path)
+                header = [str(c) for c in typed.columns]
         except (ValueError, zipfile.BadZipFile) as error:  # no such sheet, not a workbook, not Parquet
             raise FileRejected(f"{path.name}: {error}") from error
-        frame = _as_text(typed)
+        frame = _as_text(typed, header)
     else:
         raise FileRejected(f"{path.name}: unsupported file type {suffix!r} (CSV, XLSX or Parquet)")
     frame.columns = ["fields_delivered", *canonical_header([str(c) for c in frame.columns[1:]], aliases)] if len(frame.columns) else []
     doubled = frame.columns[frame.columns.duplicated()].unique().tolist()
-    if doubled:
-        raise FileRejected(f"{path.name}: several columns map to {', '.join(doubled)} (see the header mapping)")
+    if doubled:  # by shape where not a known column: a file without its header has a record there
+        known = known_columns(aliases)
+        named = [name if name in known else str(value_shape(pd.Series([name])).iloc[0]) for name in doubled]
+        raise FileRejected(f"{path.name}: the header names {', '.join(named)} more than once (a column delivered "
+                           "twice, or two spellings of it: see the header mapping)")
     frame.insert(0, "source_row", np.arange(1, len(frame) + 1))
     return frame
 
@@ -132,8 +151,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first_line.count)
     counts = _fields_per_record(text, delimiter)
-    frame = pd.read_csv(io.StringIO(text), dtype="string", keep_default_na=False, sep=delimiter,
-                        quoting=csv.QUOTE_MINIMAL, on_bad_lines="skip")
+    # The header as delivered: pandas would rename a second NIK to NIK.1 and read the first without a word.
+    header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
+    frame = pd.read_csv(io.StringIO(text), dtype="string", keep_default_na=False, sep=delimiter, header=0,
+                        names=range(len(header)), quoting=csv.QUOTE_MINIMAL, on_bad_lines="skip")
+    frame.columns = header
     fits = counts <= len(frame.columns)
     if len(frame) != fits.sum():
         raise FileRejected(f"{path.name}: {len(counts)} lines but {len(frame)} rows read: the rows cannot be told apart")
@@ -148,6 +170,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 def _fields_per_record(text: str, delimiter: str) -> np.ndarray:
     """Fields of each data record (header excluded, blank lines skipped as pandas skips them)."""
     if '"' in text:  # quoted fields may hold delimiters and line breaks: let the csv module split them
+        csv.field_size_limit(MAX_FILE_FIELD)  # an oversized field is quarantined by its row's check, not fatal here
         records = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
         return np.array(records[1:], dtype=np.int64)
     lines = pd.Series(text.split("\n")).str.rstrip("\r")
@@ -155,30 +178,49 @@ def _fields_per_record(text: str, delimiter: str) -> np.ndarray:
     return (lines.iloc[1:].str.count(re.escape(delimiter)) + 1).to_numpy(dtype=np.int64)
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
 def _decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1 (which decodes any byte)."""
-    for encoding in ("utf-8-sig", "cp1252"):
+    """UTF-16 with its BOM (Excel's "Unicode text"); UTF-8 (with or without BOM); a file that is UTF-8 except for a
+    few bad bytes stays UTF-8, its bad bytes U+FFFD so that those rows, and only those, are quarantined; a file
+    with no UTF-8 sequence at all is Windows-1252, else Latin-1 (which decodes any byte). A NUL byte becomes
+    U+FFFD too: it would cut its field short."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = raw.decode("utf-16", errors="replace")
+    else:
         try:
-            return raw.decode(encoding)
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
+            if _UTF8_MULTIBYTE.search(raw):
+                text = raw.decode("utf-8-sig", errors="replace")
+            else:
+                try:
+                    text = raw.decode("cp1252")
+                except UnicodeDecodeError:
+                    text = raw.decode("latin-1")
+    return text.replace("\x00", UNREADABLE)
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cells of a typed file (XLSX, Parquet) as the text a CSV would hold: dates ISO, whole numbers without .0."""
+def _as_text(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
+    """Cells of a typed file (XLSX, Parquet) as the text a CSV would hold: dates ISO, whole numbers without .0.
+    A floating-point number beyond 2^53 lost digits before it reached us (a NIK of provinces 91-96 stored as a
+    float): it stays in scientific notation, which the NIK checks flag, rather than turn into another NIK."""
     def cell(value) -> str | None:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
             return ""
         if hasattr(value, "strftime"):
             return value.strftime("%Y-%m-%d")
+        if isinstance(value, float) and abs(value) >= 2**53:
+            return f"{value:.15e}"
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return str(value)
 
-    text = pd.DataFrame({str(c): frame[c].map(cell).astype("string") for c in frame.columns})
-    text.insert(0, "fields_delivered", len(frame.columns))  # a typed file has no short or overlong lines
-    return text
+    text = pd.DataFrame({position: frame.iloc[:, position].map(cell).astype("string")
+                         for position in range(len(header))}).set_axis(header, axis=1)
+    text.insert(0, "fields_delivered", len(header))  # a typed file has no short or overlong lines
+    return text.reset_index(drop=True)
 
 
 # Staging: derived columns the row checks read. A derived boolean is <NA> where its check does not apply.
@@ -228,7 +270,14 @@ def _shape(raw: pd.DataFrame, required: tuple[str, ...], aliases: dict[str, str]
         header_like = sum(_header_key(candidates[c]).isin(spellings(c)).fillna(False).astype(int) for c in required)
         repeats[candidates.index] = header_like * 2 > len(required)
     header_fields = len(raw.columns) - 2  # beside source_row and fields_delivered
-    return pd.DataFrame({"row_complete": raw["fields_delivered"] == header_fields, "repeats_header": repeats}, index=raw.index)
+    cells = raw.drop(columns=["source_row", "fields_delivered"]).astype("string")
+    unreadable = np.zeros(len(raw), dtype=bool)
+    oversized = np.zeros(len(raw), dtype=bool)
+    for column in cells.columns:
+        unreadable |= cells[column].str.contains(UNREADABLE, regex=False).fillna(False).to_numpy(dtype=bool)
+        oversized |= (cells[column].str.len() > MAX_FIELD).fillna(False).to_numpy(dtype=bool)
+    return pd.DataFrame({"row_complete": raw["fields_delivered"] == header_fields, "repeats_header": repeats,
+                         "row_readable": ~unreadable, "fields_not_oversized": ~oversized}, index=raw.index)
 
 
 def _names(raw: pd.Series) -> pd.DataFrame:
@@ -340,7 +389,7 @@ class Dataset:
         return suites.structure_checks(self.required, self.volume_checked, self.empty_outcome)
 
     def all_checks(self) -> list[Check]:
-        return self.structure_checks() + self.row_checks()
+        return self.structure_checks() + self.row_checks() + [suites.quarantine_share_check()]
 
 
 POPULATION = Dataset("population", POPULATION_COLUMNS, suites.population_checks, stage_population, accept_population, True)
@@ -359,7 +408,7 @@ def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPol
     reference = pd.Timestamp(Semester.parse(semester).reference_date)
     aliases = {**HEADER_ALIASES, **(header_aliases or {})}
     raw = read_table(path, aliases, sheet)
-    validation = FileValidation(dataset.name, semester, path.name, policy)
+    validation = FileValidation(dataset.name, semester, path.name, policy, known_columns(aliases))
     parameters = {"reference_date": reference, **policy.volume_bounds(previous_rows)}
 
     def stop_if_blocked(outcomes: list[CheckOutcome]) -> None:
@@ -382,6 +431,9 @@ def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPol
                                        source_rows, Outcome.QUARANTINE)
     reasons = shape_reasons.where(shape_reasons.notna(), reasons)
     bad = reasons.notna()
+    verdicts = pd.DataFrame({"source_row": source_rows, "row_accepted": ~bad})
+    stop_if_blocked(validation.run("quarantine", verdicts, [suites.quarantine_share_check(policy.max_quarantined_share)],
+                                   parameters))
     quarantine = pd.DataFrame({
         "dataset": dataset.name, "source_row": source_rows[bad].to_numpy(), "reasons": reasons[bad].to_numpy(),
         "original": [json.dumps(r, ensure_ascii=False) for r in raw.loc[bad].drop(columns=["source_row", "fields_delivered"]).fillna("").to_dict("records")],

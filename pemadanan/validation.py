@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from expectations.checks import Check, Outcome
+from expectations.checks import MAX_QUARANTINED_SHARE, Check, Outcome
 
 # Delivered columns whose values identify a person; everything else holds codes that may be shown.
 PERSONAL_COLUMNS = frozenset({
@@ -30,6 +30,7 @@ PERSONAL_COLUMNS = frozenset({
     "ALAMAT", "DUSUN", "NO_RT", "NO_RW", "RT", "RW", "TGL_KEMATIAN",
 })
 EXAMPLES_SHOWN = 5
+MAX_CODE_SHOWN = 4  # characters: a longer value of a code column is shown by its shape only
 STATIC_ASSETS = Path(__file__).resolve().parent.parent / "expectations" / "data_docs_static"
 
 
@@ -39,6 +40,7 @@ class ValidationPolicy:
 
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     volume_tolerance: float = 0.2  # a file may have this share more or fewer rows than last semester's
+    max_quarantined_share: float = MAX_QUARANTINED_SHARE  # more quarantined rows than this blocks the file
 
     def outcome(self, dataset: str, check: Check) -> Outcome:
         return Outcome(self.outcomes.get(f"{dataset}.{check.name}", check.outcome))
@@ -80,6 +82,8 @@ class CheckOutcome:
             detail = ": " + ", ".join(missing) if delivered else ": the file has no header (empty file)"
         elif self.check.table_level:
             detail = f" ({self.observed} rows; expected {self.expected})"
+        elif "mostly" in self.check.kwargs:
+            detail = f" ({self.unexpected_count} of {self.element_count} rows)"
         elif self.unexpected_count:
             detail = f" ({self.unexpected_count} rows)"
         return f"{file_name}: check {self.check.name} failed: {self.check.reason}{detail}"
@@ -104,7 +108,10 @@ def failing_examples(frame: pd.DataFrame, column: str | None, failing: pd.Series
     if column is None or column not in frame.columns or not failing.any():
         return []
     values = frame.loc[failing, column]
-    shown = value_shape(values) if column in PERSONAL_COLUMNS else values.astype("string").fillna("<missing>")
+    text = values.astype("string").fillna("<missing>")
+    # A code column's wrong value is a code ("X", "06")... unless the columns shifted and it holds a name.
+    looks_like_code = (text.str.len() <= MAX_CODE_SHOWN) | (text == "<missing>")
+    shown = value_shape(values) if column in PERSONAL_COLUMNS else text.where(looks_like_code, value_shape(values))
     counts = shown.value_counts().head(EXAMPLES_SHOWN)
     return [(str(value), int(n)) for value, n in counts.items()]
 
@@ -121,11 +128,13 @@ def _gx():
 class FileValidation:
     """Validation of one delivered file, with its own ephemeral GX context and Data Docs."""
 
-    def __init__(self, dataset: str, semester: str, file_name: str, policy: ValidationPolicy):
+    def __init__(self, dataset: str, semester: str, file_name: str, policy: ValidationPolicy,
+                 known_columns: frozenset[str] = frozenset()):
         gx, _ = _gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: PLC0415
 
         self.dataset, self.semester, self.file_name, self.policy = dataset, semester, file_name, policy
+        self.known_columns = known_columns
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.asset = self.context.data_sources.add_pandas(dataset).add_dataframe_asset(file_name)
@@ -159,9 +168,19 @@ class FileValidation:
                                    f"{expectation_result.exception_info.get('exception_message')}")
             outcomes.append(self._outcome(check, expectation_result.result, expectation_result.success, frame, parameters))
             _strip_values(expectation_result, outcomes[-1])
+            if isinstance(outcomes[-1].observed, list):  # column names: a file without its header has a record there
+                outcomes[-1].observed = expectation_result.result["observed_value"] = self._masked(outcomes[-1].observed)
+                mismatched = (expectation_result.result.get("details") or {}).get("mismatched") or {}
+                if mismatched.get("unexpected"):
+                    mismatched["unexpected"] = self._masked(mismatched["unexpected"])
         self._replace_stored(suite.name, result)
         self.outcomes += outcomes
         return outcomes
+
+    def _masked(self, column_names: list) -> list[str]:
+        """Column names as delivered, each one that is no known header spelling by its shape only."""
+        return [name if name in self.known_columns else str(value_shape(pd.Series([str(name)])).iloc[0])
+                for name in column_names]
 
     def _outcome(self, check: Check, result: dict, success: bool, frame: pd.DataFrame, parameters: dict) -> CheckOutcome:
         outcome = self.policy.outcome(self.dataset, check)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from pemadanan import settings
@@ -34,11 +36,24 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     from pipelines.definitions import defs  # noqa: PLC0415
     from pipelines.partitions import semester_partitions  # noqa: PLC0415
 
+    from pemadanan.ingest import FileRejected  # noqa: PLC0415
+    from resources import LandingZone  # noqa: PLC0415
+
     keys = semester_partitions.get_partition_keys()
     if semester not in keys:
         return False, f"{semester} is not a closed semester partition (known: {keys[0]} .. {keys[-1]})"
+    zone = LandingZone()
+    try:
+        files = zone.semester_files(semester)
+    except FileRejected as rejected:
+        return False, f"{semester}: {rejected}"
+    if not files.complete:
+        return False, (f"{semester}: no {' and no '.join(files.missing)} file in {zone.path / semester}: deliver "
+                       "them there, or name the landing folder with --landing")
+    # The console shows one line; every event, tracebacks included, is in the run (Dagster UI).
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     result = defs.resolve_job_def("semester_job").execute_in_process(
-        partition_key=semester, instance=dg.DagsterInstance.get(), raise_on_error=False)
+        partition_key=semester, instance=dg.DagsterInstance.get(), raise_on_error=False, run_config=quiet)
     if result.success:
         return True, f"{semester}: run {result.run_id} succeeded"
     return False, f"{semester}: run {result.run_id} failed: {_first_failure(result)}"
@@ -51,7 +66,8 @@ def _first_failure(result) -> str:
             while error.cause is not None and "dagster" in error.cls_name.lower():
                 error = error.cause
             message = error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name
-            return f"step {event.step_key}: {message}"
+            message = re.sub(r"^[\w.]*\.?" + re.escape(error.cls_name) + r": ", "", message)  # the class says nothing
+            return f"step {event.step_key}: {message} (details in the run, Dagster UI)"
     return "see the run in the Dagster UI"
 
 
@@ -157,6 +173,8 @@ def cmd_docs(_: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Headless servers have no XDG_RUNTIME_DIR; platformdirs' fallback to /tmp is fine and not worth a warning line.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     parser = argparse.ArgumentParser(prog="pemadanan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -268,3 +268,21 @@ def test_a_broken_delivery_fails_with_one_line_and_publishes_nothing(small_kabup
 def test_an_unknown_semester_is_refused(instance_env, small_kabupaten):
     ok, message = run_semester("2031-S1", str(small_kabupaten))
     assert not ok and "not a closed semester" in message
+
+
+def test_a_missing_landing_folder_or_a_symlink_loop_is_one_line_on_stderr(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    monkeypatch.setenv("PEMADANAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("PEMADANAN_LANDING_DIR", str(tmp_path))
+    assert main(["run", "--semester", "2024-S1", "--landing", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no population and no voters file in" in err and "nowhere/2024-S1" in err
+
+    folder = tmp_path / "landing" / "2024-S1"
+    folder.mkdir(parents=True)
+    (folder / "population.csv").symlink_to(folder / "population.csv")
+    assert main(["run", "--semester", "2024-S1", "--landing", str(tmp_path / "landing")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "population.csv: a symlink that leads to no file" in err

@@ -15,10 +15,15 @@ CORPUS = Path(__file__).parent / "corpus"
 SEMESTER = "2024-S1"
 TRUNCATED = "number of fields differs from the header (a truncated line, or an unquoted delimiter)"
 UNRELIABLE = "NIK unreliable: Excel scientific notation or zeroed serial"
+UNREADABLE = "unreadable bytes in the row (a NUL, or bytes that are not UTF-8 where the rest of the file is)"
+
+
+# The corpus files are a few rows each, one bad: the share a real file may lose is tested on its own.
+EVERY_ROW_MAY_FAIL = ValidationPolicy(max_quarantined_share=1.0)
 
 
 def population(name: str, **options):
-    return ingest(POPULATION, CORPUS / name, SEMESTER, **options)
+    return ingest(POPULATION, CORPUS / name, SEMESTER, **{"policy": EVERY_ROW_MAY_FAIL, **options})
 
 
 def by_row(frame: pd.DataFrame, column: str) -> dict[int, str]:
@@ -46,6 +51,9 @@ ROW_OUTCOMES = {
                                 {2: "NIK prefix is no current or historical Kemendagri kecamatan"}, {}),
     "truncated_last_line.csv": (3, {3: TRUNCATED}, {}, {}),
     "too_many_fields.csv": (2, {2: TRUNCATED}, {}, {}),
+    "nul_byte.csv": (3, {2: UNREADABLE}, {}, {}),  # a NUL would cut "BUDI\0SANTOSO" to "BUDI"
+    "mixed_encoding.csv": (3, {2: UNREADABLE}, {}, {}),  # UTF-8, but row 2 was typed in Windows-1252
+    "utf16_tabs.csv": (3, {}, {}, {}),  # Excel's "Unicode text"
 }
 
 
@@ -67,7 +75,7 @@ BLOCKED = {
     "header_only.csv": "header_only.csv: check not_empty failed: no data rows (0 rows; expected 1..)",
     "missing_column.csv": "missing_column.csv: check columns_present failed: required column(s) missing: TGL_LHR",
     "wrong_delimiter.csv": "wrong_delimiter.csv: check rows_match_header failed: most rows do not split into the "
-                           "header's columns (wrong delimiter?) (2 rows)",
+                           "header's columns (wrong delimiter?) (2 of 2 rows)",
 }
 
 
@@ -88,7 +96,7 @@ def test_a_file_cut_to_half_of_last_semesters_rows_is_blocked_and_the_tolerance_
 
 
 def test_outcomes_are_configuration():
-    policy = ValidationPolicy(outcomes={"population.nik_region_known": Outcome.QUARANTINE})
+    policy = ValidationPolicy(outcomes={"population.nik_region_known": Outcome.QUARANTINE}, max_quarantined_share=1.0)
     result = population("unknown_region_code.csv", policy=policy)
     assert by_row(result.quarantine, "reasons")[2] == "NIK prefix is no current or historical Kemendagri kecamatan"
     with pytest.raises(FileBlocked, match="check nik_16_digits failed"):
@@ -159,7 +167,7 @@ def test_voter_rows_with_broken_niks_are_kept_and_flagged_unresolvable_regions_q
             VOTER.replace("'3323015508950001", "").replace("15-08-1995", ""), VOTER.replace(",S,", ",X,")]
     path = tmp_path / "voters.csv"
     path.write_text("\n".join([VOTER_HEADER, *rows]) + "\n")
-    result = ingest(VOTERS, path, SEMESTER, kabupaten_codes=["33.23"])
+    result = ingest(VOTERS, path, SEMESTER, kabupaten_codes=["33.23"], policy=EVERY_ROW_MAY_FAIL)
     assert by_row(result.quarantine, "reasons") == {
         2: "KELURAHAN/KECAMATAN resolve to no desa of the kabupaten",
         4: "neither a NIK nor a birth date to find the person by"}
@@ -181,3 +189,76 @@ def test_check_examples_and_data_docs_show_no_personal_data_and_render_offline(t
         assert not re.search(r"<(link|script)[^>]+(href|src)=\"https?://", html), page
         for asset in re.findall(r"(?:href|src)=\"([^\"]*vendor/[^\"]+)\"", html):
             assert (page.parent / asset).resolve().is_file(), asset
+
+
+def test_one_bad_byte_spoils_its_row_only_not_the_decoding_of_the_whole_file():
+    names = population("mixed_encoding.csv").accepted.set_index("source_row")["name"]
+    assert names.to_dict() == {1: "SITI AMÍNAH", 3: "NUR HALIZA"}  # not re-read as Windows-1252: "AMÃ\x8dNAH"
+
+
+def test_a_column_delivered_twice_is_refused_not_read_from_its_first_copy(tmp_path):
+    with pytest.raises(FileRejected, match="duplicate_header_exact.csv: the header names NIK more than once"):
+        population("duplicate_header_exact.csv")
+    frame = pd.read_csv(CORPUS / "good.csv", dtype=str)
+    frame.insert(1, "No KTP", frame["NIK"])  # an alias of NIK beside NIK
+    frame.to_excel(tmp_path / "population.xlsx", index=False)
+    with pytest.raises(FileRejected, match="population.xlsx: the header names NIK more than once"):
+        ingest(POPULATION, tmp_path / "population.xlsx", SEMESTER)
+
+
+def test_a_file_with_most_rows_quarantined_is_blocked_and_the_share_is_configuration():
+    with pytest.raises(FileBlocked, match=r"swapped_header_labels.csv: check quarantined_share failed: more than 5% "
+                                          r"of the rows quarantined.* \(3 of 3 rows\)"):
+        ingest(POPULATION, CORPUS / "swapped_header_labels.csv", SEMESTER)
+    with pytest.raises(FileBlocked, match=r"\(1 of 3 rows\)"):
+        ingest(POPULATION, CORPUS / "nul_byte.csv", SEMESTER)
+    assert ingest(POPULATION, CORPUS / "nul_byte.csv", SEMESTER, policy=ValidationPolicy(max_quarantined_share=0.5)).rows_in == 3
+
+
+def test_an_oversized_field_quarantines_its_row(tmp_path):
+    lines = (CORPUS / "good.csv").read_text().splitlines()
+    lines[2] = lines[2].replace("BUDI SANTOSO", '"' + "B" * 1_000_000 + '"')  # quoted: read by the csv module too
+    (tmp_path / "population.csv").write_text("\n".join(lines) + "\n")
+    result = ingest(POPULATION, tmp_path / "population.csv", SEMESTER, policy=EVERY_ROW_MAY_FAIL)
+    assert by_row(result.quarantine, "reasons") == {2: "a field longer than 1,000 characters"}
+
+
+def test_niks_stored_as_floats_beyond_2_to_the_53_are_flagged_never_rounded_into_another_nik(tmp_path):
+    frame = pd.read_csv(CORPUS / "good.csv", dtype=str)
+    # Papua Selatan (93): 9301015508950001 is not a float64; it would come back as 9301015508950000.
+    frame["NIK"] = frame["NIK"].str.replace("3323", "9301", n=1).astype("float64")
+    frame.to_parquet(tmp_path / "population.parquet")
+    result = ingest(POPULATION, tmp_path / "population.parquet", SEMESTER, policy=EVERY_ROW_MAY_FAIL)
+    assert len(result.accepted) == 3 and (result.accepted["nik_status"] == "unreliable").all()  # never trusted
+    assert (result.accepted["flags"] == UNRELIABLE).all()
+    assert result.accepted["nik_delivered"].str.fullmatch(r"9\.\d{15}e\+15").all()  # what arrived, as it arrived
+
+
+def test_a_file_without_its_header_shows_its_first_record_nowhere(tmp_path):
+    """Its first record is read as the header: the check's result, its metadata and the Data Docs show shapes."""
+    lines = (CORPUS / "good.csv").read_text().splitlines()
+    first = ("3323015508950001,3323010106090001,SITI AMINAH,2,TEMANGGUNG,1995-08-15,1,3,4,5,DUSUN KRAJAN,9,6,KRAJAN,"
+             "56253,33,23,7,2001")  # no value twice
+    (tmp_path / "population.csv").write_text("\n".join([first, *lines[2:]]) + "\n")
+    with pytest.raises(FileBlocked) as blocked:
+        ingest(POPULATION, tmp_path / "population.csv", SEMESTER, docs_dir=tmp_path / "docs")
+    shown = str(blocked.value) + " ".join(str(o.observed) for o in blocked.value.outcomes)
+    shown += " ".join(p.read_text() for p in (tmp_path / "docs").rglob("*.html"))
+    assert "columns_present failed" in str(blocked.value) and "9999999999999999" in shown
+    # A record repeating a value reads as a header naming a column twice: refused, by shapes too.
+    (tmp_path / "population.csv").write_text("\n".join([lines[1].replace("TEMANGGUNG", "KRAJAN"), *lines[2:]]) + "\n")
+    with pytest.raises(FileRejected) as rejected:
+        ingest(POPULATION, tmp_path / "population.csv", SEMESTER)
+    shown += str(rejected.value)
+    assert "AAAAAA" in str(rejected.value) and "KRAJAN" not in str(rejected.value)
+    for personal in ("3323015508950001", "SITI", "AMINAH", "1995-08-15"):
+        assert personal not in shown, personal
+
+
+def test_a_name_in_a_code_column_is_shown_by_its_shape(tmp_path):
+    lines = (CORPUS / "good.csv").read_text().splitlines()
+    lines[1] = lines[1].replace(",2,TEMANGGUNG,", ",SITI AMINAH,TEMANGGUNG,", 1)  # JENIS_KLMIN holds a name
+    (tmp_path / "population.csv").write_text("\n".join(lines) + "\n")
+    result = ingest(POPULATION, tmp_path / "population.csv", SEMESTER, policy=EVERY_ROW_MAY_FAIL)
+    examples = [e for o in result.checks for e in o.examples]
+    assert ("AAAA AAAAAA", 1) in examples and not any("SITI" in value for value, _ in examples)
