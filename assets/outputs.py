@@ -62,6 +62,7 @@ def population_changes(context: dg.AssetExecutionContext, warehouse_db: Warehous
         context.log.warning(f"{previous_key} was not published: moves, corrections and marriages are not computed")
     changes = maintenance.population_changes(population.accepted, known_deaths[known_deaths["new"]],
                                              semester.reference_date, semester.previous().reference_date, previous)
+    changes.attrs["compared_with"] = previous_key if previous is not None else None  # published.publications
     counts = changes["change"].value_counts().rename_axis("change").reset_index(name="people")
     return dg.Output(changes, metadata={
         "dagster/row_count": len(changes), "compared_with": previous_key if previous is not None else "nothing",

@@ -68,7 +68,9 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
               warehouse.NEW_VOTERS: new_voters, warehouse.POPULATION_CHANGES: population_changes,
               warehouse.DEATH_RECORDS: known_deaths[known_deaths["new"]],
               warehouse.POPULATION_SNAPSHOT: maintenance.snapshot(population.accepted),
-              **published, warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files)}
+              **published, warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files),
+              warehouse.PUBLICATIONS: pd.DataFrame({"published_at": [pd.Timestamp.now(tz="UTC")],
+                                                    "compared_with": [population_changes.attrs.get("compared_with")]})}
     counts = warehouse.replace_semester(warehouse_db.resolved_url(), context.partition_key, frames,
                                         warehouse_db.dashboard())
     for table, key in TABLE_ASSETS.items():

@@ -206,10 +206,16 @@ SEMESTER_CHANGES = Table("published", "semester_changes", "People per change sin
     Column("people", "integer", "People with that change (where they live now, or lived before leaving). Empty at desa level where suppressed."),
 ))
 
+PUBLICATIONS = Table("published", "publications", "One row per semester published: when, and the semester whose population it was compared with. A semester published before its predecessor was (compared_with empty, or published earlier than it) is stale; the landing sensor runs it again.", (
+    SEMESTER,
+    Column("published_at", "timestamptz NOT NULL", "When the semester's tables were last replaced."),
+    Column("compared_with", "text", "The previous semester whose published population snapshot gave moves, corrections and marriages; empty if it was not published then."),
+))
+
 TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES,
                              TMS_CANDIDATES, ELIGIBLE_UNREGISTERED, NEW_VOTERS, POPULATION_CHANGES, DEATH_RECORDS,
                              POPULATION_SNAPSHOT,
-                             LINK_SUMMARY, COVERAGE_BY_REGION, SEMESTER_CHANGES, DATA_QUALITY, DELIVERIES)
+                             LINK_SUMMARY, COVERAGE_BY_REGION, SEMESTER_CHANGES, DATA_QUALITY, DELIVERIES, PUBLICATIONS)
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -353,6 +359,16 @@ def previous_rows_in(url: str, semester: str, dataset: str) -> int | None:
         row = cur.fetchone()
     conn.close()
     return row[0] if row else None
+
+
+def publications(url: str) -> pd.DataFrame:
+    """published.publications indexed by semester (empty before the first publish)."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s)", (PUBLICATIONS.qualified,))
+        exists = cur.fetchone()[0] is not None
+    conn.close()
+    frame = read_table(url, PUBLICATIONS) if exists else pd.DataFrame(columns=[c.name for c in PUBLICATIONS.columns])
+    return frame.set_index("semester")
 
 
 def tables_markdown() -> str:

@@ -33,15 +33,13 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     _prepare_dagster_home()
     import dagster as dg  # noqa: PLC0415 - after the environment is set, which the definitions read
 
-    from pipelines.definitions import defs  # noqa: PLC0415
-    from pipelines.partitions import semester_partitions  # noqa: PLC0415
-
     from pemadanan.ingest import FileRejected  # noqa: PLC0415
+    from pipelines.definitions import defs  # noqa: PLC0415
+    from pipelines.partitions import closed, register  # noqa: PLC0415
     from resources import LandingZone  # noqa: PLC0415
 
-    keys = semester_partitions.get_partition_keys()
-    if semester not in keys:
-        return False, f"{semester} is not a closed semester partition (known: {keys[0]} .. {keys[-1]})"
+    if not closed(semester):
+        return False, f"{semester} is not a closed semester (YYYY-S1 closes on 30 June, YYYY-S2 on 31 December)"
     zone = LandingZone()
     try:
         files = zone.semester_files(semester)
@@ -52,8 +50,10 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
                        "them there, or name the landing folder with --landing")
     # The console shows one line; every event, tracebacks included, is in the run (Dagster UI).
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    instance = dg.DagsterInstance.get()
+    register(instance, semester)
     result = defs.resolve_job_def("semester_job").execute_in_process(
-        partition_key=semester, instance=dg.DagsterInstance.get(), raise_on_error=False, run_config=quiet)
+        partition_key=semester, instance=instance, raise_on_error=False, run_config=quiet)
     if result.success:
         return True, f"{semester}: run {result.run_id} succeeded"
     return False, f"{semester}: run {result.run_id} failed: {_first_failure(result)}"

@@ -12,7 +12,7 @@ from pemadanan.ingest import FileRejected
 from pemadanan.quality import checks_markdown
 from pemadanan.warehouse import dashboards_markdown, tables_markdown
 from pipelines.sensors import SETTLE_SECONDS, landing_sensor, semester_backstop_schedule
-from resources import LandingZone
+from resources import LandingZone, Warehouse
 
 
 def deliver(root, semester, *names, age=SETTLE_SECONDS + 5):
@@ -24,41 +24,45 @@ def deliver(root, semester, *names, age=SETTLE_SECONDS + 5):
         os.utime(path, (time.time() - age, time.time() - age))
 
 
-def evaluate(root, cursor=None):
+def evaluate(root, url, cursor=None):
     with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"landing": LandingZone(root=str(root))})
-        requests = list(landing_sensor(context) or [])
-        return requests, context.cursor
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={
+            "landing": LandingZone(root=str(root)), "warehouse_db": Warehouse(url=url)})
+        result = landing_sensor(context)
+        return result.run_requests, result.cursor
 
 
-def test_sensor_runs_complete_settled_semesters_once(tmp_path):
+def test_sensor_runs_complete_settled_semesters_once(tmp_path, fresh_database):
+    url = fresh_database("warehouse")
     deliver(tmp_path, "2024-S1", "population.csv", "voters.csv")
     deliver(tmp_path, "2024-S2", "population.csv")  # voters not delivered yet
     deliver(tmp_path, "2025-S1", "population.csv", "voters.csv", age=0)  # still being copied
     deliver(tmp_path, "truth")  # not a semester
-    requests, cursor = evaluate(tmp_path)
+    requests, cursor = evaluate(tmp_path, url)
     assert [r.partition_key for r in requests] == ["2024-S1"]
 
-    again, cursor = evaluate(tmp_path, cursor)
+    again, cursor = evaluate(tmp_path, url, cursor)
     assert again == []
 
     deliver(tmp_path, "2024-S1", "voters.csv", age=SETTLE_SECONDS + 1)  # re-delivered
     (tmp_path / "2024-S1" / "voters.csv").write_text("y, a longer file\n")
     os.utime(tmp_path / "2024-S1" / "voters.csv", (time.time() - 100, time.time() - 100))
-    redelivered, _ = evaluate(tmp_path, cursor)
+    redelivered, _ = evaluate(tmp_path, url, cursor)
     assert [r.partition_key for r in redelivered] == ["2024-S1"]
 
 
 def test_schedule_runs_the_semester_that_just_closed_or_says_what_is_missing(tmp_path):
     resources = {"landing": LandingZone(root=str(tmp_path))}
     mid_august = dt.datetime(2025, 8, 15, 6, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-    context = dg.build_schedule_context(scheduled_execution_time=mid_august, resources=resources)
-    skip = semester_backstop_schedule(context)
-    assert isinstance(skip, dg.SkipReason) and "2025-S1: waiting for population, voters" in skip.skip_message
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=mid_august, resources=resources)
+        skip = semester_backstop_schedule(context)
+        assert isinstance(skip, dg.SkipReason) and "2025-S1: waiting for population, voters" in skip.skip_message
 
-    deliver(tmp_path, "2025-S1", "population.csv", "voters.csv")
-    request = semester_backstop_schedule(dg.build_schedule_context(scheduled_execution_time=mid_august, resources=resources))
-    assert request.partition_key == "2025-S1"
+        deliver(tmp_path, "2025-S1", "population.csv", "voters.csv")
+        request = semester_backstop_schedule(dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=mid_august, resources=resources))
+        assert request.partition_key == "2025-S1" and instance.has_dynamic_partition("semester", "2025-S1")
 
 
 def test_table_and_validation_docs_are_generated_from_the_definitions():
@@ -67,7 +71,8 @@ def test_table_and_validation_docs_are_generated_from_the_definitions():
     assert (settings.PROJECT_ROOT / "docs" / "VALIDATION.md").read_text() == checks_markdown() + "\n"
 
 
-def test_file_names_are_found_whatever_their_case_and_a_loop_or_a_second_copy_is_named(tmp_path):
+def test_file_names_are_found_whatever_their_case_and_a_loop_or_a_second_copy_is_named(tmp_path, fresh_database):
+    url = fresh_database("warehouse")
     deliver(tmp_path, "2024-S1", "Population.CSV", "VOTERS.csv", "Deaths.CSV")
     files = LandingZone(root=str(tmp_path)).semester_files("2024-S1")
     assert (files.population.name, files.voters.name, files.deaths.name) == ("Population.CSV", "VOTERS.csv", "Deaths.CSV")
@@ -80,5 +85,37 @@ def test_file_names_are_found_whatever_their_case_and_a_loop_or_a_second_copy_is
     (tmp_path / "2025-S1" / "voters.csv").symlink_to(tmp_path / "2025-S1" / "voters.csv")
     with pytest.raises(FileRejected, match="voters.csv: a symlink that leads to no file"):
         LandingZone(root=str(tmp_path)).semester_files("2025-S1")
-    requests, _ = evaluate(tmp_path)  # the sensor skips what it cannot read, and runs the rest
+    requests, _ = evaluate(tmp_path, url)  # the sensor skips what it cannot read, and runs the rest
     assert [r.partition_key for r in requests] == ["2024-S1"]
+
+
+def publish(url, semester, compared_with=None):
+    import pandas as pd
+
+    from pemadanan import warehouse
+
+    warehouse.replace_semester(url, semester, {warehouse.PUBLICATIONS: pd.DataFrame({
+        "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [compared_with]})})
+
+
+def test_semesters_run_in_order_and_one_published_before_its_predecessor_runs_again(tmp_path, fresh_database):
+    url = fresh_database("warehouse")
+    deliver(tmp_path, "2024-S2", "population.csv", "voters.csv")
+    deliver(tmp_path, "2099-S1", "population.csv", "voters.csv")  # not closed: no partition, no run
+    requests, cursor = evaluate(tmp_path, url)
+    assert [r.partition_key for r in requests] == ["2024-S2"]  # nothing before it was delivered
+    publish(url, "2024-S2")  # compared with nothing
+
+    deliver(tmp_path, "2024-S1", "population.csv", "voters.csv")  # the predecessor arrives late
+    deliver(tmp_path, "2025-S1", "population.csv", "voters.csv")
+    requests, cursor = evaluate(tmp_path, url, cursor)
+    assert [r.partition_key for r in requests] == ["2024-S1"]  # the rest wait for it, one after the other
+    publish(url, "2024-S1")
+    requests, cursor = evaluate(tmp_path, url, cursor)
+    assert [(r.partition_key, r.tags["pemadanan/why"]) for r in requests] == [("2024-S2", "2024-S1 published after it")]
+    publish(url, "2024-S2", compared_with="2024-S1")
+    requests, cursor = evaluate(tmp_path, url, cursor)
+    assert [r.partition_key for r in requests] == ["2025-S1"]
+    publish(url, "2025-S1", compared_with="2024-S2")
+    requests, _ = evaluate(tmp_path, url, cursor)
+    assert requests == []
