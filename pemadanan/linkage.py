@@ -139,8 +139,13 @@ def read_decisions(decisions: pd.DataFrame | None) -> pd.DataFrame:
     out["decision"] = out["decision"].astype(str).str.strip().str.lower()
     unknown = sorted(set(out["decision"]) - set(DECISIONS))
     if unknown:
-        raise ValueError(f"review decisions must be accept or reject, found: {', '.join(unknown)}")
-    out[["voter_row", "population_row"]] = out[["voter_row", "population_row"]].astype("int64")
+        raise ValueError(f"decisions must be accept or reject, found: {', '.join(unknown)}")
+    numbers = out[["voter_row", "population_row"]].apply(pd.to_numeric, errors="coerce")
+    whole = (numbers.notna() & (numbers % 1 == 0)).all(axis=1).to_numpy()
+    if not whole.all():
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(~whole)[:5])
+        raise ValueError(f"voter_row and population_row must be whole numbers; data row(s) {rows} are not")
+    out[["voter_row", "population_row"]] = numbers.astype("int64")
     return out.drop_duplicates(["voter_row", "population_row"], keep="last")
 
 

@@ -234,8 +234,20 @@ def describe(url: str) -> str:
     return f"postgresql://{parts.username or ''}@{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
 
 
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse server cannot be reached, or went away: one line naming it and what to do."""
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 def connect(url: str):
-    return psycopg2.connect(libpq_url(url))
+    try:
+        return psycopg2.connect(libpq_url(url))
+    except psycopg2.OperationalError as error:
+        raise WarehouseUnavailable(f"cannot reach the warehouse {describe(url)}: {_first_line(error)}: start the "
+                                   "server, or set PEMADANAN_WAREHOUSE_URL") from None
 
 
 @dataclass(frozen=True)
@@ -250,6 +262,16 @@ class DashboardRole:
 def replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame],
                      dashboard: DashboardRole | None = None) -> dict[str, int]:
     """Deletes the semester's rows from every table given and inserts the new ones, in one transaction."""
+    try:
+        return _replace_semester(url, semester, frames, dashboard)
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:  # the server went away mid-transaction
+        raise WarehouseUnavailable(f"the warehouse {describe(url)} went away while {semester} was published "
+                                   f"({_first_line(error)}): nothing of it was written; run the semester again once "
+                                   "the server is back") from None
+
+
+def _replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame],
+                      dashboard: DashboardRole | None) -> dict[str, int]:
     with connect(url) as conn, conn.cursor() as cur:
         # One publish at a time: two runs of a semester must not interleave their delete and insert, and two first
         # publishes must not both create the schemas (CREATE SCHEMA IF NOT EXISTS races). Publishing takes seconds,

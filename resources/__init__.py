@@ -15,7 +15,7 @@ from expectations.checks import MAX_QUARANTINED_SHARE, Outcome
 from pemadanan import settings, warehouse
 from pemadanan.eligibility import DEFAULT_CALENDAR, Election, JudgingDay, judging_day
 from pemadanan.ingest import FileRejected
-from pemadanan.linkage import LinkagePolicy
+from pemadanan.linkage import LinkagePolicy, read_decisions
 from pemadanan.summary import SMALL_COUNT_THRESHOLD
 from pemadanan.validation import ValidationPolicy
 
@@ -79,7 +79,12 @@ class LandingZone(ConfigurableResource):
         """Reviewers' decisions on earlier review-queue pairs: `<root>/<semester>/review_decisions.csv` with
         columns voter_row, population_row, decision (accept/reject); None when there is none."""
         path = self.semester_files(semester).review_decisions
-        return pd.read_csv(path, dtype={"decision": str}) if path else None
+        if path is None:
+            return None
+        try:
+            return read_decisions(pd.read_csv(path, dtype=str))
+        except (ValueError, pd.errors.ParserError) as error:
+            raise FileRejected(f"{path}: {error}") from None
 
     def delivered_semesters(self) -> list[str]:
         root = self.path

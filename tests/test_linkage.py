@@ -141,6 +141,9 @@ def test_review_decisions_must_say_accept_or_reject():
         read_decisions(pd.DataFrame({"voter_row": [1], "population_row": [2], "keputusan": ["accept"]}))
     with pytest.raises(ValueError, match="accept or reject"):
         read_decisions(pd.DataFrame({"voter_row": [1], "population_row": [2], "decision": ["maybe"]}))
+    with pytest.raises(ValueError, match=r"whole numbers; data row\(s\) 2 are not"):
+        read_decisions(pd.DataFrame({"voter_row": ["1", "baris 7"], "population_row": ["2", "3"],
+                                     "decision": ["accept", "accept"]}))
     decided = read_decisions(pd.DataFrame({"voter_row": [1, 1], "population_row": [2, 2], "decision": ["Accept", "reject "]}))
     assert decided.to_dict("records") == [{"voter_row": 1, "population_row": 2, "decision": "reject"}]
 

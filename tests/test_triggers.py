@@ -119,3 +119,12 @@ def test_semesters_run_in_order_and_one_published_before_its_predecessor_runs_ag
     publish(url, "2025-S1", compared_with="2024-S2")
     requests, _ = evaluate(tmp_path, url, cursor)
     assert requests == []
+
+
+def test_review_decisions_a_reviewer_mistyped_are_refused_in_one_line_naming_the_file(tmp_path):
+    deliver(tmp_path, "2024-S1", "population.csv", "voters.csv")
+    (tmp_path / "2024-S1" / "review_decisions.csv").write_text("voter_row,population_row,decision\n1,2,setuju\n")
+    with pytest.raises(FileRejected) as rejected:
+        LandingZone(root=str(tmp_path)).review_decisions("2024-S1")
+    assert str(rejected.value).count("\n") == 0
+    assert "review_decisions.csv: decisions must be accept or reject, found: setuju" in str(rejected.value)

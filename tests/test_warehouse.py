@@ -54,3 +54,34 @@ def test_the_dashboard_password_never_reaches_the_server_as_text(fresh_database)
     with psycopg2.connect(warehouse.libpq_url(url), user="dashboard_test", password=password) as conn:
         assert conn.status == psycopg2.extensions.STATUS_READY
     conn.close()
+
+
+def test_a_server_gone_mid_publish_is_one_line_and_leaves_nothing_of_the_semester(fresh_database, monkeypatch):
+    import pytest
+
+    url = fresh_database("warehouse")
+    warehouse.replace_semester(url, "2024-S1", {warehouse.DELIVERIES: deliveries(10)})
+    ensure = warehouse._ensure_table
+
+    def dies_at_the_second_table(cur, table):
+        if table is warehouse.PUBLICATIONS:  # the connection is killed as a crashed server would drop it
+            cur.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        ensure(cur, table)
+    monkeypatch.setattr(warehouse, "_ensure_table", dies_at_the_second_table)
+    frames = {warehouse.DELIVERIES: deliveries(20), warehouse.PUBLICATIONS: pd.DataFrame({
+        "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [None]})}
+    with pytest.raises(warehouse.WarehouseUnavailable) as gone:
+        warehouse.replace_semester(url, "2024-S1", frames)
+    assert "went away while 2024-S1 was published" in str(gone.value) and "\n" not in str(gone.value)
+    monkeypatch.undo()
+    assert warehouse.read_table(url, warehouse.DELIVERIES)["rows_in"].tolist() == [10]  # the old rows, whole
+
+
+def test_an_unreachable_warehouse_is_one_line_naming_it_without_its_password():
+    import pytest
+
+    with pytest.raises(warehouse.WarehouseUnavailable) as unreachable:
+        warehouse.connect("postgresql://pemadanan:hunter2@127.0.0.1:1/pemadanan")
+    message = str(unreachable.value)
+    assert "cannot reach the warehouse postgresql://pemadanan@127.0.0.1:1/pemadanan" in message
+    assert "hunter2" not in message and "\n" not in message
