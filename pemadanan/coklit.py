@@ -33,7 +33,8 @@ def write_lists(people: pd.DataFrame, folder: Path, run_id: str) -> None:
     first, which is removed if anything fails, so a failed run leaves the previous lists and no stray copies."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(folder.parent, 0o700)
-    staging = folder.with_name(f".{folder.name}.{run_id}")
+    _remove_orphaned_staging(folder)
+    staging = folder.with_name(f".{folder.name}.{run_id}.{os.getpid()}")
     old_umask = os.umask(0o077)
     try:
         staging.mkdir(mode=0o700)
@@ -52,3 +53,21 @@ def write_lists(people: pd.DataFrame, folder: Path, run_id: str) -> None:
         raise
     finally:
         os.umask(old_umask)
+
+
+def _remove_orphaned_staging(folder: Path) -> None:
+    """Staging folders a killed run left behind (its process is gone): they hold personal data."""
+    for staging in folder.parent.glob(f".{folder.name}.*.*"):
+        pid = staging.name.rsplit(".", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -45,3 +45,13 @@ def test_a_failed_write_leaves_the_previous_lists_and_no_staging_copy(tmp_path, 
         coklit.write_lists(PEOPLE.assign(name="X"), folder, "run2")
     assert sorted(p.name for p in folder.iterdir()) == before
     assert [p.name for p in folder.parent.iterdir()] == ["2024-S1"]
+
+
+def test_a_staging_folder_a_killed_run_left_is_removed_by_the_next_write(tmp_path):
+    folder = tmp_path / "coklit" / "2024-S1"
+    folder.parent.mkdir(parents=True)
+    orphan = folder.with_name(".2024-S1.run0.999999999")  # no process has this id
+    orphan.mkdir()
+    (orphan / "33.23.01.2001.csv").write_text("name\nSITI AMINAH\n")
+    coklit.write_lists(PEOPLE, folder, "run1")
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["2024-S1"]
