@@ -2,6 +2,8 @@
 bad rows quarantined with their reasons. A blocking check that fails stops the run before anything is published."""
 
 
+import warnings
+
 import dagster as dg
 import pandas as pd
 
@@ -15,16 +17,28 @@ from pipelines.partitions import semester_partitions
 from resources import LandingZone, Validation, Warehouse
 
 
+OUTCOME_MEANS = {Outcome.BLOCK: "Blocking: a failure stops the run, nothing is published.",
+                 Outcome.QUARANTINE: "Failing rows go to restricted.quarantine with this reason; the run goes on.",
+                 Outcome.FLAG: "Failing rows are kept and flagged in restricted.row_issues; the run goes on."}
+
+
 def check_specs(dataset: Dataset) -> list[dg.AssetCheckSpec]:
-    # Every check may block: whether a failure does is its outcome (configuration), carried by the severity.
-    return [dg.AssetCheckSpec(check.name, asset=dataset.name, blocking=True, description=check.reason)
-            for check in dataset.all_checks()]
+    """Blocking as shipped: an outcome changed in the `validation` resource acts at run time (a quarantine check
+    set to block stops the run) but Dagster's badge keeps the shipped outcome."""
+    # Partitioned checks are a preview in Dagster 1.13 (pinned in constraints.txt): each result is one semester's,
+    # so the UI does not join 2024-S1 and 2024-S2 into one series.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return [dg.AssetCheckSpec(check.name, asset=dataset.name, blocking=check.outcome == Outcome.BLOCK,
+                                  description=f"{check.reason}. {OUTCOME_MEANS[check.outcome]}",
+                                  partitions_def=semester_partitions)
+                for check in dataset.all_checks()]
 
 
-def check_result(outcome: CheckOutcome, docs: str | None) -> dg.AssetCheckResult:
+def check_result(outcome: CheckOutcome, docs: str | None, semester: str) -> dg.AssetCheckResult:
     """Counts and masked examples only: no NIK, name or birth date leaves the check."""
     metadata = {
-        "outcome": outcome.outcome.value, "expectation": outcome.check.expectation,
+        "semester": semester, "outcome": outcome.outcome.value, "expectation": outcome.check.expectation,
         "rows_checked": outcome.element_count, "rows_failing": outcome.unexpected_count,
         "percent_failing": outcome.unexpected_percent,
     }
@@ -85,11 +99,11 @@ def _validated(context: dg.AssetExecutionContext, dataset: Dataset, path, valida
     except FileBlocked as blocked:
         docs = blocked.docs_index.as_uri() if blocked.docs_index else None
         for outcome in blocked.outcomes:
-            yield check_result(outcome, docs)
+            yield check_result(outcome, docs, semester)
         raise dg.Failure(description=str(blocked)) from None
     yield dg.Output(result, metadata=ingest_metadata(result))
     for outcome in result.checks:
-        yield check_result(outcome, result.docs_index.as_uri() if result.docs_index else None)
+        yield check_result(outcome, result.docs_index.as_uri() if result.docs_index else None, semester)
     yield from not_evaluated(dataset, result.checks, "no previous semester published to compare with")
 
 

@@ -287,13 +287,11 @@ def _names(raw: pd.Series) -> pd.DataFrame:
 
 def _repairs(staged: pd.DataFrame, date_column: str | None) -> dict[str, pd.Series]:
     """What was repaired without guessing ('; '-joined, <NA> if nothing), and the delivered values of the
-    NIK (where repaired or not valid) and of the birth date (where not YYYY-MM-DD)."""
+    NIK (where repaired or not valid) and of the birth date (where not YYYY-MM-DD). Reading a date written
+    DD-MM-YYYY, as most kecamatan offices write it, is no repair: nothing was wrong with it."""
     repairs = ("NIK: " + staged["nik_repair"]).fillna("")
     columns = {"nik_delivered": staged["NIK"].where(staged["nik_repair"].notna() | staged["nik_status"].ne(NikStatus.VALID))}
     if date_column is not None:
-        read_as = staged["birth_date_format"].map({"%d-%m-%Y": "DD-MM-YYYY", "%d/%m/%Y": "DD/MM/YYYY"})
-        note = (f"{date_column} read as " + read_as).fillna("")
-        repairs = repairs + np.where((repairs != "") & (note != ""), "; ", "") + note
         columns["birth_date_delivered"] = staged[date_column].where(staged["birth_date_format"].ne("%Y-%m-%d"))
     return {"repairs": repairs.replace("", pd.NA), **columns}
 

@@ -96,6 +96,9 @@ class DefectRates:
     dead_still_listed: float = 0.0
     # Of the deaths file: records of the previous semester's file delivered again.
     death_redelivered: float = 0.0
+    # Of the voter and population files: rows ingest must quarantine (a desa name no table knows, a birth date after
+    # the reference date), so that every run shows validation at work.
+    bad_rows: float = 0.0
 
 
 BASIC_DEMOGRAPHY, BASIC_DEFECTS = DemographyRates(), DefectRates()
@@ -119,6 +122,7 @@ REALISTIC_DEFECTS = DefectRates(
     duplicate_nik_typo=0.25,  # a copy keyed again gets its own NIK defects
     dead_still_listed=0.3,
     death_redelivered=0.05,
+    bad_rows=0.0005,
 )
 PROFILES = {"basic": (BASIC_DEMOGRAPHY, BASIC_DEFECTS), "realistic": (REALISTIC_DEMOGRAPHY, REALISTIC_DEFECTS)}
 
@@ -526,6 +530,7 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
     prefixed = rng.random(m) < 0.1
     desa_name = desa_name.where(~prefixed, np.where(rows["desa_code"].str[9] == "1", "KEL. ", "DESA ") + desa_name)
     kabupaten = sim.kabupaten_name.upper().replace("KABUPATEN", "KAB.")
+    desa_name = desa_name.where(~flag("bad_row", defects.bad_rows), "DESA TIDAK DIKENAL")
 
     status = rows["marital"].map({BELUM_KAWIN: "B", KAWIN: "S", CERAI_HIDUP: "P", CERAI_MATI: "P"})
     file = pd.DataFrame({
@@ -591,7 +596,10 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
         truth_folder.mkdir(parents=True, exist_ok=True)
         now = _ordered(history[semester])
         previous = history[semester.previous()]
-        population_file(now).to_csv(folder / "population.csv", index=False)
+        population = population_file(now)
+        future = sim.rng.random(len(population)) < config.defects.bad_rows
+        population.loc[future, "TGL_LHR"] = (semester.reference_date + dt.timedelta(days=400)).isoformat()
+        population.to_csv(folder / "population.csv", index=False)
 
         semester_events = events[events["semester"] == semester.key]
         died = semester_events[semester_events["event"] == "died"].merge(previous, on="person_id")
@@ -616,7 +624,8 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
         voters.to_csv(folder / "voters.csv", index=False)
         died_so_far = events[(events["event"] == "died") & (events["semester"] <= semester.key)]
         recorded_so_far = pd.concat([r.assign(recorded_in=s.key) for s, r in recorded_in.items()])
-        _write_truth(truth_folder, now, previous, voter_truth, semester_events, died_so_far, recorded_so_far, semester)
+        _write_truth(truth_folder, now, previous, voter_truth, semester_events, died_so_far, recorded_so_far, semester,
+                     future)
         counts[semester.key] = {"population": len(now), "voters": len(voters), "deaths": len(delivered)}
 
     (out / "truth" / "config.json").write_text(pd.Series(asdict(config)).to_json(indent=2, default_handler=str))
@@ -626,7 +635,7 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
 
 def _write_truth(folder: Path, now: pd.DataFrame, previous: pd.DataFrame, voter_truth: pd.DataFrame,
                  events: pd.DataFrame, died_so_far: pd.DataFrame, recorded_deaths: pd.DataFrame,
-                 semester: Semester) -> None:
+                 semester: Semester, bad_population_rows: np.ndarray) -> None:
     """`events` of this semester; `died_so_far` and `recorded_deaths` (death records delivered) of this semester and
     the earlier ones generated."""
     population_row = pd.Series(np.arange(1, len(now) + 1), index=now["person_id"])
@@ -666,7 +675,8 @@ def _write_truth(folder: Path, now: pd.DataFrame, previous: pd.DataFrame, voter_
     vt["death_recorded"] = vt["death_recorded_in"].notna()
     vt.to_csv(folder / "voters_truth.csv", index=False)
 
-    pt = pd.DataFrame({"source_row": np.arange(1, len(now) + 1), "person_id": now["person_id"].to_numpy()})
+    pt = pd.DataFrame({"source_row": np.arange(1, len(now) + 1), "person_id": now["person_id"].to_numpy(),
+                       "defect_bad_row": bad_population_rows})
     pt["eligible"] = eligible_on(now, on).to_numpy()
     pt["registered"] = pt["person_id"].isin(vt["person_id"])
     pt["eligible_unregistered"] = pt["eligible"] & ~pt["registered"]

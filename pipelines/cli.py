@@ -55,8 +55,28 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     result = defs.resolve_job_def("semester_job").execute_in_process(
         partition_key=semester, instance=instance, raise_on_error=False, run_config=quiet)
     if result.success:
-        return True, f"{semester}: run {result.run_id} succeeded"
+        return True, f"{semester}: run {result.run_id} succeeded\n" + _step_lines(result)
     return False, f"{semester}: run {result.run_id} failed: {_first_failure(result)}"
+
+
+def _step_lines(result) -> str:
+    """One line per step: its time, and the rows it produced (the tables it published)."""
+    seconds, rows, tables = {}, {}, {}
+    for event in result.all_events:
+        if event.is_step_success:
+            seconds[event.step_key] = event.event_specific_data.duration_ms / 1000
+        elif event.is_step_materialization:
+            metadata = event.step_materialization_data.materialization.metadata
+            if "dagster/row_count" in metadata:
+                rows[event.step_key] = rows.get(event.step_key, 0) + int(metadata["dagster/row_count"].value)
+            tables[event.step_key] = tables.get(event.step_key, 0) + 1
+    lines = []
+    for step, took in seconds.items():
+        made = f"{rows.get(step, 0):>10,} rows" if step in rows else ""
+        if tables.get(step, 0) > 1:
+            made += f" in {tables[step]} tables"
+        lines.append(f"  {step:<26} {took:7.1f} s {made}".rstrip())
+    return "\n".join(lines)
 
 
 def _first_failure(result) -> str:

@@ -18,7 +18,10 @@ from resources import LandingZone, Warehouse
 SETTLE_SECONDS = 60
 
 
-@dg.sensor(job=semester_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED)
+@dg.sensor(job=semester_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Every 5 minutes: runs each closed semester whose population and voter files are in the "
+                       "landing folder and unchanged for a minute, oldest first; again when a file is replaced or "
+                       "its predecessor was published after it.")
 def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone, warehouse_db: Warehouse):
     """Starts a run for each closed semester whose population and voter files are complete and settled (adding its
     partition), again when a file is replaced, and again when the semester was published before its predecessor
@@ -71,7 +74,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone, wa
 
 # Semester I data (30 June) is released in early August, Semester II (31 December) in early February.
 @dg.schedule(job=semester_job, cron_schedule="0 6 15 2,8 *", execution_timezone="Asia/Jakarta",
-             default_status=dg.DefaultScheduleStatus.STOPPED)
+             default_status=dg.DefaultScheduleStatus.STOPPED,
+             description="15 February and 15 August, 06:00 Jakarta: runs the semester that just closed, in case the "
+                         "landing sensor was off or missed it.")
 def semester_backstop_schedule(context: dg.ScheduleEvaluationContext, landing: LandingZone):
     """Mid-February and mid-August: run the semester that just closed, in case the sensor missed it."""
     when = context.scheduled_execution_time.astimezone(JAKARTA).date() if context.scheduled_execution_time else dt.datetime.now(JAKARTA).date()

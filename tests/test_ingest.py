@@ -44,7 +44,7 @@ ROW_OUTCOMES = {
     "nik_15_and_17_digits.csv": (2, {1: "NIK not 16 digits", 2: "NIK not 16 digits"}, {}, {}),
     "woman_day_not_plus_40.csv": (2, {}, {1: "sex in NIK disagrees with the sex column"}, {}),
     "february_30.csv": (2, {1: "NIK digits 7-12 are no real date (women +40); TGL_LHR is no date in a known format"}, {}, {}),
-    "three_date_formats.csv": (3, {}, {}, {2: "TGL_LHR read as DD-MM-YYYY", 3: "TGL_LHR read as DD/MM/YYYY"}),
+    "three_date_formats.csv": (3, {}, {}, {}),  # a date's format is read, not repaired
     "future_birth_date.csv": (2, {2: "TGL_LHR after the semester's reference date"}, {}, {}),
     # Row 3's NIK carries Merauke's code from before the 2022 Papua split (91.01, now 93.01): not flagged.
     "unknown_region_code.csv": (3, {1: "NO_PROP/NO_KAB/NO_KEC/NO_KEL is no desa in the Kemendagri table"},
