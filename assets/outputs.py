@@ -11,7 +11,7 @@ import pandas as pd
 from assets import markdown_table
 from pemadanan import coklit as coklit_files
 from pemadanan import maintenance, regions, tms, warehouse
-from pemadanan.ingest import IngestResult
+from pemadanan.ingest import IngestResult, quarantined_niks
 from pemadanan.linkage import LinkResult
 from pemadanan.nik import mask_nik
 from pemadanan.semester import Semester, SemesterInputs
@@ -26,7 +26,7 @@ def _semester(key: str, election_calendar: ElectionCalendar, links: LinkResult, 
     semester = Semester.parse(key)
     return SemesterInputs(semester.reference_date, semester.previous().reference_date,
                           election_calendar.judging_day(semester.reference_date), voters.accepted, population.accepted,
-                          links)
+                          links, quarantined_niks(voters))
 
 
 def _per_kecamatan(desa_code: pd.Series, label: str) -> dg.MetadataValue:

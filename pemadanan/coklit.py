@@ -45,9 +45,11 @@ def write_lists(people: pd.DataFrame, folder: Path, run_id: str) -> None:
             with pd.ExcelWriter(staging / f"{desa_code}.xlsx", engine="xlsxwriter",
                                 engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as book:
                 rows.to_excel(book, index=False, sheet_name="coklit")
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.rename(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            staging.rename(folder)
+        except OSError:  # a second run of the semester swapped its (identical) lists in first: keep those
+            shutil.rmtree(staging, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

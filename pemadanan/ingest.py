@@ -443,6 +443,15 @@ def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPol
     return result
 
 
+def quarantined_niks(result: IngestResult) -> frozenset[str]:
+    """The valid NIKs of a file's quarantined rows, read from the rows as delivered."""
+    if result.quarantine.empty:
+        return frozenset()
+    delivered = result.quarantine["original"].map(lambda row: json.loads(row).get("NIK", ""))
+    niks = clean_nik(delivered.astype("string"))
+    return frozenset(niks.loc[niks["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED]), "nik"])
+
+
 def no_deaths_file() -> IngestResult:
     """The deaths file is optional: none delivered means none recorded this semester."""
     empty = pd.DataFrame({"source_row": pd.Series(dtype=int), "nik": pd.Series(dtype="string"),

@@ -37,9 +37,10 @@ def remembered_deaths(delivered: pd.DataFrame, semester: str, earlier: pd.DataFr
 
 
 def _unlisted(semester: SemesterInputs) -> pd.Series:
-    """Residents with no voter row, nor a voter row awaiting review as theirs."""
+    """Residents with no voter row, nor a voter row awaiting review as theirs, nor a quarantined row with their NIK."""
     taken = pd.concat([semester.links.links["population_row"], semester.links.review_queue["population_row"]])
-    return ~semester.residents["source_row"].isin(taken)
+    residents = semester.residents
+    return ~residents["source_row"].isin(taken) & ~residents["nik"].isin(semester.quarantined_voter_niks)
 
 
 def eligible_unregistered(semester: SemesterInputs) -> pd.DataFrame:

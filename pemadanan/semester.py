@@ -79,3 +79,5 @@ class SemesterInputs:
     voters: pd.DataFrame
     residents: pd.DataFrame
     links: LinkResult
+    # NIKs of voter rows quarantined at ingest: their people are on the list, in a row KPU must fix.
+    quarantined_voter_niks: frozenset[str] = frozenset()

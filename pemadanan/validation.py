@@ -11,6 +11,7 @@ Docs render are stripped of raw values the same way.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import warnings
@@ -203,17 +204,22 @@ class FileValidation:
                 store.set(key, result)
 
     def build_data_docs(self, folder: Path) -> Path:
-        """Data Docs of this file's suites and results, readable offline; returns the index page."""
-        if folder.exists():
-            shutil.rmtree(folder)
+        """Data Docs of this file's suites and results, readable offline; returns the index page. Built beside the
+        folder and swapped in whole, so two runs of a semester at once each leave a complete set."""
+        staging = folder.with_name(f".{folder.name}.{os.getpid()}.{id(self)}")
         site = "report"
         self.context.add_data_docs_site(site_name=site, site_config={
             "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(staging)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })
         self.context.build_data_docs(site_names=[site])
-        make_offline(folder)
+        make_offline(staging)
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            staging.rename(folder)
+        except OSError:  # the other run swapped its set in first: keep that one
+            shutil.rmtree(staging, ignore_errors=True)
         return folder / "index.html"
 
 

@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 import warnings
@@ -173,12 +174,35 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     term = Semester.parse(args.semester)
     semester = SemesterInputs(term.reference_date, term.previous().reference_date,
                               ElectionCalendar().judging_day(term.reference_date), voters.accepted, population.accepted,
-                              result)
+                              result, ingest.quarantined_niks(voters))
     known = maintenance.remembered_deaths(deaths.accepted, args.semester, None)
     changes = maintenance.population_changes(population.accepted, known, term.reference_date,
                                              term.previous().reference_date, None)
     print("\n" + evaluate_outputs(tms.tms_candidates(semester, changes, known), maintenance.eligible_unregistered(semester),
                                   voters.accepted, population.accepted, truth, args.semester))
+    return 0
+
+
+def cmd_warehouse(args: argparse.Namespace) -> int:
+    """The embedded warehouse for psql and dashboards: start serves it on 127.0.0.1, stop ends that, status says."""
+    from pemadanan import warehouse  # noqa: PLC0415
+
+    folder = settings.data_dir() / "warehouse"
+    if args.action == "start":
+        try:
+            url = warehouse.serve(folder, args.port)
+        except (warehouse.WarehouseUnavailable, subprocess.CalledProcessError) as error:
+            print(f"cannot serve the warehouse: {error} (log: {folder / 'pgdata' / 'serving.log'})", file=sys.stderr)
+            return 1
+        dashboard = url.split("://", 1)[1].split("@", 1)[1]
+        print(f"dashboards: postgresql://pemadanan_dashboard@{dashboard} (password: $PEMADANAN_DASHBOARD_PASSWORD "
+              "as it was when a run last published)\nserving until `pemadanan warehouse stop`; owner:")
+        print(url)
+    elif args.action == "stop":
+        print("stopped" if warehouse.stop_serving(folder) else "was not serving")
+    else:
+        url = warehouse.serving_url(folder)
+        print(f"serving: {url}" if url else "not serving (runs start and stop the embedded server themselves)")
     return 0
 
 
@@ -223,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--truth", required=True, help="the generator's truth folder, e.g. data/sample/truth")
     evaluate.add_argument("--landing", help="folder with the semester's files (default: the truth folder's parent)")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    serve = sub.add_parser("warehouse", help="serve the embedded warehouse on 127.0.0.1 for psql and dashboards")
+    serve.add_argument("action", choices=("start", "stop", "status"))
+    serve.add_argument("--port", type=int, default=5433)
+    serve.set_defaults(func=cmd_warehouse)
 
     docs = sub.add_parser("docs", help="regenerate docs/TABLES.md, docs/DASHBOARDS.md and docs/VALIDATION.md")
     docs.set_defaults(func=cmd_docs)

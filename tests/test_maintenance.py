@@ -166,6 +166,11 @@ def test_eligible_residents_without_a_row_and_new_voters(semester):
     assert newly["reason"].to_dict() == {5: "turned 17 this semester", 6: "17 by 2024-11-27 (voting day of Pilkada 2024)"}
 
 
+def test_a_resident_whose_voter_row_was_quarantined_is_listed_not_unregistered(semester):
+    semester.quarantined_voter_niks = frozenset({"3323013006070005"})  # Joko's row: a desa name no table knows
+    assert maintenance.eligible_unregistered(semester)["population_row"].tolist() == [6]
+
+
 def test_a_listed_16_year_old_is_under_age_only_if_still_16_on_voting_day(semester, dead):
     semester.voters = voters([{"name": "RINI", "nik": "3323014111070006", "sex": "P", "birth_date": "2007-11-01",
                                "marital": "B"},

@@ -85,3 +85,28 @@ def test_an_unreachable_warehouse_is_one_line_naming_it_without_its_password():
     message = str(unreachable.value)
     assert "cannot reach the warehouse postgresql://pemadanan@127.0.0.1:1/pemadanan" in message
     assert "hunter2" not in message and "\n" not in message
+
+
+def test_the_embedded_warehouse_served_on_tcp_takes_a_password_and_stops(tmp_path):
+    import socket
+
+    import pytest
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path / "warehouse"
+    url = warehouse.serve(folder, port)
+    try:
+        assert url.startswith("postgresql://postgres:") and url.endswith(f"@127.0.0.1:{port}/pemadanan")
+        assert warehouse.serving_url(folder) == url and warehouse.resolve_url() != url  # another data folder
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT current_database()")
+            assert cur.fetchone() == ("pemadanan",)
+        conn.close()
+        with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+            psycopg2.connect(url.replace(url.split(":")[2].split("@")[0], "wrong"))
+        assert oct((folder / "superuser-password").stat().st_mode & 0o777) == "0o600"
+    finally:
+        assert warehouse.stop_serving(folder)
+    assert warehouse.serving_url(folder) is None
