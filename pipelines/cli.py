@@ -56,7 +56,8 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     result = defs.resolve_job_def("semester_job").execute_in_process(
         partition_key=semester, instance=instance, raise_on_error=False, run_config=quiet)
     if result.success:
-        return True, f"{semester}: run {result.run_id} succeeded\n" + _step_lines(result)
+        report = settings.data_dir() / "reports" / f"pemadanan-{semester}.html"
+        return True, f"{semester}: run {result.run_id} succeeded\n" + _step_lines(result) + f"\nreport: {report.resolve()}"
     return False, f"{semester}: run {result.run_id} failed: {_first_failure(result)}"
 
 
@@ -206,6 +207,19 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Writes the semester's report from what it published; its path is the last line."""
+    from pemadanan import report, warehouse  # noqa: PLC0415
+
+    try:
+        path = report.write_report(warehouse.resolve_url(), args.semester, settings.data_dir() / "reports")
+    except (ValueError, warehouse.WarehouseUnavailable) as error:
+        print(f"no report: {error}", file=sys.stderr)
+        return 1
+    print(path.resolve())
+    return 0
+
+
 def cmd_docs(_: argparse.Namespace) -> int:
     from pemadanan.quality import checks_markdown  # noqa: PLC0415
     from pemadanan.warehouse import dashboards_markdown, tables_markdown  # noqa: PLC0415
@@ -247,6 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--truth", required=True, help="the generator's truth folder, e.g. data/sample/truth")
     evaluate.add_argument("--landing", help="folder with the semester's files (default: the truth folder's parent)")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    rep = sub.add_parser("report", help="write the semester report (HTML) from what the semester published")
+    rep.add_argument("--semester", required=True)
+    rep.set_defaults(func=cmd_report)
 
     serve = sub.add_parser("warehouse", help="serve the embedded warehouse on 127.0.0.1 for psql and dashboards")
     serve.add_argument("action", choices=("start", "stop", "status"))

@@ -4,8 +4,10 @@ may be on disk outside PostgreSQL: not in DAGSTER_HOME (run storage, compute log
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -52,14 +54,17 @@ def deployment(tmp_path, fresh_database, small_kabupaten):
            "PEMADANAN_DAGSTER_PG_URL": warehouse.sqlalchemy_url(fresh_database("dagster")),
            "PEMADANAN_WAREHOUSE_URL": fresh_database("warehouse")}
     daemon = subprocess.Popen([str(DAGSTER) + "-daemon", "run", "-w", "workspace.yaml"], cwd=settings.PROJECT_ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     old_env = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
         yield env, landing
-    finally:
-        daemon.terminate()
+    finally:  # the daemon, its code servers and run workers: its whole process group
+        os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait(30)
+        time.sleep(1)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(daemon.pid, signal.SIGKILL)
         for key, value in old_env.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -147,6 +147,11 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
         else:
             assert changes == {"born", "died", "turned_17"}
 
+        # The semester report: offline, with its charts, for the coordination meeting (scanned below with the rest).
+        page = (settings.data_dir() / "reports" / f"pemadanan-{semester}.html").read_text()
+        assert page.count("data:image/png;base64,") >= 4 and "Calon TMS" in page
+        assert not re.search(r"(src|href)=\"https?://", page)
+
         # One coklit CSV and XLSX per desa with flagged or missing people, NIKs masked.
         folder = settings.data_dir() / "coklit" / semester
         to_visit = tms[(tms["tms_code"] != "nik_invalid") | tms["needs_coklit"]]  # a NIK the resident repairs is no visit
