@@ -125,7 +125,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for semester in semesters:
         started = time.perf_counter()
         ok, message = run_semester(semester, str(sample))
-        print(f"{message} ({time.perf_counter() - started:.1f} s)")
+        first, _, steps = message.partition("\n")
+        print(f"{first} ({time.perf_counter() - started:.1f} s)" + (f"\n{steps}" if steps else ""))
         if not ok:
             return 1
     url = warehouse.resolve_url()
