@@ -35,10 +35,10 @@ def check_specs(dataset: Dataset) -> list[dg.AssetCheckSpec]:
                 for check in dataset.all_checks()]
 
 
-def check_result(outcome: CheckOutcome, docs: str | None, semester: str) -> dg.AssetCheckResult:
+def check_result(outcome: CheckOutcome, docs: str | None) -> dg.AssetCheckResult:
     """Counts and masked examples only: no NIK, name or birth date leaves the check."""
     metadata = {
-        "semester": semester, "outcome": outcome.outcome.value, "expectation": outcome.check.expectation,
+        "outcome": outcome.outcome.value, "expectation": outcome.check.expectation,
         "rows_checked": outcome.element_count, "rows_failing": outcome.unexpected_count,
         "percent_failing": outcome.unexpected_percent,
     }
@@ -99,11 +99,11 @@ def _validated(context: dg.AssetExecutionContext, dataset: Dataset, path, valida
     except FileBlocked as blocked:
         docs = blocked.docs_index.as_uri() if blocked.docs_index else None
         for outcome in blocked.outcomes:
-            yield check_result(outcome, docs, semester)
+            yield check_result(outcome, docs)
         raise dg.Failure(description=str(blocked)) from None
     yield dg.Output(result, metadata=ingest_metadata(result))
     for outcome in result.checks:
-        yield check_result(outcome, result.docs_index.as_uri() if result.docs_index else None, semester)
+        yield check_result(outcome, result.docs_index.as_uri() if result.docs_index else None)
     yield from not_evaluated(dataset, result.checks, "no previous semester published to compare with")
 
 

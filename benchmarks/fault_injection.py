@@ -43,23 +43,13 @@ def snapshot(url: str, semester: str) -> dict:
     for table in warehouse.TABLES:
         if table is warehouse.PUBLICATIONS:
             continue  # records when, not what
-        frame = warehouse.read_table(url, table, semester) if _exists(url, table) else None
+        frame = warehouse.read_table(url, table, semester) if warehouse.table_exists(url, table) else None
         if frame is None or frame.empty:
             tables[table.qualified] = None
             continue
         keys = [c.name for c in table.columns if c.name not in ("original", "explanation")]
         tables[table.qualified] = frame.sort_values(keys).reset_index(drop=True).astype(str)
     return tables
-
-
-def _exists(url: str, table) -> bool:
-    from pemadanan import warehouse
-
-    with warehouse.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT to_regclass(%s)", (table.qualified,))
-        found = cur.fetchone()[0] is not None
-    conn.close()
-    return found
 
 
 def verdict(got: dict, reference: dict) -> str:

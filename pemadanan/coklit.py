@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pemadanan.folders import swap_in
+
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,11 +47,7 @@ def write_lists(people: pd.DataFrame, folder: Path, run_id: str) -> None:
             with pd.ExcelWriter(staging / f"{desa_code}.xlsx", engine="xlsxwriter",
                                 engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as book:
                 rows.to_excel(book, index=False, sheet_name="coklit")
-        shutil.rmtree(folder, ignore_errors=True)
-        try:
-            staging.rename(folder)
-        except OSError:  # a second run of the semester swapped its (identical) lists in first: keep those
-            shutil.rmtree(staging, ignore_errors=True)
+        swap_in(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

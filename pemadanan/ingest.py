@@ -27,7 +27,7 @@ from expectations.checks import Check, Outcome
 from pemadanan import regions
 from pemadanan.dates import age_on, parse_dates, real_date
 from pemadanan.names import name_key, normalize_name
-from pemadanan.nik import NikStatus, clean_nik, nik_birth_parts
+from pemadanan.nik import TRUSTED, NikStatus, clean_nik, nik_birth_parts
 from pemadanan.semester import Semester
 from pemadanan.validation import (CheckOutcome, FileBlocked, FileValidation, ValidationPolicy, quarantine_reasons,
                                   value_shape)
@@ -240,7 +240,7 @@ def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.Da
     staged = nik.assign(
         nik_date_real=pd.Series(parts["valid_date"], dtype="boolean").where(parseable),
         nik_region_known=nik["nik"].str.slice(0, 6).isin(regions.nik_region_prefixes()).astype("boolean").where(real),
-        nik_trusted=nik["nik"].where(nik["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED])),
+        nik_trusted=nik["nik"].where(nik["nik_status"].isin(TRUSTED)),
     )
     if birth_date is not None:
         century = (birth_date.dt.year // 100) * 100
@@ -449,7 +449,7 @@ def quarantined_niks(result: IngestResult) -> frozenset[str]:
         return frozenset()
     delivered = result.quarantine["original"].map(lambda row: json.loads(row).get("NIK", ""))
     niks = clean_nik(delivered.astype("string"))
-    return frozenset(niks.loc[niks["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED]), "nik"])
+    return frozenset(niks.loc[niks["nik_status"].isin(TRUSTED), "nik"])
 
 
 def no_deaths_file() -> IngestResult:

@@ -34,7 +34,7 @@ import pandas as pd
 
 from pemadanan import duplicates, probabilistic
 from pemadanan.frames import stack
-from pemadanan.nik import NikStatus, nik_neighbour_pairs
+from pemadanan.nik import TRUSTED, NikStatus, nik_neighbour_pairs
 from pemadanan.names import name_words
 from pemadanan.similarity import NAMES_AGREE, birth_dates_swapped, name_similarity, names_agree_word_by_word
 
@@ -95,7 +95,7 @@ def _confirmed_pairs(voters: pd.DataFrame, residents: pd.DataFrame, pairs: pd.Da
 
 
 def _exact_nik(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
-    trusted = voters[voters["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED]) & voters["nik"].notna()]
+    trusted = voters[voters["nik_status"].isin(TRUSTED) & voters["nik"].notna()]
     pairs = trusted[["source_row", "nik"]].merge(residents[["source_row", "nik"]], on="nik", suffixes=("_v", "_p"))
     pairs = pairs.rename(columns={"source_row_v": "voter_row", "source_row_p": "population_row"})
     confirmed = _confirmed_pairs(voters, residents, pairs[["voter_row", "population_row"]], swapped_birth_date=False,

@@ -23,6 +23,9 @@ class NikStatus(StrEnum):
     MALFORMED = "malformed"  # not 16 digits, or no real birth date inside
 
 
+TRUSTED = (NikStatus.VALID, NikStatus.REPAIRED)  # a NIK linkage and TMS may rely on
+
+
 _SCIENTIFIC = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
 
 

@@ -35,7 +35,7 @@ from rapidfuzz.distance import Indel
 from recordlinkage.compare import Exact
 
 from pemadanan.names import name_words
-from pemadanan.nik import NikStatus, nik_neighbour_pairs
+from pemadanan.nik import TRUSTED, nik_neighbour_pairs
 from pemadanan.similarity import (BirthDateNear, NamesAgree, NamesAgreeWordByWord, NameWordsOverlap, NikOneEdit,
                                   NAMES_CLOSE, SimilarityAtLeast, name_word_columns)
 
@@ -188,7 +188,7 @@ def _per_value(values: pd.Series, columns) -> dict[str, pd.Series]:
 def people(frame: pd.DataFrame, name_frequency: pd.Series | None = None) -> pd.DataFrame:
     """The columns VOTER_MODEL compares, indexed by source row; the same shape for voters and residents.
     `name_frequency`: the share of the population carrying each name key (for residents)."""
-    trusted = frame["nik_status"].isin([NikStatus.VALID, NikStatus.REPAIRED]).to_numpy()
+    trusted = frame["nik_status"].isin(TRUSTED).to_numpy()
     words = _per_value(frame["name_norm"], lambda names: name_word_columns(name_words(names)))
     words["has_initial"] = words["has_initial"].fillna(False).astype(bool)
     address = _per_value(frame["address"], lambda text: {

@@ -21,13 +21,12 @@ from pemadanan.dates import age_on
 from pemadanan.eligibility import BELUM_KAWIN, POLRI, TNI, VOTING_AGE
 from pemadanan.linkage import LinkResult
 from pemadanan.names import name_words
-from pemadanan.nik import NikStatus, nik_birth_parts, nik_neighbour_pairs
+from pemadanan.nik import TRUSTED, NikStatus, nik_birth_parts, nik_neighbour_pairs
 from pemadanan.semester import SemesterInputs
 from pemadanan.similarity import (NAMES_AGREE, NAMES_CLOSE, name_similarity, names_agree_fully_or_partly,
                                   names_agree_word_by_word)
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
-TRUSTED_NIK = (NikStatus.VALID, NikStatus.REPAIRED)
 TMS_COLUMNS = ["voter_row", "tms_code", "reason", "evidence", "confidence", "needs_coklit"]
 
 
@@ -77,11 +76,11 @@ class Facts:
         """Of the lost rows, those whose NIK left the population since the previous semester."""
         lost = self.lost
         left = self.changes.loc[self.changes["change"] == "moved_out", "nik"]
-        return lost["nik"].isin(left) & lost["nik_status"].isin(TRUSTED_NIK)
+        return lost["nik"].isin(left) & lost["nik_status"].isin(TRUSTED)
 
     @cached_property
     def untrusted_nik(self) -> pd.DataFrame:
-        voters = self.voters[~self.voters["nik_status"].isin(TRUSTED_NIK)]
+        voters = self.voters[~self.voters["nik_status"].isin(TRUSTED)]
         return voters.assign(repairable=voters["source_row"].isin(self.resident_row.index))
 
 
@@ -232,7 +231,7 @@ def match_deaths(voters: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:
                            "yy": (voters["birth_date"].dt.year % 100).astype("Int64").to_numpy(),
                            "sex": voters["sex"].to_numpy()})
 
-    trusted = voters[voters["nik_status"].isin(TRUSTED_NIK) & voters["nik"].notna()]
+    trusted = voters[voters["nik_status"].isin(TRUSTED) & voters["nik"].notna()]
     # Neighbours of the few death records' NIKs, not of every voter's.
     by_nik = nik_neighbour_pairs(deaths["nik"], trusted.set_index("source_row")["nik"]).rename(
         columns={"voter_row": "death_row", "population_row": "voter_row"})

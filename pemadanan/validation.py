@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from expectations.checks import MAX_QUARANTINED_SHARE, Check, Outcome
+from pemadanan.folders import swap_in
 
 # Delivered columns whose values identify a person; everything else holds codes that may be shown.
 PERSONAL_COLUMNS = frozenset({
@@ -215,11 +216,7 @@ class FileValidation:
         })
         self.context.build_data_docs(site_names=[site])
         make_offline(staging)
-        shutil.rmtree(folder, ignore_errors=True)
-        try:
-            staging.rename(folder)
-        except OSError:  # the other run swapped its set in first: keep that one
-            shutil.rmtree(staging, ignore_errors=True)
+        swap_in(staging, folder)
         return folder / "index.html"
 
 

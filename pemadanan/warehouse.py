@@ -323,8 +323,7 @@ def read_semester(url: str, table: Table, semester: str, before: bool = False) -
     """One semester of a table (`before`: every semester before it) through COPY, fast for a million rows; None if
     the table or the rows are absent."""
     with connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT to_regclass(%s)", (table.qualified,))
-        if cur.fetchone()[0] is None:
+        if not _exists(cur, table):
             return None
         buffer = io.StringIO()
         query = cur.mogrify(f"COPY (SELECT * FROM {table.qualified} WHERE semester {'<' if before else '='} %s) "
@@ -342,6 +341,18 @@ def read_semester(url: str, table: Table, semester: str, before: bool = False) -
         elif column.sql_type.startswith("date"):
             frame[column.name] = pd.to_datetime(frame[column.name])
     return frame
+
+
+def _exists(cur, table: Table) -> bool:
+    cur.execute("SELECT to_regclass(%s)", (table.qualified,))
+    return cur.fetchone()[0] is not None
+
+
+def table_exists(url: str, table: Table) -> bool:
+    with connect(url) as conn, conn.cursor() as cur:
+        found = _exists(cur, table)
+    conn.close()
+    return found
 
 
 def _ensure_table(cur, table: Table) -> None:
@@ -374,8 +385,7 @@ def read_table(url: str, table: Table, semester: str | None = None) -> pd.DataFr
 def previous_rows_in(url: str, semester: str, dataset: str) -> int | None:
     """Rows of the dataset's file as published for `semester`, or None if that semester was never published."""
     with connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT to_regclass(%s)", (DELIVERIES.qualified,))
-        if cur.fetchone()[0] is None:
+        if not _exists(cur, DELIVERIES):
             return None
         cur.execute(f"SELECT rows_in FROM {DELIVERIES.qualified} WHERE semester = %s AND dataset = %s", (semester, dataset))
         row = cur.fetchone()
@@ -385,11 +395,8 @@ def previous_rows_in(url: str, semester: str, dataset: str) -> int | None:
 
 def publications(url: str) -> pd.DataFrame:
     """published.publications indexed by semester (empty before the first publish)."""
-    with connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT to_regclass(%s)", (PUBLICATIONS.qualified,))
-        exists = cur.fetchone()[0] is not None
-    conn.close()
-    frame = read_table(url, PUBLICATIONS) if exists else pd.DataFrame(columns=[c.name for c in PUBLICATIONS.columns])
+    frame = (read_table(url, PUBLICATIONS) if table_exists(url, PUBLICATIONS)
+             else pd.DataFrame(columns=[c.name for c in PUBLICATIONS.columns]))
     return frame.set_index("semester")
 
 
