@@ -33,24 +33,32 @@ def _counts(url: str, query: str, semester: str) -> pd.DataFrame:
     return frame
 
 
-def _chart(labels: pd.Series, values: pd.Series, title: str, xlabel: str) -> str:
-    import matplotlib  # noqa: PLC0415 - only the report draws
+def bar_chart(labels: pd.Series, values: pd.Series, title: str, xlabel: str, *, fmt: str = "%g",
+              x_max: float | None = None, smallest_on_top: bool = False) -> str:
+    """Horizontal bars from zero, sorted (largest on top, or smallest), as a base64 PNG for a data: URI."""
+    import matplotlib  # noqa: PLC0415 - only the charts need it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    order = values.fillna(0).to_numpy().argsort()  # barh draws upwards: the largest on top
+    order = values.fillna(0).to_numpy().argsort()  # barh draws upwards: the last bar on top
+    if smallest_on_top:
+        order = order[::-1]
     figure, axes = plt.subplots(figsize=(8, max(2.2, 0.3 * len(values))))
     bars = axes.barh(labels.iloc[order].astype(str), values.iloc[order].fillna(0), color="#4a7ab5")
-    axes.bar_label(bars, fmt="%g", padding=2, fontsize=8)
-    axes.set_xlim(0, max(1.0, float(values.max() or 0)) * 1.12)
+    axes.bar_label(bars, fmt=fmt, padding=2, fontsize=8)
+    axes.set_xlim(0, x_max or max(1.0, float(values.max() or 0)) * 1.12)
     axes.set_title(title)
     axes.set_xlabel(xlabel)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80)
     plt.close(figure)
-    return f'<img alt="{html.escape(title)}" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _chart(labels: pd.Series, values: pd.Series, title: str, xlabel: str) -> str:
+    return f'<img alt="{html.escape(title)}" src="data:image/png;base64,{bar_chart(labels, values, title, xlabel)}">'
 
 
 def _table(frame: pd.DataFrame) -> str:
