@@ -10,6 +10,7 @@ import pandas as pd
 from assets import markdown_table
 from expectations.checks import Outcome
 from pemadanan import warehouse
+from pemadanan.file_server import url_for
 from pemadanan.ingest import DEATHS, POPULATION, VOTERS, Dataset, FileRejected, IngestResult, ingest, no_deaths_file
 from pemadanan.semester import Semester
 from pemadanan.validation import CheckOutcome, FileBlocked
@@ -80,7 +81,7 @@ def ingest_metadata(result: IngestResult) -> dict:
         "flags": reason_counts(result.accepted["flags"]),
     }
     if result.docs_index:
-        metadata["data_docs"] = dg.MetadataValue.url(result.docs_index.as_uri())
+        metadata["data_docs"] = dg.MetadataValue.url(url_for(result.docs_index))
     return metadata
 
 
@@ -97,13 +98,13 @@ def _validated(context: dg.AssetExecutionContext, dataset: Dataset, path, valida
         result = ingest(dataset, path, semester, policy=validation.policy(), previous_rows=previous,
                         docs_dir=validation.docs_folder(semester, dataset.name), **options)
     except FileBlocked as blocked:
-        docs = blocked.docs_index.as_uri() if blocked.docs_index else None
+        docs = url_for(blocked.docs_index) if blocked.docs_index else None
         for outcome in blocked.outcomes:
             yield check_result(outcome, docs)
         raise dg.Failure(description=str(blocked)) from None
     yield dg.Output(result, metadata=ingest_metadata(result))
     for outcome in result.checks:
-        yield check_result(outcome, result.docs_index.as_uri() if result.docs_index else None)
+        yield check_result(outcome, url_for(result.docs_index) if result.docs_index else None)
     yield from not_evaluated(dataset, result.checks, "no previous semester published to compare with")
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 from assets import markdown_table
 from pemadanan import coklit as coklit_files
 from pemadanan import maintenance, regions, report, settings, tms, warehouse
+from pemadanan.file_server import url_for
 from pemadanan.ingest import IngestResult, quarantined_niks
 from pemadanan.linkage import LinkResult
 from pemadanan.nik import mask_nik
@@ -163,8 +164,6 @@ def coklit_lists(context: dg.AssetExecutionContext, coklit: CoklitLists, voter_r
 def semester_report(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
     """The semester report for the KPU-Dukcapil coordination meeting: one self-contained HTML file (no CDN, no
     personal data, small desa counts suppressed), read from what the semester published."""
-    path = report.write_report(warehouse_db.resolved_url(), context.partition_key, settings.data_dir() / "reports")
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
-                                          "open": dg.MetadataValue.md(f"`.venv/bin/pemadanan report --semester "
-                                                                      f"{context.partition_key}` prints it; open "
-                                                                      f"`{path}` in a browser")})
+    path = report.write_report(warehouse_db.resolved_url(), context.partition_key, settings.reports_dir())
+    return dg.MaterializeResult(metadata={"report": dg.MetadataValue.url(url_for(path)),
+                                          "path": dg.MetadataValue.path(str(path))})

@@ -62,7 +62,9 @@ def _chart(labels: pd.Series, values: pd.Series, title: str, xlabel: str) -> str
 
 
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, na_rep="–", float_format=lambda v: f"{v:,.2f}", border=0)
+    """Counts read back as floats when a suppressed (NULL) count shares their column: shown as whole numbers."""
+    return frame.to_html(index=False, na_rep="–", border=0,
+                         float_format=lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}")
 
 
 def build_report(url: str, semester: str) -> str:

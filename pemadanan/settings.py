@@ -18,3 +18,13 @@ def landing_dir() -> Path:
 
 def dagster_home() -> Path:
     return Path(os.environ.get("DAGSTER_HOME", data_dir() / "dagster_home"))
+
+
+def reports_dir() -> Path:
+    """The semester reports: no personal data, served by `pemadanan ui`."""
+    return data_dir() / "reports"
+
+
+def data_docs_dir() -> Path:
+    """Data Docs, one folder per semester and file: values masked, served by `pemadanan ui`."""
+    return data_dir() / "data_docs"

@@ -10,6 +10,7 @@ Everything is vectorised over the population; only the few rows that get a typo 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -568,12 +569,17 @@ def _nik_typo(rng: np.random.Generator, nik: pd.Series) -> pd.Series:
     return pd.Series(out, index=nik.index, dtype="string")
 
 
-def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
+def generate(config: GeneratorConfig, out: Path,
+             progress: Callable[[int, int, str], None] = lambda done, total, label: None) -> dict[str, dict[str, int]]:
     """Writes `<out>/<semester>/{population,voters,deaths}.csv` and `<out>/truth/<semester>/...`.
-    Returns row counts per semester and file."""
+    Returns row counts per semester and file. `progress(done, total, label)` is told each step as it starts."""
     semesters = sorted(Semester.parse(s) for s in config.semesters)
     sim = _Simulation(config)
     before_first = semesters[0].previous()
+    simulated = (semesters[-1].year - before_first.year) * 2 + semesters[-1].half - before_first.half
+    total = 1 + simulated + len(semesters)
+    done = 0
+    progress(done, total, "households")
     state = sim.add_people(None, sim.households(config.residents, before_first.reference_date,
                                                 config.demography.nik_issued_elsewhere))
     history = {before_first: state}
@@ -581,6 +587,8 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
     current = before_first
     while current < semesters[-1]:
         nxt = current.next()
+        done += 1
+        progress(done, total, f"{nxt.key}: births, deaths, moves")
         state, events = sim.advance(state, current.reference_date, nxt.reference_date)
         events["semester"] = nxt.key
         all_events.append(events)
@@ -591,6 +599,8 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     recorded_in: dict[Semester, pd.DataFrame] = {}
     for semester in semesters:
+        done += 1
+        progress(done, total, f"{semester.key}: files and truth")
         folder, truth_folder = out / semester.key, out / "truth" / semester.key
         folder.mkdir(parents=True, exist_ok=True)
         truth_folder.mkdir(parents=True, exist_ok=True)
@@ -630,6 +640,7 @@ def generate(config: GeneratorConfig, out: Path) -> dict[str, dict[str, int]]:
 
     (out / "truth" / "config.json").write_text(pd.Series(asdict(config)).to_json(indent=2, default_handler=str))
     events.to_csv(out / "truth" / "events.csv", index=False)
+    progress(total, total, "written")
     return counts
 
 

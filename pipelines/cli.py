@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
+import uuid
 import warnings
 from pathlib import Path
 
@@ -53,12 +57,43 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     instance = dg.DagsterInstance.get()
     register(instance, semester)
-    result = defs.resolve_job_def("semester_job").execute_in_process(
-        partition_key=semester, instance=instance, raise_on_error=False, run_config=quiet)
+    job = defs.resolve_job_def("semester_job")
+    run_id = str(uuid.uuid4())  # known before the run starts, so its progress can be followed
+    with _progress_bar(semester) as progress, _watching_steps(instance, run_id, len(job.graph.nodes), progress):
+        result = job.execute_in_process(partition_key=semester, instance=instance, raise_on_error=False,
+                                        run_config=quiet, run_id=run_id)
     if result.success:
-        report = settings.data_dir() / "reports" / f"pemadanan-{semester}.html"
+        report = settings.reports_dir() / f"pemadanan-{semester}.html"
         return True, f"{semester}: run {result.run_id} succeeded\n" + _step_lines(result) + f"\nreport: {report.resolve()}"
     return False, f"{semester}: run {result.run_id} failed: {_first_failure(result)}"
+
+
+@contextlib.contextmanager
+def _watching_steps(instance, run_id: str, steps: int, progress):
+    """Tells `progress` every second how many of the run's steps are done and which one runs, read from the
+    run's events; only on a terminal, where the bar shows."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    import dagster as dg  # noqa: PLC0415
+
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(1):
+            records = instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START,
+                                                         dg.DagsterEventType.STEP_SUCCESS})
+            done = [r.step_key for r in records if r.dagster_event.event_type == dg.DagsterEventType.STEP_SUCCESS]
+            running = [r.step_key for r in records if r.step_key not in done]
+            progress(len(done), steps, running[-1] if running else "")
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
 
 
 def _step_lines(result) -> str:
@@ -93,6 +128,20 @@ def _first_failure(result) -> str:
     return "see the run in the Dagster UI"
 
 
+@contextlib.contextmanager
+def _progress_bar(what: str):
+    """A bar on stderr for `progress(done, total, label)` callbacks; nothing when stderr is not a terminal."""
+    from tqdm import tqdm  # noqa: PLC0415
+
+    with tqdm(desc=what, unit="step", disable=None, leave=False, ncols=100, bar_format="{desc}{bar} {n}/{total} {elapsed}") as bar:
+        def progress(done: int, total: int, label: str) -> None:
+            bar.total = total
+            bar.set_description(f"{what}: {label}" if label else what, refresh=False)
+            bar.update(done - bar.n)
+            bar.refresh()
+        yield progress
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from pemadanan.synthetic import GeneratorConfig, generate  # noqa: PLC0415
 
@@ -100,7 +149,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
                              semesters=tuple(s.strip() for s in args.semesters.split(",")), seed=args.seed,
                              profile=args.profile)
     started = time.perf_counter()
-    counts = generate(config, Path(args.out))
+    with _progress_bar("generate") as progress:
+        counts = generate(config, Path(args.out), progress)
     for semester, files in counts.items():
         print(f"{semester}: " + ", ".join(f"{n:,} {name}" for name, n in files.items()))
     print(f"written to {args.out} in {time.perf_counter() - started:.1f} s (truth in {Path(args.out) / 'truth'})")
@@ -114,14 +164,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pemadanan import warehouse  # noqa: PLC0415
+    from pemadanan import file_server, warehouse  # noqa: PLC0415
     from pemadanan.synthetic import GeneratorConfig, generate  # noqa: PLC0415
 
     sample = settings.data_dir() / "sample"
     semesters = ("2024-S1", "2024-S2")
     if not (sample / semesters[-1] / "voters.csv").exists():
         print(f"generating a sample kabupaten ({args.residents:,} residents of Kab. Temanggung, 33.23) in {sample}")
-        generate(GeneratorConfig(kabupaten="33.23", residents=args.residents, semesters=semesters, seed=7), sample)
+        with _progress_bar("generate") as progress:
+            generate(GeneratorConfig(kabupaten="33.23", residents=args.residents, semesters=semesters, seed=7), sample,
+                     progress)
     for semester in semesters:
         started = time.perf_counter()
         ok, message = run_semester(semester, str(sample))
@@ -140,9 +192,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         voters, linked, duplicates, unlinked = (int(row[c]) for c in ("voters", "linked", "duplicates", "unlinked"))
         print(f"{semester}  {voters:>7,}  {linked:>7,}  {duplicates:>10,}  {unlinked:>8,}  {row.link_rate:>9.2%}  {quarantined:>16,}")
     print(f"\ntables: {warehouse.describe(url)} (schemas restricted, published; see docs/TABLES.md)")
-    print("open the Dagster UI on these runs:\n"
-          f"  DAGSTER_HOME={settings.dagster_home().resolve()} PEMADANAN_LANDING_DIR={sample.resolve()} "
-          ".venv/bin/dagster dev -w workspace.yaml")
+    print(f"report: {file_server.url_for(settings.reports_dir() / f'pemadanan-{semesters[-1]}.html')} "
+          "(open while the UI runs)\n"
+          f"open the Dagster UI on these runs: .venv/bin/pemadanan ui --landing {sample}")
     return 0
 
 
@@ -213,12 +265,45 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pemadanan import report, warehouse  # noqa: PLC0415
 
     try:
-        path = report.write_report(warehouse.resolve_url(), args.semester, settings.data_dir() / "reports")
+        path = report.write_report(warehouse.resolve_url(), args.semester, settings.reports_dir())
     except (ValueError, warehouse.WarehouseUnavailable) as error:
         print(f"no report: {error}", file=sys.stderr)
         return 1
     print(path.resolve())
     return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """The Dagster UI (`dagster dev`: webserver and daemon) on this project's instance, and beside it the file
+    server that makes its report and Data Docs links open."""
+    from pemadanan import file_server  # noqa: PLC0415
+
+    if args.landing:
+        os.environ["PEMADANAN_LANDING_DIR"] = str(Path(args.landing).resolve())
+    home = _prepare_dagster_home()
+    files = file_server.serve(args.files_port)
+    os.environ["PEMADANAN_FILES_URL"] = f"http://127.0.0.1:{files.server_port}"  # runs launched here link to it
+    print(f"Dagster UI: http://127.0.0.1:{args.port} (instance {home.resolve()}, landing {settings.landing_dir()})\n"
+          f"reports and Data Docs: http://127.0.0.1:{files.server_port}/\nCtrl-C stops both", flush=True)
+    # Ctrl-C or SIGTERM here becomes a SIGINT to dagster dev, which then stops its webserver, daemon and code
+    # servers. Setting the handler also undoes an ignored SIGINT inherited from a background shell, which dagster
+    # dev would inherit in turn and so never stop. Its own session keeps a terminal's Ctrl-C from reaching it twice.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    dagster = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml",
+                                "-h", "127.0.0.1", "-p", str(args.port)], cwd=settings.PROJECT_ROOT,
+                               start_new_session=True)
+    try:
+        return dagster.wait()
+    except KeyboardInterrupt:
+        dagster.send_signal(signal.SIGINT)
+        try:
+            return dagster.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(dagster.pid, signal.SIGKILL)
+            return 1
+    finally:
+        files.shutdown()
 
 
 def cmd_docs(_: argparse.Namespace) -> int:
@@ -271,6 +356,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("action", choices=("start", "stop", "status"))
     serve.add_argument("--port", type=int, default=5433)
     serve.set_defaults(func=cmd_warehouse)
+
+    ui = sub.add_parser("ui", help="the Dagster UI on this project's runs, with its report and Data Docs links served")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--files-port", type=int, default=3031, help="where reports and Data Docs are served (0: any)")
+    ui.add_argument("--landing", help="landing folder the sensor watches (default $PEMADANAN_LANDING_DIR or data/landing)")
+    ui.set_defaults(func=cmd_ui)
 
     docs = sub.add_parser("docs", help="regenerate docs/TABLES.md, docs/DASHBOARDS.md and docs/VALIDATION.md")
     docs.set_defaults(func=cmd_docs)

@@ -135,20 +135,18 @@ class Warehouse(ConfigurableResource):
 class Validation(ConfigurableResource):
     """How the expectation suites act here: per-check outcome overrides (`{"voters.nik_region_known":
     "quarantine"}`), the volume tolerance against the previous semester, the share of a file's rows that may be
-    quarantined before the file is blocked, and where Data Docs are written."""
+    quarantined before the file is blocked."""
 
     outcomes: dict[str, str] = {}
     volume_tolerance: float = 0.2
     max_quarantined_share: float = MAX_QUARANTINED_SHARE  # a file with more rows quarantined than this is blocked
-    data_docs_dir: str = ""  # default: data/data_docs; one folder per semester and file
 
     def policy(self) -> ValidationPolicy:
         return ValidationPolicy({key: Outcome(value) for key, value in self.outcomes.items()}, self.volume_tolerance,
                                 self.max_quarantined_share)
 
     def docs_folder(self, semester: str, dataset: str) -> Path:
-        root = Path(self.data_docs_dir) if self.data_docs_dir else settings.data_dir() / "data_docs"
-        return root / semester / dataset
+        return settings.data_docs_dir() / semester / dataset
 
 
 class Linkage(ConfigurableResource):

@@ -10,17 +10,28 @@ if ! "$PYTHON" -c 'import sys; assert sys.version_info[:2] in ((3, 11), (3, 12))
   exit 1
 fi
 
+# Installs a Debian package if we are allowed to (root, or sudo); otherwise says what to install.
+apt_install() {
+  local as=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "cannot install $1: run apt-get install $1 as root and retry" >&2; return 1; }
+    as=sudo
+  fi
+  $as apt-get install -y -qq "$1" >/dev/null || { $as apt-get update -qq && $as apt-get install -y -qq "$1" >/dev/null; }
+}
+
 if [ ! -x .venv/bin/python ]; then
   if ! "$PYTHON" -m venv .venv 2>/dev/null; then
-    # Debian/Ubuntu ship venv separately (python3-venv); install it if we are allowed to.
     rm -rf .venv
-    pkg="python3-venv"
-    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "$pkg"
-    elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq "$pkg"
-    else echo "cannot create a virtualenv: install $pkg (apt-get install $pkg) and retry" >&2; exit 1
-    fi
+    apt_install python3-venv  # Debian/Ubuntu ship venv separately
     "$PYTHON" -m venv .venv
   fi
+fi
+
+# Headless Chromium for the browser tests (tests/test_ui.py), Debian's package; only the test command asks for it.
+if [ "${PEMADANAN_WITH_BROWSER:-}" = 1 ] && [ -z "${PEMADANAN_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
+  echo "installing Debian's chromium for the browser tests"
+  apt_install chromium
 fi
 
 stamp=.venv/.pemadanan-installed

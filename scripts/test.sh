@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: install, then run the whole test suite (PostgreSQL is started by the tests themselves,
-# or given by PEMADANAN_TEST_DATABASE_URL).
+# or given by PEMADANAN_TEST_DATABASE_URL; headless Chromium is installed from Debian's packages if absent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+PEMADANAN_WITH_BROWSER=1 bash scripts/bootstrap.sh
 .venv/bin/dagster definitions validate -w workspace.yaml
 exec .venv/bin/python -m pytest "$@"

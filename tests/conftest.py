@@ -29,16 +29,19 @@ def pg_server_url(tmp_path_factory) -> str:
     server.cleanup()
 
 
+def new_database(server_url: str, prefix: str) -> str:
+    """Creates a new, empty database on the server and gives its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    ensure_database(server_url, name)
+    base, _, query = server_url.partition("?")
+    base = base.rsplit("/", 1)[0] if base.count("/") > 2 else base
+    return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
 @pytest.fixture
 def fresh_database(pg_server_url):
     """Returns a function that creates a new, empty database and gives its URL."""
-    def make(prefix: str) -> str:
-        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-        ensure_database(pg_server_url, name)
-        base, _, query = pg_server_url.partition("?")
-        base = base.rsplit("/", 1)[0] if base.count("/") > 2 else base
-        return f"{base}/{name}" + (f"?{query}" if query else "")
-    return make
+    return lambda prefix: new_database(pg_server_url, prefix)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,177 @@
+"""What people look at, in a real browser: headless Chromium (Debian's package, installed by scripts/bootstrap.sh)
+driven by Playwright against `pemadanan ui` (dagster dev and the file server) on two published semesters, and the
+semester report with every request off this machine refused. Screenshots are kept in test-artifacts/ui/."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from conftest import new_database
+from pemadanan import settings
+from pipelines.cli import run_semester
+
+SEMESTERS = ("2024-S1", "2024-S2")
+ARTIFACTS = Path(os.environ.get("PEMADANAN_TEST_ARTIFACTS", settings.PROJECT_ROOT / "test-artifacts")) / "ui"
+# This machine's network is closed: without these, Chromium keeps trying to reach Google's hosts.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"pemadanan ui exited with {process.returncode}")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own server on loopback
+            return
+        time.sleep(1)
+    raise AssertionError(f"{url} did not answer in {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory, pg_server_url, small_kabupaten):
+    """Two semesters published as the demo publishes them (`pemadanan run`, the shipped SQLite instance), then
+    `pemadanan ui` on them. Yields (Dagster UI URL, file server URL)."""
+    work = tmp_path_factory.mktemp("ui")
+    (work / "dagster_home").mkdir()
+    shutil.copy(settings.PROJECT_ROOT / "deploy" / "dagster.yaml", work / "dagster_home" / "dagster.yaml")
+    ui_port, files_port = free_port(), free_port()
+    env = {"DAGSTER_HOME": str(work / "dagster_home"), "PEMADANAN_DATA_DIR": str(work / "data"),
+           "PEMADANAN_LANDING_DIR": str(small_kabupaten),
+           "PEMADANAN_WAREHOUSE_URL": new_database(pg_server_url, "ui"),
+           "PEMADANAN_FILES_URL": f"http://127.0.0.1:{files_port}"}
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        for semester in SEMESTERS:
+            ok, message = run_semester(semester)
+            assert ok, message
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "pemadanan"), "ui", "--port", str(ui_port), "--files-port",
+             str(files_port)], env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        try:
+            wait_until_up(f"http://127.0.0.1:{ui_port}/server_info", process)
+            yield f"http://127.0.0.1:{ui_port}", env["PEMADANAN_FILES_URL"]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(90)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                raise AssertionError("pemadanan ui did not stop on SIGTERM") from None
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = os.environ.get("PEMADANAN_CHROMIUM") or shutil.which("chromium")
+    if not chromium:
+        pytest.fail("no Chromium: scripts/bootstrap.sh installs Debian's chromium package (as root), or set "
+                    "PEMADANAN_CHROMIUM to a Chromium binary")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def personal_data(page: Page, small_kabupaten: Path) -> list[str]:
+    """The semester's NIKs and full names found in what the page shows."""
+    population = pd.read_csv(small_kabupaten / "2024-S2" / "population.csv", dtype=str)
+    text = page.content()
+    names = [n for n in population["NAMA_LGKP"].dropna() if " " in n and len(n) >= 12]
+    return [v for v in population["NIK"].dropna() if v in text] + [n for n in names if n in text]
+
+
+def test_the_dagster_ui_shows_the_graph_a_semester_its_checks_and_a_data_docs_link_that_opens(ui, page,
+                                                                                               small_kabupaten):
+    dagster_url, files_url = ui
+    page.goto(f"{dagster_url}/asset-groups")
+    for group in ("ingest", "link", "outputs", "publish"):
+        page.get_by_text(group, exact=True).first.wait_for(timeout=60_000)
+    screenshot(page, "asset-graph")
+
+    page.goto(f"{dagster_url}/assets/population?view=partitions&partition=2024-S2")
+    page.get_by_text("rows_quarantined", exact=True).wait_for(timeout=60_000)
+    for key in ("rows_in", "rows_accepted", "quarantine_reasons", "data_docs"):
+        assert page.get_by_text(key, exact=True).count() >= 1, key
+    docs_link = page.locator(f"a[href^='{files_url}/data_docs/2024-S2/population/']").first
+    docs_link.wait_for()
+    docs_url = docs_link.get_attribute("href")
+    screenshot(page, "population-2024-S2")
+    assert personal_data(page, small_kabupaten) == []
+
+    page.goto(f"{dagster_url}/assets/population?view=checks")
+    page.get_by_text("nik_16_digits", exact=True).first.wait_for(timeout=60_000)
+    page.get_by_text("age_at_most_120", exact=True).first.click()  # it quarantines rows: it must not block
+    page.get_by_text("non-blocking").first.wait_for()
+    screenshot(page, "population-checks")
+    assert personal_data(page, small_kabupaten) == []
+
+    page.goto(docs_url)  # a link a browser follows: http, not file://
+    assert page.title(), "the Data Docs page has no title"
+    page.get_by_text("Validation Results").first.wait_for(timeout=30_000)
+    assert "population.rows" in page.inner_text("body")  # the suite on the staged rows, with its results
+    screenshot(page, "population-data-docs")
+    assert personal_data(page, small_kabupaten) == []
+
+
+def test_the_semester_report_renders_its_charts_with_no_request_off_this_machine(ui, page, small_kabupaten):
+    _, files_url = ui
+    refused = []
+
+    def only_the_file_server(route):
+        if route.request.url.startswith(files_url) or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_file_server)
+    page.goto(f"{files_url}/")
+    page.get_by_text("reports/pemadanan-2024-S2.html").click()
+    page.get_by_text("TMS candidates", exact=False).first.wait_for()
+    charts = page.locator("img")
+    assert charts.count() >= 3
+    widths = charts.evaluate_all("images => images.map(i => i.complete ? i.naturalWidth : 0)")
+    assert min(widths) > 0, widths
+    screenshot(page, "report-2024-S2")
+    assert refused == []
+    assert personal_data(page, small_kabupaten) == []
