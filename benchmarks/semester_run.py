@@ -1,40 +1,141 @@
-"""The whole semester run through Dagster (ingest, validate, link, outputs, publish) at scale: wall time and peak
-RSS per semester, and the accuracy of what was published (TMS codes, eligible-unregistered) against the truth.
+"""The whole semester run through Dagster (ingest, validate, link, outputs, publish, coklit lists, report) at
+scale: wall time and peak RSS of every step, per size, and optionally the same for an earlier commit side by side;
+then the accuracy of what was published (TMS codes, eligible-unregistered) against the truth.
 
-    .venv/bin/python benchmarks/semester_run.py --residents 1000000 --work /tmp/semester-bench [--seed 7 --region 33.23]
+    .venv/bin/python benchmarks/semester_run.py --residents 100000,300000,1000000 --work /tmp/semester-bench \\
+        [--seed 7 --region 33.23] [--compare HEAD~1] [--no-accuracy]
 
-Generates two semesters once (kept in --work), then runs each in a fresh child process, the second one
-comparing with the first's published snapshot. Wall time and peak RSS are the child's; the embedded
-PostgreSQL server is a process of its own and not counted. Publishes to $PEMADANAN_WAREHOUSE_URL if set,
-else to the embedded server under --work.
+Per size, the realistic profile's two semesters are generated once (kept in --work) by this commit's generator.
+Each semester then runs in a fresh child process, 2024-S2 comparing with 2024-S1 as published by the same code.
+With --compare REV the earlier commit runs the same files in a git worktree, alternating with this one, so that the
+noise of a shared machine falls on both. Wall time and peak RSS are the child's (RSS sampled every 50 ms and
+attributed to the step running); the embedded PostgreSQL's processes are reported separately (sum of their RSS,
+shared buffers counted once per process, so an upper bound). Publishes to the embedded server under --work.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
+import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 SEMESTERS = ("2024-S1", "2024-S2")
+HERE = Path(__file__).resolve()
+PROJECT = HERE.parents[1]
 
 
-def child(work: Path, semester: str) -> None:
+def rss_gb(pid: int | str = "self") -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"VmRSS:\s+(\d+) kB", status)
+    return int(match.group(1)) / 1024 ** 2 if match else 0.0
+
+
+def postgres_rss_gb(data_dir: str) -> float:
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"postgres" in cmdline and data_dir.encode() in cmdline:
+                total += rss_gb(proc.name)
+    return total
+
+
+def child(landing: Path, semester: str) -> None:
+    """One semester through `run_semester` of whichever code is on PYTHONPATH; prints one JSON line."""
+    import dagster as dg
+
     from pipelines.cli import run_semester
 
+    samples: list[tuple[float, float, float]] = []
+    stop = threading.Event()
+    data_dir = os.environ["PEMADANAN_DATA_DIR"]
+
+    def sample() -> None:
+        while not stop.wait(0.05):
+            samples.append((time.time(), rss_gb(), postgres_rss_gb(data_dir) if len(samples) % 10 == 0 else 0.0))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     started = time.perf_counter()
-    ok, message = run_semester(semester, str(work / "landing"))
-    seconds = time.perf_counter() - started
-    rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
-    print(f"{message}\n{semester}: whole run {seconds:.1f} s wall, peak RSS {rss_gb:.2f} GB", flush=True)
+    ok, message = run_semester(semester, str(landing))
+    wall = time.perf_counter() - started
+    stop.set()
+    sampler.join()
     if not ok:
+        print(message, file=sys.stderr)
         sys.exit(1)
+    instance = dg.DagsterInstance.get()
+    run = instance.get_runs(limit=1)[0]
+    spans: dict[str, list[float]] = {}
+    for record in instance.all_logs(run.run_id, of_type={dg.DagsterEventType.STEP_START,
+                                                         dg.DagsterEventType.STEP_SUCCESS}):
+        spans.setdefault(record.step_key, []).append(record.timestamp)
+    steps = {}
+    for step, (begin, end) in sorted(spans.items(), key=lambda item: item[1][0]):
+        during = [rss for t, rss, _ in samples if begin <= t <= end] or [0.0]
+        steps[step] = {"seconds": round(end - begin, 2), "peak_rss_gb": round(max(during), 2)}
+    print(json.dumps({"semester": semester, "wall": round(wall, 1), "steps": steps,
+                      "peak_rss_gb": round(max(rss for _, rss, _ in samples), 2),
+                      "postgres_rss_gb": round(max(pg for _, _, pg in samples), 2)}))
 
 
-def report(work: Path, semester: str) -> None:
+def run_child(code: Path, work: Path, landing: Path, semester: str) -> dict:
+    env = {**os.environ, "PEMADANAN_DATA_DIR": str(work / "data"), "PYTHONPATH": str(code)}
+    env.pop("PEMADANAN_WAREHOUSE_URL", None)
+    env.pop("DAGSTER_HOME", None)
+    done = subprocess.run([sys.executable, str(HERE), "--child", semester, "--landing", str(landing)], cwd=code,
+                          env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{code} {semester} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def worktree(rev: str, work: Path) -> Path:
+    commit = subprocess.run(["git", "rev-parse", "--short", rev], cwd=PROJECT, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    folder = work / f"code-{commit}"
+    if not folder.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(folder), commit], cwd=PROJECT, check=True,
+                       capture_output=True)
+    return folder
+
+
+def table(results: dict[str, dict[str, dict]]) -> str:
+    """Rows: steps; columns: seconds and peak RSS per version and semester."""
+    columns = [(label, semester) for label in results for semester in SEMESTERS]
+    steps = list(dict.fromkeys(step for label, semester in columns for step in results[label][semester]["steps"]))
+    head = f"{'step':<28}" + "".join(f"{label[:14] + ' ' + semester[-2:]:>24}" for label, semester in columns)
+    lines = [head, f"{'':<28}" + "".join(f"{'s':>12}{'GB':>12}" for _ in columns)]
+    for step in steps:
+        cells = []
+        for label, semester in columns:
+            figures = results[label][semester]["steps"].get(step)
+            cells.append(f"{figures['seconds']:>12.1f}{figures['peak_rss_gb']:>12.2f}" if figures else f"{'–':>24}")
+        lines.append(f"{step:<28}" + "".join(cells))
+    lines.append(f"{'whole run (wall, peak)':<28}" + "".join(
+        f"{results[label][semester]['wall']:>12.1f}{results[label][semester]['peak_rss_gb']:>12.2f}"
+        for label, semester in columns))
+    lines.append(f"{'embedded PostgreSQL (RSS)':<28}" + "".join(
+        f"{'':>12}{results[label][semester]['postgres_rss_gb']:>12.2f}" for label, semester in columns))
+    return "\n".join(lines)
+
+
+def accuracy(work: Path, landing: Path, semester: str) -> None:
+    os.environ["PEMADANAN_DATA_DIR"] = str(work / "data")
+    import pandas as pd
+
     from pemadanan import warehouse
     from pemadanan.evaluation import evaluate_outputs
     from resources import Warehouse
@@ -46,16 +147,14 @@ def report(work: Path, semester: str) -> None:
     unlinked = warehouse.read_table(url, warehouse.UNLINKED_VOTERS, semester)
     duplicates = warehouse.read_table(url, warehouse.VOTER_DUPLICATES, semester)
     snapshot = warehouse.read_semester(url, warehouse.POPULATION_SNAPSHOT, semester)
-    import pandas as pd
-
     voter_rows = pd.DataFrame({"source_row": pd.concat([links["voter_row"], unlinked["voter_row"], duplicates["voter_row"]])})
     print(evaluate_outputs(tms, missing, voter_rows, snapshot.rename(columns={"population_row": "source_row"}),
-                           work / "landing" / "truth", semester))
+                           landing / "truth", semester))
     print(tms.groupby(["tms_code", "confidence"]).size().rename("voter_rows").to_string())
     threshold = Warehouse().small_count_threshold
     unknown = small = 0
-    for table in (t for t in warehouse.TABLES if t.schema == "published" and "region_level" in [c.name for c in t.columns]):
-        published = warehouse.read_table(url, table, semester)
+    for table_def in (t for t in warehouse.TABLES if t.schema == "published" and "region_level" in [c.name for c in t.columns]):
+        published = warehouse.read_table(url, table_def, semester)
         unknown += int((published["region_code"] == "unknown").sum())
         counts = published[published["region_level"] == "desa"].select_dtypes("number").drop(
             columns=["link_rate", "coverage_pct"], errors="ignore").stack()
@@ -65,27 +164,43 @@ def report(work: Path, semester: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--residents", type=int, default=1_000_000)
+    parser.add_argument("--residents", default="1000000", help="comma-separated sizes, e.g. 100000,300000,1000000")
     parser.add_argument("--work", default="/tmp/semester-bench")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--region", default="33.23")
+    parser.add_argument("--compare", help="an earlier commit to run side by side, e.g. HEAD~1")
+    parser.add_argument("--no-accuracy", action="store_true", help="only the speed and memory figures")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--landing", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    work = Path(args.work).resolve()
-    os.environ.setdefault("PEMADANAN_DATA_DIR", str(work / "data"))
     if args.child:
-        child(work, args.child)
+        child(Path(args.landing), args.child)
         return
-    if not (work / "landing" / SEMESTERS[-1] / "voters.csv").exists():
-        from pemadanan.synthetic import GeneratorConfig, generate
+    work = Path(args.work).resolve()
+    versions = {"this commit": PROJECT}
+    if args.compare:
+        versions[args.compare] = worktree(args.compare, work)
+    for residents in (int(size) for size in args.residents.split(",")):
+        folder = work / f"{residents}-{args.region}-{args.seed}"
+        landing = folder / "landing"
+        if not (landing / SEMESTERS[-1] / "voters.csv").exists():
+            from pemadanan.synthetic import GeneratorConfig, generate
 
-        started = time.perf_counter()
-        generate(GeneratorConfig(kabupaten=args.region, residents=args.residents, semesters=SEMESTERS, seed=args.seed),
-                 work / "landing")
-        print(f"generated {args.residents:,} residents, {len(SEMESTERS)} semesters in {time.perf_counter() - started:.0f} s")
-    for semester in SEMESTERS:
-        subprocess.run([sys.executable, __file__, "--work", str(work), "--child", semester], check=True)
-        report(work, semester)
+            started = time.perf_counter()
+            generate(GeneratorConfig(kabupaten=args.region, residents=residents, semesters=SEMESTERS,
+                                     seed=args.seed), landing)
+            print(f"generated {residents:,} residents, {len(SEMESTERS)} semesters in "
+                  f"{time.perf_counter() - started:.0f} s", flush=True)
+        results: dict[str, dict[str, dict]] = {label: {} for label in versions}
+        for semester in SEMESTERS:
+            for label, code in versions.items():  # alternating, so both see the same machine
+                slug = re.sub(r"\W", "_", label)
+                results[label][semester] = run_child(code, folder / slug, landing, semester)
+        print(f"\n{residents:,} residents, region {args.region}, seed {args.seed}, realistic profile\n{table(results)}\n",
+              flush=True)
+        if not args.no_accuracy:
+            for semester in SEMESTERS:
+                accuracy(folder / "this_commit", landing, semester)
 
 
 if __name__ == "__main__":
