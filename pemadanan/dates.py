@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 # Day first, as Indonesian offices write them; ISO last because SIAK exports use it.
@@ -9,9 +10,17 @@ DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y")
 
 
 def real_date(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
-    """The date for each (year, month, day), or NaT where they make no real date (30 February)."""
-    packed = (year * 10000 + month * 100 + day).astype("Float64").fillna(0).astype("int64").astype(str)
-    return pd.to_datetime(packed, format="%Y%m%d", errors="coerce")
+    """The date for each (year, month, day), or NaT where they make no real date (30 February) or one outside
+    what datetime64[ns] holds (1678-2261). In numpy: a date is real when day-1 days after the 1st of its month
+    is still in that month."""
+    parts = pd.DataFrame({"year": year, "month": month, "day": day}).astype("Float64")
+    known = parts.notna().all(axis=1).to_numpy()
+    y, m, d = (parts[c].fillna(1).to_numpy(dtype=np.int64) for c in ("year", "month", "day"))
+    possible = known & (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31) & (y >= 1678) & (y <= 2261)
+    month_start = ((np.where(possible, y, 1970) - 1970) * 12 + np.where(possible, m, 1) - 1).astype("datetime64[M]")
+    date = month_start.astype("datetime64[D]") + (np.where(possible, d, 1) - 1)
+    real = possible & (date.astype("datetime64[M]") == month_start)
+    return pd.Series(np.where(real, date, np.datetime64("NaT")).astype("datetime64[ns]"), index=parts.index)
 
 
 def age_on(born: pd.Series, on) -> pd.Series:

@@ -191,7 +191,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # Desa counts can be suppressed (NULL), so the columns read back as floats: the kabupaten row never is.
         voters, linked, duplicates, unlinked = (int(row[c]) for c in ("voters", "linked", "duplicates", "unlinked"))
         print(f"{semester}  {voters:>7,}  {linked:>7,}  {duplicates:>10,}  {unlinked:>8,}  {row.link_rate:>9.2%}  {quarantined:>16,}")
-    print(f"\ntables: {warehouse.describe(url)} (schemas restricted, published; see docs/TABLES.md)")
+    print(f"\ntables: {warehouse.describe(url)} (schemas restricted, published; see docs/TABLES.md)"
+          + ("" if warehouse.serving_url(settings.data_dir() / "warehouse") or os.environ.get("PEMADANAN_WAREHOUSE_URL")
+             else "\n  for psql and dashboards: .venv/bin/pemadanan warehouse start (prints a postgresql:// URL)"))
     print(f"report: {file_server.url_for(settings.reports_dir() / f'pemadanan-{semesters[-1]}.html')} "
           "(open while the UI runs)\n"
           f"open the Dagster UI on these runs: .venv/bin/pemadanan ui --landing {sample}")
