@@ -87,19 +87,25 @@ def _repaired(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Seri
 
 
 def nik_birth_parts(nik: pd.Series) -> pd.DataFrame:
-    """Day, month, two-digit year and sex from digits 7-12; `valid_date` says whether they make a real date
-    in some century (29 February is checked against the years it could be)."""
+    """Day, month, two-digit year and sex from digits 7-12 of each 16-digit NIK (<NA> for anything else);
+    `valid_date` says whether they make a real date in some century (29 February is checked against the years
+    it could be). The digits are read as bytes, with no string slicing per field."""
     text = nik.astype("string")
-    day_raw = pd.to_numeric(text.str.slice(6, 8), errors="coerce")
-    month = pd.to_numeric(text.str.slice(8, 10), errors="coerce")
-    yy = pd.to_numeric(text.str.slice(10, 12), errors="coerce")
-    female = (day_raw > 40).fillna(False).astype(bool)
+    sixteen = text.str.fullmatch(r"\d{16}").to_numpy(dtype=bool, na_value=False)
+    digits = (np.frombuffer(text.where(sixteen, "0" * 16).to_numpy(dtype="S16").tobytes(), dtype=np.uint8)
+              .reshape(-1, 16).astype(np.int64) - ord("0"))
+
+    def number(first: int) -> pd.Series:
+        return pd.Series(digits[:, first] * 10 + digits[:, first + 1], index=nik.index).where(sixteen).astype("Int64")
+
+    day_raw, month, yy = number(6), number(8), number(10)
+    female = (day_raw > 40).fillna(False).to_numpy(dtype=bool)
     day = day_raw.where(~female, day_raw - 40)
     # 29 February needs a leap year, so a two-digit year counts as real if either century makes it one.
     valid = real_date(yy + 1900, month, day).notna() | real_date(yy + 2000, month, day).notna()
     return pd.DataFrame(
-        {"day": day.astype("Int64"), "month": month.astype("Int64"), "yy": yy.astype("Int64"),
-         "sex": pd.Series(np.where(female, "P", "L"), index=nik.index, dtype="string").where(day_raw.notna()),
+        {"day": day, "month": month, "yy": yy,
+         "sex": pd.Series(np.where(female, "P", "L"), index=nik.index, dtype="string").where(sixteen),
          "valid_date": valid.to_numpy(dtype=bool)},
         index=nik.index,
     )

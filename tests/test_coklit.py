@@ -40,7 +40,7 @@ def test_a_failed_write_leaves_the_previous_lists_and_no_staging_copy(tmp_path, 
 
     def full_disk(*args, **kwargs):
         raise OSError("No space left on device")
-    monkeypatch.setattr(pd.DataFrame, "to_excel", full_disk)
+    monkeypatch.setattr(coklit, "write_xlsx", full_disk)
     with pytest.raises(OSError):
         coklit.write_lists(PEOPLE.assign(name="X"), folder, "run2")
     assert sorted(p.name for p in folder.iterdir()) == before
