@@ -15,6 +15,14 @@ def test_women_have_forty_added_to_the_day():
     assert parts["month"].tolist() == [8, 8] and parts["yy"].tolist() == [95, 95]
 
 
+def test_birth_parts_are_read_only_from_sixteen_digits_and_must_make_a_real_date():
+    parts = nik_birth_parts(pd.Series(["3323012902960001", "3323013102960001", "332301550895000", None, "33230155089500A1"],
+                                      index=[7, 3, 5, 1, 2]))
+    assert parts.index.tolist() == [7, 3, 5, 1, 2]
+    assert parts["valid_date"].tolist() == [True, False, False, False, False]  # 29 Feb 96 is real; 31 Feb is not
+    assert parts["day"].isna().tolist() == [False, False, True, True, True]
+
+
 def test_make_nik_round_trips_birth_date_and_sex():
     niks = make_nik(pd.Series(["332301", "332302"]), pd.Series(pd.to_datetime(["1995-08-15", "2001-01-02"])),
                     pd.Series(["P", "L"]), pd.Series([1, 27]))
