@@ -30,8 +30,15 @@ WORD_AGREES = 0.75  # one word of a name against another: a typo or an old spell
 
 def _pairwise(left: pd.Series, right: pd.Series, scorer, where_missing: float) -> np.ndarray:
     missing = (left.isna() | right.isna()).to_numpy()
-    scores = cpdist(left.fillna("").astype(str).tolist(), right.fillna("").astype(str).tolist(), scorer=scorer, workers=1)
+    scores = cpdist(_texts(left), _texts(right), scorer=scorer, workers=-1)
     return np.where(missing, where_missing, scores)
+
+
+def _texts(column: pd.Series) -> np.ndarray:
+    """The column as an object array of str ("" where missing). Straight from a string column: going through
+    `astype(str).tolist()` cost 8 times as much on Arrow-backed strings (6 s of 25 s of linking at 300k)."""
+    text = column if isinstance(column.dtype, pd.StringDtype) else column.astype("string")
+    return text.to_numpy(dtype=object, na_value="")
 
 
 def string_similarity(left: pd.Series, right: pd.Series, scorer=JaroWinkler.normalized_similarity) -> np.ndarray:
