@@ -133,9 +133,13 @@ def build_report(url: str, semester: str) -> str:
             f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>")
 
 
+def report_path(folder: Path, semester: str) -> Path:
+    return folder / f"pemadanan-{semester}.html"
+
+
 def write_report(url: str, semester: str, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"pemadanan-{semester}.html"
+    path = report_path(folder, semester)
     staging = path.with_suffix(".html.tmp")
     staging.write_text(build_report(url, semester), encoding="utf-8")
     staging.replace(path)

@@ -39,6 +39,7 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     import dagster as dg  # noqa: PLC0415 - after the environment is set, which the definitions read
 
     from pemadanan.ingest import FileRejected  # noqa: PLC0415
+    from pemadanan.report import report_path  # noqa: PLC0415
     from pipelines.definitions import defs  # noqa: PLC0415
     from pipelines.partitions import closed, register  # noqa: PLC0415
     from resources import LandingZone  # noqa: PLC0415
@@ -63,8 +64,8 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
         result = job.execute_in_process(partition_key=semester, instance=instance, raise_on_error=False,
                                         run_config=quiet, run_id=run_id)
     if result.success:
-        report = settings.reports_dir() / f"pemadanan-{semester}.html"
-        return True, f"{semester}: run {result.run_id} succeeded\n" + _step_lines(result) + f"\nreport: {report.resolve()}"
+        report = report_path(settings.reports_dir(), semester).resolve()
+        return True, f"{semester}: run {result.run_id} succeeded\n" + _step_lines(result) + f"\nreport: {report}"
     return False, f"{semester}: run {result.run_id} failed: {_first_failure(result)}"
 
 
@@ -165,6 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pemadanan import file_server, warehouse  # noqa: PLC0415
+    from pemadanan.report import report_path  # noqa: PLC0415
     from pemadanan.synthetic import GeneratorConfig, generate  # noqa: PLC0415
 
     sample = settings.data_dir() / "sample"
@@ -194,7 +196,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\ntables: {warehouse.describe(url)} (schemas restricted, published; see docs/TABLES.md)"
           + ("" if warehouse.serving_url(settings.data_dir() / "warehouse") or os.environ.get("PEMADANAN_WAREHOUSE_URL")
              else "\n  for psql and dashboards: .venv/bin/pemadanan warehouse start (prints a postgresql:// URL)"))
-    print(f"report: {file_server.url_for(settings.reports_dir() / f'pemadanan-{semesters[-1]}.html')} "
+    print(f"report: {file_server.url_for(report_path(settings.reports_dir(), semesters[-1]))} "
           "(open while the UI runs)\n"
           f"open the Dagster UI on these runs: .venv/bin/pemadanan ui --landing {sample}")
     return 0

@@ -9,6 +9,7 @@ import psycopg2
 import pytest
 
 from pemadanan import settings, warehouse
+from pemadanan.report import report_path
 from pipelines.cli import run_semester
 
 SEMESTERS = ("2024-S1", "2024-S2")
@@ -148,7 +149,7 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
             assert changes == {"born", "died", "turned_17"}
 
         # The semester report: offline, with its charts, for the coordination meeting (scanned below with the rest).
-        page = (settings.data_dir() / "reports" / f"pemadanan-{semester}.html").read_text()
+        page = report_path(settings.reports_dir(), semester).read_text()
         assert page.count("data:image/png;base64,") >= 4 and "Calon TMS" in page
         assert not re.search(r"(src|href)=\"https?://", page)
 
