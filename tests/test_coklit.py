@@ -25,6 +25,19 @@ def test_no_cell_is_a_formula_in_the_csv_or_the_xlsx(tmp_path):
     assert cells[-1] == "n"  # numbers stay numbers
 
 
+def test_every_value_reaches_the_xlsx_as_delivered(tmp_path):
+    """NIKs stay text (Excel would show 3.32302E+15), missing stays empty, a desa's rows are a slice of the frame."""
+    people = pd.DataFrame({"desa_code": ["33.23.01.2001", "33.23.01.2002", "33.23.01.2002", "33.23.01.2002"],
+                           "nik": pd.Series(["3323015508950001", "3323010101900007", None, "0000000000000000"],
+                                            dtype="string"),
+                           "tps": pd.array([3, 4, None, 12], dtype="Int64"), "name": ["A", "SITI", "BUDI", "007"]})
+    coklit.write_lists(people, tmp_path / "lists", "run1")
+    sheet = openpyxl.load_workbook(tmp_path / "lists" / "33.23.01.2002.xlsx").active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows == [["desa_code", "nik", "tps", "name"], ["33.23.01.2002", "3323010101900007", 4, "SITI"],
+                    ["33.23.01.2002", None, None, "BUDI"], ["33.23.01.2002", "0000000000000000", 12, "007"]]
+
+
 def test_only_the_operator_can_read_them(tmp_path):
     folder = tmp_path / "coklit" / "2024-S1"
     coklit.write_lists(PEOPLE, folder, "run1")

@@ -238,6 +238,10 @@ def test_the_coklit_list_has_whom_to_visit_by_rw_rt_and_address_with_niks_masked
     assert visits["voter_row"].dropna().tolist() == [8, 3, 5, 6, 2, 4]
     assert visits["population_row"].dropna().tolist() == [5, 6]
     assert visits.set_index("voter_row").loc[6, "to_check"] == "TMS 1 meninggal; TMS nik_invalid NIK/KK invalid"
+    # A row flagged twice is as certain as its weakest flag.
+    confidences = flagged[flagged["voter_row"] == 6]["confidence"]
+    weakest = next(level for level in ("low", "medium", "high") if (confidences == level).any())
+    assert confidences.nunique() == 2 and visits.set_index("voter_row").loc[6, "confidence"] == weakest
     assert visits["nik"].dropna().str.fullmatch(r"\d{6}\*{6}\d{4}").all()
 
 
