@@ -34,6 +34,36 @@ def test_two_semesters_first_published_at_once_both_land(fresh_database):
     assert sorted(warehouse.read_table(url, warehouse.DELIVERIES)["semester"]) == ["2024-S1", "2024-S2", "2025-S1"]
 
 
+def test_every_value_lands_as_it_was_in_the_frame(fresh_database):
+    """Text with the characters CSV quotes, an empty text apart from a missing one, whole numbers with gaps, floats,
+    booleans with gaps, dates, times and JSON, through COPY and back."""
+    url = fresh_database("warehouse")
+    table = warehouse.Table("restricted", "types_probe", "every type the tables use", (
+        warehouse.SEMESTER, warehouse.Column("note", "text", ""), warehouse.Column("n", "integer", ""),
+        warehouse.Column("x", "double precision", ""), warehouse.Column("ok", "boolean", ""),
+        warehouse.Column("born", "date", ""), warehouse.Column("at", "timestamptz", ""),
+        warehouse.Column("why", "jsonb", "")))
+    frame = pd.DataFrame({
+        "note": pd.Series(['SITI, "ST" AMINAH\nRT 1', "", None, "Ñoño ’"], dtype="string"),
+        "n": [1.0, None, 3.0, -4.0], "x": [0.1, None, 1e-9, 123456.789],
+        "ok": pd.array([True, None, False, True], dtype="boolean"),
+        "born": pd.to_datetime(["1990-02-28", None, "2007-11-30", "1950-01-01"]),
+        "at": pd.to_datetime(["2024-06-30 10:00:00+07:00", None, "2024-12-31 23:59:59+00:00", "2025-01-01 00:00:00+00:00"],
+                             utc=True),
+        "why": ['{"nik": "equal", "w": 1.5}', "{}", None, '{"a": [1, 2]}']})
+    warehouse.replace_semester(url, "2024-S1", {table: frame})
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT note, n, x, ok, born::text, extract(epoch FROM at), why::text FROM restricted.types_probe")
+        rows = sorted(cur.fetchall(), key=lambda row: (row[1] is None, row[1] or 0))
+    conn.close()
+    assert rows == [
+        ("Ñoño ’", -4, 123456.789, True, "1950-01-01", 1735689600, '{"a": [1, 2]}'),
+        ('SITI, "ST" AMINAH\nRT 1', 1, 0.1, True, "1990-02-28", 1719716400, '{"w": 1.5, "nik": "equal"}'),
+        (None, 3, 1e-9, False, "2007-11-30", 1735689599, None),
+        ("", None, None, None, None, None, "{}"),
+    ]
+
+
 class RecordingCursor(psycopg2.extensions.cursor):
     statements: list[str] = []
 
