@@ -231,6 +231,17 @@ def _code(raw: pd.Series) -> pd.Series:
     return text.mask(text.str.fullmatch(r"0*\d+"), text.str.lstrip("0").replace("", "0"))
 
 
+def _whole_number_text(raw: pd.Series) -> pd.Series:
+    """A whole-number cell's digits: `7`, ` 07 `, `7.0` (a number column saved from a spreadsheet); anything else
+    (`7.5`, `-3`, `RT 7`) is missing rather than a guess."""
+    text = raw.astype("string").str.strip().str.replace(r"\.0+$", "", regex=True)
+    return text.where(text.str.fullmatch(r"\d{1,9}"))
+
+
+def _whole_number(raw: pd.Series) -> pd.Series:
+    return _whole_number_text(raw).astype("Int64")
+
+
 def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.DataFrame:
     """NIK columns for the checks; with the file's birth dates, also the NIK's own birth date and sex."""
     nik = clean_nik(raw_nik)
@@ -299,8 +310,8 @@ def _repairs(staged: pd.DataFrame, date_column: str | None) -> dict[str, pd.Seri
 def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
     born = _dates(raw["TGL_LHR"], reference)
     sex = _code(raw["JENIS_KLMIN"]).map(SEX_CODES)
-    code_parts = [pd.to_numeric(raw[c], errors="coerce") for c in ("NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL")]
-    padded = [part.astype("Int64").astype("string").str.zfill(width) for part, width in zip(code_parts, (2, 2, 2, 4))]
+    code_parts = [_whole_number_text(raw[c]).str.lstrip("0") for c in ("NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL")]
+    padded = [part.str.pad(width, side="left", fillchar="0") for part, width in zip(code_parts, (2, 2, 2, 4))]
     desa_code = padded[0] + "." + padded[1] + "." + padded[2] + "." + padded[3]
     return pd.concat([raw, _nik_stage(raw["NIK"], born["date"]), pd.DataFrame({
         "no_kk_digits": clean_nik(raw["NO_KK"])["nik_digits"],
@@ -317,12 +328,12 @@ def accept_population(staged: pd.DataFrame) -> pd.DataFrame:
         "no_kk": staged["no_kk_digits"].where(staged["no_kk_digits"].str.fullmatch(r"\d{16}")),
         "name": staged["NAMA_LGKP"].str.strip(), **_names(staged["NAMA_LGKP"]),
         "sex": staged["sex"], "birthplace": staged["TMPT_LHR"].str.strip().str.upper(), "birth_date": staged["birth_date"],
-        "religion": pd.to_numeric(staged["AGAMA"], errors="coerce").astype("Int64"),
+        "religion": _whole_number(staged["AGAMA"]),
         "marital": staged["stat_kwn_code"].map(MARITAL_CODES).astype("Int64"),
-        "hubungan": pd.to_numeric(staged["STAT_HBKEL"], errors="coerce").astype("Int64"),
-        "occupation": pd.to_numeric(staged["jenis_pkrjn_code"], errors="coerce").astype("Int64"),
-        "address": staged["ALAMAT"].str.strip(), "rt": pd.to_numeric(staged["NO_RT"], errors="coerce").astype("Int64"),
-        "rw": pd.to_numeric(staged["NO_RW"], errors="coerce").astype("Int64"), "dusun": staged["DUSUN"].str.strip(),
+        "hubungan": _whole_number(staged["STAT_HBKEL"]),
+        "occupation": _whole_number(staged["jenis_pkrjn_code"]),
+        "address": staged["ALAMAT"].str.strip(), "rt": _whole_number(staged["NO_RT"]),
+        "rw": _whole_number(staged["NO_RW"]), "dusun": staged["DUSUN"].str.strip(),
         "kode_pos": staged["KODE_POS"].str.strip(), "desa_code": staged["desa_code"],
         **_repairs(staged, "TGL_LHR"),
     })
@@ -347,7 +358,7 @@ def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten_codes: li
 
 def accept_voters(staged: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "source_row": staged["source_row"], "tps": pd.to_numeric(staged["TPS"], errors="coerce").astype("Int64"),
+        "source_row": staged["source_row"], "tps": _whole_number(staged["TPS"]),
         "no_kk": staged["no_kk_digits"].where(staged["no_kk_digits"].str.fullmatch(r"\d{16}")),
         "nik": staged["nik"], "nik_status": staged["nik_status"], "nik_repair": staged["nik_repair"],
         "nik_digits": staged["nik_digits"],
@@ -355,9 +366,9 @@ def accept_voters(staged: pd.DataFrame) -> pd.DataFrame:
         "birthplace": staged["TEMPAT_LAHIR"].str.strip().str.upper(), "birth_date": staged["birth_date"],
         "birth_date_format": staged["birth_date_format"], "sex": staged["sex"],
         "marital": staged["status_perkawinan_code"].where(staged["status_perkawinan_code"].isin(suites.VOTER_MARITAL_VALUES)),
-        "address": staged["ALAMAT"].str.strip(), "rt": pd.to_numeric(staged["RT"], errors="coerce").astype("Int64"),
-        "rw": pd.to_numeric(staged["RW"], errors="coerce").astype("Int64"),
-        "disability": pd.to_numeric(staged["disabilitas_code"], errors="coerce").astype("Int64"),
+        "address": staged["ALAMAT"].str.strip(), "rt": _whole_number(staged["RT"]),
+        "rw": _whole_number(staged["RW"]),
+        "disability": _whole_number(staged["disabilitas_code"]),
         "keterangan": staged["keterangan_code"], "desa_code": staged["desa_code"],
         **_repairs(staged, "TANGGAL_LAHIR"),
     })

@@ -262,3 +262,10 @@ def test_a_name_in_a_code_column_is_shown_by_its_shape(tmp_path):
     result = ingest(POPULATION, tmp_path / "population.csv", SEMESTER, policy=EVERY_ROW_MAY_FAIL)
     examples = [e for o in result.checks for e in o.examples]
     assert ("AAAA AAAAAA", 1) in examples and not any("SITI" in value for value, _ in examples)
+
+
+def test_whole_number_cells_are_read_and_anything_else_is_missing_not_guessed():
+    from pemadanan.ingest import _whole_number
+
+    cells = pd.Series(["7", " 07 ", "7.0", "7.5", "-3", "1e3", "RT 7", "", None], dtype="string")
+    assert _whole_number(cells).tolist() == [7, 7, 7, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA]
