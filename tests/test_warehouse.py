@@ -62,6 +62,12 @@ def test_every_value_lands_as_it_was_in_the_frame(fresh_database):
         (None, 3, 1e-9, False, "2007-11-30", 1735689599, None),
         ("", None, None, None, None, None, "{}"),
     ]
+    # And back through `read_semester`, as the next semester reads its predecessor.
+    back = warehouse.read_semester(url, table, "2024-S1")
+    columns = ["note", "n", "x", "ok", "born"]
+    expected = frame[columns].astype({"n": "Int64"})
+    pd.testing.assert_frame_equal(back[columns].sort_values("x").reset_index(drop=True),
+                                  expected.sort_values("x").reset_index(drop=True))
 
 
 class RecordingCursor(psycopg2.extensions.cursor):
