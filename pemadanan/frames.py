@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -12,3 +16,15 @@ def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not present:
         return frames[0].reset_index(drop=True)
     return pd.concat(present, ignore_index=True).reindex(columns=frames[0].columns)
+
+
+def text_in(values: pd.Series, allowed: pd.Series | Iterable[str]) -> pd.Series:
+    """`values.isin(allowed)` for text, in Arrow's hash kernel: pandas 2.3's `isin` on Arrow-backed strings turns
+    `allowed` into Python objects one at a time (8.6 s of the 9.2 s comparing two snapshots of 300,000 NIKs).
+    A missing value is in nothing."""
+    if not isinstance(allowed, pd.Series):
+        allowed = pd.Series(list(allowed), dtype="string")
+    value_set = pa.array(allowed.astype("string").dropna(), type=pa.large_string())
+    column = pa.array(values.astype("string"), type=pa.large_string())
+    hit = pc.is_in(column, value_set=value_set, skip_nulls=True)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)

@@ -26,6 +26,7 @@ from expectations import checks as suites
 from expectations.checks import Check, Outcome
 from pemadanan import regions
 from pemadanan.dates import age_on, parse_dates, real_date
+from pemadanan.frames import text_in
 from pemadanan.names import name_key, normalize_name
 from pemadanan.nik import TRUSTED, NikStatus, clean_nik, nik_birth_parts
 from pemadanan.semester import Semester
@@ -250,7 +251,7 @@ def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.Da
     real = parseable & parts["valid_date"]
     staged = nik.assign(
         nik_date_real=pd.Series(parts["valid_date"], dtype="boolean").where(parseable),
-        nik_region_known=nik["nik"].str.slice(0, 6).isin(regions.nik_region_prefixes()).astype("boolean").where(real),
+        nik_region_known=text_in(nik["nik"].str.slice(0, 6), regions.nik_region_prefixes()).astype("boolean").where(real),
         nik_trusted=nik["nik"].where(nik["nik_status"].isin(TRUSTED)),
     )
     if birth_date is not None:
@@ -318,7 +319,7 @@ def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame
         "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"], "sex": sex,
         "jenis_klmin_code": _code(raw["JENIS_KLMIN"]), "stat_kwn_code": _code(raw["STAT_KWN"]),
         "jenis_pkrjn_code": _code(raw["JENIS_PKRJN"]),
-        "desa_code": desa_code, "desa_code_known": desa_code.isin(regions.region_table()["code"]),
+        "desa_code": desa_code, "desa_code_known": text_in(desa_code, regions.region_table()["code"]),
     }, index=raw.index)], axis=1)
 
 

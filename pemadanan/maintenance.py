@@ -14,6 +14,7 @@ import pandas as pd
 from pemadanan import regions
 from pemadanan.dates import age_on
 from pemadanan.eligibility import BELUM_KAWIN, VOTING_AGE, eligibility, serving, turns_of_age_between
+from pemadanan.frames import text_in
 from pemadanan.names import name_key
 from pemadanan.semester import SemesterInputs
 from pemadanan.summary import counts_per_region
@@ -40,7 +41,7 @@ def _unlisted(semester: SemesterInputs) -> pd.Series:
     """Residents with no voter row, nor a voter row awaiting review as theirs, nor a quarantined row with their NIK."""
     taken = pd.concat([semester.links.links["population_row"], semester.links.review_queue["population_row"]])
     residents = semester.residents
-    return ~residents["source_row"].isin(taken) & ~residents["nik"].isin(semester.quarantined_voter_niks)
+    return ~residents["source_row"].isin(taken) & ~text_in(residents["nik"], semester.quarantined_voter_niks)
 
 
 def eligible_unregistered(semester: SemesterInputs) -> pd.DataFrame:
@@ -106,11 +107,11 @@ def population_changes(residents: pd.DataFrame, deaths: pd.DataFrame, reference_
         add("died", pd.DataFrame({"nik": dead_nik, "desa_code": pd.Series(pd.NA, index=dead_nik.index, dtype="string")}))
     else:
         both = now.merge(previous, on="nik", suffixes=("", "_before"))
-        new = now[~now["nik"].isin(previous["nik"])]
-        gone = previous[~previous["nik"].isin(now["nik"])].rename(columns={"population_row": "previous_population_row"})
+        new = now[~text_in(now["nik"], previous["nik"])]
+        gone = previous[~text_in(previous["nik"], now["nik"])].rename(columns={"population_row": "previous_population_row"})
         add("born", new[born[new.index].to_numpy()])
         add("moved_in", new[~born[new.index].to_numpy()])
-        died = gone["nik"].isin(dead_nik)
+        died = text_in(gone["nik"], dead_nik)
         add("died", gone[died].drop(columns="previous_population_row"), gone.loc[died, "previous_population_row"])
         add("moved_out", gone[~died].drop(columns="previous_population_row"), gone.loc[~died, "previous_population_row"])
         for kind, changed in (("moved_within", both["desa_code"] != both["desa_code_before"]),

@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 from lokal import wilayah
 
+from pemadanan.frames import text_in
+
 LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
 RETIRED_KABUPATEN = Path(__file__).resolve().parent / "data" / "retired_kabupaten.csv"
 _CODE_LENGTH = {"provinsi": 2, "kabupaten": 5, "kecamatan": 8, "desa": 13}  # dotted: 33 / 33.23 / 33.23.01 / ...
@@ -26,7 +28,7 @@ def nik_kecamatan(nik: pd.Series) -> pd.Series:
     digits = nik.astype("string")
     dotted = digits.str.slice(0, 2) + "." + digits.str.slice(2, 4) + "." + digits.str.slice(4, 6)
     kecamatan = region_table().loc[lambda t: t["level"] == "kecamatan", "code"]
-    return dotted.where(dotted.isin(kecamatan))
+    return dotted.where(text_in(dotted, kecamatan))
 
 
 @functools.cache

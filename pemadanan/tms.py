@@ -19,6 +19,7 @@ import pandas as pd
 
 from pemadanan.dates import age_on
 from pemadanan.eligibility import BELUM_KAWIN, POLRI, TNI, VOTING_AGE
+from pemadanan.frames import text_in
 from pemadanan.linkage import LinkResult
 from pemadanan.names import name_words
 from pemadanan.nik import TRUSTED, NikStatus, nik_birth_parts, nik_neighbour_pairs
@@ -76,7 +77,7 @@ class Facts:
         """Of the lost rows, those whose NIK left the population since the previous semester."""
         lost = self.lost
         left = self.changes.loc[self.changes["change"] == "moved_out", "nik"]
-        return lost["nik"].isin(left) & lost["nik_status"].isin(TRUSTED)
+        return text_in(lost["nik"], left) & lost["nik_status"].isin(TRUSTED)
 
     @cached_property
     def untrusted_nik(self) -> pd.DataFrame:

@@ -259,3 +259,15 @@ def test_small_desa_counts_are_suppressed_with_a_second_cell_where_one_alone_wou
     assert out.loc[["33.23.01.2001", "33.23.01.2002", "33.23.01.2003"], "people"].isna().tolist() == [True, True, False]
     assert out.loc[["33.23.02.2001", "33.23.02.2002", "33.23.02.2003"], "people"].isna().tolist() == [True, True, False]
     assert out.loc["33.23.01.2001", "rate"] != out.loc["33.23.01.2001", "rate"]  # NaN: its count is suppressed
+
+
+def test_text_in_is_isin_for_text_except_that_missing_is_in_nothing():
+    from pemadanan.frames import text_in
+
+    values = pd.Series(["3323", None, "3324", "", "3325"], dtype="string", index=[10, 11, 12, 13, 14])
+    allowed = pd.Series(["3325", None, "", "3323", "3323"], dtype="string")
+    hit = text_in(values, allowed)
+    assert hit.index.tolist() == [10, 11, 12, 13, 14] and hit.tolist() == [True, False, False, True, True]
+    assert text_in(values, frozenset({"3324"})).tolist() == [False, False, True, False, False]
+    assert text_in(values, []).tolist() == [False] * 5
+    assert values.isin(allowed).tolist() == [True, True, False, True, True]  # pandas counts missing as in
