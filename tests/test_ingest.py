@@ -269,3 +269,35 @@ def test_whole_number_cells_are_read_and_anything_else_is_missing_not_guessed():
 
     cells = pd.Series(["7", " 07 ", "7.0", "7.5", "-3", "1e3", "RT 7", "", None], dtype="string")
     assert _whole_number(cells).tolist() == [7, 7, 7, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA]
+
+
+def test_the_failing_rows_of_every_kind_of_row_check_are_those_gx_counts():
+    """`failing_rows` locates what GX only counts; FileValidation raises where the two disagree, so this runs one
+    check of each expectation kind over missing values, bounds and duplicates."""
+    from expectations.checks import Check
+    from pemadanan.validation import FileValidation
+
+    frame = pd.DataFrame({
+        "source_row": [1, 2, 3, 4, 5, 6],
+        "code": pd.Series(["1", None, "9", "2", "1", "x"], dtype="string"),
+        "born": pd.to_datetime(["2000-01-01", None, "2030-01-01", "2024-06-30", "1990-05-05", "2024-07-01"]),
+        "sex": pd.Series(["L", "P", None, "L", "P", "L"], dtype="string"),
+        "nik_sex": pd.Series(["L", "L", "P", None, "P", "P"], dtype="string"),
+        "ok": pd.array([True, None, False, True, True, False], dtype="boolean")})
+    q = Outcome.QUARANTINE
+    checks = [
+        Check("present", "", "ExpectColumnValuesToNotBeNull", {"column": "code"}, q),
+        Check("digit", "", "ExpectColumnValuesToMatchRegex", {"column": "code", "regex": r"^\d$"}, q),
+        Check("known", "", "ExpectColumnValuesToBeInSet", {"column": "code", "value_set": ["1", "2"]}, q),
+        Check("true", "", "ExpectColumnValuesToBeInSet", {"column": "ok", "value_set": [True]}, q),
+        Check("not_future", "", "ExpectColumnValuesToBeBetween",
+              {"column": "born", "max_value": {"$PARAMETER": "reference_date"}}, q, None, ("reference_date",)),
+        Check("unique", "", "ExpectColumnValuesToBeUnique", {"column": "code"}, q),
+        Check("agrees", "", "ExpectColumnPairValuesToBeEqual",
+              {"column_A": "nik_sex", "column_B": "sex", "ignore_row_if": "either_value_is_missing"}, q),
+    ]
+    validation = FileValidation("voters", SEMESTER, "voters.csv", ValidationPolicy())
+    outcomes = validation.run("rows", frame, checks, {"reference_date": pd.Timestamp("2024-06-30")})
+    assert {o.check.name: o.failing_rows.tolist() for o in outcomes} == {
+        "present": [2], "digit": [6], "known": [3, 6], "true": [3, 6], "not_future": [3, 6], "unique": [1, 5],
+        "agrees": [2, 6]}
