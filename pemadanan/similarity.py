@@ -37,6 +37,9 @@ def _pairwise(left: pd.Series, right: pd.Series, scorer, where_missing: float) -
 def _texts(column: pd.Series) -> np.ndarray:
     """The column as an object array of str ("" where missing). Straight from a string column: going through
     `astype(str).tolist()` cost 8 times as much on Arrow-backed strings (6 s of 25 s of linking at 300k)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # one Python string per category, shared by every pair
+        strings = np.append(column.cat.categories.to_numpy(dtype=object), "")
+        return strings[column.cat.codes.to_numpy()]  # code -1 (missing) takes the "" appended last
     text = column if isinstance(column.dtype, pd.StringDtype) else column.astype("string")
     return text.to_numpy(dtype=object, na_value="")
 
