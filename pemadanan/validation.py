@@ -160,7 +160,7 @@ class FileValidation:
         result = definition.run(
             batch_parameters={"dataframe": frame if any(c.table_level for c in runnable) else frame[columns]}, expectation_parameters=parameters,
             # SUMMARY: counts and a few examples. COMPLETE's list of every failing row cost GX most of its time
-            # (deep copies and JSON of 60,000 entries for a voter list); `failing` finds the rows instead.
+            # (deep copies and JSON of 60,000 entries for a voter list); `failing_rows` finds the rows instead.
             result_format={"result_format": "SUMMARY", "return_unexpected_index_query": False},
             run_id=RunIdentifier(run_name=f"{self.semester} {self.file_name}"))
         by_name = {check.name: check for check in runnable}
@@ -194,10 +194,10 @@ class FileValidation:
             return CheckOutcome(self.dataset, check, outcome, bool(success), len(frame), 0 if success else 1,
                                 np.array([], dtype=np.int64), observed=result.get("observed_value"), expected=expected)
         failing = failing_rows(check, frame, parameters)
-        unexpected = int(result.get("unexpected_count", 0))
-        if failing.sum() != unexpected:
+        unexpected, found = int(result.get("unexpected_count", 0)), int(failing.sum())
+        if found != unexpected:
             raise RuntimeError(f"{self.file_name}: check {check.name}: GX counts {unexpected} failing rows, "
-                               f"failing_rows finds {failing.sum()}: the two disagree on what the expectation means")
+                               f"failing_rows finds {found}: the two disagree on what the expectation means")
         return CheckOutcome(self.dataset, check, outcome, bool(success), int(result.get("element_count", len(frame))),
                             unexpected, frame["source_row"].to_numpy()[failing].astype(np.int64),
                             examples=failing_examples(frame, check.shows, pd.Series(failing, index=frame.index)))

@@ -342,7 +342,8 @@ def read_semester(url: str, table: Table, semester: str, before: bool = False) -
     buffer.seek(0)
     arrow_types = {"text": pa.large_string(), "integer": pa.int64(), "date": pa.timestamp("ns"), "boolean": pa.bool_(),
                    "double": pa.float64()}
-    types = {c.name: arrow_types[c.sql_type.split()[0]] for c in table.columns if c.sql_type.split()[0] in arrow_types}
+    base_types = {c.name: c.sql_type.split()[0] for c in table.columns}
+    types = {name: arrow_types[base] for name, base in base_types.items() if base in arrow_types}
     # COPY writes NULL unquoted and an empty text quoted: only the first is missing.
     arrow = pa_csv.read_csv(buffer, convert_options=pa_csv.ConvertOptions(
         column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=False, true_values=["t"],
