@@ -435,9 +435,10 @@ def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: 
     pairs = union(by_pass)
     if forbidden is not None and len(forbidden):
         pairs = pairs.difference(forbidden)
-    compared_voters, compared_residents = shared_categories(voters, residents)
-    features = compare(model, pairs, compared_voters, compared_residents)
-    weights = FieldWeights.estimate(model, compared_voters, compared_residents, by_pass, features)
+    # Rebound, so that the Arrow text columns, which nothing after blocking reads, are freed.
+    voters, residents = shared_categories(voters, residents)
+    features = compare(model, pairs, voters, residents)
+    weights = FieldWeights.estimate(model, voters, residents, by_pass, features)
     resident_at = residents.index.get_indexer(pairs.get_level_values(1))
     frequencies = pd.DataFrame({f.label: residents[f.frequency].to_numpy(dtype=float)[resident_at]
                                 for f in model.fields if f.frequency}, index=features.index)
