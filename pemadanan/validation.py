@@ -125,6 +125,10 @@ def _gx():
         warnings.simplefilter("ignore", DeprecationWarning)
         import great_expectations as gx  # noqa: PLC0415 - 3 s to import: only when a file is validated
         import great_expectations.expectations as gxe  # noqa: PLC0415
+        from great_expectations.execution_engine import pandas_execution_engine  # noqa: PLC0415
+    # GX fingerprints every batch under 1 GB with an md5 of hash_pandas_object, for a batch marker nothing here
+    # reads: 5-8 s per semester at a million residents. The threshold is the only switch GX has.
+    pandas_execution_engine.HASH_THRESHOLD = 0
     return gx, gxe
 
 
