@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from expectations import checks as suites
 from expectations.checks import Check, Outcome
@@ -57,6 +59,7 @@ DELIMITERS = (",", ";", "\t", "|")
 UNREADABLE = "\ufffd"  # what a byte that cannot be read becomes
 MAX_FIELD = 1_000  # characters: no NIK, name or address is longer; a longer field is a broken file or an attack
 MAX_FILE_FIELD = 2**31 - 1  # what the csv module may read in one field, so that MAX_FIELD is checked per row
+CSV_BLOCK = 1 << 24  # bytes pyarrow parses at a time, per thread
 
 SEX_CODES = {"1": "L", "L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "2": "P", "P": "P", "PEREMPUAN": "P"}
 MARITAL_CODES = {"1": 1, "BELUM KAWIN": 1, "2": 2, "KAWIN": 2, "3": 3, "CERAI HIDUP": 3, "4": 4, "CERAI MATI": 4}
@@ -148,35 +151,57 @@ def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     if not raw.strip():
         return pd.DataFrame()
-    text = _decode(raw)
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    text = _decode(raw).lstrip("\ufeff")
+    first_line = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first_line.count)
-    counts = _fields_per_record(text, delimiter)
-    # The header as delivered: pandas would rename a second NIK to NIK.1 and read the first without a word.
+    # The header as delivered: a reader would rename a second NIK to NIK.1 and read the first without a word.
     header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
-    frame = pd.read_csv(io.StringIO(text), dtype="string", keep_default_na=False, sep=delimiter, header=0,
-                        names=range(len(header)), quoting=csv.QUOTE_MINIMAL, on_bad_lines="skip")
+    frame, fields_delivered = _records(text.encode("utf-8"), delimiter, len(header))
     frame.columns = header
-    fits = counts <= len(frame.columns)
-    if len(frame) != fits.sum():
-        raise FileRejected(f"{path.name}: {len(counts)} lines but {len(frame)} rows read: the rows cannot be told apart")
-    frame = frame.set_axis(np.flatnonzero(fits)).reindex(np.arange(len(counts)))
-    # A short line's missing cells, and every cell of an overlong line (which cannot be placed), are <NA>.
-    beyond = np.arange(len(frame.columns))[None, :] >= counts[:, None]
-    frame = frame.mask(beyond | ~fits[:, None])
-    frame.insert(0, "fields_delivered", counts)
-    return frame.reset_index(drop=True)
+    frame.insert(0, "fields_delivered", fields_delivered)
+    return frame
 
 
-def _fields_per_record(text: str, delimiter: str) -> np.ndarray:
-    """Fields of each data record (header excluded, blank lines skipped as pandas skips them)."""
-    if '"' in text:  # quoted fields may hold delimiters and line breaks: let the csv module split them
+def _records(data: bytes, delimiter: str, width: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The data records of a UTF-8 CSV (after its header; blank lines skipped), `width` text columns, and how many
+    fields each record had. A short record keeps its cells, the missing ones <NA>; an overlong one cannot be placed:
+    every cell <NA>. Either keeps its place, so that it can be quarantined rather than lost."""
+    names = [str(i) for i in range(width)]
+    set_aside: list[pa_csv.InvalidRow] = []
+
+    def read(threads: bool, block_size: int) -> pa.Table:
+        set_aside.clear()
+        return pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads, block_size=block_size),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                              invalid_row_handler=lambda row: set_aside.append(row) or "skip"),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    block = CSV_BLOCK
+    try:
+        table = read(threads=True, block_size=block)
+    except pa.ArrowInvalid:  # a record longer than a block (an oversized field): the file in one block
+        block = len(data) + 1
+        table = read(threads=True, block_size=block)
+    if set_aside:  # only a read on one thread numbers the records it sets aside
+        table = read(threads=False, block_size=block)
+    records = table.num_rows + len(set_aside)
+    # InvalidRow.number counts records from the header's, 1.
+    at = np.array([row.number - 2 for row in set_aside], dtype=np.int64)
+    fields_delivered = np.full(records, width, dtype=np.int64)
+    fields_delivered[at] = [row.actual_columns for row in set_aside]
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    frame = frame.set_axis(np.delete(np.arange(records), at)).reindex(np.arange(records))
+    short = [row for row in set_aside if row.actual_columns < width]
+    if short:
         csv.field_size_limit(MAX_FILE_FIELD)  # an oversized field is quarantined by its row's check, not fatal here
-        records = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
-        return np.array(records[1:], dtype=np.int64)
-    lines = pd.Series(text.split("\n")).str.rstrip("\r")
-    lines = lines[lines.str.strip() != ""]
-    return (lines.iloc[1:].str.count(re.escape(delimiter)) + 1).to_numpy(dtype=np.int64)
+        cells = pd.DataFrame([next(csv.reader(io.StringIO(row.text), delimiter=delimiter))[:row.actual_columns]
+                              for row in short], index=[row.number - 2 for row in short], dtype="string")
+        frame = frame.fillna(cells.set_axis(names[:cells.shape[1]], axis=1))
+    # A line of spaces is blank too, as it is to pandas and to the eye: no record.
+    blank = np.isin(np.arange(records), [row.number - 2 for row in short if not row.text.strip()])
+    return frame[~blank].reset_index(drop=True), fields_delivered[~blank]
 
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from expectations.checks import Outcome
-from pemadanan.ingest import POPULATION, VOTERS, FileRejected, ingest
+from pemadanan.ingest import POPULATION, VOTERS, FileRejected, ingest, read_table
 from pemadanan.validation import FileBlocked, ValidationPolicy
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -141,6 +141,46 @@ def test_xlsx_first_or_named_sheet_and_parquet_read_like_csv(tmp_path):
     assert ingest(POPULATION, tmp_path / "population.xlsx", SEMESTER).rows_in == 1  # the first sheet by default
     with pytest.raises(FileRejected, match="population.xlsx: Worksheet named 'nope' not found"):
         ingest(POPULATION, tmp_path / "population.xlsx", SEMESTER, sheet="nope")
+
+
+def test_every_record_of_a_messy_csv_keeps_its_place_and_its_cells(tmp_path):
+    """Short and overlong lines, quoted fields holding the delimiter and line breaks, doubled quotes, blank lines
+    and lines of spaces, CRLF: each file is read record for record as Python's csv module reads it, a short
+    record keeping its cells and an overlong one none (it cannot be placed)."""
+    import csv
+    import io
+    import random
+
+    rng = random.Random(3)
+    header, *rows = (CORPUS / "good.csv").read_text().splitlines()
+    width = len(header.split(","))
+    for number in range(60):
+        lines = [header]
+        for _ in range(rng.randint(1, 25)):
+            cells = rng.choice(rows).split(",")
+            kind = rng.random()
+            if kind < 0.1:
+                cells = cells[:rng.randint(1, width - 1)]
+            elif kind < 0.2:
+                cells += ["X"] * rng.randint(1, 3)
+            elif kind < 0.3:
+                at = rng.randrange(width)
+                cells[at] = f'"{cells[at]},\n{cells[at]}"'
+            elif kind < 0.35:
+                cells[rng.randrange(width)] = '"SITI ""IMAH"" AMINAH"'
+            elif kind < 0.45:
+                lines.append(rng.choice(["", "   "]))
+            lines.append(",".join(cells))
+        path = tmp_path / f"population_{number}.csv"
+        path.write_bytes(rng.choice(["\n", "\r\n"]).join(lines).encode() + rng.choice([b"", b"\n"]))
+
+        records = [r for r in csv.reader(io.StringIO(path.read_text(), newline="")) if len(r) > 1 or r and r[0].strip()][1:]
+        expected = pd.DataFrame([r + [None] * (width - len(r)) if len(r) <= width else [None] * width for r in records],
+                                dtype="string")
+        read = read_table(path)
+        assert read["source_row"].tolist() == list(range(1, len(records) + 1)), path.name
+        assert read["fields_delivered"].tolist() == [len(r) for r in records], path.name
+        pd.testing.assert_frame_equal(read.iloc[:, 2:].set_axis(range(width), axis=1), expected, obj=path.name)
 
 
 def test_unsupported_file_types_are_rejected(tmp_path):
