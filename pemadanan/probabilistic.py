@@ -24,7 +24,7 @@ pairs taken best first.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -342,7 +342,7 @@ class FieldWeights:
         for estimation in model.estimation_passes:
             sample = features.loc[features.index.isin(pairs_by_pass[estimation.blocking_pass])]
             sample = (sample.drop(columns=list(estimation.blocked)) == AGREE).astype(np.int8)
-            varying = [c for c in sample.columns if sample[c].nunique() > 1]
+            varying = [c for c in sample.columns if sample[c].min() != sample[c].max()]
             if len(sample) < 2 or not varying:
                 continue
             ecm = recordlinkage.ECMClassifier(init="jaro", max_iter=200)
@@ -358,25 +358,25 @@ class FieldWeights:
     def match_weight(self, features: pd.DataFrame, frequencies: pd.DataFrame | None = None) -> np.ndarray:
         """The sum of `contributions` per pair, one field at a time (no pairs x fields matrix of floats)."""
         total = np.zeros(len(features))
-        for label in features.columns:
-            total += self.contributions(features[[label]], None if frequencies is None or label not in frequencies
-                                        else frequencies[[label]])[label].to_numpy()
+        for _, weight in self._field_weights(features, frequencies):
+            total += weight
         return total
 
     def contributions(self, features: pd.DataFrame, frequencies: pd.DataFrame | None = None) -> pd.DataFrame:
         """Each field's weight per pair. `frequencies`: per pair, how common the resident's value of a field is;
         an agreement then weighs log2(m / frequency) instead of log2(m / u)."""
-        values = features.to_numpy()
-        columns = features.columns
-        weights = np.where(values == AGREE, self.agree[columns].to_numpy(),
-                           np.where(values == DISAGREE, self.disagree[columns].to_numpy(), 0.0))
-        out = pd.DataFrame(weights, index=features.index, columns=columns)
-        for label in (frequencies.columns if frequencies is not None else []):
-            share = frequencies[label].to_numpy(dtype=float)
-            adjust = np.log2(self.u[label] / np.clip(share, _PROBABILITY_FLOOR / 100, 1))
-            agrees = (features[label].to_numpy() == AGREE) & np.isfinite(share)
-            out.loc[agrees, label] += adjust[agrees]
-        return out
+        return pd.DataFrame(dict(self._field_weights(features, frequencies)), index=features.index)
+
+    def _field_weights(self, features: pd.DataFrame, frequencies: pd.DataFrame | None) -> Iterator[tuple[str, np.ndarray]]:
+        """In arrays: a frame per field would carry the pairs' MultiIndex, which costs more than the sums."""
+        for label in features.columns:
+            values = features[label].to_numpy()
+            weight = np.where(values == AGREE, self.agree[label], np.where(values == DISAGREE, self.disagree[label], 0.0))
+            if frequencies is not None and label in frequencies:
+                share = frequencies[label].to_numpy(dtype=float)
+                agrees = (values == AGREE) & np.isfinite(share)
+                weight[agrees] += np.log2(self.u[label] / np.clip(share, _PROBABILITY_FLOOR / 100, 1))[agrees]
+            yield label, weight
 
     def probability(self, match_weight: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp2(-(self.prior_log2_odds + match_weight)))
