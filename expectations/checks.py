@@ -156,6 +156,13 @@ OCCUPATION_VALUES = [str(code) for code in range(1, 89)]  # SIAK's 88 JENIS_PKRJ
 VOTER_MARITAL_VALUES = ["B", "S", "P"]
 DISABILITY_VALUES = ["", "1", "2", "3", "4", "5", "6"]
 KETERANGAN_VALUES = ["", "1", "2", "3", "4", "5", "6", "7", "8", "U"]
+POPULATION_NUMBERS = ("NO_RT", "NO_RW", "AGAMA", "STAT_HBKEL")  # whole numbers in SIAK; anything else is read as empty
+VOTER_NUMBERS = ("TPS", "RT", "RW")
+
+
+def _whole_numbers_check(columns: tuple[str, ...]) -> Check:
+    return Check("whole_numbers", f"{'/'.join(columns)}: a value that is no whole number (kept empty)",
+                 "ExpectColumnValuesToBeInSet", _true("whole_numbers"), Outcome.FLAG)
 
 
 def population_checks() -> list[Check]:
@@ -172,6 +179,7 @@ def population_checks() -> list[Check]:
         _code_check("occupation_code", "JENIS_PKRJN", OCCUPATION_VALUES, q),
         Check("desa_code_known", "NO_PROP/NO_KAB/NO_KEC/NO_KEL is no desa in the Kemendagri table",
               "ExpectColumnValuesToBeInSet", _true("desa_code_known"), q, "NO_KEL"),
+        _whole_numbers_check(POPULATION_NUMBERS),
     ]
 
 
@@ -193,6 +201,7 @@ def voter_checks() -> list[Check]:
         _code_check("marital_code", "STATUS_PERKAWINAN", VOTER_MARITAL_VALUES, f),
         _code_check("disability_code", "DISABILITAS", DISABILITY_VALUES, f),
         _code_check("keterangan_code", "KETERANGAN", KETERANGAN_VALUES, f),
+        _whole_numbers_check(VOTER_NUMBERS),
     ]
 
 

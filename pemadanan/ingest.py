@@ -268,6 +268,15 @@ def _whole_number(raw: pd.Series) -> pd.Series:
     return _whole_number_text(raw).astype("Int64")
 
 
+def _whole_numbers(raw: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """False where one of `columns` holds something `_whole_number` cannot read (and so reads as missing)."""
+    unreadable = np.zeros(len(raw), dtype=bool)
+    for column in columns:
+        given = raw[column].astype("string").str.strip().fillna("") != ""
+        unreadable |= (given & _whole_number_text(raw[column]).isna()).to_numpy(dtype=bool)
+    return pd.Series(~unreadable, index=raw.index)
+
+
 def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.DataFrame:
     """NIK columns for the checks; with the file's birth dates, also the NIK's own birth date and sex."""
     nik = clean_nik(raw_nik)
@@ -345,6 +354,7 @@ def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame
         "jenis_klmin_code": _code(raw["JENIS_KLMIN"]), "stat_kwn_code": _code(raw["STAT_KWN"]),
         "jenis_pkrjn_code": _code(raw["JENIS_PKRJN"]),
         "desa_code": desa_code, "desa_code_known": text_in(desa_code, regions.region_table()["code"]),
+        "whole_numbers": _whole_numbers(raw, suites.POPULATION_NUMBERS),
     }, index=raw.index)], axis=1)
 
 
@@ -378,7 +388,7 @@ def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten_codes: li
         "identifiable": nik["nik"].notna() | born["date"].notna(),
         "jenis_kelamin_code": _code(raw["JENIS_KELAMIN"]), "status_perkawinan_code": _code(raw["STATUS_PERKAWINAN"]),
         "disabilitas_code": _code(raw["DISABILITAS"]), "keterangan_code": _code(raw["KETERANGAN"]),
-        "desa_code": desa_code,
+        "desa_code": desa_code, "whole_numbers": _whole_numbers(raw, suites.VOTER_NUMBERS),
     }, index=raw.index)], axis=1)
 
 

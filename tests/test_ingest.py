@@ -311,6 +311,19 @@ def test_whole_number_cells_are_read_and_anything_else_is_missing_not_guessed():
     assert _whole_number(cells).tolist() == [7, 7, 7, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA]
 
 
+def test_a_number_cell_read_as_empty_is_flagged_not_emptied_silently(tmp_path):
+    frame = pd.read_csv(CORPUS / "good.csv", dtype=str, keep_default_na=False)
+    frame.loc[0, "NO_RT"] = "9.5"
+    frame.loc[1, "AGAMA"] = "ISLAM"
+    frame.loc[2, "NO_RW"] = ""  # empty is missing, not wrong
+    frame.to_csv(tmp_path / "population.csv", index=False)
+    result = ingest(POPULATION, tmp_path / "population.csv", SEMESTER, policy=EVERY_ROW_MAY_FAIL)
+    reason = "NO_RT/NO_RW/AGAMA/STAT_HBKEL: a value that is no whole number (kept empty)"
+    assert by_row(result.accepted, "flags") == {1: reason, 2: reason}
+    assert result.accepted["rt"].isna().tolist() == [True, False, False]
+    assert result.accepted["religion"].isna().tolist() == [False, True, False]
+
+
 def test_the_failing_rows_of_every_kind_of_row_check_are_those_gx_counts():
     """`failing_rows` locates what GX only counts; FileValidation raises where the two disagree, so this runs one
     check of each expectation kind over missing values, bounds and duplicates."""
