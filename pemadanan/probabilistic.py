@@ -272,9 +272,27 @@ def shared_categories(voters: pd.DataFrame, residents: pd.DataFrame) -> tuple[pd
     return voters, residents
 
 
-def union(pairs_by_pass: dict[str, pd.MultiIndex]) -> pd.MultiIndex:
-    passes = list(pairs_by_pass.values())
-    return passes[0].append(passes[1:]).unique() if len(passes) > 1 else passes[0]
+def pair_keys(voter_row, population_row) -> np.ndarray:
+    """Each (voter_row, population_row) as one int64: hashing, sorting and looking up millions of integers costs a
+    fraction of what a MultiIndex of millions of pairs costs (it builds a Python tuple per pair to do so)."""
+    return (np.asarray(voter_row, dtype=np.int64) << 32) | np.asarray(population_row, dtype=np.int64)
+
+
+def keys_of(pairs: pd.MultiIndex) -> np.ndarray:
+    return pair_keys(pairs.get_level_values(0), pairs.get_level_values(1))
+
+
+def voter_rows(keys: np.ndarray) -> np.ndarray:
+    return keys >> 32
+
+
+def population_rows(keys: np.ndarray) -> np.ndarray:
+    return keys & 0xFFFFFFFF
+
+
+def union(keys_by_pass: dict[str, np.ndarray]) -> np.ndarray:
+    """Every pass's pairs once, in the order first given."""
+    return pd.unique(np.concatenate(list(keys_by_pass.values())))
 
 
 def compare(model: Model, pairs: pd.MultiIndex, voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
@@ -325,7 +343,7 @@ class FieldWeights:
 
     @classmethod
     def estimate(cls, model: Model, voters: pd.DataFrame, residents: pd.DataFrame,
-                 pairs_by_pass: dict[str, pd.MultiIndex], features: pd.DataFrame, seed: int = 0) -> FieldWeights:
+                 in_pass: dict[str, np.ndarray], features: pd.DataFrame, seed: int = 0) -> FieldWeights:
         """u: how often each field agrees between random voter/resident pairs (almost all non-matches).
         m: ECM per estimation pass. Prior: the matches ECM finds in the prior pass, over all candidates."""
         rng = np.random.default_rng(seed)
@@ -340,7 +358,7 @@ class FieldWeights:
         m = pd.Series(np.nan, index=labels)
         prior = _PROBABILITY_FLOOR
         for estimation in model.estimation_passes:
-            sample = features.loc[features.index.isin(pairs_by_pass[estimation.blocking_pass])]
+            sample = features[in_pass[estimation.blocking_pass]]
             sample = (sample.drop(columns=list(estimation.blocked)) == AGREE).astype(np.int8)
             varying = [c for c in sample.columns if sample[c].min() != sample[c].max()]
             if len(sample) < 2 or not varying:
@@ -431,19 +449,21 @@ def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: 
     Residents in `taken` are linked already: they are scored but not assigned, and a row whose best match is one
     of them is not assigned either (it is that person listed again, or nobody). `runner_up_weight` is the voter row's best weight with any other
     resident (-inf if none): a close runner-up means the row cannot tell two people apart."""
-    by_pass = candidate_pairs(model, voters, residents, taken)
-    pairs = union(by_pass)
+    keys_by_pass = {name: keys_of(pairs) for name, pairs in candidate_pairs(model, voters, residents, taken).items()}
+    keys = union(keys_by_pass)
     if forbidden is not None and len(forbidden):
-        pairs = pairs.difference(forbidden)
+        keys = np.sort(keys[~np.isin(keys, keys_of(forbidden))])
+    pairs = pd.MultiIndex.from_arrays([voter_rows(keys), population_rows(keys)], names=["voter_row", "population_row"])
     # Rebound, so that the Arrow text columns, which nothing after blocking reads, are freed.
     voters, residents = shared_categories(voters, residents)
     features = compare(model, pairs, voters, residents)
-    weights = FieldWeights.estimate(model, voters, residents, by_pass, features)
-    resident_at = residents.index.get_indexer(pairs.get_level_values(1))
+    in_pass = {e.blocking_pass: np.isin(keys, keys_by_pass[e.blocking_pass]) for e in model.estimation_passes}
+    weights = FieldWeights.estimate(model, voters, residents, in_pass, features)
+    resident_at = residents.index.get_indexer(population_rows(keys))
     frequencies = pd.DataFrame({f.label: residents[f.frequency].to_numpy(dtype=float)[resident_at]
                                 for f in model.fields if f.frequency}, index=features.index)
     match_weight = weights.match_weight(features, frequencies)
-    scored = pd.DataFrame({"voter_row": pairs.get_level_values(0), "population_row": pairs.get_level_values(1),
+    scored = pd.DataFrame({"voter_row": voter_rows(keys), "population_row": population_rows(keys),
                            "match_weight": match_weight, "match_probability": weights.probability(match_weight)})
     ranked = scored.sort_values(["voter_row", "match_weight", "population_row"], ascending=[True, False, True])
     rank = ranked.groupby("voter_row").cumcount()
@@ -459,9 +479,10 @@ def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: 
     assigned = one_to_one(scored[~scored["voter_row"].isin(best_to_taken["voter_row"])
                                  & ~scored["population_row"].isin(taken if taken is not None else [])])
 
+    position = pd.Index(keys)
+
     def described(chosen_pairs: pd.DataFrame) -> pd.DataFrame:
-        chosen = pd.MultiIndex.from_frame(chosen_pairs[["voter_row", "population_row"]])
-        at = pairs.get_indexer(chosen)
+        at = position.get_indexer(pair_keys(chosen_pairs["voter_row"], chosen_pairs["population_row"]))
         contributions = weights.contributions(features.iloc[at], frequencies.iloc[at])
         return chosen_pairs.assign(explanation=explanations(contributions),
                                    **{f"agrees_{c}": features[c].to_numpy()[at] == AGREE
