@@ -14,7 +14,7 @@ from pemadanan.linkage import LinkagePolicy, link, read_decisions
 from pemadanan.nik import nik_neighbours
 from pemadanan.names import name_key, normalize_name
 from pemadanan.probabilistic import (AGREE, DISAGREE, MAX_PAIRS_PER_KEY, MISSING, VOTER_MODEL, FieldWeights,
-                                    candidate_pairs, compare, one_to_one, people)
+                                    candidate_pairs, compare, explanations, one_to_one, people)
 from pemadanan.synthetic import GeneratorConfig, generate
 
 
@@ -229,3 +229,17 @@ def test_shared_categories_compare_as_the_text_did():
              shared_residents["name_key"].iloc[[1, 0, 0, 3]].reset_index(drop=True))
     assert (pairs[0] == pairs[1]).tolist() == [True, False, True, False]  # one set of categories on both sides
     assert string_similarity(*pairs).tolist() == string_similarity(*(p.astype("string") for p in pairs)).tolist()
+
+
+def test_an_explanation_is_each_fields_weight_in_bits_largest_first():
+    rng = np.random.default_rng(5)
+    weights = pd.DataFrame(rng.normal(0, 6, (500, len(VOTER_MODEL.labels))), columns=VOTER_MODEL.labels)
+    weights.iloc[0] = 1.0  # ties keep the model's order; a whole number keeps its ".0"
+    weights.iloc[1, 2], weights.iloc[2, 3] = -0.001, 12345.678  # -0.0 stays -0.0
+    texts = explanations(weights)
+    assert texts[0] == "{" + ", ".join(f'"{label}": 1.0' for label in VOTER_MODEL.labels) + "}"
+    assert '"name": -0.0' in texts[1] and '"name_partial": 12345.68' in texts[2]
+    for text, (_, row) in zip(texts, weights.round(2).iterrows(), strict=True):
+        parsed = json.loads(text)
+        assert parsed == row.to_dict() and list(parsed.values()) == sorted(parsed.values(), reverse=True)
+    assert explanations(weights.iloc[:0]) == []
