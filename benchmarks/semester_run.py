@@ -6,7 +6,8 @@ then the accuracy of what was published (TMS codes, eligible-unregistered) again
         [--seed 7 --region 33.23] [--compare HEAD~1] [--no-accuracy]
 
 Per size, the realistic profile's two semesters are generated once (kept in --work) by this commit's generator.
-Each semester then runs in a fresh child process, 2024-S2 comparing with 2024-S1 as published by the same code.
+Each semester then runs in a fresh child process, 2024-S2 comparing with 2024-S1 as published by the same code,
+each version into a warehouse emptied at the start, so that neither publishes into one grown by earlier runs.
 With --compare REV the earlier commit runs the same files in a git worktree, alternating with this one, so that the
 noise of a shared machine falls on both. Wall time and peak RSS are the child's (RSS sampled every 50 ms and
 attributed to the step running); the embedded PostgreSQL's processes are reported separately (sum of their RSS,
@@ -19,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -192,6 +194,8 @@ def main() -> None:
             print(f"generated {residents:,} residents, {len(SEMESTERS)} semesters in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
         results: dict[str, dict[str, dict]] = {label: {} for label in versions}
+        for label in versions:  # each from an empty warehouse, so that neither publishes into one grown by earlier runs
+            shutil.rmtree(folder / re.sub(r"\W", "_", label) / "data", ignore_errors=True)
         for semester in SEMESTERS:
             for label, code in versions.items():  # alternating, so both see the same machine
                 slug = re.sub(r"\W", "_", label)
