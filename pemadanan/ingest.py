@@ -156,7 +156,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
     delimiter = max(DELIMITERS, key=first_line.count)
     # The header as delivered: a reader would rename a second NIK to NIK.1 and read the first without a word.
     header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
-    frame, fields_delivered = _records(text.encode("utf-8"), delimiter, len(header))
+    try:
+        frame, fields_delivered = _records(text.encode("utf-8"), delimiter, len(header))
+    except pa.ArrowInvalid:  # pyarrow's message may quote the record, and so personal data
+        raise FileRejected(f"{path.name}: not readable as CSV") from None
     frame.columns = header
     frame.insert(0, "fields_delivered", fields_delivered)
     return frame

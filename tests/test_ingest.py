@@ -263,6 +263,20 @@ def test_an_oversized_field_quarantines_its_row(tmp_path):
     assert by_row(result.quarantine, "reasons") == {2: "a field longer than 1,000 characters"}
 
 
+def test_a_csv_pyarrow_cannot_parse_is_rejected_by_name_without_quoting_its_records(tmp_path, monkeypatch):
+    """No file found here makes pyarrow fail in one block; should a release do so, its message, which quotes the
+    record, must not reach the run's error."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    def fail(*args, **kwargs):
+        raise pa.ArrowInvalid("CSV parse error: 'BUDI SANTOSO,3323010106090001'")
+    monkeypatch.setattr(pa_csv, "read_csv", fail)
+    with pytest.raises(FileRejected, match=r"^good.csv: not readable as CSV$") as rejected:
+        ingest(POPULATION, CORPUS / "good.csv", SEMESTER)
+    assert rejected.value.__cause__ is None and rejected.value.__suppress_context__
+
+
 def test_niks_stored_as_floats_beyond_2_to_the_53_are_flagged_never_rounded_into_another_nik(tmp_path):
     frame = pd.read_csv(CORPUS / "good.csv", dtype=str)
     # Papua Selatan (93): 9301015508950001 is not a float64; it would come back as 9301015508950000.
