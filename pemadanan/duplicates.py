@@ -4,7 +4,8 @@ Precision first: a wrong "duplicate" takes a real voter off the list (the Kansas
 and birth date only and was wrong over 99% of the time). Two rows are called the same person only when
 the name, sex and birth date agree *and* something that names and birth dates do not share by chance also
 agrees: the family card, the NIK, or the RT/RW; and never when both rows carry NIKs that differ by more than
-a typo (twins share all the rest). A NIK one digit off is not evidence on its own: people born on one day
+a typo (twins share all the rest). Only a valid or repaired NIK counts: an unreliable one (Excel's scientific
+notation) is one value for hundreds of people, and says nothing either way. A NIK one digit off is not evidence on its own: people born on one day
 in neighbouring kecamatan get NIKs one digit apart. Rows that the cascade linked to the same resident
 are duplicates on that evidence.
 """
@@ -17,7 +18,8 @@ import recordlinkage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from pemadanan.probabilistic import desa_rt_rw
+from pemadanan.probabilistic import desa_rt_rw, first_rows, keys_of, second_rows
+from pemadanan.nik import TRUSTED
 from pemadanan.similarity import birth_dates_near, name_similarity, names_agree, nik_distance
 
 DUPLICATE_COLUMNS = ["voter_row", "duplicate_of_voter_row", "score", "evidence"]
@@ -26,7 +28,7 @@ DUPLICATE_COLUMNS = ["voter_row", "duplicate_of_voter_row", "score", "evidence"]
 def _voter_view(voters: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "name_key": voters["name_key"], "birth_date": voters["birth_date"], "sex": voters["sex"].astype("string"),
-        "no_kk": voters["no_kk"], "nik16": voters["nik"].astype("string"),  # ingest keeps only 16-digit NIKs here
+        "no_kk": voters["no_kk"], "nik16": voters["nik"].astype("string").where(voters["nik_status"].isin(TRUSTED)),
         "desa_rt_rw": desa_rt_rw(voters),
     }).set_axis(voters["source_row"].to_numpy())
 
@@ -35,13 +37,14 @@ def candidate_duplicates(voters: pd.DataFrame) -> pd.DataFrame:
     """Pairs of voter rows (row_a < row_b) that are the same person by the rule above, with score and evidence."""
     view = _voter_view(voters)
     passes = []
+    # Within sex: the rule needs it, and a family card's rows are half men, half women.
     for keys in (["no_kk"], ["nik16"], ["birth_date", "name_key"], ["birth_date", "desa_rt_rw"]):
         indexer = recordlinkage.Index()
-        indexer.block(keys)
-        passes.append(indexer.index(view))
-    pairs = passes[0].append(passes[1:]).unique()
-    a = view.loc[pairs.get_level_values(0)].reset_index(drop=True)
-    b = view.loc[pairs.get_level_values(1)].reset_index(drop=True)
+        indexer.block([*keys, "sex"])
+        passes.append(keys_of(indexer.index(view)))
+    pairs = pd.unique(np.concatenate(passes))
+    a = view.iloc[view.index.get_indexer(first_rows(pairs))].reset_index(drop=True)
+    b = view.iloc[view.index.get_indexer(second_rows(pairs))].reset_index(drop=True)
     similarity = name_similarity(a["name_key"], b["name_key"])
     distance = nik_distance(a["nik16"], b["nik16"])
     same_card = (a["no_kk"] == b["no_kk"]).fillna(False).to_numpy(dtype=bool)
@@ -52,13 +55,13 @@ def candidate_duplicates(voters: pd.DataFrame) -> pd.DataFrame:
         names_agree(a["name_key"], b["name_key"]) & (a["sex"] == b["sex"]).fillna(False).to_numpy(dtype=bool)
         & birth_dates_near(a["birth_date"], b["birth_date"]) & (same_card | (distance == 0) | same_rt) & ~both_niks_differ
     )
-    evidence = pd.Series("name, sex and birth date agree", index=a.index)
+    evidence = np.full(same_person.sum(), "name, sex and birth date agree", dtype=object)
     for hit, text in ((distance == 0, "same NIK"), ((distance > 0) & nik_close, "NIK differs by a typo"),
                       (same_card, "same NKK"), (same_rt, "same RT/RW")):
-        evidence = evidence.where(~hit, evidence + "; " + text)
-    rows = np.sort(np.column_stack([pairs.get_level_values(0), pairs.get_level_values(1)]), axis=1)
-    return pd.DataFrame({"row_a": rows[:, 0], "row_b": rows[:, 1], "score": np.round(similarity, 4),
-                         "evidence": evidence.to_numpy()})[same_person].reset_index(drop=True)
+        evidence = np.where(hit[same_person], evidence + "; " + text, evidence)
+    first, second = first_rows(pairs[same_person]), second_rows(pairs[same_person])
+    return pd.DataFrame({"row_a": np.minimum(first, second), "row_b": np.maximum(first, second),
+                         "score": np.round(similarity[same_person], 4), "evidence": evidence})
 
 
 def resolve_duplicates(pairs: pd.DataFrame, linked_rows: pd.Series, linked_to: pd.Series) -> pd.DataFrame:

@@ -279,21 +279,22 @@ def shared_categories(voters: pd.DataFrame, residents: pd.DataFrame) -> tuple[pd
     return voters, residents
 
 
-def pair_keys(voter_row, population_row) -> np.ndarray:
-    """Each (voter_row, population_row) as one int64: hashing, sorting and looking up millions of integers costs a
-    fraction of what a MultiIndex of millions of pairs costs (it builds a Python tuple per pair to do so)."""
-    return (np.asarray(voter_row, dtype=np.int64) << 32) | np.asarray(population_row, dtype=np.int64)
+def pair_keys(first_row, second_row) -> np.ndarray:
+    """Each pair of source rows, (voter_row, population_row) or two voter rows, as one int64: hashing, sorting and
+    looking up millions of integers costs a fraction of what a MultiIndex of millions of pairs costs (it builds a
+    Python tuple per pair to do so)."""
+    return (np.asarray(first_row, dtype=np.int64) << 32) | np.asarray(second_row, dtype=np.int64)
 
 
 def keys_of(pairs: pd.MultiIndex) -> np.ndarray:
     return pair_keys(pairs.get_level_values(0), pairs.get_level_values(1))
 
 
-def voter_rows(keys: np.ndarray) -> np.ndarray:
+def first_rows(keys: np.ndarray) -> np.ndarray:
     return keys >> 32
 
 
-def population_rows(keys: np.ndarray) -> np.ndarray:
+def second_rows(keys: np.ndarray) -> np.ndarray:
     return keys & 0xFFFFFFFF
 
 
@@ -491,17 +492,17 @@ def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: 
     keys = union(keys_by_pass)
     if forbidden is not None and len(forbidden):
         keys = np.sort(keys[~np.isin(keys, keys_of(forbidden))])
-    pairs = pd.MultiIndex.from_arrays([voter_rows(keys), population_rows(keys)], names=["voter_row", "population_row"])
+    pairs = pd.MultiIndex.from_arrays([first_rows(keys), second_rows(keys)], names=["voter_row", "population_row"])
     # Rebound, so that the Arrow text columns, which nothing after blocking reads, are freed.
     voters, residents = shared_categories(voters, residents)
     features = compare(model, pairs, voters, residents)
     in_pass = {e.blocking_pass: np.isin(keys, keys_by_pass[e.blocking_pass]) for e in model.estimation_passes}
     weights = FieldWeights.estimate(model, voters, residents, in_pass, features)
-    resident_at = residents.index.get_indexer(population_rows(keys))
+    resident_at = residents.index.get_indexer(second_rows(keys))
     frequencies = pd.DataFrame({f.label: residents[f.frequency].to_numpy(dtype=float)[resident_at]
                                 for f in model.fields if f.frequency}, index=features.index)
     match_weight = weights.match_weight(features, frequencies)
-    scored = pd.DataFrame({"voter_row": voter_rows(keys), "population_row": population_rows(keys),
+    scored = pd.DataFrame({"voter_row": first_rows(keys), "population_row": second_rows(keys),
                            "match_weight": match_weight, "match_probability": weights.probability(match_weight)})
     scored["runner_up_weight"], best_at = _runner_up(scored)
     best = scored.iloc[best_at]

@@ -75,6 +75,20 @@ def test_twins_and_namesakes_are_not_duplicates_but_a_second_listing_is():
     assert "same NKK" in pairs["evidence"].iloc[0]
 
 
+def test_an_unreliable_nik_is_no_evidence_for_or_against_a_duplicate():
+    """Excel's 3.32301E+15 reads as one NIK for every row of a kecamatan it damaged."""
+    damaged = {"nik": "3323010000000000", "nik_status": "unreliable"}
+    voters = voter_rows([
+        {"name": "Siti Aminah", "sex": "P", "nik": "3323014302900001", "nik_status": "valid"},
+        {"name": "Siti Aminah", "sex": "P", **damaged},  # the same woman listed again: her copy's NIK damaged
+        {"name": "Budi Santoso", **damaged},
+        {"name": "Budi Santoso", **damaged, "no_kk": "3323010101200077", "desa_code": "33.23.01.2002", "rt": 5},
+    ])
+    pairs = candidate_duplicates(voters)
+    assert set(zip(pairs["row_a"], pairs["row_b"], strict=True)) == {(1, 2)}  # the namesakes elsewhere are two men
+    assert "NIK" not in pairs["evidence"].iloc[0]
+
+
 def _household(extra_residents: int = 30) -> list[dict]:
     """A family card of twins (same birth date, NIKs one digit apart) among unrelated neighbours, so that ECM has
     non-matches to learn from."""
