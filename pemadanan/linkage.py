@@ -103,8 +103,8 @@ def _exact_nik(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     return confirmed.assign(link_method=EXACT_NIK, nik="equal")
 
 
-def _nik_one_edit(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
-    pairs = nik_neighbour_pairs(voters.set_index("source_row")["nik"], residents.set_index("source_row")["nik"])
+def _nik_one_edit(voters: pd.DataFrame, residents: pd.DataFrame, near: pd.DataFrame) -> pd.DataFrame:
+    pairs = near[near["population_row"].isin(residents["source_row"])]
     confirmed = _confirmed_pairs(voters, residents, pairs[["voter_row", "population_row"]], swapped_birth_date=True,
                                  same_place=True)
     confirmed["nik"] = pairs.set_index(["voter_row", "population_row"])["edit"].reindex(
@@ -174,8 +174,12 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
     open_residents = remaining(residents, reviewer_links["population_row"])
     stage_inputs[EXACT_NIK] = open_voters["source_row"]
     exact = _without(_exact_nik(open_voters, open_residents), rejected)
-    stage_inputs[NIK_ONE_EDIT] = remaining(open_voters, exact["voter_row"])["source_row"]
-    one_edit = _without(_nik_one_edit(remaining(open_voters, exact["voter_row"]), open_residents), rejected)
+    one_edit_voters = remaining(open_voters, exact["voter_row"])
+    stage_inputs[NIK_ONE_EDIT] = one_edit_voters["source_row"]
+    # Searched once, for every row the NIK did not link: the one-edit stage, blocking and the unlinked rows' reasons
+    # ask for these rows or fewer, and each search looks up 176 neighbours a row.
+    near = nik_neighbour_pairs(one_edit_voters.set_index("source_row")["nik"], residents.set_index("source_row")["nik"])
+    one_edit = _without(_nik_one_edit(one_edit_voters, open_residents, near), rejected)
     ambiguous = one_edit[one_edit["voter_row"].duplicated(keep=False)]
     one_edit = one_edit[~one_edit["voter_row"].isin(ambiguous["voter_row"])]
 
@@ -205,7 +209,8 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
     name_frequency = open_residents["name_key"].value_counts(normalize=True)
     scored = probabilistic.link_probabilistic(
         probabilistic.people(left_voters), probabilistic.people(open_residents, name_frequency), forbidden=forbidden,
-        min_probability=policy.review_probability, taken=pd.Index(links_so_far["population_row"]))
+        min_probability=policy.review_probability, taken=pd.Index(links_so_far["population_row"]),
+        found={"nik_one_edit": pd.MultiIndex.from_frame(near.loc[near["edit"] != "equal", ["voter_row", "population_row"]])})
     assigned = scored.assigned
     is_link = _link_grade(assigned, policy)
     probable = assigned[is_link]
@@ -253,7 +258,7 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
         voters.set_index("source_row").loc[unscored["voter_row"], "name_key"].reset_index(drop=True),
         residents.set_index("source_row").loc[unscored["population_row"], "name_key"].reset_index(drop=True)), 4)
     return LinkResult(
-        links=links, unlinked=_unlinked(voters, residents, links, listed_again, review), review_queue=review[REVIEW_COLUMNS],
+        links=links, unlinked=_unlinked(voters, links, listed_again, review, near), review_queue=review[REVIEW_COLUMNS],
         duplicates=listed_again, model=scored.weights.table(), candidate_pairs=scored.candidate_pairs,
         stage_inputs=stage_inputs, pairs_compared=len(scored.candidate_pairs))
 
@@ -305,12 +310,13 @@ def _review_reasons(pairs: pd.DataFrame, policy: LinkagePolicy) -> pd.Series:
     return doubt + "; agree: " + _agreeing(pairs)
 
 
-def _unlinked(voters: pd.DataFrame, residents: pd.DataFrame, links: pd.DataFrame, listed_again: pd.DataFrame,
-              review: pd.DataFrame) -> pd.DataFrame:
-    """Voter rows neither linked nor listed again, with what the data says about them."""
+def _unlinked(voters: pd.DataFrame, links: pd.DataFrame, listed_again: pd.DataFrame, review: pd.DataFrame,
+              near: pd.DataFrame) -> pd.DataFrame:
+    """Voter rows neither linked nor listed again, with what the data says about them. `near`: the residents whose
+    NIK is each row's or one edit away, for the rows the NIK did not link (a row it linked is linked, or listed
+    again)."""
     rows = voters[~voters["source_row"].isin(links["voter_row"]) & ~voters["source_row"].isin(listed_again["voter_row"])]
     status = rows["nik_status"]
-    near = nik_neighbour_pairs(rows.set_index("source_row")["nik"], residents.set_index("source_row")["nik"])
     equal = rows["source_row"].isin(near.loc[near["edit"] == "equal", "voter_row"])
     one_edit = rows["source_row"].isin(near["voter_row"]) & ~equal
     nik_reason = np.select(

@@ -250,14 +250,19 @@ def _blocking_keys(voters: pd.DataFrame, residents: pd.DataFrame, blocking: Bloc
     return as_frame(voter_key, voters.index), as_frame(resident_key, residents.index)
 
 
-def candidate_pairs(model: Model, voters: pd.DataFrame, residents: pd.DataFrame,
-                    taken: pd.Index | None = None) -> dict[str, pd.MultiIndex]:
-    """(voter_row, population_row) pairs of each blocking pass; residents in `taken` only where the pass says."""
+def candidate_pairs(model: Model, voters: pd.DataFrame, residents: pd.DataFrame, taken: pd.Index | None = None,
+                    found: dict[str, pd.MultiIndex] | None = None) -> dict[str, pd.MultiIndex]:
+    """(voter_row, population_row) pairs of each blocking pass; residents in `taken` only where the pass says.
+    `found`: a pass's pairs that the caller searched already, for these voters or more (taken as they are, within
+    the voters and the residents the pass searches)."""
     by_pass = {}
     untaken = residents[~residents.index.isin(taken)] if taken is not None and len(taken) else residents
     for blocking in model.blocking_passes:
         searched = residents if blocking.linked_residents else untaken
-        if blocking.pairs is not None:
+        if found and blocking.name in found:
+            given = found[blocking.name]
+            pairs = given[given.get_level_values(0).isin(voters.index) & given.get_level_values(1).isin(searched.index)]
+        elif blocking.pairs is not None:
             pairs = blocking.pairs(voters, searched)
         else:
             indexer = recordlinkage.Index()
@@ -484,13 +489,15 @@ class ProbabilisticResult:
 
 def link_probabilistic(voters: pd.DataFrame, residents: pd.DataFrame, *, model: Model = VOTER_MODEL,
                        forbidden: pd.MultiIndex | None = None, min_probability: float = 0.0,
-                       taken: pd.Index | None = None) -> ProbabilisticResult:
+                       taken: pd.Index | None = None, found: dict[str, pd.MultiIndex] | None = None
+                       ) -> ProbabilisticResult:
     """Scores every candidate pair of `voters` x `residents` (frames with the columns `model` compares, indexed
     by source row) and assigns them one to one. `forbidden` pairs (rejected by a reviewer) are never assigned.
     Residents in `taken` are linked already: they are scored but not assigned, and a row whose best match is one
     of them is not assigned either (it is that person listed again, or nobody). `runner_up_weight` is the voter row's best weight with any other
-    resident (-inf if none): a close runner-up means the row cannot tell two people apart."""
-    keys_by_pass = {name: keys_of(pairs) for name, pairs in candidate_pairs(model, voters, residents, taken).items()}
+    resident (-inf if none): a close runner-up means the row cannot tell two people apart. `found`: pairs of a
+    blocking pass searched already (see `candidate_pairs`)."""
+    keys_by_pass = {name: keys_of(pairs) for name, pairs in candidate_pairs(model, voters, residents, taken, found).items()}
     keys = union(keys_by_pass)
     if forbidden is not None and len(forbidden):
         keys = np.sort(keys[~np.isin(keys, keys_of(forbidden))])
