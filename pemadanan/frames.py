@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 import pyarrow as pa
@@ -28,3 +28,12 @@ def text_in(values: pd.Series, allowed: pd.Series | Iterable[str]) -> pd.Series:
     column = pa.array(values.astype("string"), type=pa.large_string())
     hit = pc.is_in(column, value_set=value_set, skip_nulls=True)
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
+
+
+def per_distinct_value(values: pd.Series, columns: Callable[[pd.Series], dict[str, pd.Series]]) -> dict[str, pd.Series]:
+    """`columns(distinct values as text)` computed once per distinct value and spread back to every row (names,
+    addresses and number cells repeat: a million cells may hold a few thousand values, or twenty)."""
+    codes, distinct = pd.factorize(values)
+    computed = columns(pd.Series(distinct, dtype="string"))
+    return {name: pd.Series(column.to_numpy()[codes], index=values.index, dtype=column.dtype).where(codes >= 0)
+            for name, column in computed.items()}

@@ -28,7 +28,7 @@ from expectations import checks as suites
 from expectations.checks import Check, Outcome
 from pemadanan import regions
 from pemadanan.dates import age_on, parse_dates, real_date
-from pemadanan.frames import text_in
+from pemadanan.frames import per_distinct_value, text_in
 from pemadanan.names import name_key, normalize_name
 from pemadanan.nik import TRUSTED, NikStatus, clean_nik, nik_birth_parts
 from pemadanan.semester import Semester
@@ -263,8 +263,10 @@ def _code(raw: pd.Series) -> pd.Series:
 def _whole_number_text(raw: pd.Series) -> pd.Series:
     """A whole-number cell's digits: `7`, ` 07 `, `7.0` (a number column saved from a spreadsheet); anything else
     (`7.5`, `-3`, `RT 7`) is missing rather than a guess."""
-    text = raw.astype("string").str.strip().str.replace(r"\.0+$", "", regex=True)
-    return text.where(text.str.fullmatch(r"\d{1,9}"))
+    def digits(distinct: pd.Series) -> dict[str, pd.Series]:
+        text = distinct.str.strip().str.replace(r"\.0+$", "", regex=True)
+        return {"digits": text.where(text.str.fullmatch(r"\d{1,9}"))}
+    return per_distinct_value(raw.astype("string"), digits)["digits"]
 
 
 def _whole_number(raw: pd.Series) -> pd.Series:

@@ -36,6 +36,7 @@ from recordlinkage.base import BaseCompareFeature
 from rapidfuzz.distance import Indel
 from recordlinkage.compare import Exact
 
+from pemadanan.frames import per_distinct_value
 from pemadanan.names import name_words
 from pemadanan.nik import TRUSTED, nik_neighbour_pairs
 from pemadanan.similarity import (BirthDateNear, NamesAgree, NamesAgreeWordByWord, NameWordsOverlap, NikOneEdit,
@@ -184,21 +185,13 @@ def desa_rt_rw(frame: pd.DataFrame) -> pd.Series:
     return frame["desa_code"] + "/" + frame["rt"].astype("string") + "/" + frame["rw"].astype("string")
 
 
-def _per_value(values: pd.Series, columns) -> dict[str, pd.Series]:
-    """`columns(distinct values)` computed once per distinct value (names and addresses repeat) and spread back."""
-    codes, distinct = pd.factorize(values)
-    computed = columns(pd.Series(distinct, dtype="string"))
-    return {name: pd.Series(column.to_numpy()[codes], index=values.index, dtype=column.dtype).where(codes >= 0)
-            for name, column in computed.items()}
-
-
 def people(frame: pd.DataFrame, name_frequency: pd.Series | None = None) -> pd.DataFrame:
     """The columns VOTER_MODEL compares, indexed by source row; the same shape for voters and residents.
     `name_frequency`: the share of the population carrying each name key (for residents)."""
     trusted = frame["nik_status"].isin(TRUSTED).to_numpy()
-    words = _per_value(frame["name_norm"], lambda names: name_word_columns(name_words(names)))
+    words = per_distinct_value(frame["name_norm"], lambda names: name_word_columns(name_words(names)))
     words["has_initial"] = words["has_initial"].fillna(False).astype(bool)
-    address = _per_value(frame["address"], lambda text: {
+    address = per_distinct_value(frame["address"], lambda text: {
         "address": text.str.upper().str.replace(r"[^A-Z0-9 ]", "", regex=True)})
     return pd.DataFrame({
         "nik": frame["nik"].where(trusted), "nik_any": frame["nik"], "name_key": frame["name_key"], **words,
