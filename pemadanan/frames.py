@@ -34,6 +34,7 @@ def per_distinct_value(values: pd.Series, columns: Callable[[pd.Series], dict[st
     """`columns(distinct values as text)` computed once per distinct value and spread back to every row (names,
     addresses and number cells repeat: a million cells may hold a few thousand values, or twenty)."""
     codes, distinct = pd.factorize(values)
-    computed = columns(pd.Series(distinct, dtype="string"))
+    # A missing value last, where code -1 takes it from: a column of missing values has no distinct value.
+    computed = columns(pd.Series([*distinct, pd.NA], dtype="string"))
     return {name: pd.Series(column.to_numpy()[codes], index=values.index, dtype=column.dtype).where(codes >= 0)
             for name, column in computed.items()}
