@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -125,7 +125,16 @@ REALISTIC_DEFECTS = DefectRates(
     death_redelivered=0.05,
     bad_rows=0.0005,
 )
-PROFILES = {"basic": (BASIC_DEMOGRAPHY, BASIC_DEFECTS), "realistic": (REALISTIC_DEMOGRAPHY, REALISTIC_DEFECTS)}
+# For measuring linkage, not a picture of a real list: the realistic defects of names, birth dates, NIKs and
+# addresses at 4x their rates, so that rows with two or three of them at once (which only the wide blocking passes
+# reach) occur often enough to count.
+HARSH_DEFECTS = replace(
+    REALISTIC_DEFECTS, name_typo=0.12, name_variant=0.2, name_one_word=0.16, name_reordered=0.04,
+    name_abbreviated=0.08, name_title=0.08, placeholder_birth_date=0.8, day_month_swap=0.04, nik_missing=0.12,
+    nik_typo=0.04, nik_scientific=0.04, nik_trailing_zero=0.06, stale_address=0.08,
+)
+PROFILES = {"basic": (BASIC_DEMOGRAPHY, BASIC_DEFECTS), "realistic": (REALISTIC_DEMOGRAPHY, REALISTIC_DEFECTS),
+            "harsh": (REALISTIC_DEMOGRAPHY, HARSH_DEFECTS)}
 
 
 @dataclass(frozen=True)

@@ -331,8 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--residents", type=int, default=50_000)
     gen.add_argument("--semesters", default="2024-S1,2024-S2")
     gen.add_argument("--seed", type=int, default=7)
-    gen.add_argument("--profile", default="realistic", choices=("realistic", "basic"),
-                     help="defect rates: realistic (default; the phenomena of real DPT/DKB files) or basic")
+    gen.add_argument("--profile", default="realistic", choices=("realistic", "basic", "harsh"),
+                     help="defect rates: realistic (default; the phenomena of real DPT/DKB files), basic, or harsh "
+                          "(realistic, with the defects of names, birth dates and NIKs at 4x: for measuring linkage)")
     gen.add_argument("--out", required=True)
     gen.set_defaults(func=cmd_generate)
 
