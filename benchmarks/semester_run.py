@@ -8,8 +8,9 @@ then the accuracy of what was published (TMS codes, eligible-unregistered) again
 Per size, the realistic profile's two semesters are generated once (kept in --work) by this commit's generator.
 Each semester then runs in a fresh child process, 2024-S2 comparing with 2024-S1 as published by the same code,
 each version into a warehouse emptied at the start, so that neither publishes into one grown by earlier runs.
-With --compare REV the earlier commit runs the same files in a git worktree, alternating with this one, so that the
-noise of a shared machine falls on both. Wall time and peak RSS are the child's (RSS sampled every 50 ms and
+Each commit runs from a git worktree of its own under --work (uncommitted changes are not measured). With
+--compare REV the earlier commit runs the same files, alternating with this one, so that the noise of a shared
+machine falls on both. Wall time and peak RSS are the child's (RSS sampled every 50 ms and
 attributed to the step running); the embedded PostgreSQL's processes are reported separately (sum of their RSS,
 shared buffers counted once per process, so an upper bound). Publishes to the embedded server under --work.
 """
@@ -179,7 +180,11 @@ def main() -> None:
         child(Path(args.landing), args.child)
         return
     work = Path(args.work).resolve()
-    versions = {"this commit": PROJECT}
+    # The commit, from a worktree of its own: an edit made while the benchmark runs cannot reach the runs after it.
+    versions = {"this commit": worktree("HEAD", work)}
+    if subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT, capture_output=True,
+                      text=True, check=True).stdout.strip():
+        print("uncommitted changes are not measured: 'this commit' is HEAD", flush=True)
     if args.compare:
         versions[args.compare] = worktree(args.compare, work)
     for residents in (int(size) for size in args.residents.split(",")):
