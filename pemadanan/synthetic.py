@@ -128,11 +128,10 @@ REALISTIC_DEFECTS = DefectRates(
 # For measuring linkage, not a picture of a real list: the realistic defects of names, birth dates, NIKs and
 # addresses at 4x their rates, so that rows with two or three of them at once (which only the wide blocking passes
 # reach) occur often enough to count.
-HARSH_DEFECTS = replace(
-    REALISTIC_DEFECTS, name_typo=0.12, name_variant=0.2, name_one_word=0.16, name_reordered=0.04,
-    name_abbreviated=0.08, name_title=0.08, placeholder_birth_date=0.8, day_month_swap=0.04, nik_missing=0.12,
-    nik_typo=0.04, nik_scientific=0.04, nik_trailing_zero=0.06, stale_address=0.08,
-)
+HARSH_DEFECTS = replace(REALISTIC_DEFECTS, **{rate: 4 * getattr(REALISTIC_DEFECTS, rate) for rate in (
+    "name_typo", "name_variant", "name_one_word", "name_reordered", "name_abbreviated", "name_title",
+    "placeholder_birth_date", "day_month_swap", "nik_missing", "nik_typo", "nik_scientific", "nik_trailing_zero",
+    "stale_address")})
 PROFILES = {"basic": (BASIC_DEMOGRAPHY, BASIC_DEFECTS), "realistic": (REALISTIC_DEMOGRAPHY, REALISTIC_DEFECTS),
             "harsh": (REALISTIC_DEMOGRAPHY, HARSH_DEFECTS)}
 
