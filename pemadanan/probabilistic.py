@@ -455,8 +455,9 @@ def _runner_up(scored: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     peak RSS of linking."""
     voter, weight = scored["voter_row"].to_numpy(), scored["match_weight"].to_numpy()
     order = np.lexsort((scored["population_row"].to_numpy(), -weight, voter))
+    ranked_voter = voter[order]
     first = np.ones(len(order), dtype=bool)
-    first[1:] = voter[order][1:] != voter[order][:-1]
+    first[1:] = ranked_voter[1:] != ranked_voter[:-1]
     group = np.cumsum(first) - 1
     ranked_weight = weight[order]
     best_weight = ranked_weight[first]
