@@ -29,7 +29,7 @@ from expectations.checks import Check, Outcome
 from pemadanan import regions
 from pemadanan.dates import age_on, parse_dates, real_date
 from pemadanan.frames import per_distinct_value, text_in
-from pemadanan.names import name_key, normalize_name
+from pemadanan.names import name_key, name_words, normalize_name
 from pemadanan.nik import TRUSTED, NikStatus, clean_nik, nik_birth_parts
 from pemadanan.semester import Semester
 from pemadanan.validation import (CheckOutcome, FileBlocked, FileValidation, ValidationPolicy, quarantine_reasons,
@@ -255,9 +255,11 @@ def _as_text(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
 # Staging: derived columns the row checks read. A derived boolean is <NA> where its check does not apply.
 
 def _code(raw: pd.Series) -> pd.Series:
-    """A code cell for comparison with its value set: trimmed, upper-case, `06` read as `6`."""
-    text = raw.astype("string").str.strip().str.upper().fillna("")
-    return text.mask(text.str.fullmatch(r"0*\d+"), text.str.lstrip("0").replace("", "0"))
+    """A code cell for comparison with its value set: trimmed, upper-case, `06` read as `6`; "" where missing."""
+    def code(distinct: pd.Series) -> dict[str, pd.Series]:
+        text = distinct.str.strip().str.upper()
+        return {"code": text.mask(text.str.fullmatch(r"0*\d+"), text.str.lstrip("0").replace("", "0"))}
+    return per_distinct_value(raw.astype("string"), code)["code"].fillna("")
 
 
 def _whole_number_text(raw: pd.Series) -> pd.Series:
@@ -333,7 +335,7 @@ def _shape(raw: pd.DataFrame, required: tuple[str, ...], aliases: dict[str, str]
 
 def _names(raw: pd.Series) -> pd.DataFrame:
     normalized = normalize_name(raw)
-    return pd.DataFrame({"name_norm": normalized, "name_key": name_key(normalized)})
+    return pd.DataFrame({"name_norm": normalized, "name_key": name_key(normalized), "name_words": name_words(normalized)})
 
 
 def _repairs(staged: pd.DataFrame, date_column: str | None) -> dict[str, pd.Series]:
@@ -349,14 +351,14 @@ def _repairs(staged: pd.DataFrame, date_column: str | None) -> dict[str, pd.Seri
 
 def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
     born = _dates(raw["TGL_LHR"], reference)
-    sex = _code(raw["JENIS_KLMIN"]).map(SEX_CODES)
+    sex_code = _code(raw["JENIS_KLMIN"])
     code_parts = [_whole_number_text(raw[c]).str.lstrip("0") for c in ("NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL")]
     padded = [part.str.pad(width, side="left", fillchar="0") for part, width in zip(code_parts, (2, 2, 2, 4))]
     desa_code = padded[0] + "." + padded[1] + "." + padded[2] + "." + padded[3]
     return pd.concat([raw, _nik_stage(raw["NIK"], born["date"]), pd.DataFrame({
         "no_kk_digits": clean_nik(raw["NO_KK"])["nik_digits"],
-        "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"], "sex": sex,
-        "jenis_klmin_code": _code(raw["JENIS_KLMIN"]), "stat_kwn_code": _code(raw["STAT_KWN"]),
+        "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"],
+        "sex": sex_code.map(SEX_CODES), "jenis_klmin_code": sex_code, "stat_kwn_code": _code(raw["STAT_KWN"]),
         "jenis_pkrjn_code": _code(raw["JENIS_PKRJN"]),
         "desa_code": desa_code, "desa_code_known": text_in(desa_code, regions.region_table()["code"]),
         "whole_numbers": _whole_numbers(raw, suites.POPULATION_NUMBERS),
@@ -382,16 +384,16 @@ def accept_population(staged: pd.DataFrame) -> pd.DataFrame:
 
 def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten_codes: list[str]) -> pd.DataFrame:
     born = _dates(raw["TANGGAL_LAHIR"], reference)
-    sex = _code(raw["JENIS_KELAMIN"]).map(SEX_CODES)
+    sex_code = _code(raw["JENIS_KELAMIN"])
     nik = _nik_stage(raw["NIK"], born["date"])
     desa_code = pd.Series(pd.NA, index=raw.index, dtype="string")
     for kabupaten in kabupaten_codes:
         desa_code = desa_code.fillna(regions.resolve_desa(raw["KECAMATAN"], raw["KELURAHAN"], kabupaten))
     return pd.concat([raw, nik, _names(raw["NAMA"]), pd.DataFrame({
         "no_kk_digits": clean_nik(raw["NKK"])["nik_digits"],
-        "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"], "sex": sex,
-        "identifiable": nik["nik"].notna() | born["date"].notna(),
-        "jenis_kelamin_code": _code(raw["JENIS_KELAMIN"]), "status_perkawinan_code": _code(raw["STATUS_PERKAWINAN"]),
+        "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"],
+        "sex": sex_code.map(SEX_CODES), "identifiable": nik["nik"].notna() | born["date"].notna(),
+        "jenis_kelamin_code": sex_code, "status_perkawinan_code": _code(raw["STATUS_PERKAWINAN"]),
         "disabilitas_code": _code(raw["DISABILITAS"]), "keterangan_code": _code(raw["KETERANGAN"]),
         "desa_code": desa_code, "whole_numbers": _whole_numbers(raw, suites.VOTER_NUMBERS),
     }, index=raw.index)], axis=1)
@@ -404,6 +406,7 @@ def accept_voters(staged: pd.DataFrame) -> pd.DataFrame:
         "nik": staged["nik"], "nik_status": staged["nik_status"], "nik_repair": staged["nik_repair"],
         "nik_digits": staged["nik_digits"],
         "name": staged["NAMA"].str.strip(), "name_norm": staged["name_norm"], "name_key": staged["name_key"],
+        "name_words": staged["name_words"],
         "birthplace": staged["TEMPAT_LAHIR"].str.strip().str.upper(), "birth_date": staged["birth_date"],
         "birth_date_format": staged["birth_date_format"], "sex": staged["sex"],
         "marital": staged["status_perkawinan_code"].where(staged["status_perkawinan_code"].isin(suites.VOTER_MARITAL_VALUES)),
@@ -508,6 +511,6 @@ def no_deaths_file() -> IngestResult:
     """The deaths file is optional: none delivered means none recorded this semester."""
     empty = pd.DataFrame({"source_row": pd.Series(dtype=int), "nik": pd.Series(dtype="string"),
                           "death_date": pd.Series(dtype="datetime64[ns]"), "name_norm": pd.Series(dtype="string"),
-                          "name_key": pd.Series(dtype="string"), "repairs": pd.Series(dtype="string"),
+                          "name_key": pd.Series(dtype="string"), "name_words": pd.Series(dtype="string"), "repairs": pd.Series(dtype="string"),
                           "nik_delivered": pd.Series(dtype="string"), "flags": pd.Series(dtype="string")})
     return IngestResult("deaths", "", 0, empty, pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))

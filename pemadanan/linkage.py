@@ -35,7 +35,6 @@ import pandas as pd
 from pemadanan import duplicates, probabilistic
 from pemadanan.frames import stack
 from pemadanan.nik import TRUSTED, NikStatus, nik_neighbour_pairs
-from pemadanan.names import name_words
 from pemadanan.similarity import NAMES_AGREE, birth_dates_swapped, name_similarity, names_agree_word_by_word
 
 REVIEWER = "reviewer"
@@ -69,7 +68,7 @@ class LinkResult:
 
 
 def _people(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[["source_row", "name_norm", "name_key", "birth_date", "sex", "no_kk", "desa_code"]].set_index("source_row")
+    return frame[["source_row", "name_words", "name_key", "birth_date", "sex", "no_kk", "desa_code"]].set_index("source_row")
 
 
 def _confirmed_pairs(voters: pd.DataFrame, residents: pd.DataFrame, pairs: pd.DataFrame,
@@ -90,8 +89,7 @@ def _confirmed_pairs(voters: pd.DataFrame, residents: pd.DataFrame, pairs: pd.Da
     # The cheap tests first; names word by word only for the pairs that pass them.
     passed = (similarity >= NAMES_AGREE) & birth_ok & sex_agrees & (place_ok | (not same_place))
     v, r, out = v[passed], r[passed], out[passed]
-    return out[names_agree_word_by_word(v["name_key"], r["name_key"], name_words(v["name_norm"]),
-                                        name_words(r["name_norm"]))]
+    return out[names_agree_word_by_word(v["name_key"], r["name_key"], v["name_words"], r["name_words"])]
 
 
 def _exact_nik(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:

@@ -37,7 +37,6 @@ from rapidfuzz.distance import Indel
 from recordlinkage.compare import Exact
 
 from pemadanan.frames import per_distinct_value
-from pemadanan.names import name_words
 from pemadanan.nik import TRUSTED, nik_neighbour_pairs
 from pemadanan.similarity import (BirthDateNear, NamesAgree, NamesAgreeWordByWord, NameWordsOverlap, NikOneEdit,
                                   NAMES_CLOSE, SimilarityAtLeast, name_word_columns)
@@ -189,7 +188,7 @@ def people(frame: pd.DataFrame, name_frequency: pd.Series | None = None) -> pd.D
     """The columns VOTER_MODEL compares, indexed by source row; the same shape for voters and residents.
     `name_frequency`: the share of the population carrying each name key (for residents)."""
     trusted = frame["nik_status"].isin(TRUSTED).to_numpy()
-    words = per_distinct_value(frame["name_norm"], lambda names: name_word_columns(name_words(names)))
+    words = per_distinct_value(frame["name_words"], name_word_columns)
     words["has_initial"] = words["has_initial"].fillna(False).astype(bool)
     address = per_distinct_value(frame["address"], lambda text: {
         "address": text.str.upper().str.replace(r"[^A-Z0-9 ]", "", regex=True)})

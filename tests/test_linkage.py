@@ -12,7 +12,7 @@ from pemadanan.febrl import link_febrl4
 from pemadanan.ingest import POPULATION, VOTERS, ingest
 from pemadanan.linkage import LinkagePolicy, link, read_decisions
 from pemadanan.nik import nik_neighbours
-from pemadanan.names import name_key, normalize_name
+from pemadanan.names import name_key, name_words, normalize_name
 from pemadanan.probabilistic import (AGREE, DISAGREE, MAX_PAIRS_PER_KEY, MISSING, VOTER_MODEL, FieldWeights,
                                     candidate_pairs, compare, explanations, one_to_one, people)
 from pemadanan.synthetic import GeneratorConfig, generate
@@ -27,6 +27,7 @@ def voter_rows(rows: list[dict]) -> pd.DataFrame:
     frame["nik"] = frame["nik"].astype("string")
     frame["name_norm"] = normalize_name(frame["name"])
     frame["name_key"] = name_key(frame["name_norm"])
+    frame["name_words"] = name_words(frame["name_norm"])
     return frame
 
 
