@@ -112,8 +112,8 @@ def _nik_checks(column: str, outcome: Outcome, person: bool) -> list[Check]:
     """NIK shape and content. `person`: the file also has the birth date and sex to compare with."""
     checks = [
         Check("nik_present", f"{column} missing", "ExpectColumnValuesToNotBeNull", {"column": "nik_digits"}, outcome, column),
-        Check("nik_16_digits", f"{column} not 16 digits", "ExpectColumnValuesToMatchRegex",
-              {"column": "nik_digits", "regex": r"^\d{16}$"}, outcome, column),
+        Check("nik_16_digits", f"{column} not 16 digits", "ExpectColumnValuesToBeInSet", _true("nik_is_16_digits"),
+              outcome, column),
         Check("nik_not_excel_mangled", f"{column} unreliable: Excel scientific notation or zeroed serial",
               "ExpectColumnValuesToBeInSet", {"column": "nik_excel_mangled", "value_set": [False]},
               Outcome.FLAG if person else outcome, column),
@@ -171,8 +171,8 @@ def population_checks() -> list[Check]:
         *_row_shape_checks("NIK"),
         *_nik_checks("NIK", q, person=True),
         Check("nik_unique", "NIK duplicated in the file", "ExpectColumnValuesToBeUnique", {"column": "nik_trusted"}, q, "NIK"),
-        Check("no_kk_16_digits", "NO_KK not 16 digits", "ExpectColumnValuesToMatchRegex",
-              {"column": "no_kk_digits", "regex": r"^\d{16}$"}, Outcome.FLAG, "NO_KK"),
+        Check("no_kk_16_digits", "NO_KK not 16 digits", "ExpectColumnValuesToBeInSet", _true("no_kk_is_16_digits"),
+              Outcome.FLAG, "NO_KK"),
         *_birth_date_checks("TGL_LHR", q),
         _code_check("sex_code", "JENIS_KLMIN", SEX_VALUES, q),
         _code_check("marital_code", "STAT_KWN", MARITAL_VALUES, q),
@@ -195,8 +195,8 @@ def voter_checks() -> list[Check]:
               {"column": "desa_code"}, q, "KELURAHAN"),
         # A voter row with a broken NIK is still a voter: keep it, flag it, let linkage find the person otherwise.
         *_nik_checks("NIK", f, person=True),
-        Check("nkk_16_digits", "NKK not 16 digits", "ExpectColumnValuesToMatchRegex",
-              {"column": "no_kk_digits", "regex": r"^\d{16}$"}, f, "NKK"),
+        Check("nkk_16_digits", "NKK not 16 digits", "ExpectColumnValuesToBeInSet", _true("no_kk_is_16_digits"), f,
+              "NKK"),
         *_birth_date_checks("TANGGAL_LAHIR", f),
         _code_check("marital_code", "STATUS_PERKAWINAN", VOTER_MARITAL_VALUES, f),
         _code_check("disability_code", "DISABILITAS", DISABILITY_VALUES, f),

@@ -284,6 +284,16 @@ def _whole_numbers(raw: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     return pd.Series(~unreadable, index=raw.index)
 
 
+def _sixteen_digits(digits: pd.Series) -> pd.Series:
+    """A check's column, not a regex expectation: GX's pandas engine matches a regex value by value in Python."""
+    return digits.str.fullmatch(r"\d{16}").astype("boolean")
+
+
+def _kk_stage(raw_kk: pd.Series) -> dict[str, pd.Series]:
+    digits = clean_nik(raw_kk)["nik_digits"]
+    return {"no_kk_digits": digits, "no_kk_is_16_digits": _sixteen_digits(digits)}
+
+
 def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.DataFrame:
     """NIK columns for the checks; with the file's birth dates, also the NIK's own birth date and sex."""
     nik = clean_nik(raw_nik)
@@ -291,6 +301,7 @@ def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.Da
     parts = nik_birth_parts(nik["nik"].where(parseable))
     real = parseable & parts["valid_date"]
     staged = nik.assign(
+        nik_is_16_digits=_sixteen_digits(nik["nik_digits"]),
         nik_date_real=pd.Series(parts["valid_date"], dtype="boolean").where(parseable),
         nik_region_known=text_in(nik["nik"].str.slice(0, 6), regions.nik_region_prefixes()).astype("boolean").where(real),
         nik_trusted=nik["nik"].where(nik["nik_status"].isin(TRUSTED)),
@@ -305,8 +316,10 @@ def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.Da
 def _dates(raw: pd.Series, reference: pd.Timestamp) -> pd.DataFrame:
     parsed = parse_dates(raw)
     born = parsed["date"]
-    age = age_on(born, reference).where(born <= reference)
-    return pd.DataFrame({"date": born, "format": parsed["date_format"], "age": age.astype("Int64")})
+    # Whole years as float (NaN where unknown): GX's pandas engine tests a nullable Int64 column's values against
+    # their bounds one by one in Python, a float column at once.
+    age = age_on(born, reference).where(born <= reference).astype(float)
+    return pd.DataFrame({"date": born, "format": parsed["date_format"], "age": age})
 
 
 def _shape(raw: pd.DataFrame, required: tuple[str, ...], aliases: dict[str, str]) -> pd.DataFrame:
@@ -356,7 +369,7 @@ def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame
     padded = [part.str.pad(width, side="left", fillchar="0") for part, width in zip(code_parts, (2, 2, 2, 4))]
     desa_code = padded[0] + "." + padded[1] + "." + padded[2] + "." + padded[3]
     return pd.concat([raw, _nik_stage(raw["NIK"], born["date"]), pd.DataFrame({
-        "no_kk_digits": clean_nik(raw["NO_KK"])["nik_digits"],
+        **_kk_stage(raw["NO_KK"]),
         "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"],
         "sex": sex_code.map(SEX_CODES), "jenis_klmin_code": sex_code, "stat_kwn_code": _code(raw["STAT_KWN"]),
         "jenis_pkrjn_code": _code(raw["JENIS_PKRJN"]),
@@ -368,7 +381,7 @@ def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame
 def accept_population(staged: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "source_row": staged["source_row"], "nik": staged["nik"], "nik_status": staged["nik_status"],
-        "no_kk": staged["no_kk_digits"].where(staged["no_kk_digits"].str.fullmatch(r"\d{16}")),
+        "no_kk": staged["no_kk_digits"].where(staged["no_kk_is_16_digits"].fillna(False)),
         "name": staged["NAMA_LGKP"].str.strip(), **_names(staged["NAMA_LGKP"]),
         "sex": staged["sex"], "birthplace": staged["TMPT_LHR"].str.strip().str.upper(), "birth_date": staged["birth_date"],
         "religion": _whole_number(staged["AGAMA"]),
@@ -390,7 +403,7 @@ def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten_codes: li
     for kabupaten in kabupaten_codes:
         desa_code = desa_code.fillna(regions.resolve_desa(raw["KECAMATAN"], raw["KELURAHAN"], kabupaten))
     return pd.concat([raw, nik, _names(raw["NAMA"]), pd.DataFrame({
-        "no_kk_digits": clean_nik(raw["NKK"])["nik_digits"],
+        **_kk_stage(raw["NKK"]),
         "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"],
         "sex": sex_code.map(SEX_CODES), "identifiable": nik["nik"].notna() | born["date"].notna(),
         "jenis_kelamin_code": sex_code, "status_perkawinan_code": _code(raw["STATUS_PERKAWINAN"]),
@@ -402,7 +415,7 @@ def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten_codes: li
 def accept_voters(staged: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "source_row": staged["source_row"], "tps": _whole_number(staged["TPS"]),
-        "no_kk": staged["no_kk_digits"].where(staged["no_kk_digits"].str.fullmatch(r"\d{16}")),
+        "no_kk": staged["no_kk_digits"].where(staged["no_kk_is_16_digits"].fillna(False)),
         "nik": staged["nik"], "nik_status": staged["nik_status"], "nik_repair": staged["nik_repair"],
         "nik_digits": staged["nik_digits"],
         "name": staged["NAMA"].str.strip(), "name_norm": staged["name_norm"], "name_key": staged["name_key"],
