@@ -36,5 +36,5 @@ def per_distinct_value(values: pd.Series, columns: Callable[[pd.Series], dict[st
     codes, distinct = pd.factorize(values)
     # A missing value last, where code -1 takes it from: a column of missing values has no distinct value.
     computed = columns(pd.Series([*distinct, pd.NA], dtype="string"))
-    return {name: pd.Series(column.to_numpy()[codes], index=values.index, dtype=column.dtype).where(codes >= 0)
+    return {name: pd.Series(column.array.take(codes, allow_fill=True), index=values.index)
             for name, column in computed.items()}

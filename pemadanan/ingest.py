@@ -29,7 +29,7 @@ from expectations.checks import Check, Outcome
 from pemadanan import regions
 from pemadanan.dates import age_on, parse_dates, real_date
 from pemadanan.frames import per_distinct_value, text_in
-from pemadanan.names import name_key, name_words, normalize_name
+from pemadanan.names import key_of_words, name_words, normalize_name
 from pemadanan.nik import TRUSTED, NikStatus, clean_nik, nik_birth_parts
 from pemadanan.semester import Semester
 from pemadanan.validation import (CheckOutcome, FileBlocked, FileValidation, ValidationPolicy, quarantine_reasons,
@@ -348,7 +348,8 @@ def _shape(raw: pd.DataFrame, required: tuple[str, ...], aliases: dict[str, str]
 
 def _names(raw: pd.Series) -> pd.DataFrame:
     normalized = normalize_name(raw)
-    return pd.DataFrame({"name_norm": normalized, "name_key": name_key(normalized), "name_words": name_words(normalized)})
+    words = name_words(normalized)
+    return pd.DataFrame({"name_norm": normalized, "name_key": key_of_words(words), "name_words": words})
 
 
 def _repairs(staged: pd.DataFrame, date_column: str | None) -> dict[str, pd.Series]:
@@ -524,6 +525,7 @@ def no_deaths_file() -> IngestResult:
     """The deaths file is optional: none delivered means none recorded this semester."""
     empty = pd.DataFrame({"source_row": pd.Series(dtype=int), "nik": pd.Series(dtype="string"),
                           "death_date": pd.Series(dtype="datetime64[ns]"), "name_norm": pd.Series(dtype="string"),
-                          "name_key": pd.Series(dtype="string"), "name_words": pd.Series(dtype="string"), "repairs": pd.Series(dtype="string"),
-                          "nik_delivered": pd.Series(dtype="string"), "flags": pd.Series(dtype="string")})
+                          "name_key": pd.Series(dtype="string"), "name_words": pd.Series(dtype="string"),
+                          "repairs": pd.Series(dtype="string"), "nik_delivered": pd.Series(dtype="string"),
+                          "flags": pd.Series(dtype="string")})
     return IngestResult("deaths", "", 0, empty, pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import pandas as pd
+
+from pemadanan.frames import per_distinct_value
 
 # Titles written before the name; pilgrim titles (H., Hj.) and academic/professional ones.
 HONORIFICS = frozenset({
@@ -57,13 +60,13 @@ def _normalize_one(raw: str) -> str:
     return " ".join(tokens)
 
 
-def _per_distinct(values: pd.Series, function) -> pd.Series:
-    """`function` applied once per distinct non-missing value, mapped back; empty results become missing."""
-    text = values.astype("string")
-    distinct = text.dropna().unique()
-    mapping = dict(zip(distinct, (function(v) for v in distinct), strict=True))
-    out = text.map(mapping, na_action="ignore").astype("string")
-    return out.where(out.str.len() > 0)
+def _per_distinct(values: pd.Series, function: Callable[[str], str]) -> pd.Series:
+    """`function` applied once per distinct non-missing value and spread back; empty results become missing."""
+    def applied(distinct: pd.Series) -> dict[str, pd.Series]:
+        out = pd.Series([None if value is None else function(value)
+                         for value in distinct.to_numpy(dtype=object, na_value=None)], dtype="string")
+        return {"out": out.where(out.str.len() > 0)}
+    return per_distinct_value(values.astype("string"), applied)["out"]
 
 
 def normalize_name(raw: pd.Series) -> pd.Series:
@@ -91,13 +94,18 @@ def _words_one(normalized: str) -> str:
     return _DOUBLED.sub(r"\1", normalized)
 
 
-def _key_one(normalized: str) -> str:
-    return _DOUBLED.sub(r"\1", _words_one(normalized).replace(" ", ""))
+def _key_of_words(words: str) -> str:
+    return _DOUBLED.sub(r"\1", words.replace(" ", ""))
 
 
 def name_key(normalized: pd.Series) -> pd.Series:
     """Spelling key of a normalised name: old and new spellings, doubled letters and spaces folded away."""
-    return _per_distinct(normalized, _key_one)
+    return key_of_words(name_words(normalized))
+
+
+def key_of_words(words: pd.Series) -> pd.Series:
+    """`name_key` from `name_words` (which holds fewer distinct values than the names it came from)."""
+    return _per_distinct(words, _key_of_words)
 
 
 def name_words(normalized: pd.Series) -> pd.Series:
