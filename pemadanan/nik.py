@@ -12,7 +12,6 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from pemadanan.dates import real_date
 
 
 class NikStatus(StrEnum):
@@ -86,27 +85,31 @@ def _repaired(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Seri
     return text, repairs, missing, scientific
 
 
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
 def nik_birth_parts(nik: pd.Series) -> pd.DataFrame:
     """Day, month, two-digit year and sex from digits 7-12 of each 16-digit NIK (<NA> for anything else);
-    `valid_date` says whether they make a real date in some century (29 February is checked against the years
-    it could be). The digits are read as bytes, with no string slicing per field."""
+    `valid_date` says whether they make a real date in some century. The digits are read as bytes, the fields
+    as whole-column integer arithmetic (Int64 columns and a date built per row cost 0.8 s per million NIKs)."""
     text = nik.astype("string")
     sixteen = text.str.fullmatch(r"\d{16}").to_numpy(dtype=bool, na_value=False)
     digits = (np.frombuffer(text.where(sixteen, "0" * 16).to_numpy(dtype="S16").tobytes(), dtype=np.uint8)
               .reshape(-1, 16).astype(np.int64) - ord("0"))
+    day_raw, month, yy = (digits[:, first] * 10 + digits[:, first + 1] for first in (6, 8, 10))
+    female = sixteen & (day_raw > 40)
+    day = np.where(female, day_raw - 40, day_raw)
+    # 29 February needs a leap year: 19yy or 20yy is one when yy is a multiple of 4 (2000 was).
+    month_days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & (yy % 4 == 0))
+    valid = sixteen & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
 
-    def number(first: int) -> pd.Series:
-        return pd.Series(digits[:, first] * 10 + digits[:, first + 1], index=nik.index).where(sixteen).astype("Int64")
+    def column(values: np.ndarray) -> pd.arrays.IntegerArray:
+        return pd.arrays.IntegerArray(values, ~sixteen)
 
-    day_raw, month, yy = number(6), number(8), number(10)
-    female = (day_raw > 40).fillna(False).to_numpy(dtype=bool)
-    day = day_raw.where(~female, day_raw - 40)
-    # 29 February needs a leap year, so a two-digit year counts as real if either century makes it one.
-    valid = real_date(yy + 1900, month, day).notna() | real_date(yy + 2000, month, day).notna()
     return pd.DataFrame(
-        {"day": day, "month": month, "yy": yy,
+        {"day": column(day), "month": column(month), "yy": column(yy),
          "sex": pd.Series(np.where(female, "P", "L"), index=nik.index, dtype="string").where(sixteen),
-         "valid_date": valid.to_numpy(dtype=bool)},
+         "valid_date": valid},
         index=nik.index,
     )
 
