@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from lokal import wilayah
 
-from pemadanan.frames import text_in
+from pemadanan.frames import per_distinct_value, text_in
 
 LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
 RETIRED_KABUPATEN = Path(__file__).resolve().parent / "data" / "retired_kabupaten.csv"
@@ -76,10 +76,13 @@ _PREFIX = re.compile(r"^(?:(?:PROVINSI|PROV|KABUPATEN|KAB|KOTA ADMINISTRASI|KOTA
 
 
 def normalize_region_name(raw: pd.Series) -> pd.Series:
-    """`KEL. Kowangan ` and `Desa KOWANGAN` -> `KOWANGAN`: case, prefixes, punctuation and spaces folded."""
-    text = raw.astype("string").str.upper().str.replace(r"[^A-Z0-9 ]+", " ", regex=True)
-    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
-    return text.str.replace(_PREFIX, "", regex=True).str.strip()
+    """`KEL. Kowangan ` and `Desa KOWANGAN` -> `KOWANGAN`: case, prefixes, punctuation and spaces folded (once per
+    distinct name: a voter list names a few hundred desa)."""
+    def normalized(names: pd.Series) -> dict[str, pd.Series]:
+        text = names.str.upper().str.replace(r"[^A-Z0-9 ]+", " ", regex=True)
+        text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+        return {"name": text.str.replace(_PREFIX, "", regex=True).str.strip()}
+    return per_distinct_value(raw.astype("string"), normalized)["name"]
 
 
 def resolve_desa(kecamatan_name: pd.Series, desa_name: pd.Series, kabupaten_code: str) -> pd.Series:
