@@ -180,8 +180,12 @@ VOTER_MODEL = Model(
 
 
 def desa_rt_rw(frame: pd.DataFrame) -> pd.Series:
-    """Where a row lives, down to the RT/RW: `33.23.01.2001/3/2`."""
-    return frame["desa_code"] + "/" + frame["rt"].astype("string") + "/" + frame["rw"].astype("string")
+    """Where a row lives, down to the RT/RW: `33.23.01.2001/3/2`; missing where any part is. Joined by Arrow (pandas
+    joined a million rows in 0.6 s, Arrow in 0.08)."""
+    desa = pa.array(frame["desa_code"], type=pa.large_string())
+    rt, rw = (pc.cast(pa.array(frame[column]), pa.large_string()) for column in ("rt", "rw"))
+    joined = pc.binary_join_element_wise(desa, rt, rw, pa.scalar("/", pa.large_string()))
+    return pd.Series(joined, index=frame.index, dtype=frame["desa_code"].dtype)
 
 
 def people(frame: pd.DataFrame, name_frequency: pd.Series | None = None) -> pd.DataFrame:
