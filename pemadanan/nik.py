@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 
-
 class NikStatus(StrEnum):
     VALID = "valid"  # 16 digits as delivered
     REPAIRED = "repaired"  # 16 digits after a repair that needs no guess (apostrophe, ".0", spaces)
