@@ -284,14 +284,15 @@ def _whole_numbers(raw: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     return pd.Series(~unreadable, index=raw.index)
 
 
-def _sixteen_digits(digits: pd.Series) -> pd.Series:
-    """A check's column, not a regex expectation: GX's pandas engine matches a regex value by value in Python."""
-    return digits.str.fullmatch(r"\d{16}").astype("boolean")
+def _sixteen_digits(cleaned: pd.DataFrame) -> pd.Series:
+    """Whether `clean_nik` found 16 digits (<NA> where the cell is empty): a check's column rather than a regex
+    expectation, which GX's pandas engine matches value by value in Python."""
+    return cleaned["nik"].notna().astype("boolean").where(cleaned["nik_digits"].notna())
 
 
 def _kk_stage(raw_kk: pd.Series) -> dict[str, pd.Series]:
-    digits = clean_nik(raw_kk)["nik_digits"]
-    return {"no_kk_digits": digits, "no_kk_is_16_digits": _sixteen_digits(digits)}
+    cleaned = clean_nik(raw_kk)
+    return {"no_kk_digits": cleaned["nik_digits"], "no_kk_is_16_digits": _sixteen_digits(cleaned)}
 
 
 def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.DataFrame:
@@ -301,7 +302,7 @@ def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.Da
     parts = nik_birth_parts(nik["nik"].where(parseable))
     real = parseable & parts["valid_date"]
     staged = nik.assign(
-        nik_is_16_digits=_sixteen_digits(nik["nik_digits"]),
+        nik_is_16_digits=_sixteen_digits(nik),
         nik_date_real=pd.Series(parts["valid_date"], dtype="boolean").where(parseable),
         nik_region_known=text_in(nik["nik"].str.slice(0, 6), regions.nik_region_prefixes()).astype("boolean").where(real),
         nik_trusted=nik["nik"].where(nik["nik_status"].isin(TRUSTED)),
