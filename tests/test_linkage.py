@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import recordlinkage
 
 from pemadanan.duplicates import candidate_duplicates
 from pemadanan.evaluation import evaluate, load_truth
@@ -14,7 +15,7 @@ from pemadanan.linkage import LinkagePolicy, link, read_decisions
 from pemadanan.nik import nik_neighbours
 from pemadanan.names import name_key, name_words, normalize_name
 from pemadanan.probabilistic import (AGREE, DISAGREE, MAX_PAIRS_PER_KEY, MISSING, VOTER_MODEL, FieldWeights,
-                                    candidate_pairs, compare, explanations, one_to_one, people)
+                                    candidate_pairs, compare, ecm, explanations, one_to_one, people)
 from pemadanan.synthetic import GeneratorConfig, generate
 
 
@@ -149,6 +150,26 @@ def test_one_to_one_gives_each_resident_to_its_best_voter_row():
     scored = pd.DataFrame({"voter_row": [1, 2, 2], "population_row": [10, 10, 11], "match_weight": [20.0, 15.0, 12.0]})
     assigned = one_to_one(scored)
     assert set(zip(assigned["voter_row"], assigned["population_row"], strict=True)) == {(1, 10), (2, 11)}
+
+
+@pytest.mark.parametrize("match_share", [0.01, 0.1, 0.4])
+def test_ecm_estimates_what_recordlinkages_ecm_does(match_share):
+    """The same m, u and p as recordlinkage's ECMClassifier, including a field that matches never disagree on
+    (its disagreement probability tends to 0, where 1 - m would round to log(0))."""
+    rng = np.random.default_rng(int(match_share * 100))
+    rows, m_true, u_true = 50_000, np.array([0.95, 0.9, 0.7, 0.99, 1.0]), np.array([0.01, 0.2, 0.3, 0.05, 0.02])
+    match = rng.random(rows) < match_share
+    agreements = pd.DataFrame((rng.random((rows, 5)) < np.where(match[:, None], m_true, u_true)).astype(np.int8),
+                              columns=["nik", "name", "birth_date", "sex", "family_card"])
+    ours = ecm(agreements)
+    library = recordlinkage.ECMClassifier(init="jaro", max_iter=200)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        library.fit(agreements)
+    for field in agreements.columns:
+        assert ours.m[field] == pytest.approx(library.m_probs[field][1], abs=1e-12)
+        assert ours.u[field] == pytest.approx(library.u_probs[field][1], abs=1e-12)
+    assert ours.p == pytest.approx(library.p, abs=1e-12)
+    assert ours.m["family_card"] > 0.999 and ours.p == pytest.approx(match_share, abs=0.01)
 
 
 def test_review_decisions_must_say_accept_or_reject():
