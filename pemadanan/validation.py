@@ -154,9 +154,9 @@ class FileValidation:
         from great_expectations.core.run_identifier import RunIdentifier  # noqa: PLC0415
 
         runnable = [c for c in checks if all(p in parameters for p in c.parameters)]
-        suite = self.context.suites.add(gx.ExpectationSuite(name=f"{self.dataset}.{suite_name}"))
-        for check in runnable:
-            suite.add_expectation(getattr(gxe, check.expectation)(**check.kwargs, meta={"check": check.name}))
+        # Whole, then added: an expectation added to a stored suite writes the suite to the store again.
+        suite = self.context.suites.add(gx.ExpectationSuite(name=f"{self.dataset}.{suite_name}", expectations=[
+            getattr(gxe, check.expectation)(**check.kwargs, meta={"check": check.name}) for check in runnable]))
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{self.dataset}.{suite_name}", data=self.batch, suite=suite))
         # GX copies the frame it filters, once per metric: give it only the columns the checks read.
