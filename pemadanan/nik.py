@@ -182,7 +182,9 @@ def nik_neighbour_pairs(voter_nik: pd.Series, resident_nik: pd.Series) -> pd.Dat
     memory stays proportional to the voters, not to 160 neighbours each."""
     voter_nik, resident_nik = voter_nik.dropna(), resident_nik.dropna()
     resident_value = resident_nik.astype("int64").to_numpy()
-    known = pd.Index(np.unique(resident_value))  # a hash table: twice as fast as searchsorted for 160 lookups a NIK
+    # A hash table: twice as fast as searchsorted for 160 lookups a NIK. pd.unique: numpy 2.4's np.unique took 1.2 s
+    # for a million NIKs, hashing them one by one.
+    known = pd.Index(pd.unique(resident_value))
 
     def held(values: np.ndarray) -> np.ndarray:
         return known.get_indexer(values) >= 0
