@@ -61,8 +61,7 @@ class Facts:
     @cached_property
     def recorded_dead(self) -> pd.DataFrame:
         """Voter rows matching a death record, unless linked: the population says a linked row is alive."""
-        dead = match_deaths(self.voters, self.deaths)
-        return dead[~dead["voter_row"].isin(self.links.links["voter_row"])]
+        return match_deaths(self.voters[~self.voters["source_row"].isin(self.links.links["voter_row"])], self.deaths)
 
     @cached_property
     def lost(self) -> pd.DataFrame:
