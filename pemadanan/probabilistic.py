@@ -37,6 +37,7 @@ from recordlinkage.base import BaseCompareFeature
 from rapidfuzz.distance import Indel
 from recordlinkage.compare import Exact
 
+from pemadanan.dates import calendar, real_date
 from pemadanan.frames import per_distinct_value
 from pemadanan.nik import TRUSTED, nik_neighbour_pairs
 from pemadanan.similarity import (BirthDateNear, NamesAgree, NamesAgreeWordByWord, NameWordsOverlap, NikOneEdit,
@@ -213,16 +214,17 @@ def birth_keys(born: pd.Series, placeholders: bool = False) -> dict[str, pd.Seri
     """The birth date; whether it is a placeholder (with `placeholders`: Indonesian lists); the date where it is
     known (not a placeholder); the known date with day and month swapped, where that is another real date; the
     birth year."""
-    placeholder = pd.Series(False, index=born.index)
+    year, month, day = calendar(born)
+    placeholder = np.zeros(len(born), dtype=bool)
     if placeholders:
-        for month, day in PLACEHOLDER_DAYS:
-            placeholder |= ((born.dt.month == month) & (born.dt.day == day)).fillna(False)
+        for placeholder_month, placeholder_day in PLACEHOLDER_DAYS:
+            placeholder |= (month == placeholder_month) & (day == placeholder_day)
     known = born.where(~placeholder)
-    swappable = known.dt.day <= 12
-    swapped = pd.to_datetime(pd.DataFrame({"year": known.dt.year, "month": known.dt.day.where(swappable),
-                                           "day": known.dt.month}), errors="coerce")
-    return {"birth_date": born, "birth_placeholder": placeholder, "birth_date_known": known,
-            "birth_date_swapped": swapped.where(swapped != known), "birth_year": born.dt.year.astype("Int64")}
+    swappable = ~placeholder & (day <= 12)
+    swapped = real_date(pd.Series(np.where(swappable, year, np.nan), index=born.index), pd.Series(day, index=born.index),
+                        pd.Series(month, index=born.index))
+    return {"birth_date": born, "birth_placeholder": pd.Series(placeholder, index=born.index), "birth_date_known": known,
+            "birth_date_swapped": swapped.where(swapped != known), "birth_year": pd.Series(year, index=born.index).astype("Int64")}
 
 
 def _blocking_keys(voters: pd.DataFrame, residents: pd.DataFrame, blocking: BlockingPass

@@ -13,6 +13,7 @@ from rapidfuzz.distance import Hamming, Indel, JaroWinkler
 from rapidfuzz.process import cpdist
 from recordlinkage.base import BaseCompareFeature
 
+from pemadanan.dates import calendar
 from pemadanan.names import has_initial, name_initials
 
 # Indel similarity (1 - insertions and deletions / total length) on the spelling key: 0.8 keeps a typo or a
@@ -63,18 +64,24 @@ def birth_dates_near(left: pd.Series, right: pd.Series, left_placeholder: pd.Ser
                      right_placeholder: pd.Series | None = None) -> np.ndarray:
     """Equal, day and month swapped, a few days apart (a correction), or in the same year where either date is a
     placeholder for an unknown one (1 July, 31 December, 1 January)."""
-    near = ((left - right).dt.days.abs() <= BIRTH_DATE_NEAR_DAYS).fillna(False).to_numpy(dtype=bool)
-    near |= birth_dates_swapped(left, right)
+    apart = np.abs(left.to_numpy(dtype="datetime64[D]") - right.to_numpy(dtype="datetime64[D]"))
+    near = ~np.isnat(apart) & (apart <= np.timedelta64(BIRTH_DATE_NEAR_DAYS, "D"))
+    left_parts, right_parts = calendar(left), calendar(right)
+    near |= _swapped(left_parts, right_parts)
     if left_placeholder is not None and right_placeholder is not None:
-        same_year = (left.dt.year == right.dt.year).fillna(False).to_numpy(dtype=bool)
+        same_year = left_parts[0] == right_parts[0]
         near |= same_year & (left_placeholder.to_numpy(dtype=bool) | right_placeholder.to_numpy(dtype=bool))
     return near
 
 
 def birth_dates_swapped(left: pd.Series, right: pd.Series) -> np.ndarray:
     """The same date with day and month swapped (equal dates too, where day and month are equal)."""
-    return ((left.dt.day == right.dt.month) & (left.dt.month == right.dt.day)
-            & (left.dt.year == right.dt.year)).fillna(False).to_numpy(dtype=bool)
+    return _swapped(calendar(left), calendar(right))
+
+
+def _swapped(left: tuple[np.ndarray, ...], right: tuple[np.ndarray, ...]) -> np.ndarray:
+    (left_year, left_month, left_day), (right_year, right_month, right_day) = left, right
+    return (left_day == right_month) & (left_month == right_day) & (left_year == right_year)
 
 
 def names_agree(left: pd.Series, right: pd.Series) -> np.ndarray:
