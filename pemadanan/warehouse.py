@@ -1,14 +1,16 @@
 """The PostgreSQL warehouse: table definitions, and replacing one semester's rows atomically.
 
 `restricted` holds personal data for operators; `published` holds only aggregates and masked identifiers,
-for dashboards. Each table carries a `semester` column; a semester is replaced as a whole in one
-transaction, so readers never see half of one and a re-run gives the same rows.
+for dashboards. Each table carries a `semester` column and is partitioned by it (one partition per semester); a
+semester's partitions are emptied and refilled in one transaction, so readers never see half of one and a re-run
+gives the same rows.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,7 +43,13 @@ class Table:
 
     def ddl(self) -> str:
         cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in self.columns)
-        return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {cols}\n)"
+        return f"CREATE TABLE {self.qualified} (\n  {cols}\n) PARTITION BY LIST (semester)"
+
+    def partition(self, semester: str) -> str:
+        """`restricted.voter_links_2024_s1`: the table that holds one semester's rows."""
+        if not re.fullmatch(r"\d{4}-S[12]", semester):
+            raise ValueError(f"{semester!r} is not a semester (YYYY-S1 or YYYY-S2)")
+        return f"{self.qualified}_{semester.lower().replace('-', '_')}"
 
 
 SEMESTER = Column("semester", "text NOT NULL", "Semester of the population data, e.g. 2024-S1 (as at 30 June 2024).")
@@ -284,8 +292,8 @@ def _replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame]
             _ensure_table(cur, table)
             expected = [c.name for c in table.columns]
             frame = frame.assign(semester=semester)[expected]
-            cur.execute(f"DELETE FROM {table.qualified} WHERE semester = %s", (semester,))
-            cur.copy_expert(f"COPY {table.qualified} ({', '.join(expected)}) FROM STDIN WITH (FORMAT csv)",
+            partition = _emptied_partition(cur, table, semester)
+            cur.copy_expert(f"COPY {partition} ({', '.join(expected)}) FROM STDIN WITH (FORMAT csv)",
                             _copy_csv(frame, table))
             counts[table.qualified] = len(frame)
         if dashboard is not None:
@@ -368,7 +376,11 @@ def table_exists(url: str, table: Table) -> bool:
 
 def _ensure_table(cur, table: Table) -> None:
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
-    cur.execute(table.ddl())
+    cur.execute("SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = %s", (table.schema, table.name))
+    found = cur.fetchone()
+    if found is None:
+        cur.execute(table.ddl())
     cur.execute(f"COMMENT ON TABLE {table.qualified} IS %s", (table.description,))
     cur.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
@@ -377,11 +389,36 @@ def _ensure_table(cur, table: Table) -> None:
     expected = [c.name for c in table.columns]
     if actual != expected:
         raise RuntimeError(f"{table.qualified} has columns {actual}, this version writes {expected}: migrate it first")
+    if found is not None and found[0] == "r":
+        _partition_by_semester(cur, table)
     for column in table.columns:
         cur.execute(f"COMMENT ON COLUMN {table.qualified}.{column.name} IS %s", (column.description,))
         if "NOT NULL" not in column.sql_type:  # a column that became nullable (suppressed counts) in a newer version
             cur.execute(f"ALTER TABLE {table.qualified} ALTER COLUMN {column.name} DROP NOT NULL")
-    cur.execute(f"CREATE INDEX IF NOT EXISTS {table.name}_semester ON {table.qualified} (semester)")
+
+
+def _partition_by_semester(cur, table: Table) -> None:
+    """A table written by a version before partitioning, rebuilt as partitions with its rows (once)."""
+    unpartitioned = f"{table.name}_unpartitioned"
+    cur.execute(f"ALTER TABLE {table.qualified} RENAME TO {unpartitioned}")
+    cur.execute(table.ddl())
+    cur.execute(f"SELECT DISTINCT semester FROM {table.schema}.{unpartitioned}")
+    for (semester,) in cur.fetchall():
+        partition = _emptied_partition(cur, table, semester)
+        cur.execute(f"INSERT INTO {partition} SELECT * FROM {table.schema}.{unpartitioned} WHERE semester = %s",
+                    (semester,))
+    cur.execute(f"DROP TABLE {table.schema}.{unpartitioned}")
+
+
+def _emptied_partition(cur, table: Table, semester: str) -> str:
+    """The semester's partition, created or emptied. TRUNCATE, not DELETE: a re-run does not scan and mark a
+    million old rows, and COPY into a table emptied in its own transaction writes no WAL on a server with
+    wal_level=minimal. It locks that semester's partition only, until the publish commits."""
+    partition = table.partition(semester)
+    cur.execute(f"CREATE TABLE IF NOT EXISTS {partition} PARTITION OF {table.qualified} FOR VALUES IN (%s)",
+                (semester,))
+    cur.execute(f"TRUNCATE {partition}")
+    return partition
 
 
 def read_table(url: str, table: Table, semester: str | None = None) -> pd.DataFrame:

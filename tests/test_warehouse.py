@@ -143,3 +143,32 @@ def test_the_embedded_warehouse_served_on_tcp_takes_a_password_and_stops(tmp_pat
     finally:
         assert warehouse.stop_serving(folder)
     assert warehouse.serving_url(folder) is None
+
+
+def test_a_table_from_before_partitioning_becomes_partitions_keeping_its_other_semesters(fresh_database):
+    url = fresh_database("warehouse")
+    columns = ", ".join(f"{c.name} {c.sql_type}" for c in warehouse.DELIVERIES.columns)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:  # as versions before partitioning made it
+        cur.execute(f"CREATE SCHEMA published; CREATE TABLE {warehouse.DELIVERIES.qualified} ({columns})")
+        cur.execute(f"CREATE INDEX deliveries_semester ON {warehouse.DELIVERIES.qualified} (semester)")
+        for semester, rows in (("2024-S1", 10), ("2024-S2", 20)):
+            cur.execute(f"INSERT INTO {warehouse.DELIVERIES.qualified} VALUES (%s, 'voters', 'voters.csv', %s, %s, 0, 0, 0)",
+                        (semester, rows, rows))
+    conn.close()
+    warehouse.replace_semester(url, "2024-S2", {warehouse.DELIVERIES: deliveries(30)})
+    warehouse.replace_semester(url, "2024-S2", {warehouse.DELIVERIES: deliveries(40)})  # a re-run replaces it
+    published = warehouse.read_table(url, warehouse.DELIVERIES).sort_values("semester")
+    assert published[["semester", "rows_in"]].values.tolist() == [["2024-S1", 10], ["2024-S2", 40]]
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'published' AND c.relname LIKE 'deliveries%%' AND c.relkind IN ('r', 'p') "
+                    "ORDER BY 1")
+        assert cur.fetchall() == [("deliveries", "p"), ("deliveries_2024_s1", "r"), ("deliveries_2024_s2", "r")]
+    conn.close()
+
+
+def test_a_semester_key_that_is_not_one_never_reaches_sql():
+    import pytest
+
+    with pytest.raises(ValueError, match="not a semester"):
+        warehouse.DELIVERIES.partition("2024-S1; DROP TABLE x")
