@@ -381,7 +381,6 @@ def _ensure_table(cur, table: Table) -> None:
     found = cur.fetchone()
     if found is None:
         cur.execute(table.ddl())
-    cur.execute(f"COMMENT ON TABLE {table.qualified} IS %s", (table.description,))
     cur.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
         "ORDER BY ordinal_position", (table.schema, table.name))
@@ -391,6 +390,7 @@ def _ensure_table(cur, table: Table) -> None:
         raise RuntimeError(f"{table.qualified} has columns {actual}, this version writes {expected}: migrate it first")
     if found is not None and found[0] == "r":
         _partition_by_semester(cur, table)
+    cur.execute(f"COMMENT ON TABLE {table.qualified} IS %s", (table.description,))
     for column in table.columns:
         cur.execute(f"COMMENT ON COLUMN {table.qualified}.{column.name} IS %s", (column.description,))
         if "NOT NULL" not in column.sql_type:  # a column that became nullable (suppressed counts) in a newer version

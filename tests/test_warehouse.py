@@ -164,6 +164,8 @@ def test_a_table_from_before_partitioning_becomes_partitions_keeping_its_other_s
                     "WHERE n.nspname = 'published' AND c.relname LIKE 'deliveries%%' AND c.relkind IN ('r', 'p') "
                     "ORDER BY 1")
         assert cur.fetchall() == [("deliveries", "p"), ("deliveries_2024_s1", "r"), ("deliveries_2024_s2", "r")]
+        cur.execute("SELECT obj_description(%s::regclass)", (warehouse.DELIVERIES.qualified,))
+        assert cur.fetchone()[0] == warehouse.DELIVERIES.description
     conn.close()
 
 
