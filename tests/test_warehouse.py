@@ -156,6 +156,10 @@ def test_a_table_from_before_partitioning_becomes_partitions_keeping_its_other_s
                         (semester, rows, rows))
     conn.close()
     warehouse.replace_semester(url, "2024-S2", {warehouse.DELIVERIES: deliveries(30)})
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT obj_description(%s::regclass)", (warehouse.DELIVERIES.qualified,))
+        assert cur.fetchone()[0] == warehouse.DELIVERIES.description
+    conn.close()
     warehouse.replace_semester(url, "2024-S2", {warehouse.DELIVERIES: deliveries(40)})  # a re-run replaces it
     published = warehouse.read_table(url, warehouse.DELIVERIES).sort_values("semester")
     assert published[["semester", "rows_in"]].values.tolist() == [["2024-S1", 10], ["2024-S2", 40]]
@@ -164,8 +168,6 @@ def test_a_table_from_before_partitioning_becomes_partitions_keeping_its_other_s
                     "WHERE n.nspname = 'published' AND c.relname LIKE 'deliveries%%' AND c.relkind IN ('r', 'p') "
                     "ORDER BY 1")
         assert cur.fetchall() == [("deliveries", "p"), ("deliveries_2024_s1", "r"), ("deliveries_2024_s2", "r")]
-        cur.execute("SELECT obj_description(%s::regclass)", (warehouse.DELIVERIES.qualified,))
-        assert cur.fetchone()[0] == warehouse.DELIVERIES.description
     conn.close()
 
 
