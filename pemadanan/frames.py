@@ -34,7 +34,8 @@ def per_distinct_value(values: pd.Series, columns: Callable[[pd.Series], dict[st
     """`columns(distinct values as text)` computed once per distinct value and spread back to every row (names,
     addresses and number cells repeat: a million cells may hold a few thousand values, or twenty)."""
     codes, distinct = pd.factorize(values)
-    # A missing value last, where code -1 takes it from: a column of missing values has no distinct value.
-    computed = columns(pd.Series([*distinct, pd.NA], dtype="string"))
+    # A missing value last, where code -1 takes it from: a column of missing values has no distinct value. Arrow's
+    # strings, not pandas' default Python ones: `.str` on those runs a Python call per value.
+    computed = columns(pd.Series([*distinct, pd.NA], dtype=pd.StringDtype("pyarrow")))
     return {name: pd.Series(column.array.take(codes, allow_fill=True), index=values.index)
             for name, column in computed.items()}
