@@ -11,6 +11,7 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 
 class NikStatus(StrEnum):
@@ -24,16 +25,18 @@ class NikStatus(StrEnum):
 TRUSTED = (NikStatus.VALID, NikStatus.REPAIRED)  # a NIK linkage and TMS may rely on
 
 
-_SCIENTIFIC = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
+_SCIENTIFIC = r"^[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+$"
 
 
 def clean_nik(raw: pd.Series) -> pd.DataFrame:
     """Returns `nik_digits` (the value after repairs, <NA> if missing), `nik` (16-digit string or <NA>),
     `nik_status`, `nik_repair` (what was repaired, or <NA>) and `nik_excel_mangled` (16 digits, but Excel lost
     some: scientific notation, or a serial zeroed to 0000; <NA> where there are no 16 digits)."""
-    text = raw.astype("string").str.strip()
+    # Arrow's strings: its regex engine matches a million cells at once. ASCII digits only ([0-9]): Python's \d also
+    # takes '３' and '٣', which `digit_matrix` cannot read.
+    text = raw.astype(pd.StringDtype("pyarrow")).str.strip()
     # Most cells are 16 digits already: only the others go through the repairs (regexes over a million rows).
-    plain = (text.str.fullmatch(r"\d{16}").to_numpy(dtype=bool, na_value=False)
+    plain = (text.str.fullmatch(r"[0-9]{16}").to_numpy(dtype=bool, na_value=False)
              & text.ne("0" * 16).to_numpy(dtype=bool, na_value=False))
     missing, scientific, sixteen = np.zeros(len(text), dtype=bool), np.zeros(len(text), dtype=bool), plain.copy()
     repairs = pd.Series(pd.NA, index=raw.index, dtype="string")
@@ -43,7 +46,7 @@ def clean_nik(raw: pd.Series) -> pd.DataFrame:
         text[odd], repairs[odd] = repaired, what
         missing[odd] = nothing.to_numpy(dtype=bool, na_value=True)
         scientific[odd] = in_scientific.to_numpy(dtype=bool, na_value=False)
-        sixteen[odd] = repaired.str.fullmatch(r"\d{16}").to_numpy(dtype=bool, na_value=False) & ~missing[odd]
+        sixteen[odd] = repaired.str.fullmatch(r"[0-9]{16}").to_numpy(dtype=bool, na_value=False) & ~missing[odd]
     mangled = sixteen & (scientific | text.str.endswith("0000").to_numpy(dtype=bool, na_value=False))
     real_date = sixteen & nik_birth_parts(text.where(sixteen))["valid_date"]
     status = np.select(
@@ -69,11 +72,11 @@ def _repaired(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Seri
     text = text.mask(apostrophe, text.str.lstrip("'"))
     repairs = repairs.mask(apostrophe, "leading apostrophe")
 
-    float_suffix = text.str.fullmatch(r"\d{16}\.0+").fillna(False)
+    float_suffix = text.str.fullmatch(r"[0-9]{16}\.0+").fillna(False)
     text = text.mask(float_suffix, text.str.replace(r"\.0+$", "", regex=True))
     repairs = repairs.mask(float_suffix, "float suffix .0")
 
-    spaced = text.str.fullmatch(r"[\d .\-]+").fillna(False) & ~text.str.fullmatch(r"\d+").fillna(False) & ~float_suffix
+    spaced = text.str.fullmatch(r"[0-9 .\-]+").fillna(False) & ~text.str.fullmatch(r"[0-9]+").fillna(False) & ~float_suffix
     spaced &= text.str.replace(r"[ .\-]", "", regex=True).str.len().eq(16).fillna(False)
     text = text.mask(spaced, text.str.replace(r"[ .\-]", "", regex=True))
     repairs = repairs.mask(spaced, "separators removed")
@@ -87,14 +90,28 @@ def _repaired(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Seri
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
+def digit_matrix(niks: pd.Series) -> np.ndarray:
+    """One row of 16 digit values (uint8) per NIK, from a column of 16-digit strings with none missing, read
+    straight from Arrow's buffer rather than through Python strings."""
+    text = pa.array(niks.astype(pd.StringDtype("pyarrow")), type=pa.large_string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    _, offsets, values = text.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[text.offset:text.offset + len(text) + 1]
+    if text.null_count or np.any(np.diff(bounds) != 16):
+        raise ValueError("digit_matrix takes 16-digit strings, none missing")
+    if not len(text):
+        return np.zeros((0, 16), dtype=np.uint8)
+    return np.frombuffer(values, dtype=np.uint8, count=16 * len(text), offset=int(bounds[0])).reshape(-1, 16) - ord("0")
+
+
 def nik_birth_parts(nik: pd.Series) -> pd.DataFrame:
     """Day, month, two-digit year and sex from digits 7-12 of each 16-digit NIK (<NA> for anything else);
     `valid_date` says whether they make a real date in some century. The digits are read as bytes, the fields
     as whole-column integer arithmetic (Int64 columns and a date built per row cost 0.8 s per million NIKs)."""
-    text = nik.astype("string")
-    sixteen = text.str.fullmatch(r"\d{16}").to_numpy(dtype=bool, na_value=False)
-    digits = (np.frombuffer(text.where(sixteen, "0" * 16).to_numpy(dtype="S16").tobytes(), dtype=np.uint8)
-              .reshape(-1, 16).astype(np.int64) - ord("0"))
+    text = nik.astype(pd.StringDtype("pyarrow"))
+    sixteen = text.str.fullmatch(r"[0-9]{16}").to_numpy(dtype=bool, na_value=False)
+    digits = digit_matrix(text.where(sixteen, "0" * 16)).astype(np.int64)
     day_raw, month, yy = (digits[:, first] * 10 + digits[:, first + 1] for first in (6, 8, 10))
     female = sixteen & (day_raw > 40)
     day = np.where(female, day_raw - 40, day_raw)
@@ -149,7 +166,7 @@ EDITS = ("equal", "one digit differs", "two neighbouring digits swapped")
 def _neighbour_batches(nik: pd.Series):
     """(positions in `nik`, neighbour values as int64, edit code) for each kind of edit at each digit: the NIK
     itself, every other digit at every position, and every swap of two different neighbouring digits."""
-    digits = (np.frombuffer("".join(nik.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 16) - ord("0")).astype(np.int64)
+    digits = digit_matrix(nik).astype(np.int64)
     place = 10 ** np.arange(15, -1, -1, dtype=np.int64)
     value = digits @ place
     yield np.arange(len(nik)), value, 0

@@ -15,6 +15,7 @@ from recordlinkage.base import BaseCompareFeature
 
 from pemadanan.dates import calendar
 from pemadanan.names import has_initial, name_initials
+from pemadanan.nik import digit_matrix
 
 # Indel similarity (1 - insertions and deletions / total length) on the spelling key: 0.8 keeps a typo or a
 # variant of one name and rejects other names. Not Jaro-Winkler: its prefix bonus scores a father
@@ -175,10 +176,7 @@ def nik_one_edit(left: pd.Series, right: pd.Series) -> np.ndarray:
     if not known.any():
         return np.zeros(len(left), dtype=bool)
 
-    def digits(values: pd.Series) -> np.ndarray:
-        return np.frombuffer("".join(values[known].tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 16)
-
-    a, b = digits(left), digits(right)
+    a, b = digit_matrix(left[known]), digit_matrix(right[known])
     differ = a != b
     count = differ.sum(axis=1)
     first = differ.argmax(axis=1)

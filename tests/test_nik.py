@@ -45,6 +45,8 @@ def test_make_nik_round_trips_birth_date_and_sex():
     ("3323016902000001", NikStatus.VALID, None),  # a woman born 29 February 2000
     ("3323015508950000", NikStatus.UNRELIABLE, None),  # serial 0000: Excel zeroed the last digit of 0001
     ("3323011508950001", NikStatus.VALID, None),
+    ("３３２３０１５５０８９５０００１", NikStatus.MALFORMED, None),  # full-width digits (an IME): Python's \d takes them
+    ("٣٣٢٣٠١٥٥٠٨٩٥٠٠٠١", NikStatus.MALFORMED, None),  # Arabic-Indic digits
 ])
 def test_clean_nik_statuses(value, status, repair):
     row = cleaned(value)
