@@ -106,9 +106,14 @@ def population_changes(residents: pd.DataFrame, deaths: pd.DataFrame, reference_
         add("born", now[born.to_numpy()])
         add("died", pd.DataFrame({"nik": dead_nik, "desa_code": pd.Series(pd.NA, index=dead_nik.index, dtype="string")}))
     else:
-        both = now.merge(previous, on="nik", suffixes=("", "_before"))
-        new = now[~text_in(now["nik"], previous["nik"])]
-        gone = previous[~text_in(previous["nik"], now["nik"])].rename(columns={"population_row": "previous_population_row"})
+        # A person without a NIK (a check an operator set to flag) cannot be followed from one snapshot to the next:
+        # only a birth can be told. pandas' merge would pair every such row with every other.
+        followed, followed_before = now[now["nik"].notna()], previous[previous["nik"].notna()]
+        both = followed.merge(followed_before, on="nik", suffixes=("", "_before"))
+        new = followed[~text_in(followed["nik"], previous["nik"])]
+        gone = followed_before[~text_in(followed_before["nik"], now["nik"])].rename(
+            columns={"population_row": "previous_population_row"})
+        add("born", now[(born & ~now["nik"].notna()).to_numpy()])
         add("born", new[born[new.index].to_numpy()])
         add("moved_in", new[~born[new.index].to_numpy()])
         died = text_in(gone["nik"], dead_nik)

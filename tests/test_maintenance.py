@@ -205,6 +205,17 @@ def test_population_changes_against_the_previous_snapshot(semester, dead):
         assert (at == people).all()
 
 
+def test_residents_without_a_nik_are_not_paired_with_each_other_across_snapshots():
+    """With the population's NIK check set to flag, rows without a NIK are accepted: they cannot be followed."""
+    without_nik = [{"name": "DEWI", "nik": None, "nik_status": "missing", "sex": "P"},
+                    {"name": "AGUS", "nik": None, "nik_status": "missing", "desa_code": OTHER_DESA}]
+    before = maintenance.snapshot(residents([{"name": "BUDI SANTOSO", "nik": "3323010105800001"}, *without_nik]))
+    now = residents([{"name": "BUDI SANTOSO", "nik": "3323010105800001"}, *without_nik,
+                     {"name": "BAYU", "nik": None, "nik_status": "missing", "birth_date": "2024-03-01"}])
+    changes = maintenance.population_changes(now, deaths([]), ON, BEFORE, before)
+    assert changes[["change", "population_row"]].values.tolist() == [["born", 4]]
+
+
 def test_a_death_with_no_previous_snapshot_counts_in_the_kecamatan_of_its_nik(semester):
     dead = deaths([("3323010203450009", "SUPARMAN"), ("9999010203450001", "NOBODY")])
     changes = maintenance.population_changes(semester.residents, dead, ON, BEFORE, None)
