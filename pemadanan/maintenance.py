@@ -113,7 +113,7 @@ def population_changes(residents: pd.DataFrame, deaths: pd.DataFrame, reference_
         new = followed[~text_in(followed["nik"], previous["nik"])]
         gone = followed_before[~text_in(followed_before["nik"], now["nik"])].rename(
             columns={"population_row": "previous_population_row"})
-        add("born", now[(born & ~now["nik"].notna()).to_numpy()])
+        add("born", now[(born & now["nik"].isna()).to_numpy()])
         add("born", new[born[new.index].to_numpy()])
         add("moved_in", new[~born[new.index].to_numpy()])
         died = text_in(gone["nik"], dead_nik)

@@ -14,6 +14,7 @@ from rapidfuzz.process import cpdist
 from recordlinkage.base import BaseCompareFeature
 
 from pemadanan.dates import calendar
+from pemadanan.frames import per_distinct_value
 from pemadanan.names import has_initial, name_initials
 from pemadanan.nik import digit_matrix
 
@@ -119,11 +120,10 @@ def names_agree_word_by_word(left_key: pd.Series, right_key: pd.Series, left_wor
 
 
 def _spaces(words: pd.Series) -> np.ndarray:
-    """Spaces in each name, -1 where missing, counted once per distinct name in Arrow: pairs repeat names, and on a
+    """Spaces in each name, -1 where missing, counted once per distinct name: pairs repeat names, and on a
     categorical pandas' `.str` calls Python once per category, every time."""
-    codes, distinct = pd.factorize(words)
-    counted = pd.Series(distinct, dtype=pd.StringDtype("pyarrow")).str.count(" ").to_numpy(dtype=np.int64)
-    return np.append(counted, -1)[codes]
+    counted = per_distinct_value(words, lambda distinct: {"spaces": distinct.str.count(" ")})["spaces"]
+    return counted.fillna(-1).to_numpy(dtype=np.int64)
 
 
 NAME_WORD_COLUMNS = 4  # words of a name compared one by one; the rest stays in the last

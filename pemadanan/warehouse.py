@@ -376,8 +376,7 @@ def table_exists(url: str, table: Table) -> bool:
 
 def _ensure_table(cur, table: Table) -> None:
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
-    cur.execute("SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = %s AND c.relname = %s", (table.schema, table.name))
+    cur.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (table.qualified,))
     found = cur.fetchone()
     if found is None:
         cur.execute(table.ddl())
