@@ -10,6 +10,7 @@ import dagster as dg
 from pemadanan import warehouse
 from pemadanan.ingest import FileRejected
 from pemadanan.semester import Semester
+from pemadanan.sizing import run_tags
 from pipelines.jobs import semester_job
 from pipelines.partitions import JAKARTA, closed, register, semester_partitions
 from resources import LandingZone, Warehouse
@@ -66,7 +67,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone, wa
         requests.append(dg.RunRequest(run_key=f"{semester}:{fingerprint}:{seen.get(f'{semester} after', '')}",
                                       partition_key=semester,
                                       tags={"pemadanan/why": f"{previous} published after it" if rerun and not changed
-                                            else "files delivered"}))
+                                            else "files delivered", **run_tags(ready[semester].population)}))
     return dg.SensorResult(
         run_requests=requests, cursor=json.dumps(seen, sort_keys=True),
         dynamic_partitions_requests=[semester_partitions.build_add_request(new_partitions)] if new_partitions else [])
@@ -88,4 +89,5 @@ def semester_backstop_schedule(context: dg.ScheduleEvaluationContext, landing: L
     if not files.complete:
         return dg.SkipReason(f"{semester}: waiting for {', '.join(files.missing)} in {landing.root}/{semester}")
     register(context.instance, semester)
-    return dg.RunRequest(run_key=f"{semester}:{files.fingerprint()}", partition_key=semester)
+    return dg.RunRequest(run_key=f"{semester}:{files.fingerprint()}", partition_key=semester,
+                         tags=run_tags(files.population))

@@ -37,6 +37,6 @@ fi
 stamp=.venv/.pemadanan-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]' -c constraints.txt
+  .venv/bin/python -m pip install -q -e '.[dev,k8s]' -c constraints.txt
   touch "$stamp"
 fi

@@ -10,6 +10,7 @@ import pytest
 from pemadanan import settings
 from pemadanan.ingest import FileRejected
 from pemadanan.quality import checks_markdown
+from pemadanan.sizing import SIZE_CLASS_TAG
 from pemadanan.warehouse import dashboards_markdown, tables_markdown
 from pipelines.sensors import SETTLE_SECONDS, landing_sensor, semester_backstop_schedule
 from resources import LandingZone, Warehouse
@@ -40,6 +41,7 @@ def test_sensor_runs_complete_settled_semesters_once(tmp_path, fresh_database):
     deliver(tmp_path, "truth")  # not a semester
     requests, cursor = evaluate(tmp_path, url)
     assert [r.partition_key for r in requests] == ["2024-S1"]
+    assert requests[0].tags[SIZE_CLASS_TAG] == "small"  # one line: the smallest pod (deploy/helm/values.yaml)
 
     again, cursor = evaluate(tmp_path, url, cursor)
     assert again == []
@@ -63,6 +65,7 @@ def test_schedule_runs_the_semester_that_just_closed_or_says_what_is_missing(tmp
         request = semester_backstop_schedule(dg.build_schedule_context(
             instance=instance, scheduled_execution_time=mid_august, resources=resources))
         assert request.partition_key == "2025-S1" and instance.has_dynamic_partition("semester", "2025-S1")
+        assert request.tags[SIZE_CLASS_TAG] == "small"
 
 
 def test_table_and_validation_docs_are_generated_from_the_definitions():
