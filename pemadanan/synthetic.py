@@ -10,7 +10,7 @@ Everything is vectorised over the population; only the few rows that get a typo 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -251,7 +251,19 @@ class _Simulation:
             rng.random(n) < 0.8, self.kabupaten_name.upper().replace("KABUPATEN ", "").replace("KOTA ", ""),
             rng.choice(BIRTHPLACES_ELSEWHERE, n))
 
-        hh = pd.DataFrame({"household_id": hh_ids, "village": village})
+        hh = self.places(hh_ids, village, on)
+        people = people.merge(hh, on="household_id", how="left")
+
+        own_kec = people["desa_code"].str.replace(".", "", regex=False).str.slice(0, 6)
+        elsewhere = rng.random(n) < issued_elsewhere_share
+        people["nik_region"] = own_kec.where(~elsewhere, rng.choice(self.other_kecamatan, n))
+        return people
+
+    def places(self, hh_ids: np.ndarray, village: np.ndarray, on: dt.date) -> pd.DataFrame:
+        """Where households live (village, RT/RW, address) and the prefix of their family card, issued before `on`."""
+        rng = self.rng
+        n_hh = len(hh_ids)
+        hh = pd.DataFrame({"household_id": hh_ids})
         hh["desa_code"] = self.villages["desa_code"].to_numpy()[village]
         hh["kode_pos"] = self.villages["kode_pos"].to_numpy()[village]
         hh["rt"] = rng.integers(1, 11, n_hh)
@@ -265,12 +277,7 @@ class _Simulation:
             hh["dusun"])
         kk_recorded = pd.Timestamp(on) - pd.to_timedelta(rng.integers(30, 365 * 15, n_hh), unit="D")
         hh["kk_prefix"] = hh["desa_code"].str.replace(".", "", regex=False).str.slice(0, 6) + kk_recorded.strftime("%d%m%y")
-        people = people.merge(hh.drop(columns="village"), on="household_id", how="left")
-
-        own_kec = people["desa_code"].str.replace(".", "", regex=False).str.slice(0, 6)
-        elsewhere = rng.random(n) < issued_elsewhere_share
-        people["nik_region"] = own_kec.where(~elsewhere, rng.choice(self.other_kecamatan, n))
-        return people
+        return hh
 
     def _occupation(self, age: np.ndarray, sex: np.ndarray, is_spouse: np.ndarray) -> np.ndarray:
         rng, n = self.rng, len(age)
@@ -582,12 +589,144 @@ def generate(config: GeneratorConfig, out: Path,
     """Writes `<out>/<semester>/{population,voters,deaths}.csv` and `<out>/truth/<semester>/...`.
     Returns row counts per semester and file. `progress(done, total, label)` is told each step as it starts."""
     semesters = sorted(Semester.parse(s) for s in config.semesters)
+    steps = _simulated_semesters(semesters) + len(semesters)
+    sim, history, events = _simulate(config, semesters, lambda done, label: progress(done, 1 + steps, label))
+    counts = _write(config, sim, history, events, semesters, out, "",
+                    lambda done, label: progress(1 + done + steps - len(semesters), 1 + steps, label))
+    (out / "truth" / "config.json").write_text(pd.Series(asdict(config)).to_json(indent=2, default_handler=str))
+    events.to_csv(out / "truth" / "events.csv", index=False)
+    progress(1 + steps, 1 + steps, "written")
+    return counts
+
+
+def generate_national(config: GeneratorConfig, regions: Sequence[str], residents: Sequence[int], out: Path,
+                      moves_between: float = 0.5, still_listed_after_moving: float = 0.3,
+                      progress: Callable[[int, int, str], None] = lambda done, total, label: None
+                      ) -> dict[str, dict[str, dict[str, int]]]:
+    """Several kabupaten for the same semesters, `<out>/<semester>/<kabupaten>/{population,voters,deaths}.csv`, with
+    people moving between them: of the households that leave a kabupaten, `moves_between` settle in another one of
+    the run (same people and NIKs, a new family card and address there); the old kabupaten's voter list still
+    carries `still_listed_after_moving` of the people who left in the semester before, so they are listed twice.
+    Each kabupaten's truth (`<out>/truth/<semester>/<kabupaten>/`) says, per voter row, where the person lives
+    (`lives_in`) and which other kabupaten list them (`also_listed_in`). Returns row counts per semester and
+    kabupaten."""
+    if len(set(regions)) != len(regions) or len(regions) < 2:
+        raise ValueError("a national run needs two or more different kabupaten")
+    if len(residents) != len(regions):
+        raise ValueError(f"{len(regions)} kabupaten but {len(residents)} resident counts")
+    semesters = sorted(Semester.parse(s) for s in config.semesters)
+    total = len(regions) * 2 + 2
+    runs = {}
+    for i, (kabupaten, count) in enumerate(zip(regions, residents, strict=True)):
+        progress(i, total, f"{kabupaten}: simulating")
+        local = replace(config, kabupaten=kabupaten, residents=count, seed=config.seed * 1_000 + i)
+        sim, history, events = _simulate(local, semesters, lambda done, label: None)
+        offset = (i + 1) * 10 ** 10  # person and household ids unique across kabupaten
+        for frame in (*history.values(), events):
+            frame["person_id"] += offset
+        for frame in history.values():
+            frame["household_id"] += offset
+        sim.next_household_id += offset
+        runs[kabupaten] = (local, sim, history, events)
+    progress(len(regions), total, "moves between kabupaten")
+    _unique_niks_nationally({k: run[2] for k, run in runs.items()})
+    rng = np.random.default_rng(config.seed)
+    for semester in sorted({s for run in runs.values() for s in run[2]})[1:]:
+        for kabupaten, (_, _, history, events) in runs.items():
+            _move_between(rng, kabupaten, runs, semester, history[semester.previous()], events, moves_between)
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for i, (kabupaten, (local, sim, history, events)) in enumerate(runs.items()):
+        progress(len(regions) + 1 + i, total, f"{kabupaten}: files and truth")
+        for semester, files in _write(local, sim, history, events, semesters, out, kabupaten, lambda done, label: None,
+                                      still_listed_after_moving).items():
+            counts.setdefault(semester, {})[kabupaten] = files
+    progress(total - 1, total, "truth across kabupaten")
+    _national_truth(out, semesters, {k: run[2] for k, run in runs.items()})
+    (out / "truth" / "config.json").write_text(pd.Series({
+        **asdict(config), "regions": list(regions), "residents": list(residents), "moves_between": moves_between,
+        "still_listed_after_moving": still_listed_after_moving}).to_json(indent=2, default_handler=str))
+    pd.concat([run[3].assign(kabupaten=k) for k, run in runs.items()]).to_csv(out / "truth" / "events.csv", index=False)
+    progress(total, total, "written")
+    return counts
+
+
+def _unique_niks_nationally(histories: dict[str, dict[Semester, pd.DataFrame]]) -> None:
+    """Each kabupaten's simulation numbers NIKs on its own, so two of them can give one NIK (same region, birth date
+    and serial) to two people: the later kabupaten's person gets a serial counted down from 9999 instead."""
+    people = pd.concat([frame[["person_id", "nik"]] for history in histories.values() for frame in history.values()]
+                       ).drop_duplicates("person_id")
+    taken_by_other = people.duplicated("nik")
+    if not taken_by_other.any():
+        return
+    clashing = people[taken_by_other]
+    prefix = clashing["nik"].str.slice(0, 12)
+    # No region and birth date has thousands of people: serials from 9999 down are free.
+    serial = 9_999 - prefix.groupby(prefix).cumcount()
+    renumbered = pd.Series((prefix + serial.astype(str)).to_numpy(), index=clashing["person_id"].to_numpy())
+    for history in histories.values():
+        for frame in history.values():
+            hit = frame["person_id"].isin(renumbered.index)
+            frame.loc[hit, "nik"] = frame.loc[hit, "person_id"].map(renumbered)
+
+
+def _move_between(rng: np.random.Generator, origin: str, runs: dict, semester: Semester, before: pd.DataFrame,
+                  events: pd.DataFrame, share: float) -> None:
+    """Households that left `origin` during `semester` settle, with `share` chance, in another kabupaten of the
+    run: added to its population from `semester` on, with a family card and address there, and a moved_in event."""
+    left = events.loc[(events["semester"] == semester.key) & (events["event"] == "moved_out"), ["person_id", "date"]]
+    movers = before.merge(left, on="person_id")
+    households = movers["household_id"].unique()
+    households = households[rng.random(len(households)) < share]
+    others = [k for k in runs if k != origin]
+    destination = pd.Series(np.asarray(others)[rng.integers(0, len(others), len(households))], index=households)
+    movers = movers[movers["household_id"].isin(households)]
+    for kabupaten, arriving in movers.groupby(movers["household_id"].map(destination)):
+        _, sim, history, target_events = runs[kabupaten]
+        new_households = np.arange(sim.next_household_id, sim.next_household_id + arriving["household_id"].nunique())
+        sim.next_household_id += len(new_households)
+        renamed = dict(zip(arriving["household_id"].unique(), new_households, strict=True))
+        village = rng.choice(len(sim.villages), len(new_households), p=sim.village_weights)
+        places = sim.places(new_households, village, semester.reference_date)
+        person = arriving.drop(columns=[c for c in places.columns if c != "household_id"] + ["no_kk", "date"])
+        settled = person.assign(household_id=person["household_id"].map(renamed)).merge(places, on="household_id")
+        later_semesters = [s for s in history if s >= semester]
+        settled["no_kk"] = sim.assign_kk(settled, pd.concat([history[s]["no_kk"] for s in later_semesters]))
+        for later in later_semesters:
+            history[later] = pd.concat([history[later], settled[history[later].columns]], ignore_index=True)
+        arrived = pd.DataFrame({"person_id": arriving["person_id"].to_numpy(), "event": "moved_in",
+                                "date": arriving["date"].to_numpy(), "semester": semester.key})
+        runs[kabupaten] = (runs[kabupaten][0], sim, history, pd.concat([target_events, arrived], ignore_index=True))
+
+
+def _national_truth(out: Path, semesters: list[Semester], histories: dict[str, dict[Semester, pd.DataFrame]]) -> None:
+    """Adds to each kabupaten's voters_truth.csv where the person of each row lives (`lives_in`, empty: nowhere in
+    the run) and the other kabupaten whose lists carry the same person (`also_listed_in`)."""
+    for semester in semesters:
+        lives_in = pd.concat([history[semester][["person_id"]].assign(kabupaten=k) for k, history in histories.items()]
+                             ).set_index("person_id")["kabupaten"]
+        folders = {k: out / "truth" / semester.key / k for k in histories}
+        truths = {k: pd.read_csv(folder / "voters_truth.csv", dtype={"tms_codes": str}, keep_default_na=False)
+                  for k, folder in folders.items()}
+        listed = pd.concat([t[["person_id"]].assign(kabupaten=k) for k, t in truths.items()]).drop_duplicates()
+        for kabupaten, truth in truths.items():
+            elsewhere = listed[listed["kabupaten"] != kabupaten].groupby("person_id")["kabupaten"].agg(";".join)
+            truth["lives_in"] = truth["person_id"].map(lives_in).fillna("")
+            truth["also_listed_in"] = truth["person_id"].map(elsewhere).fillna("")
+            truth.to_csv(folders[kabupaten] / "voters_truth.csv", index=False)
+
+
+def _simulated_semesters(semesters: list[Semester]) -> int:
+    before_first = semesters[0].previous()
+    return (semesters[-1].year - before_first.year) * 2 + semesters[-1].half - before_first.half
+
+
+def _simulate(config: GeneratorConfig, semesters: list[Semester], progress: Callable[[int, str], None]
+              ) -> tuple[_Simulation, dict[Semester, pd.DataFrame], pd.DataFrame]:
+    """The kabupaten's people at each reference date from the semester before the first asked for, and the events
+    in between (column `semester`: the one they happened in)."""
     sim = _Simulation(config)
     before_first = semesters[0].previous()
-    simulated = (semesters[-1].year - before_first.year) * 2 + semesters[-1].half - before_first.half
-    total = 1 + simulated + len(semesters)
-    done = 0
-    progress(done, total, "households")
+    progress(0, "households")
     state = sim.add_people(None, sim.households(config.residents, before_first.reference_date,
                                                 config.demography.nik_issued_elsewhere))
     history = {before_first: state}
@@ -595,21 +734,27 @@ def generate(config: GeneratorConfig, out: Path,
     current = before_first
     while current < semesters[-1]:
         nxt = current.next()
-        done += 1
-        progress(done, total, f"{nxt.key}: births, deaths, moves")
+        progress(len(history), f"{nxt.key}: births, deaths, moves")
         state, events = sim.advance(state, current.reference_date, nxt.reference_date)
         events["semester"] = nxt.key
         all_events.append(events)
         history[nxt] = state
         current = nxt
-    events = pd.concat(all_events, ignore_index=True)
+    return sim, history, pd.concat(all_events, ignore_index=True)
 
+
+def _write(config: GeneratorConfig, sim: _Simulation, history: dict[Semester, pd.DataFrame], events: pd.DataFrame,
+           semesters: list[Semester], out: Path, kabupaten_folder: str, progress: Callable[[int, str], None],
+           still_listed_after_moving: float = 0.0) -> dict[str, dict[str, int]]:
+    """The files of each semester and their truth, under `<out>/<semester>/<kabupaten_folder>` (and `truth/`).
+    `still_listed_after_moving`: the share of the people who moved out in the semester before that the voter list
+    still carries (only a run of several kabupaten has them listed where they went too)."""
     counts: dict[str, dict[str, int]] = {}
     recorded_in: dict[Semester, pd.DataFrame] = {}
-    for semester in semesters:
-        done += 1
-        progress(done, total, f"{semester.key}: files and truth")
-        folder, truth_folder = out / semester.key, out / "truth" / semester.key
+    for done, semester in enumerate(semesters):
+        progress(done, f"{semester.key}: files and truth")
+        folder = out / semester.key / kabupaten_folder
+        truth_folder = out / "truth" / semester.key / kabupaten_folder
         folder.mkdir(parents=True, exist_ok=True)
         truth_folder.mkdir(parents=True, exist_ok=True)
         now = _ordered(history[semester])
@@ -632,31 +777,30 @@ def generate(config: GeneratorConfig, out: Path,
         listed_from = previous
         if semester.previous().previous() in history:
             before = history[semester.previous().previous()]
-            died_before = events.loc[(events["event"] == "died") & (events["semester"] == semester.previous().key),
-                                     "person_id"]
-            dead = before[before["person_id"].isin(died_before)]
-            listed_from = pd.concat([previous, dead[sim.rng.random(len(dead)) < config.defects.dead_still_listed]],
-                                    ignore_index=True)
+            earlier_events = events[events["semester"] == semester.previous().key]
+            dead = before[before["person_id"].isin(earlier_events.loc[earlier_events["event"] == "died", "person_id"])]
+            still_listed = [dead[sim.rng.random(len(dead)) < config.defects.dead_still_listed]]
+            if still_listed_after_moving:
+                gone = before[before["person_id"].isin(
+                    earlier_events.loc[earlier_events["event"] == "moved_out", "person_id"])]
+                still_listed.append(gone[sim.rng.random(len(gone)) < still_listed_after_moving])
+            listed_from = pd.concat([previous, *still_listed], ignore_index=True)
         voters, voter_truth = voter_list(sim, listed_from, semester.previous().reference_date,
                                          semester.reference_date, config.defects)
         voters.to_csv(folder / "voters.csv", index=False)
-        died_so_far = events[(events["event"] == "died") & (events["semester"] <= semester.key)]
+        so_far = events[events["semester"] <= semester.key]
         recorded_so_far = pd.concat([r.assign(recorded_in=s.key) for s, r in recorded_in.items()])
-        _write_truth(truth_folder, now, previous, voter_truth, semester_events, died_so_far, recorded_so_far, semester,
-                     future)
+        _write_truth(truth_folder, now, previous, voter_truth, semester_events, so_far[so_far["event"] == "died"],
+                     so_far.loc[so_far["event"] == "moved_out", "person_id"], recorded_so_far, semester, future)
         counts[semester.key] = {"population": len(now), "voters": len(voters), "deaths": len(delivered)}
-
-    (out / "truth" / "config.json").write_text(pd.Series(asdict(config)).to_json(indent=2, default_handler=str))
-    events.to_csv(out / "truth" / "events.csv", index=False)
-    progress(total, total, "written")
     return counts
 
 
 def _write_truth(folder: Path, now: pd.DataFrame, previous: pd.DataFrame, voter_truth: pd.DataFrame,
-                 events: pd.DataFrame, died_so_far: pd.DataFrame, recorded_deaths: pd.DataFrame,
-                 semester: Semester, bad_population_rows: np.ndarray) -> None:
-    """`events` of this semester; `died_so_far` and `recorded_deaths` (death records delivered) of this semester and
-    the earlier ones generated."""
+                 events: pd.DataFrame, died_so_far: pd.DataFrame, moved_out_so_far: pd.Series,
+                 recorded_deaths: pd.DataFrame, semester: Semester, bad_population_rows: np.ndarray) -> None:
+    """`events` of this semester; `died_so_far`, `moved_out_so_far` (person ids) and `recorded_deaths` (death records
+    delivered) of this semester and the earlier ones generated."""
     population_row = pd.Series(np.arange(1, len(now) + 1), index=now["person_id"])
     # Eligibility and under age as the law reads them: on the voting day this semester's data is the last for
     # (the default election calendar), else on the reference date.
@@ -680,7 +824,7 @@ def _write_truth(folder: Path, now: pd.DataFrame, previous: pd.DataFrame, voter_
         "1": vt["person_id"].isin(died_so_far["person_id"]),
         "2": vt["is_duplicate_copy"],
         "3": (age_now < 17) & ~married_now.to_numpy(),
-        "4": has("moved_out"),
+        "4": vt["person_id"].isin(moved_out_so_far) & ~present,
         "6": present & (occupation_now == PKRJN_TNI),
         "7": present & (occupation_now == PKRJN_POLRI),
         "8": has("moved_within") | (present & vt["defect_stale_address"]),

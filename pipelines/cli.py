@@ -144,16 +144,28 @@ def _progress_bar(what: str):
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from pemadanan.synthetic import GeneratorConfig, generate  # noqa: PLC0415
+    from pemadanan.synthetic import GeneratorConfig, generate, generate_national  # noqa: PLC0415
 
-    config = GeneratorConfig(kabupaten=args.region, residents=args.residents,
+    residents = [int(n) for n in args.residents.split(",")]
+    regions = [r.strip() for r in args.regions.split(",")] if args.regions else [args.region]
+    if len(residents) == 1:
+        residents *= len(regions)
+    config = GeneratorConfig(kabupaten=regions[0], residents=residents[0],
                              semesters=tuple(s.strip() for s in args.semesters.split(",")), seed=args.seed,
                              profile=args.profile)
     started = time.perf_counter()
-    with _progress_bar("generate") as progress:
-        counts = generate(config, Path(args.out), progress)
-    for semester, files in counts.items():
-        print(f"{semester}: " + ", ".join(f"{n:,} {name}" for name, n in files.items()))
+    try:
+        with _progress_bar("generate") as progress:
+            if args.regions:
+                counts = generate_national(config, regions, residents, Path(args.out), progress=progress)
+            else:
+                counts = {s: {"": files} for s, files in generate(config, Path(args.out), progress).items()}
+    except ValueError as error:
+        print(f"pemadanan generate: {error}", file=sys.stderr)
+        return 2
+    for semester, by_kabupaten in counts.items():
+        for kabupaten, files in by_kabupaten.items():
+            print(f"{semester} {kabupaten}".rstrip() + ": " + ", ".join(f"{n:,} {name}" for name, n in files.items()))
     print(f"written to {args.out} in {time.perf_counter() - started:.1f} s (truth in {Path(args.out) / 'truth'})")
     return 0
 
@@ -328,7 +340,10 @@ def main(argv: list[str] | None = None) -> int:
 
     gen = sub.add_parser("generate", help="write a synthetic kabupaten with ground truth")
     gen.add_argument("--region", default="33.23", help="kabupaten/kota code, e.g. 33.23")
-    gen.add_argument("--residents", type=int, default=50_000)
+    gen.add_argument("--regions", help="several kabupaten, e.g. 33.23,33.24,34.02: files in <out>/<semester>/<code>/, "
+                                       "with people moving between them and listed in two")
+    gen.add_argument("--residents", default="50000",
+                     help="residents, one number for every kabupaten or one per --regions code (default 50000)")
     gen.add_argument("--semesters", default="2024-S1,2024-S2")
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--profile", default="realistic", choices=("realistic", "basic", "harsh"),

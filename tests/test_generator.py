@@ -7,7 +7,8 @@ import pytest
 
 from pemadanan import regions
 from pemadanan.nik import clean_nik, nik_agrees_with
-from pemadanan.synthetic import BASIC_DEFECTS, REALISTIC_DEFECTS, GeneratorConfig, generate
+from pemadanan.synthetic import (BASIC_DEFECTS, REALISTIC_DEFECTS, GeneratorConfig, _unique_niks_nationally, generate,
+                                 generate_national)
 
 SEMESTERS = ("2024-S1", "2024-S2")
 
@@ -144,3 +145,73 @@ def test_the_realistic_profile_has_twins_placeholders_and_the_basic_one_none(tmp
         assert (twins > 50) == expected, (profile, twins)
     with pytest.raises(ValueError, match="unknown generator profile"):
         GeneratorConfig(profile="clean")
+
+
+REGIONS = ("33.23", "33.24", "34.02")
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory):
+    out = tmp_path_factory.mktemp("national")
+    generate_national(GeneratorConfig(semesters=SEMESTERS, seed=5), REGIONS, (6_000, 3_000, 3_000), out,
+                      moves_between=0.6, still_listed_after_moving=0.5)
+    return out
+
+
+def people_of(out, semester, kabupaten):
+    """Each resident of a kabupaten's population file with the person behind the row, from the truth."""
+    population = read(out / semester, kabupaten, "population.csv")
+    rows = truth(out, semester, f"{kabupaten}/population_truth.csv")
+    return population.assign(person_id=rows["person_id"].to_numpy(), kabupaten=kabupaten)
+
+
+def test_national_movers_keep_their_nik_and_get_a_card_and_address_where_they_went(national):
+    before = pd.concat([people_of(national, "2024-S1", k) for k in REGIONS])
+    after = pd.concat([people_of(national, "2024-S2", k) for k in REGIONS])
+    moved = before.merge(after, on="person_id", suffixes=("_before", "_after"))
+    moved = moved[moved["kabupaten_before"] != moved["kabupaten_after"]]
+    assert len(moved) >= 20
+    assert (moved["NIK_before"] == moved["NIK_after"]).all()
+    assert (moved["NAMA_LGKP_before"] == moved["NAMA_LGKP_after"]).all()
+    assert (moved["TGL_LHR_before"] == moved["TGL_LHR_after"]).mean() >= 0.95  # a few rows get a future date (bad rows)
+    # The new family card is issued in the new kabupaten: its first four digits are the kabupaten's code.
+    assert (moved["NO_KK_after"].str.slice(0, 4) == moved["kabupaten_after"].str.replace(".", "")).all()
+    assert (moved["NO_PROP_after"] + "." + moved["NO_KAB_after"].str.zfill(2) == moved["kabupaten_after"]).all()
+    # Nobody lives in two kabupaten at once, and no NIK belongs to two people.
+    for people in (before, after):
+        assert not people["person_id"].duplicated().any()
+        assert not people["NIK"].duplicated().any()
+
+
+def test_national_truth_says_where_each_listed_person_lives_and_who_else_lists_them(national):
+    for semester in SEMESTERS:
+        residents = {k: set(truth(national, semester, f"{k}/population_truth.csv")["person_id"]) for k in REGIONS}
+        listed = {k: pd.read_csv(national / "truth" / semester / k / "voters_truth.csv", dtype={"lives_in": str,
+                  "also_listed_in": str, "tms_codes": str}, keep_default_na=False) for k in REGIONS}
+        listed_people = {k: set(rows["person_id"]) for k, rows in listed.items()}
+        for kabupaten, rows in listed.items():
+            for person, lives_in, also in zip(rows["person_id"], rows["lives_in"], rows["also_listed_in"], strict=True):
+                assert lives_in == next((k for k in REGIONS if person in residents[k]), "")
+                assert (also.split(";") if also else []) == [k for k in REGIONS if k != kabupaten
+                                                             and person in listed_people[k]]
+            moved_away = rows[(rows["lives_in"] != "") & (rows["lives_in"] != kabupaten)]
+            assert moved_away["tms_codes"].str.split(";").map(lambda codes: "4" in codes).all()
+    # People who left in 2024-S1 and are still on their old list are listed in two kabupaten in 2024-S2.
+    assert sum((listed[k]["also_listed_in"] != "").sum() for k in REGIONS) >= 5
+
+
+def test_niks_two_kabupaten_gave_two_people_are_told_apart():
+    first = pd.DataFrame({"person_id": [1, 2], "nik": ["3323010101900001", "3323010101900002"]})
+    second = pd.DataFrame({"person_id": [3, 4], "nik": ["3323010101900001", "3324010101900001"]})
+    histories = {"33.23": {"s": first}, "33.24": {"s": second, "t": second.copy()}}
+    _unique_niks_nationally(histories)
+    assert histories["33.23"]["s"]["nik"].tolist() == ["3323010101900001", "3323010101900002"]
+    for frame in histories["33.24"].values():
+        assert frame["nik"].tolist() == ["3323010101909999", "3324010101900001"]
+
+
+def test_generate_names_the_mistake_in_its_regions(tmp_path):
+    with pytest.raises(ValueError, match="two or more different"):
+        generate_national(GeneratorConfig(), ("33.23", "33.23"), (100, 100), tmp_path)
+    with pytest.raises(ValueError, match="2 kabupaten but 1 resident counts"):
+        generate_national(GeneratorConfig(), ("33.23", "33.24"), (100,), tmp_path)
