@@ -58,7 +58,7 @@ class LinkagePolicy:
 @dataclass
 class LinkResult:
     links: pd.DataFrame  # LINK_COLUMNS
-    unlinked: pd.DataFrame  # voter_row, reason (duplicates are not here: they are in `duplicates`)
+    unlinked: pd.DataFrame  # voter_row, reason, nik (when trustworthy; duplicates are not here: they are in `duplicates`)
     review_queue: pd.DataFrame  # REVIEW_COLUMNS
     duplicates: pd.DataFrame  # duplicates.DUPLICATE_COLUMNS
     model: pd.DataFrame  # the probabilistic stage's m, u and weights per field
@@ -327,4 +327,5 @@ def _unlinked(voters: pd.DataFrame, links: pd.DataFrame, listed_again: pd.DataFr
     in_review = rows["source_row"].isin(review["voter_row"]).to_numpy()
     reason = np.where(in_review, np.char.add(nik_reason.astype(str), "; a candidate resident awaits review"),
                       np.char.add(nik_reason.astype(str), "; no resident matches name, birth date and place"))
-    return pd.DataFrame({"voter_row": rows["source_row"].to_numpy(), "reason": reason})
+    return pd.DataFrame({"voter_row": rows["source_row"].to_numpy(), "reason": reason,
+                         "nik": rows["nik"].where(status.isin(TRUSTED)).to_numpy()})

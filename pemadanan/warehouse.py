@@ -88,6 +88,8 @@ UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to n
            "NIK found (or one digit from a resident's) but the person does not match; no resident with this NIK; "
            "whether a candidate awaits review."),
     Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
+    Column("nik", "text", "NIK of the row where it is trustworthy (valid or repaired), else empty: what the national "
+           "step looks for in the other kabupaten (personal data)."),
 ))
 QUARANTINE = Table("restricted", "quarantine", "Rows set aside at ingest, with every reason and the row as delivered.", (
     SEMESTER,
@@ -385,6 +387,11 @@ def _ensure_table(cur, table: Table) -> None:
         "ORDER BY ordinal_position", (table.schema, table.name))
     actual = [r[0] for r in cur.fetchall()]
     expected = [c.name for c in table.columns]
+    added = table.columns[len(actual):]
+    if actual == expected[:len(actual)] and all("NOT NULL" not in c.sql_type for c in added):
+        for column in added:  # a column a newer version appends: empty in the rows published before it
+            cur.execute(f"ALTER TABLE {table.qualified} ADD COLUMN {column.name} {column.sql_type}")
+        actual = expected
     if actual != expected:
         raise RuntimeError(f"{table.qualified} has columns {actual}, this version writes {expected}: migrate it first")
     if found is not None and found[0] == "r":

@@ -171,6 +171,25 @@ def test_a_table_from_before_partitioning_becomes_partitions_keeping_its_other_s
     conn.close()
 
 
+def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(fresh_database):
+    url = fresh_database("warehouse")
+    table = warehouse.UNLINKED_VOTERS
+    older = [c for c in table.columns if c.name != "nik"]
+    assert table.columns[-1].name == "nik" and len(older) == len(table.columns) - 1
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:  # as the version before voter NIKs made it
+        columns = ", ".join(f"{c.name} {c.sql_type}" for c in older)
+        cur.execute(f"CREATE SCHEMA restricted; CREATE TABLE {table.qualified} ({columns}) PARTITION BY LIST (semester)")
+        cur.execute(f"CREATE TABLE {table.partition('2024-S1')} PARTITION OF {table.qualified} FOR VALUES IN ('2024-S1')")
+        cur.execute(f"INSERT INTO {table.qualified} VALUES ('2024-S1', 7, 'NIK missing', '33.23.01.2001')")
+    conn.close()
+    unlinked = pd.DataFrame({"voter_row": [3], "reason": ["no resident with this NIK"], "desa_code": ["33.23.01.2002"],
+                             "nik": ["3323010101900001"]})
+    warehouse.replace_semester(url, "2024-S2", {table: unlinked})
+    published = warehouse.read_table(url, table).sort_values("semester")
+    assert published[["semester", "voter_row", "nik"]].astype(object).where(published.notna(), None).values.tolist() == [
+        ["2024-S1", 7, None], ["2024-S2", 3, "3323010101900001"]]
+
+
 def test_a_semester_key_that_is_not_one_never_reaches_sql():
     import pytest
 

@@ -1,0 +1,60 @@
+"""The national step's rules on small hand-made kabupaten: who moved where, who is listed twice, who is registered
+elsewhere."""
+
+import pandas as pd
+
+from pemadanan.national import kabupaten_of, national_findings
+
+A, B, C = "33.23", "33.24", "34.02"
+MOVER, DOUBLE, NOWHERE, HOME, NO_NIK, UNREGISTERED = (f"33230101019{n}0001" for n in range(1, 7))
+
+
+def residents() -> pd.DataFrame:
+    return pd.DataFrame([
+        (B, 1, MOVER, "33.24.01.2001"),      # left A for B; A's list still has them
+        (B, 2, DOUBLE, "33.24.02.2002"),     # lives in B, listed (and linked) in B and still listed in A
+        (A, 1, HOME, "33.23.01.2001"),       # lives in A, unlinked there (a name A could not match), also listed in C
+        (C, 1, UNREGISTERED, "34.02.01.2001"),  # lives in C with no voter row there, listed in A
+    ], columns=["kabupaten", "population_row", "nik", "desa_code"])
+
+
+def voters() -> pd.DataFrame:
+    return pd.DataFrame([
+        (A, 10, MOVER, False),
+        (A, 11, DOUBLE, False), (B, 20, DOUBLE, True),
+        (A, 12, NOWHERE, False), (B, 21, NOWHERE, False),  # listed in A and B, lives in neither
+        (A, 13, HOME, False), (C, 30, HOME, False),
+        (A, 14, None, False), (B, 22, None, False),          # no trustworthy NIK: left alone
+        (A, 15, UNREGISTERED, False),
+    ], columns=["kabupaten", "voter_row", "nik", "linked"])
+
+
+def test_a_voter_living_in_another_kabupaten_moved_there():
+    found = national_findings(residents(), voters(), pd.DataFrame(columns=["kabupaten", "population_row"]))
+    moved = found.moved.set_index("voter_row")
+    assert sorted(moved.index) == [10, 11, 15, 30]  # 13 lives in A, its own kabupaten; 12, 21 live nowhere in the run
+    assert moved.loc[10, "lives_in"] == B and moved.loc[10, "lives_in_desa"] == "33.24.01.2001"
+    assert moved.loc[30, "lives_in"] == A and (moved["kabupaten"] != moved["lives_in"]).all()
+
+
+def test_the_row_where_the_person_does_not_live_is_the_one_listed_twice():
+    twice = national_findings(residents(), voters(), pd.DataFrame(columns=["kabupaten", "population_row"])).listed_twice
+    rows = {(r.kabupaten, r.voter_row): (r.also_listed_in, r.also_voter_row, r.confidence) for r in twice.itertuples()}
+    assert rows == {
+        (A, 11): (B, 20, "high"),    # lives in B and is listed there: strike A's row
+        (A, 12): (B, 21, "medium"),  # lives in neither: both reported, a visit decides
+        (B, 21): (A, 12, "medium"),
+        (C, 30): (A, 13, "high"),    # lives in A: C's row goes, A's row (13) stays
+    }
+
+
+def test_an_eligible_resident_listed_in_another_kabupaten_is_not_unregistered():
+    unregistered = pd.DataFrame({"kabupaten": [C, B], "population_row": [1, 1]})
+    elsewhere = national_findings(residents(), voters(), unregistered).listed_elsewhere
+    assert elsewhere.to_dict("records") == [
+        {"kabupaten": B, "population_row": 1, "listed_in": A, "listed_voter_row": 10},
+        {"kabupaten": C, "population_row": 1, "listed_in": A, "listed_voter_row": 15}]
+
+
+def test_kabupaten_of_a_desa():
+    assert kabupaten_of(pd.Series(["33.23.01.2001", "34.02.17.1005"])).tolist() == [A, C]
