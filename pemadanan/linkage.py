@@ -58,7 +58,9 @@ class LinkagePolicy:
 @dataclass
 class LinkResult:
     links: pd.DataFrame  # LINK_COLUMNS
-    unlinked: pd.DataFrame  # voter_row, reason, nik (when trustworthy; duplicates are not here: they are in `duplicates`)
+    # voter_row, reason, and what the national step looks for elsewhere: nik (when trustworthy), name_norm, birth_date.
+    # Duplicates are not here: they are in `duplicates`.
+    unlinked: pd.DataFrame
     review_queue: pd.DataFrame  # REVIEW_COLUMNS
     duplicates: pd.DataFrame  # duplicates.DUPLICATE_COLUMNS
     model: pd.DataFrame  # the probabilistic stage's m, u and weights per field
@@ -328,4 +330,5 @@ def _unlinked(voters: pd.DataFrame, links: pd.DataFrame, listed_again: pd.DataFr
     reason = np.where(in_review, np.char.add(nik_reason.astype(str), "; a candidate resident awaits review"),
                       np.char.add(nik_reason.astype(str), "; no resident matches name, birth date and place"))
     return pd.DataFrame({"voter_row": rows["source_row"].to_numpy(), "reason": reason,
-                         "nik": rows["nik"].where(status.isin(TRUSTED)).to_numpy()})
+                         "nik": rows["nik"].where(status.isin(TRUSTED)).to_numpy(),
+                         "name_norm": rows["name_norm"].to_numpy(), "birth_date": rows["birth_date"].to_numpy()})

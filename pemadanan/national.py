@@ -1,10 +1,11 @@
 """What no single kabupaten can see: a voter missing from their kabupaten's population who lives in another one,
 the same person listed in two kabupaten, and a resident 'unregistered' in one kabupaten who is listed in another.
 
-Each kabupaten's run publishes its residents (population_snapshot: NIK and desa), its voter rows' links to them
-and its unlinked voter rows (with the NIK when it is trustworthy). Across the kabupaten of a semester, the NIK
-(one per person in the country, for life) joins them. Only trustworthy NIKs are used: a row without one stays as
-its own kabupaten judged it.
+Each kabupaten's run publishes its residents (population_snapshot: NIK, name, birth date, desa), its voter rows'
+links to them and its unlinked voter rows (NIK when trustworthy, name, birth date). Across the kabupaten of a
+semester, the NIK (one per person in the country, for life) joins them. An unlinked row whose NIK is nobody's
+(missing, mangled by Excel, mistyped) takes the NIK of the one resident elsewhere with its exact name and birth
+date, unless that date is one offices write for an unknown one: found so, a finding is of medium confidence.
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pemadanan.probabilistic import PLACEHOLDER_DAYS
+
+BY_NIK, BY_NAME_AND_BIRTH_DATE = "NIK", "name and birth date"
+
 
 @dataclass(frozen=True)
 class NationalFindings:
-    moved: pd.DataFrame  # kabupaten, voter_row, lives_in, lives_in_desa
-    listed_twice: pd.DataFrame  # kabupaten, voter_row, also_listed_in, also_voter_row, confidence
+    moved: pd.DataFrame  # kabupaten, voter_row, lives_in, lives_in_desa, found_by, confidence
+    listed_twice: pd.DataFrame  # kabupaten, voter_row, also_listed_in, also_voter_row, found_by, confidence
     listed_elsewhere: pd.DataFrame  # kabupaten, population_row, listed_in, listed_voter_row
 
 
@@ -28,9 +33,10 @@ def kabupaten_of(desa_code: pd.Series) -> pd.Series:
 
 def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
                       eligible_unregistered: pd.DataFrame) -> NationalFindings:
-    """`residents`: kabupaten, population_row, nik, desa_code of every published resident; `voters`: kabupaten,
-    voter_row, nik (missing where untrustworthy), linked (to a resident of its kabupaten; then the NIK is the
-    resident's) of every voter row; `eligible_unregistered`: kabupaten, population_row.
+    """`residents`: kabupaten, population_row, nik, name_norm, birth_date, desa_code of every published resident;
+    `voters`: kabupaten, voter_row, nik (missing where untrustworthy), linked (to a resident of its kabupaten; then
+    the NIK is the resident's) of every voter row, and name_norm, birth_date of the unlinked ones;
+    `eligible_unregistered`: kabupaten, population_row.
 
     - moved: an unlinked row whose NIK is a resident's of another kabupaten (and not of its own): the person moved
       there (TMS 4 with the destination; alone, a kabupaten can only say "moved or died").
@@ -40,9 +46,9 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
     - listed_elsewhere: an eligible resident with no voter row here whose NIK is on another kabupaten's list:
       registered, in the wrong place (to be moved: pindah memilih), not unregistered.
     """
-    listed = voters.dropna(subset=["nik"])
-    unlinked = listed[~listed["linked"].astype(bool)]
     people = residents.dropna(subset=["nik"]).drop_duplicates(["kabupaten", "nik"])
+    listed = _identified(voters, people).dropna(subset=["nik"])
+    unlinked = listed[~listed["linked"].astype(bool)]
     homes = people[["nik", "kabupaten", "desa_code"]].rename(columns={"kabupaten": "lives_in",
                                                                       "desa_code": "lives_in_desa"})
     resident_here = pd.MultiIndex.from_frame(people[["kabupaten", "nik"]])
@@ -50,13 +56,15 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
     placed = unlinked.merge(homes, on="nik")
     at_home = pd.MultiIndex.from_frame(placed[["kabupaten", "nik"]]).isin(resident_here)
     moved = placed[~at_home & (placed["lives_in"] != placed["kabupaten"])]
+    moved = moved.assign(confidence=(moved["found_by"] == BY_NIK).map({True: "high", False: "medium"}))
 
     twice = unlinked.merge(listed[["nik", "kabupaten", "voter_row"]].rename(
         columns={"kabupaten": "also_listed_in", "voter_row": "also_voter_row"}), on="nik")
     twice = twice[(twice["also_listed_in"] != twice["kabupaten"])
                   & ~pd.MultiIndex.from_frame(twice[["kabupaten", "nik"]]).isin(resident_here)]
     lives_there = pd.MultiIndex.from_frame(twice[["also_listed_in", "nik"]]).isin(resident_here)
-    twice = twice.assign(confidence=pd.Series(lives_there, index=twice.index).map({True: "high", False: "medium"}))
+    twice = twice.assign(confidence=pd.Series(lives_there & (twice["found_by"] == BY_NIK).to_numpy(),
+                                              index=twice.index).map({True: "high", False: "medium"}))
 
     unregistered = eligible_unregistered.merge(people[["kabupaten", "population_row", "nik"]],
                                                on=["kabupaten", "population_row"])
@@ -65,10 +73,35 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
     elsewhere = elsewhere[elsewhere["listed_in"] != elsewhere["kabupaten"]]
 
     return NationalFindings(
-        moved=moved[["kabupaten", "voter_row", "lives_in", "lives_in_desa"]].sort_values(
+        moved=moved[["kabupaten", "voter_row", "lives_in", "lives_in_desa", "found_by", "confidence"]].sort_values(
             ["kabupaten", "voter_row"], ignore_index=True),
-        listed_twice=twice[["kabupaten", "voter_row", "also_listed_in", "also_voter_row", "confidence"]].sort_values(
+        listed_twice=twice[["kabupaten", "voter_row", "also_listed_in", "also_voter_row", "found_by",
+                            "confidence"]].sort_values(
             ["kabupaten", "voter_row", "also_listed_in"], ignore_index=True),
         listed_elsewhere=elsewhere[["kabupaten", "population_row", "listed_in", "listed_voter_row"]].sort_values(
             ["kabupaten", "population_row"], ignore_index=True),
     )
+
+
+def _identified(voters: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """`voters` with `found_by`: an unlinked row whose NIK is no resident's in the run takes the NIK of the one
+    resident of another kabupaten with its exact name and birth date (no other resident in the run has both, and
+    the date is not a placeholder); the others keep theirs."""
+    voters = voters.assign(found_by=BY_NIK)
+    unlinked = ~voters["linked"].astype(bool)
+    if "name_norm" not in voters or not unlinked.any():
+        return voters
+    born = pd.to_datetime(voters["birth_date"])
+    placeholder = pd.Series(False, index=voters.index)
+    for month, day in PLACEHOLDER_DAYS:
+        placeholder |= (born.dt.month == month) & (born.dt.day == day)
+    open_rows = voters[unlinked & ~voters["nik"].isin(people["nik"]) & voters["name_norm"].notna() & born.notna()
+                       & ~placeholder]
+    identity = people.assign(birth_date=pd.to_datetime(people["birth_date"]))
+    identity = identity[~identity.duplicated(["name_norm", "birth_date"], keep=False)]
+    found = open_rows.assign(birth_date=born[open_rows.index]).reset_index().merge(
+        identity[["name_norm", "birth_date", "nik", "kabupaten"]].rename(
+            columns={"nik": "resident_nik", "kabupaten": "resident_in"}), on=["name_norm", "birth_date"])
+    found = found[found["resident_in"] != found["kabupaten"]].set_index("index")
+    return voters.assign(nik=voters["nik"].where(~voters.index.isin(found.index), found["resident_nik"]),
+                         found_by=voters["found_by"].where(~voters.index.isin(found.index), BY_NAME_AND_BIRTH_DATE))

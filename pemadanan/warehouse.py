@@ -90,6 +90,9 @@ UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to n
     Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
     Column("nik", "text", "NIK of the row where it is trustworthy (valid or repaired), else empty: what the national "
            "step looks for in the other kabupaten (personal data)."),
+    Column("name_norm", "text", "Normalised name of the row (personal data): with birth_date, how the national step "
+           "finds a row whose NIK is missing or wrong."),
+    Column("birth_date", "date", "Date of birth on the row (personal data)."),
 ))
 QUARANTINE = Table("restricted", "quarantine", "Rows set aside at ingest, with every reason and the row as delivered.", (
     SEMESTER,
