@@ -46,9 +46,16 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
     - listed_elsewhere: an eligible resident with no voter row here whose NIK is on another kabupaten's list:
       registered, in the wrong place (to be moved: pindah memilih), not unregistered.
     """
-    people = residents.dropna(subset=["nik"]).drop_duplicates(["kabupaten", "nik"])
-    listed = _identified(voters, people).dropna(subset=["nik"])
+    # NIKs as numbers (16 digits fit in int64): hashing them is many times faster than hashing strings.
+    residents = residents.assign(nik=_numbers(residents["nik"]))
+    voters = _identified(voters.assign(nik=_numbers(voters["nik"])), residents)
+    listed = voters.dropna(subset=["nik"])
     unlinked = listed[~listed["linked"].astype(bool)]
+    unregistered = eligible_unregistered.merge(residents[["kabupaten", "population_row", "nik"]].dropna(),
+                                               on=["kabupaten", "population_row"])
+    # Only the NIKs of unlinked rows and of unregistered residents (a few percent of the country) are looked up.
+    people = residents[residents["nik"].isin(unlinked["nik"].unique())].drop_duplicates(["kabupaten", "nik"])
+    listed = listed[listed["nik"].isin(pd.concat([unlinked["nik"], unregistered["nik"]]).unique())]
     homes = people[["nik", "kabupaten", "desa_code"]].rename(columns={"kabupaten": "lives_in",
                                                                       "desa_code": "lives_in_desa"})
     resident_here = pd.MultiIndex.from_frame(people[["kabupaten", "nik"]])
@@ -66,8 +73,6 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
     twice = twice.assign(confidence=pd.Series(lives_there & (twice["found_by"] == BY_NIK).to_numpy(),
                                               index=twice.index).map({True: "high", False: "medium"}))
 
-    unregistered = eligible_unregistered.merge(people[["kabupaten", "population_row", "nik"]],
-                                               on=["kabupaten", "population_row"])
     elsewhere = unregistered.merge(listed[["nik", "kabupaten", "voter_row"]].rename(
         columns={"kabupaten": "listed_in", "voter_row": "listed_voter_row"}), on="nik")
     elsewhere = elsewhere[elsewhere["listed_in"] != elsewhere["kabupaten"]]
@@ -83,25 +88,30 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
     )
 
 
-def _identified(voters: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+def _numbers(nik: pd.Series) -> pd.Series:
+    return nik.astype("string[pyarrow]").astype("int64[pyarrow]")
+
+
+def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     """`voters` with `found_by`: an unlinked row whose NIK is no resident's in the run takes the NIK of the one
     resident of another kabupaten with its exact name and birth date (no other resident in the run has both, and
     the date is not a placeholder); the others keep theirs."""
     voters = voters.assign(found_by=BY_NIK)
-    unlinked = ~voters["linked"].astype(bool)
-    if "name_norm" not in voters or not unlinked.any():
+    if "name_norm" not in voters:
         return voters
-    born = pd.to_datetime(voters["birth_date"])
-    placeholder = pd.Series(False, index=voters.index)
+    candidates = voters[~voters["linked"].astype(bool) & voters["name_norm"].notna() & voters["birth_date"].notna()]
+    candidates = candidates[~candidates["nik"].isin(residents["nik"].dropna().unique())]
+    born = pd.to_datetime(candidates["birth_date"])
+    placeholder = pd.Series(False, index=candidates.index)
     for month, day in PLACEHOLDER_DAYS:
         placeholder |= (born.dt.month == month) & (born.dt.day == day)
-    open_rows = voters[unlinked & ~voters["nik"].isin(people["nik"]) & voters["name_norm"].notna() & born.notna()
-                       & ~placeholder]
-    identity = people.assign(birth_date=pd.to_datetime(people["birth_date"]))
-    identity = identity[~identity.duplicated(["name_norm", "birth_date"], keep=False)]
-    found = open_rows.assign(birth_date=born[open_rows.index]).reset_index().merge(
-        identity[["name_norm", "birth_date", "nik", "kabupaten"]].rename(
-            columns={"nik": "resident_nik", "kabupaten": "resident_in"}), on=["name_norm", "birth_date"])
+    candidates = candidates[~placeholder].assign(birth_date=born[~placeholder])
+    names = residents["name_norm"].astype("string[pyarrow]")
+    namesakes = residents[names.isin(candidates["name_norm"].astype("string[pyarrow]").unique())]
+    namesakes = namesakes.assign(birth_date=pd.to_datetime(namesakes["birth_date"]))
+    identity = namesakes[~namesakes.duplicated(["name_norm", "birth_date"], keep=False)]
+    found = candidates.reset_index().merge(identity[["name_norm", "birth_date", "nik", "kabupaten"]].rename(
+        columns={"nik": "resident_nik", "kabupaten": "resident_in"}), on=["name_norm", "birth_date"])
     found = found[found["resident_in"] != found["kabupaten"]].set_index("index")
     return voters.assign(nik=voters["nik"].where(~voters.index.isin(found.index), found["resident_nik"]),
                          found_by=voters["found_by"].where(~voters.index.isin(found.index), BY_NAME_AND_BIRTH_DATE))
