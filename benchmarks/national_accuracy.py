@@ -5,7 +5,8 @@
 
 Per seed: `generate_national` writes the kabupaten; each kabupaten's semesters run through Dagster (run_semester)
 from a landing folder of its own, publishing to a warehouse database of its own on the embedded server (the
-warehouse is not partitioned by kabupaten yet); then `national_findings` reads what they published (residents'
+warehouse is not partitioned by kabupaten yet; a second call with the same --work scores again without running);
+then `national_findings` reads what they published (residents'
 NIKs, voter links, unlinked rows with their NIKs, eligible unregistered) and is scored against the truth:
 - moved: people listed in a kabupaten while living in another one of the run, found with the right destination;
 - listed twice: people listed in another kabupaten too, found where they do not live;
@@ -118,9 +119,13 @@ def main() -> None:
                                                      f"seed{seed}_k{kabupaten.replace('.', '')}")
         for semester in semesters:
             for kabupaten in regions:
+                published_mark = out / "views" / kabupaten / f"{semester}.published"
+                if published_mark.exists():  # an earlier call of this script ran it: the rules are scored again
+                    continue
                 ok, message = run_semester(semester, str(out / "views" / kabupaten), urls[kabupaten])
                 if not ok:
                     raise SystemExit(f"{kabupaten} {semester}: {message}")
+                published_mark.touch()
             parts = [published(urls[k], semester, k) for k in regions]
             found = national_findings(*(pd.concat([p[i] for p in parts], ignore_index=True) for i in range(3)))
             person_of_row = {k: dict(zip(t["source_row"].astype(int), t["person_id"].astype(int), strict=True))

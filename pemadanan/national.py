@@ -4,8 +4,9 @@ the same person listed in two kabupaten, and a resident 'unregistered' in one ka
 Each kabupaten's run publishes its residents (population_snapshot: NIK, name, birth date, desa), its voter rows'
 links to them and its unlinked voter rows (NIK when trustworthy, name, birth date). Across the kabupaten of a
 semester, the NIK (one per person in the country, for life) joins them. An unlinked row whose NIK is nobody's
-(missing, mangled by Excel, mistyped) takes the NIK of the one resident elsewhere with its exact name and birth
-date, unless that date is one offices write for an unknown one: found so, a finding is of medium confidence.
+(missing, mangled by Excel, mistyped) takes the NIK of the resident elsewhere with its exact name and birth date,
+if nobody else of that name was born that year, the name has two words or more and the date is not one offices
+write for an unknown one: found so, a finding is of medium confidence.
 """
 
 from __future__ import annotations
@@ -93,9 +94,9 @@ def _numbers(nik: pd.Series) -> pd.Series:
 
 
 def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
-    """`voters` with `found_by`: an unlinked row whose NIK is no resident's in the run takes the NIK of the one
-    resident of another kabupaten with its exact name and birth date (no other resident in the run has both, and
-    the date is not a placeholder); the others keep theirs."""
+    """`voters` with `found_by`: an unlinked row whose NIK is no resident's in the run takes the NIK of the resident
+    of another kabupaten with its exact name (of two words or more) and birth date (not a placeholder), where no
+    other resident in the run of that name was born that year; the others keep theirs."""
     voters = voters.assign(found_by=BY_NIK)
     if "name_norm" not in voters:
         return voters
@@ -109,7 +110,11 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     names = residents["name_norm"].astype("string[pyarrow]")
     namesakes = residents[names.isin(candidates["name_norm"].astype("string[pyarrow]").unique())]
     namesakes = namesakes.assign(birth_date=pd.to_datetime(namesakes["birth_date"]))
-    identity = namesakes[~namesakes.duplicated(["name_norm", "birth_date"], keep=False)]
+    # Where no one else of that name was born that year, a namesake born the same day is very unlikely; a name of
+    # one word (SRI, ANDI, AYU) is shared by too many to tell anyone by.
+    born_that_year = namesakes.groupby([namesakes["name_norm"], namesakes["birth_date"].dt.year])["name_norm"]
+    identity = namesakes[(born_that_year.transform("size") == 1)
+                         & namesakes["name_norm"].astype("string[pyarrow]").str.contains(" ", regex=False)]
     found = candidates.reset_index().merge(identity[["name_norm", "birth_date", "nik", "kabupaten"]].rename(
         columns={"nik": "resident_nik", "kabupaten": "resident_in"}), on=["name_norm", "birth_date"])
     found = found[found["resident_in"] != found["kabupaten"]].set_index("index")

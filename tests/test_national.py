@@ -63,15 +63,17 @@ def test_kabupaten_of_a_desa():
 def test_a_row_without_a_usable_nik_is_found_by_exact_name_and_birth_date_unless_that_could_be_anyone():
     residents = pd.DataFrame([
         (B, 1, "3324010101900001", "ANI RAHAYU", "1990-03-04", "33.24.01.2001"),
-        (B, 2, "3324010101900002", "BUDI", "1985-07-01", "33.24.01.2001"),   # 1 July: what offices write for unknown
-        (B, 3, "3324010101900003", "SITI", "1970-05-05", "33.24.01.2001"),   # a namesake born the same day...
-        (C, 1, "3402010101900001", "SITI", "1970-05-05", "34.02.01.2001"),   # ...in another kabupaten
+        (B, 2, "3324010101900002", "BUDI SANTOSO", "1985-07-01", "33.24.01.2001"),  # 1 July: written for unknown
+        (B, 3, "3324010101900003", "SITI AMINAH", "1970-05-05", "33.24.01.2001"),   # a namesake born that year...
+        (C, 1, "3402010101900001", "SITI AMINAH", "1970-11-20", "34.02.01.2001"),   # ...in another kabupaten
+        (C, 2, "3402010101900002", "SRI", "1966-02-02", "34.02.01.2001"),           # one word: too common
     ], columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date", "desa_code"])
     voters = pd.DataFrame([
         (A, 1, None, False, "ANI RAHAYU", "1990-03-04"),
-        (A, 2, "3323999999999999", False, "BUDI", "1985-07-01"),
-        (A, 3, None, False, "SITI", "1970-05-05"),
+        (A, 2, "3323999999999999", False, "BUDI SANTOSO", "1985-07-01"),
+        (A, 3, None, False, "SITI AMINAH", "1970-05-05"),
         (A, 4, None, False, "ANI RAHAYU", "1990-03-05"),  # a day apart: not the same evidence
+        (A, 5, None, False, "SRI", "1966-02-02"),
     ], columns=["kabupaten", "voter_row", "nik", "linked", "name_norm", "birth_date"])
     moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
     assert moved[["voter_row", "lives_in", "found_by", "confidence"]].values.tolist() == [
