@@ -27,11 +27,6 @@ class NationalFindings:
     listed_elsewhere: pd.DataFrame  # kabupaten, population_row, listed_in, listed_voter_row
 
 
-def kabupaten_of(desa_code: pd.Series) -> pd.Series:
-    """33.23.01.2001 -> 33.23."""
-    return desa_code.str.slice(0, 5)
-
-
 def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
                       eligible_unregistered: pd.DataFrame) -> NationalFindings:
     """`residents`: kabupaten, population_row, nik, name_norm, birth_date, desa_code of every published resident;
@@ -49,6 +44,7 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
     """
     # NIKs as numbers (16 digits fit in int64): hashing them is many times faster than hashing strings.
     residents = residents.assign(nik=_numbers(residents["nik"]))
+    voters = voters.reset_index(drop=True)
     voters = _identified(voters.assign(nik=_numbers(voters["nik"])), residents)
     listed = voters.dropna(subset=["nik"])
     unlinked = listed[~listed["linked"].astype(bool)]

@@ -3,7 +3,7 @@ elsewhere."""
 
 import pandas as pd
 
-from pemadanan.national import kabupaten_of, national_findings
+from pemadanan.national import national_findings
 
 A, B, C = "33.23", "33.24", "34.02"
 MOVER, DOUBLE, NOWHERE, HOME, NO_NIK, UNREGISTERED = (f"33230101019{n}0001" for n in range(1, 7))
@@ -54,10 +54,6 @@ def test_an_eligible_resident_listed_in_another_kabupaten_is_not_unregistered():
     assert elsewhere.to_dict("records") == [
         {"kabupaten": B, "population_row": 1, "listed_in": A, "listed_voter_row": 10},
         {"kabupaten": C, "population_row": 1, "listed_in": A, "listed_voter_row": 15}]
-
-
-def test_kabupaten_of_a_desa():
-    assert kabupaten_of(pd.Series(["33.23.01.2001", "34.02.17.1005"])).tolist() == [A, C]
 
 
 def test_a_row_without_a_usable_nik_is_found_by_exact_name_and_birth_date_unless_that_could_be_anyone():
