@@ -210,6 +210,17 @@ def test_niks_two_kabupaten_gave_two_people_are_told_apart():
         assert frame["nik"].tolist() == ["3323010101909999", "3324010101900001"]
 
 
+def test_the_command_writes_one_folder_per_kabupaten_and_says_what_is_wrong(tmp_path, capsys):
+    from pipelines.cli import main
+
+    assert main(["generate", "--regions", "33.23,33.24", "--residents", "1500,900", "--semesters", "2024-S1",
+                 "--out", str(tmp_path / "out")]) == 0
+    assert sorted(p.parent.name for p in (tmp_path / "out" / "2024-S1").glob("*/population.csv")) == ["33.23", "33.24"]
+    assert "2024-S1 33.24: " in capsys.readouterr().out
+    assert main(["generate", "--regions", "33.23,33.24", "--residents", "1,2,3", "--out", str(tmp_path / "x")]) == 2
+    assert "2 kabupaten but 3 resident counts" in capsys.readouterr().err
+
+
 def test_generate_names_the_mistake_in_its_regions(tmp_path):
     with pytest.raises(ValueError, match="two or more different"):
         generate_national(GeneratorConfig(), ("33.23", "33.23"), (100, 100), tmp_path)
