@@ -21,7 +21,7 @@ from dagster_k8s import K8sRunLauncher
 from dagster_k8s.job import get_user_defined_k8s_config
 
 from pemadanan import settings
-from pemadanan.sizing import K8S_CONFIG_TAG, SIZE_CLASS_TAG, SIZE_CLASSES, run_tags, size_class
+from pemadanan.sizing import K8S_CONFIG_TAG, SIZE_CLASS_TAG, SIZE_CLASSES, population_rows, run_tags, size_class
 
 DEPLOY = settings.PROJECT_ROOT / "deploy"
 RELEASE = "pemadanan"
@@ -117,6 +117,18 @@ def test_a_runs_size_class_becomes_the_pod_dagster_k8s_builds(tmp_path, resident
     assert pod.container_config["resources"]["limits"]["memory"] == expected.memory_limit
     assert pod.container_config["resources"]["requests"]["memory"] == expected.memory_request
     assert json.loads(tags[K8S_CONFIG_TAG])  # what the sensor attaches is JSON, as dagster-k8s wants
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_population_rows_are_counted_in_every_delivered_format_without_parsing(tmp_path, suffix):
+    import pandas as pd
+
+    frame = pd.DataFrame({"NIK": [f"33230101019000{i:02d}" for i in range(37)], "NAMA_LGKP": "ANI\nRAHAYU"})
+    path = tmp_path / f"population{suffix}"
+    {".csv": lambda: frame.to_csv(path, index=False), ".parquet": lambda: frame.to_parquet(path),
+     ".xlsx": lambda: frame.to_excel(path, index=False)}[suffix]()
+    # A CSV counts a line break inside quotes as a row: 37 rows read as 74, still a small kabupaten.
+    assert population_rows(path) == (74 if suffix == ".csv" else 37)
 
 
 def test_the_image_installs_the_dependency_set_the_tests_ran_with(tmp_path):
