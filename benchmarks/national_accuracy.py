@@ -40,10 +40,10 @@ def published(url: str, semester: str, kabupaten: str):
     links = warehouse.read_table(url, warehouse.VOTER_LINKS, semester)
     unlinked = warehouse.read_table(url, warehouse.UNLINKED_VOTERS, semester)
     unregistered = warehouse.read_table(url, warehouse.ELIGIBLE_UNREGISTERED, semester)
-    residents = snapshot[["population_row", "nik", "name_norm", "birth_date", "desa_code"]].assign(kabupaten=kabupaten)
+    residents = snapshot[["population_row", "nik", "name_key", "birth_date", "desa_code"]].assign(kabupaten=kabupaten)
     linked = links[["voter_row", "population_row"]].merge(snapshot[["population_row", "nik"]], on="population_row")
     voters = pd.concat([linked[["voter_row", "nik"]].assign(linked=True),
-                        unlinked[["voter_row", "nik", "name_norm", "birth_date"]].assign(linked=False)]
+                        unlinked[["voter_row", "nik", "name_key", "birth_date"]].assign(linked=False)]
                        ).assign(kabupaten=kabupaten)
     return residents, voters, unregistered[["population_row"]].assign(kabupaten=kabupaten)
 

@@ -36,7 +36,7 @@ def inputs(n: int, seed: int = 7):
     born = pd.Timestamp("1940-01-01") + pd.to_timedelta(rng.integers(0, 25_000, n), unit="D")
     names = pd.Series(rng.integers(0, 5_000_000, n)).astype(str).radd("NAMA ")
     residents = pd.DataFrame({"kabupaten": kabupaten, "population_row": np.arange(1, n + 1), "nik": nik,
-                              "name_norm": names, "birth_date": born,
+                              "name_key": names, "birth_date": born,
                               "desa_code": pd.Series(kabupaten) + ".01.2001"})
     listed = rng.choice(n, int(0.7 * n), replace=False)
     unlinked = rng.random(len(listed)) < 0.05
@@ -46,8 +46,8 @@ def inputs(n: int, seed: int = 7):
     voter_nik[unlinked & (rng.random(len(listed)) < 0.1)] = None
     voters = pd.DataFrame({"kabupaten": voter_kabupaten, "voter_row": np.arange(1, len(listed) + 1), "nik": voter_nik,
                            "linked": ~unlinked,
-                           "name_norm": names.to_numpy()[listed].astype(object), "birth_date": born[listed]})
-    voters.loc[~unlinked, ["name_norm", "birth_date"]] = None
+                           "name_key": names.to_numpy()[listed].astype(object), "birth_date": born[listed]})
+    voters.loc[~unlinked, ["name_key", "birth_date"]] = None
     unregistered = residents.loc[rng.random(n) < 0.03, ["kabupaten", "population_row"]]
     return residents, voters, unregistered
 

@@ -58,7 +58,7 @@ class LinkagePolicy:
 @dataclass
 class LinkResult:
     links: pd.DataFrame  # LINK_COLUMNS
-    # voter_row, reason, and what the national step looks for elsewhere: nik (when trustworthy), name_norm, birth_date.
+    # voter_row, reason, and what the national step looks for elsewhere: nik (when trustworthy), birth_date, name_key.
     # Duplicates are not here: they are in `duplicates`.
     unlinked: pd.DataFrame
     review_queue: pd.DataFrame  # REVIEW_COLUMNS
@@ -331,4 +331,4 @@ def _unlinked(voters: pd.DataFrame, links: pd.DataFrame, listed_again: pd.DataFr
                       np.char.add(nik_reason.astype(str), "; no resident matches name, birth date and place"))
     return pd.DataFrame({"voter_row": rows["source_row"].to_numpy(), "reason": reason,
                          "nik": rows["nik"].where(status.isin(TRUSTED)).to_numpy(),
-                         "name_norm": rows["name_norm"].to_numpy(), "birth_date": rows["birth_date"].to_numpy()})
+                         "birth_date": rows["birth_date"].to_numpy(), "name_key": rows["name_key"].to_numpy()})

@@ -75,7 +75,7 @@ def new_voters(semester: SemesterInputs, changes: pd.DataFrame) -> pd.DataFrame:
                          "rw": rows["rw"], "reason": reason[chosen]}).reset_index(drop=True)
 
 
-SNAPSHOT_COLUMNS = ["population_row", "nik", "name_norm", "birth_date", "marital", "occupation", "desa_code"]
+SNAPSHOT_COLUMNS = ["population_row", "nik", "name_norm", "birth_date", "marital", "occupation", "desa_code", "name_key"]
 
 
 def snapshot(residents: pd.DataFrame) -> pd.DataFrame:

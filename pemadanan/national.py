@@ -1,12 +1,12 @@
 """What no single kabupaten can see: a voter missing from their kabupaten's population who lives in another one,
 the same person listed in two kabupaten, and a resident 'unregistered' in one kabupaten who is listed in another.
 
-Each kabupaten's run publishes its residents (population_snapshot: NIK, name, birth date, desa), its voter rows'
-links to them and its unlinked voter rows (NIK when trustworthy, name, birth date). Across the kabupaten of a
+Each kabupaten's run publishes its residents (population_snapshot: NIK, name key, birth date, desa), its voter
+rows' links to them and its unlinked voter rows (NIK when trustworthy, name key, birth date). Across the kabupaten of a
 semester, the NIK (one per person in the country, for life) joins them. An unlinked row whose NIK is nobody's
-(missing, mangled by Excel, mistyped) takes the NIK of the resident elsewhere with its exact name and birth date,
-if nobody else of that name was born that year, the name has two words or more and the date is not one offices
-write for an unknown one: found so, a finding is of medium confidence.
+(missing, mangled by Excel, mistyped) takes the NIK of the resident elsewhere with its name (spelled alike) and
+birth date, if nobody else of that name was born that year and the date is not one offices write for an unknown
+one: found so, a finding is of medium confidence.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ class NationalFindings:
 
 def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
                       eligible_unregistered: pd.DataFrame) -> NationalFindings:
-    """`residents`: kabupaten, population_row, nik, name_norm, birth_date, desa_code of every published resident;
+    """`residents`: kabupaten, population_row, nik, name_key, birth_date, desa_code of every published resident;
     `voters`: kabupaten, voter_row, nik (missing where untrustworthy), linked (to a resident of its kabupaten; then
-    the NIK is the resident's) of every voter row, and name_norm, birth_date of the unlinked ones;
+    the NIK is the resident's) of every voter row, and name_key, birth_date of the unlinked ones;
     `eligible_unregistered`: kabupaten, population_row.
 
     - moved: an unlinked row whose NIK is a resident's of another kabupaten (and not of its own): the person moved
@@ -91,28 +91,29 @@ def _numbers(nik: pd.Series) -> pd.Series:
 
 def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     """`voters` with `found_by`: an unlinked row whose NIK is no resident's in the run takes the NIK of the resident
-    of another kabupaten with its exact name (of two words or more) and birth date (not a placeholder), where no
-    other resident in the run of that name was born that year; the others keep theirs."""
+    of another kabupaten with its name (spelling key) and birth date (not a placeholder), where no other resident in
+    the run of that name was born that year; the others keep theirs."""
     voters = voters.assign(found_by=BY_NIK)
-    if "name_norm" not in voters:
+    if "name_key" not in voters:
         return voters
-    candidates = voters[~voters["linked"].astype(bool) & voters["name_norm"].notna() & voters["birth_date"].notna()]
+    candidates = voters[~voters["linked"].astype(bool) & voters["name_key"].notna() & voters["birth_date"].notna()]
     candidates = candidates[~candidates["nik"].isin(residents["nik"].dropna().unique())]
     born = pd.to_datetime(candidates["birth_date"])
     placeholder = pd.Series(False, index=candidates.index)
     for month, day in PLACEHOLDER_DAYS:
         placeholder |= (born.dt.month == month) & (born.dt.day == day)
     candidates = candidates[~placeholder].assign(birth_date=born[~placeholder])
-    names = residents["name_norm"].astype("string[pyarrow]")
-    namesakes = residents[names.isin(candidates["name_norm"].astype("string[pyarrow]").unique())]
+    # Spelling keys (SOEHARTO = SUHARTO, doubled letters, spaces), as ingest made them: the list and SIAK spell one
+    # name differently.
+    namesakes = residents[residents["name_key"].astype("string[pyarrow]").isin(
+        candidates["name_key"].astype("string[pyarrow]").unique())]
     namesakes = namesakes.assign(birth_date=pd.to_datetime(namesakes["birth_date"]))
-    # Where no one else of that name was born that year, a namesake born the same day is very unlikely; a name of
-    # one word (SRI, ANDI, AYU) is shared by too many to tell anyone by.
-    born_that_year = namesakes.groupby([namesakes["name_norm"], namesakes["birth_date"].dt.year])["name_norm"]
-    identity = namesakes[(born_that_year.transform("size") == 1)
-                         & namesakes["name_norm"].astype("string[pyarrow]").str.contains(" ", regex=False)]
-    found = candidates.reset_index().merge(identity[["name_norm", "birth_date", "nik", "kabupaten"]].rename(
-        columns={"nik": "resident_nik", "kabupaten": "resident_in"}), on=["name_norm", "birth_date"])
+    # Where no one else of that name was born that year, a namesake born the same day is very unlikely; the common
+    # names (SRI, ANDI, AYU) have namesakes born every year, and more of them the more kabupaten have published.
+    born_that_year = namesakes.groupby([namesakes["name_key"], namesakes["birth_date"].dt.year])["name_key"]
+    identity = namesakes[born_that_year.transform("size") == 1]
+    found = candidates.reset_index().merge(identity[["name_key", "birth_date", "nik", "kabupaten"]].rename(
+        columns={"nik": "resident_nik", "kabupaten": "resident_in"}), on=["name_key", "birth_date"])
     found = found[found["resident_in"] != found["kabupaten"]].set_index("index")
     return voters.assign(nik=voters["nik"].where(~voters.index.isin(found.index), found["resident_nik"]),
                          found_by=voters["found_by"].where(~voters.index.isin(found.index), BY_NAME_AND_BIRTH_DATE))

@@ -90,9 +90,9 @@ UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to n
     Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
     Column("nik", "text", "NIK of the row where it is trustworthy (valid or repaired), else empty: what the national "
            "step looks for in the other kabupaten (personal data)."),
-    Column("name_norm", "text", "Normalised name of the row (personal data): with birth_date, how the national step "
-           "finds a row whose NIK is missing or wrong."),
     Column("birth_date", "date", "Date of birth on the row (personal data)."),
+    Column("name_key", "text", "Spelling key of the name on the row (personal data): with birth_date, how the "
+           "national step finds a row whose NIK is missing or wrong."),
 ))
 QUARANTINE = Table("restricted", "quarantine", "Rows set aside at ingest, with every reason and the row as delivered.", (
     SEMESTER,
@@ -199,6 +199,8 @@ POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next 
     Column("marital", "integer", "STAT_KWN code."),
     Column("occupation", "integer", "JENIS_PKRJN code."),
     DESA,
+    Column("name_key", "text", "Spelling key of the name (personal data): what the national step finds people by "
+           "where a NIK fails."),
 ))
 REGION = (Column("region_level", "text NOT NULL", "provinsi, kabupaten, kecamatan or desa."),
           Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),

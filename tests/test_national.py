@@ -3,6 +3,7 @@ elsewhere."""
 
 import pandas as pd
 
+from pemadanan.names import name_key
 from pemadanan.national import national_findings
 
 A, B, C = "33.23", "33.24", "34.02"
@@ -62,7 +63,9 @@ def test_a_row_without_a_usable_nik_is_found_by_exact_name_and_birth_date_unless
         (B, 2, "3324010101900002", "BUDI SANTOSO", "1985-07-01", "33.24.01.2001"),  # 1 July: written for unknown
         (B, 3, "3324010101900003", "SITI AMINAH", "1970-05-05", "33.24.01.2001"),   # a namesake born that year...
         (C, 1, "3402010101900001", "SITI AMINAH", "1970-11-20", "34.02.01.2001"),   # ...in another kabupaten
-        (C, 2, "3402010101900002", "SRI", "1966-02-02", "34.02.01.2001"),           # one word: too common
+        (C, 2, "3402010101900002", "SRI", "1966-02-02", "34.02.01.2001"),           # a common name: another SRI...
+        (B, 4, "3324010101900004", "SRI", "1966-08-17", "33.24.01.2001"),           # ...was born that year too
+        (C, 3, "3402010101900003", "SOEHARTO", "1951-03-03", "34.02.01.2001"),      # the only one born that year
     ], columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date", "desa_code"])
     voters = pd.DataFrame([
         (A, 1, None, False, "ANI RAHAYU", "1990-03-04"),
@@ -70,7 +73,10 @@ def test_a_row_without_a_usable_nik_is_found_by_exact_name_and_birth_date_unless
         (A, 3, None, False, "SITI AMINAH", "1970-05-05"),
         (A, 4, None, False, "ANI RAHAYU", "1990-03-05"),  # a day apart: not the same evidence
         (A, 5, None, False, "SRI", "1966-02-02"),
+        (A, 6, None, False, "SUHARTO", "1951-03-03"),     # the new spelling of SOEHARTO
     ], columns=["kabupaten", "voter_row", "nik", "linked", "name_norm", "birth_date"])
+    residents["name_key"] = name_key(residents["name_norm"])  # as ingest publishes them
+    voters["name_key"] = name_key(voters["name_norm"])
     moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
     assert moved[["voter_row", "lives_in", "found_by", "confidence"]].values.tolist() == [
-        [1, B, "name and birth date", "medium"]]
+        [1, B, "name and birth date", "medium"], [6, C, "name and birth date", "medium"]]

@@ -174,7 +174,7 @@ def test_a_table_from_before_partitioning_becomes_partitions_keeping_its_other_s
 def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(fresh_database):
     url = fresh_database("warehouse")
     table = warehouse.UNLINKED_VOTERS
-    added = ("nik", "name_norm", "birth_date")
+    added = ("nik", "birth_date", "name_key")
     older = [c for c in table.columns if c.name not in added]
     assert [c.name for c in table.columns[-3:]] == list(added)
     with psycopg2.connect(url) as conn, conn.cursor() as cur:  # as the version before voter NIKs made it
@@ -184,8 +184,8 @@ def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(
         cur.execute(f"INSERT INTO {table.qualified} VALUES ('2024-S1', 7, 'NIK missing', '33.23.01.2001')")
     conn.close()
     unlinked = pd.DataFrame({"voter_row": [3], "reason": ["no resident with this NIK"], "desa_code": ["33.23.01.2002"],
-                             "nik": ["3323010101900001"], "name_norm": ["ANI"],
-                             "birth_date": [pd.Timestamp("1990-01-01")]})
+                             "nik": ["3323010101900001"], "birth_date": [pd.Timestamp("1990-01-01")],
+                             "name_key": ["ANI"]})
     warehouse.replace_semester(url, "2024-S2", {table: unlinked})
     published = warehouse.read_table(url, table).sort_values("semester")
     assert published[["semester", "voter_row", "nik"]].astype(object).where(published.notna(), None).values.tolist() == [
