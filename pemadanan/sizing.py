@@ -66,8 +66,13 @@ def size_class(residents: int) -> SizeClass:
 
 
 def run_tags(population_file: Path) -> dict[str, str]:
-    """The tags a semester run is launched with: its size class, and the pod resources that class needs."""
-    chosen = size_class(population_rows(population_file))
+    """The tags a semester run is launched with: its size class, and the pod resources that class needs. None for
+    a file that cannot be counted (a broken XLSX): the run gets the biggest pod, and its ingest says what is wrong."""
+    try:
+        rows = population_rows(population_file)
+    except Exception:  # noqa: BLE001 - sizing must never stop the sensor; the run reports the file's fault
+        return {}
+    chosen = size_class(rows)
     resources = {"requests": {"cpu": chosen.cpu_request, "memory": chosen.memory_request},
                  "limits": {"memory": chosen.memory_limit}}
     return {SIZE_CLASS_TAG: chosen.name, K8S_CONFIG_TAG: json.dumps({"container_config": {"resources": resources}})}

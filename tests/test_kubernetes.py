@@ -131,6 +131,12 @@ def test_population_rows_are_counted_in_every_delivered_format_without_parsing(t
     assert population_rows(path) == (74 if suffix == ".csv" else 37)
 
 
+def test_a_file_that_cannot_be_counted_gets_no_size_class_and_so_the_biggest_pod(tmp_path):
+    broken = tmp_path / "population.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    assert run_tags(broken) == {}
+
+
 def test_the_image_installs_the_dependency_set_the_tests_ran_with(tmp_path):
     """The Dockerfile's pip command, resolved (not installed) against the package index: every package it would
     install is at the version this test run has, so the image runs what CI tested. Needs the package index."""
