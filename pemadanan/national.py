@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pemadanan.probabilistic import PLACEHOLDER_DAYS
+from pemadanan.dates import calendar
+from pemadanan.probabilistic import placeholder_days
 
 BY_NIK, BY_NAME_AND_BIRTH_DATE = "NIK", "name and birth date"
 
@@ -99,9 +100,8 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     candidates = voters[~voters["linked"].astype(bool) & voters["name_key"].notna() & voters["birth_date"].notna()]
     candidates = candidates[~candidates["nik"].isin(residents["nik"].dropna().unique())]
     born = pd.to_datetime(candidates["birth_date"])
-    placeholder = pd.Series(False, index=candidates.index)
-    for month, day in PLACEHOLDER_DAYS:
-        placeholder |= (born.dt.month == month) & (born.dt.day == day)
+    _, month, day = calendar(born)
+    placeholder = placeholder_days(month, day)
     candidates = candidates[~placeholder].assign(birth_date=born[~placeholder])
     # Spelling keys (SOEHARTO = SUHARTO, doubled letters, spaces), as ingest made them: the list and SIAK spell one
     # name differently.

@@ -210,15 +210,20 @@ def people(frame: pd.DataFrame, name_frequency: pd.Series | None = None) -> pd.D
 PLACEHOLDER_DAYS = ((7, 1), (12, 31), (1, 1))  # (month, day) offices write for an unknown birth date
 
 
+def placeholder_days(month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Whether each (month, day) is one offices write for an unknown birth date."""
+    placeholder = np.zeros(len(month), dtype=bool)
+    for placeholder_month, placeholder_day in PLACEHOLDER_DAYS:
+        placeholder |= (month == placeholder_month) & (day == placeholder_day)
+    return placeholder
+
+
 def birth_keys(born: pd.Series, placeholders: bool = False) -> dict[str, pd.Series]:
     """The birth date; whether it is a placeholder (with `placeholders`: Indonesian lists); the date where it is
     known (not a placeholder); the known date with day and month swapped, where that is another real date; the
     birth year."""
     year, month, day = calendar(born)
-    placeholder = np.zeros(len(born), dtype=bool)
-    if placeholders:
-        for placeholder_month, placeholder_day in PLACEHOLDER_DAYS:
-            placeholder |= (month == placeholder_month) & (day == placeholder_day)
+    placeholder = placeholder_days(month, day) if placeholders else np.zeros(len(born), dtype=bool)
     known = born.where(~placeholder)
     swappable = ~placeholder & (day <= 12)
     swapped = real_date(pd.Series(np.where(swappable, year, np.nan), index=born.index), pd.Series(day, index=born.index),
