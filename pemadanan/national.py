@@ -59,8 +59,8 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
     resident_here = pd.MultiIndex.from_frame(people[["kabupaten", "nik"]])
 
     placed = unlinked.merge(homes, on="nik")
-    at_home = pd.MultiIndex.from_frame(placed[["kabupaten", "nik"]]).isin(resident_here)
-    moved = placed[~at_home & (placed["lives_in"] != placed["kabupaten"])]
+    # A resident here too (Dukcapil's to fix) has not moved; every other home is another kabupaten.
+    moved = placed[~pd.MultiIndex.from_frame(placed[["kabupaten", "nik"]]).isin(resident_here)]
     moved = moved.assign(confidence=(moved["found_by"] == BY_NIK).map({True: "high", False: "medium"}))
 
     twice = unlinked.merge(listed[["nik", "kabupaten", "voter_row"]].rename(
