@@ -48,20 +48,18 @@ def published(url: str, semester: str, kabupaten: str):
     return residents, voters, unregistered[["population_row"]].assign(kabupaten=kabupaten)
 
 
-def voter_truth(out: Path, semester: str, regions: list[str]) -> dict:
+def read_truth(out: Path, semester: str, regions: list[str]) -> tuple[dict, dict]:
+    """Each kabupaten's voters_truth.csv and population_truth.csv."""
     import pandas as pd
 
-    return {k: pd.read_csv(out / "truth" / semester / k / "voters_truth.csv", dtype=str, keep_default_na=False)
-            for k in regions}
+    folder = out / "truth" / semester
+    return ({k: pd.read_csv(folder / k / "voters_truth.csv", dtype=str, keep_default_na=False) for k in regions},
+            {k: pd.read_csv(folder / k / "population_truth.csv") for k in regions})
 
 
-def truth_sets(out: Path, semester: str, regions: list[str]) -> dict[str, set]:
+def truth_sets(voters: dict, population: dict, regions: list[str]) -> dict[str, set]:
     """Per kabupaten and person (a person's rows in one kabupaten are one finding: a copy of a row is struck there
     as a duplicate already, whichever of the two the linkage keeps)."""
-    import pandas as pd
-
-    voters = voter_truth(out, semester, regions)
-    population = {k: pd.read_csv(out / "truth" / semester / k / "population_truth.csv") for k in regions}
     moved, twice, elsewhere = set(), set(), set()
     for kabupaten, rows in voters.items():
         away = rows[(rows["lives_in"] != "") & (rows["lives_in"] != kabupaten)]
@@ -128,10 +126,10 @@ def main() -> None:
                 published_mark.touch()
             parts = [published(urls[k], semester, k) for k in regions]
             found = national_findings(*(pd.concat([p[i] for p in parts], ignore_index=True) for i in range(3)))
+            voters, population = read_truth(out, semester, regions)
             person_of_row = {k: dict(zip(t["source_row"].astype(int), t["person_id"].astype(int), strict=True))
-                             for k, t in voter_truth(out, semester, regions).items()}
-            person_of_resident = {k: pd.read_csv(out / "truth" / semester / k / "population_truth.csv")
-                                  .set_index("source_row")["person_id"].to_dict() for k in regions}
+                             for k, t in voters.items()}
+            person_of_resident = {k: t.set_index("source_row")["person_id"].to_dict() for k, t in population.items()}
             predicted = {
                 "moved": {(r.kabupaten, person_of_row[r.kabupaten][r.voter_row], r.lives_in)
                           for r in found.moved.itertuples()},
@@ -140,7 +138,7 @@ def main() -> None:
                 "listed elsewhere": {(r.kabupaten, person_of_resident[r.kabupaten][r.population_row])
                                      for r in found.listed_elsewhere.itertuples()},
             }
-            for what, truth in truth_sets(out, semester, regions).items():
+            for what, truth in truth_sets(voters, population, regions).items():
                 precision, recall, n_predicted, n_truth = score(predicted[what], truth)
                 lines.append(f"{seed:>4} {semester:>8} {what:<17} {precision:>9.4f} {recall:>7.4f} "
                              f"{n_predicted:>9} {n_truth:>6}")
