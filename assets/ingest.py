@@ -14,7 +14,7 @@ from pemadanan.file_server import url_for
 from pemadanan.ingest import DEATHS, POPULATION, VOTERS, Dataset, FileRejected, IngestResult, ingest, no_deaths_file
 from pemadanan.semester import Semester
 from pemadanan.validation import CheckOutcome, FileBlocked
-from pipelines.partitions import semester_partitions
+from pipelines.partitions import kabupaten_partitions, semester_and_kabupaten
 from resources import LandingZone, Validation, Warehouse
 
 
@@ -32,7 +32,7 @@ def check_specs(dataset: Dataset) -> list[dg.AssetCheckSpec]:
         warnings.simplefilter("ignore", dg.PreviewWarning)
         return [dg.AssetCheckSpec(check.name, asset=dataset.name, blocking=check.outcome == Outcome.BLOCK,
                                   description=f"{check.reason}. {OUTCOME_MEANS[check.outcome]}",
-                                  partitions_def=semester_partitions)
+                                  partitions_def=kabupaten_partitions)
                 for check in dataset.all_checks()]
 
 
@@ -88,15 +88,16 @@ def ingest_metadata(result: IngestResult) -> dict:
 def _validated(context: dg.AssetExecutionContext, dataset: Dataset, path, validation: Validation,
                warehouse_db: Warehouse | None = None, **options):
     """Runs `ingest` and yields the output and one check result per check evaluated; stops the run on a block."""
-    semester = context.partition_key
+    semester, kabupaten = semester_and_kabupaten(context)
     if path is None:
-        raise FileRejected(f"{semester}: no {dataset.name} file in the landing folder")
+        raise FileRejected(f"{semester} {kabupaten}: no {dataset.name} file in the landing folder")
     previous = None
     if dataset.volume_checked and warehouse_db is not None:
-        previous = warehouse.previous_rows_in(warehouse_db.resolved_url(), Semester.parse(semester).previous().key, dataset.name)
+        previous = warehouse.previous_rows_in(warehouse_db.resolved_url(), Semester.parse(semester).previous().key,
+                                              kabupaten, dataset.name)
     try:
         result = ingest(dataset, path, semester, policy=validation.policy(), previous_rows=previous,
-                        docs_dir=validation.docs_folder(semester, dataset.name), **options)
+                        docs_dir=validation.docs_folder(semester, kabupaten, dataset.name), **options)
     except FileBlocked as blocked:
         docs = url_for(blocked.docs_index) if blocked.docs_index else None
         for outcome in blocked.outcomes:
@@ -108,31 +109,31 @@ def _validated(context: dg.AssetExecutionContext, dataset: Dataset, path, valida
     yield from not_evaluated(dataset, result.checks, "no previous semester published to compare with")
 
 
-@dg.asset(partitions_def=semester_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
+@dg.asset(partitions_def=kabupaten_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
           check_specs=check_specs(POPULATION))
 def population(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation, warehouse_db: Warehouse):
     """Dukcapil's population snapshot (DKB) for the semester, validated and typed; bad rows quarantined."""
-    files = landing.semester_files(context.partition_key)
+    files = landing.semester_files(*semester_and_kabupaten(context))
     yield from _validated(context, POPULATION, files.population, validation, warehouse_db,
                           header_aliases=landing.header_aliases, sheet=landing.xlsx_sheet or None)
 
 
-@dg.asset(partitions_def=semester_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
+@dg.asset(partitions_def=kabupaten_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
           check_specs=check_specs(VOTERS))
 def voters(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation, warehouse_db: Warehouse,
            population: IngestResult):
     """KPU's voter list (DPT) for the semester, validated and typed; region names resolved within the population's kabupaten."""
-    files = landing.semester_files(context.partition_key)
+    files = landing.semester_files(*semester_and_kabupaten(context))
     kabupaten = sorted(population.accepted["desa_code"].str.slice(0, 5).dropna().unique())
     yield from _validated(context, VOTERS, files.voters, validation, warehouse_db, kabupaten_codes=kabupaten,
                           header_aliases=landing.header_aliases, sheet=landing.xlsx_sheet or None)
 
 
-@dg.asset(partitions_def=semester_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
+@dg.asset(partitions_def=kabupaten_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
           check_specs=check_specs(DEATHS))
 def deaths(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation):
     """Deaths recorded during the semester (optional file: none delivered means none recorded)."""
-    path = landing.semester_files(context.partition_key).deaths
+    path = landing.semester_files(*semester_and_kabupaten(context)).deaths
     if path is None:
         result = no_deaths_file()
         yield dg.Output(result, metadata=ingest_metadata(result))

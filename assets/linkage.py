@@ -6,16 +6,16 @@ import dagster as dg
 from assets import markdown_table
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult, link
-from pipelines.partitions import semester_partitions
+from pipelines.partitions import kabupaten_partitions, semester_and_kabupaten
 from resources import LandingZone, Linkage
 
 
-@dg.asset(partitions_def=semester_partitions, group_name="link", kinds={"pandas", "recordlinkage"})
+@dg.asset(partitions_def=kabupaten_partitions, group_name="link", kinds={"pandas", "recordlinkage"})
 def voter_resident_links(context: dg.AssetExecutionContext, landing: LandingZone, linkage: Linkage,
                          population: IngestResult, voters: IngestResult) -> dg.Output[LinkResult]:
     """Voter rows linked to residents by the cascade (reviewers' decisions, exact NIK, NIK within one edit,
     Fellegi-Sunter), duplicate rows of the list, and the pairs left for review."""
-    decisions = landing.review_decisions(context.partition_key)
+    decisions = landing.review_decisions(*semester_and_kabupaten(context))
     result = link(voters.accepted, population.accepted, decisions, linkage.policy())
     rows = len(voters.accepted)
     unmatched = 0 if decisions is None else int(

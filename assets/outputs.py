@@ -13,15 +13,15 @@ from pemadanan.ingest import IngestResult, quarantined_niks
 from pemadanan.linkage import LinkResult
 from pemadanan.nik import mask_nik
 from pemadanan.semester import Semester, SemesterInputs
-from pipelines.partitions import semester_partitions
+from pipelines.partitions import kabupaten_partitions, semester_and_kabupaten
 from resources import CoklitLists, ElectionCalendar, Warehouse
 
-OUTPUTS = {"group_name": "outputs", "partitions_def": semester_partitions}
+OUTPUTS = {"group_name": "outputs", "partitions_def": kabupaten_partitions}
 
 
-def _semester(key: str, election_calendar: ElectionCalendar, links: LinkResult, population: IngestResult,
+def _semester(key: dg.MultiPartitionKey, election_calendar: ElectionCalendar, links: LinkResult, population: IngestResult,
               voters: IngestResult) -> SemesterInputs:
-    semester = Semester.parse(key)
+    semester = Semester.parse(key.keys_by_dimension["semester"])
     return SemesterInputs(semester.reference_date, semester.previous().reference_date,
                           election_calendar.judging_day(semester.reference_date), voters.accepted, population.accepted,
                           links, quarantined_niks(voters))
@@ -39,8 +39,9 @@ def _per_kecamatan(desa_code: pd.Series, label: str) -> dg.MetadataValue:
 def known_deaths(context: dg.AssetExecutionContext, warehouse_db: Warehouse, deaths: IngestResult) -> dg.Output[pd.DataFrame]:
     """Every death record known by this semester, one per person: the earlier semesters' (restricted.death_records)
     and this semester's file; a record delivered again is not a second death."""
-    semester = context.partition_key
-    earlier = warehouse.read_semester(warehouse_db.resolved_url(), warehouse.DEATH_RECORDS, semester, before=True)
+    semester, kabupaten = semester_and_kabupaten(context)
+    earlier = warehouse.read_semester(warehouse_db.resolved_url(), warehouse.DEATH_RECORDS, semester, kabupaten,
+                                      before=True)
     known = maintenance.remembered_deaths(deaths.accepted, semester, earlier)
     return dg.Output(known, metadata={
         "dagster/row_count": len(known), "delivered_first_this_semester": int(known["new"].sum()),
@@ -53,9 +54,11 @@ def known_deaths(context: dg.AssetExecutionContext, warehouse_db: Warehouse, dea
 def population_changes(context: dg.AssetExecutionContext, warehouse_db: Warehouse, population: IngestResult,
                        known_deaths: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Per person, what changed since the previous semester (read from its published population snapshot)."""
-    semester = Semester.parse(context.partition_key)
+    semester_key, kabupaten = semester_and_kabupaten(context)
+    semester = Semester.parse(semester_key)
     previous_key = semester.previous().key
-    previous = warehouse.read_semester(warehouse_db.resolved_url(), warehouse.POPULATION_SNAPSHOT, previous_key)
+    previous = warehouse.read_semester(warehouse_db.resolved_url(), warehouse.POPULATION_SNAPSHOT, previous_key,
+                                       kabupaten)
     if previous is None:
         context.log.warning(f"{previous_key} was not published: moves, corrections and marriages are not computed")
     changes = maintenance.population_changes(population.accepted, known_deaths[known_deaths["new"]],
@@ -148,10 +151,11 @@ def coklit_lists(context: dg.AssetExecutionContext, coklit: CoklitLists, voter_r
     """One CSV and one XLSX per desa with the people Pantarlih officers visit, by RW, RT and address; only the
     operator can read them, and no cell is a formula. The semester's folder is replaced whole, so a failed step
     leaves the previous lists."""
-    reference_date = Semester.parse(context.partition_key).reference_date
+    semester, kabupaten = semester_and_kabupaten(context)
+    reference_date = Semester.parse(semester).reference_date
     people = maintenance.coklit_list(tms_candidates, eligible_unregistered, voters.accepted, population.accepted,
                                      reference_date, (lambda nik: nik) if coklit.full_nik else mask_nik)
-    folder = coklit.folder(context.partition_key)
+    folder = coklit.folder(semester, kabupaten)
     coklit_files.write_lists(people, folder, context.run.run_id)
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(folder)), "desa_files": int(people["desa_code"].nunique()),
@@ -164,6 +168,6 @@ def coklit_lists(context: dg.AssetExecutionContext, coklit: CoklitLists, voter_r
 def semester_report(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
     """The semester report for the KPU-Dukcapil coordination meeting: one self-contained HTML file (no CDN, no
     personal data, small desa counts suppressed), read from what the semester published."""
-    path = report.write_report(warehouse_db.resolved_url(), context.partition_key, settings.reports_dir())
+    path = report.write_report(warehouse_db.resolved_url(), *semester_and_kabupaten(context), settings.reports_dir())
     return dg.MaterializeResult(metadata={"report": dg.MetadataValue.url(url_for(path)),
                                           "path": dg.MetadataValue.path(str(path))})

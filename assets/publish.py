@@ -11,7 +11,7 @@ from pemadanan.frames import stack
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
 from pemadanan.summary import link_summary, suppress_small_counts
-from pipelines.partitions import semester_partitions
+from pipelines.partitions import kabupaten_partitions, semester_and_kabupaten
 from resources import Warehouse
 
 TABLE_ASSETS = {table: dg.AssetKey([table.schema, table.name]) for table in warehouse.TABLES}
@@ -25,7 +25,7 @@ def _column_schema(table: warehouse.Table) -> dg.TableSchema:
 
 
 @dg.multi_asset(
-    partitions_def=semester_partitions,
+    partitions_def=kabupaten_partitions,
     group_name="publish",
     specs=[
         dg.AssetSpec(key, description=table.description, kinds={"postgres"},
@@ -71,7 +71,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
               **published, warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files),
               warehouse.PUBLICATIONS: pd.DataFrame({"published_at": [pd.Timestamp.now(tz="UTC")],
                                                     "compared_with": [population_changes.attrs.get("compared_with")]})}
-    counts = warehouse.replace_semester(warehouse_db.resolved_url(), context.partition_key, frames,
+    counts = warehouse.replace_kabupaten(warehouse_db.resolved_url(), *semester_and_kabupaten(context), frames,
                                         warehouse_db.dashboard())
     for table, key in TABLE_ASSETS.items():
         metadata = {"dagster/row_count": counts[table.qualified]}

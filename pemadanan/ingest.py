@@ -9,6 +9,7 @@ checks they fail and the repairs made. `IngestResult.reconcile()` proves every r
 
 from __future__ import annotations
 
+import functools
 import codecs
 import csv
 import io
@@ -530,3 +531,25 @@ def no_deaths_file() -> IngestResult:
                           "repairs": pd.Series(dtype="string"), "nik_delivered": pd.Series(dtype="string"),
                           "flags": pd.Series(dtype="string")})
     return IngestResult("deaths", "", 0, empty, pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
+
+
+@functools.lru_cache(maxsize=64)
+def _kabupaten_of(path: Path, size: int, mtime_ns: int, aliases: tuple[tuple[str, str], ...], sheet: str | None) -> str:
+    raw = read_table(path, dict(aliases), sheet)
+    if not {"NO_PROP", "NO_KAB"} <= set(raw.columns):
+        raise FileRejected(f"{path.name}: no NO_PROP and NO_KAB columns, so the kabupaten of a file delivered "
+                           "straight into the semester folder cannot be told: deliver it in <semester>/<kabupaten code>/")
+    parts = [_whole_number_text(raw[c]).str.lstrip("0").str.pad(2, side="left", fillchar="0") for c in ("NO_PROP", "NO_KAB")]
+    codes = (parts[0] + "." + parts[1]).where(parts[0].str.len().eq(2) & parts[1].str.len().eq(2))
+    counts = codes.value_counts()
+    if counts.empty:
+        raise FileRejected(f"{path.name}: no row has a kabupaten code (NO_PROP, NO_KAB): deliver it in "
+                           "<semester>/<kabupaten code>/")
+    return str(counts.index[0])
+
+
+def kabupaten_of(path: Path, header_aliases: dict[str, str] | None = None, sheet: str | None = None) -> str:
+    """The kabupaten (`33.23`) most of a population file's rows are in: what a file delivered in the single-kabupaten
+    layout is run as. Read once per version of the file."""
+    stat = path.stat()
+    return _kabupaten_of(path, stat.st_size, stat.st_mtime_ns, tuple(sorted((header_aliases or {}).items())), sheet)

@@ -117,3 +117,56 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     found = found[found["resident_in"] != found["kabupaten"]].set_index("index")
     return voters.assign(nik=voters["nik"].where(~voters.index.isin(found.index), found["resident_nik"]),
                          found_by=voters["found_by"].where(~voters.index.isin(found.index), BY_NAME_AND_BIRTH_DATE))
+
+
+def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """`national_findings`' three inputs for the semester, as every kabupaten published them, narrowed in PostgreSQL
+    to the people the rules can concern: residents whose NIK is on an unlinked row or who are unregistered, or who
+    share a name key with an unlinked row (found through the NIK and name-key indexes), and the voter rows linked to
+    those residents. At 285 million residents the rest never leaves the server."""
+    from pemadanan import warehouse  # noqa: PLC0415 - the rules above need no database
+
+    if not all(warehouse.table_exists(url, t) for t in (warehouse.POPULATION_SNAPSHOT, warehouse.UNLINKED_VOTERS)):
+        empty = pd.DataFrame(columns=["kabupaten"])
+        return empty, empty, empty
+    with warehouse.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("""
+            CREATE TEMP TABLE concerned ON COMMIT DROP AS
+            SELECT s.kabupaten, s.population_row, s.nik, s.name_key, s.birth_date, s.desa_code
+            FROM restricted.population_snapshot s
+            WHERE s.semester = %(semester)s AND (
+                s.nik IN (SELECT nik FROM restricted.unlinked_voters WHERE semester = %(semester)s)
+                OR s.name_key IN (SELECT name_key FROM restricted.unlinked_voters WHERE semester = %(semester)s)
+                OR (s.kabupaten, s.population_row) IN (SELECT kabupaten, population_row
+                    FROM restricted.eligible_unregistered WHERE semester = %(semester)s))""", {"semester": semester})
+        residents = _fetch(cur, "SELECT * FROM concerned")
+        linked = _fetch(cur, """
+            SELECT l.kabupaten, l.voter_row, c.nik, true AS linked FROM restricted.voter_links l
+            JOIN concerned c ON c.kabupaten = l.kabupaten AND c.population_row = l.population_row
+            WHERE l.semester = %s""", (semester,))
+        unlinked = _fetch(cur, "SELECT kabupaten, voter_row, nik, name_key, birth_date, false AS linked "
+                               "FROM restricted.unlinked_voters WHERE semester = %s", (semester,))
+        unregistered = _fetch(cur, "SELECT kabupaten, population_row FROM restricted.eligible_unregistered "
+                                   "WHERE semester = %s", (semester,))
+    conn.close()
+    return residents, pd.concat([linked, unlinked], ignore_index=True), unregistered
+
+
+def _fetch(cur, query: str, values: tuple = ()) -> pd.DataFrame:
+    cur.execute(query, values)
+    return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+
+def findings_table(found: NationalFindings) -> pd.DataFrame:
+    """The three findings as rows of restricted.national_findings."""
+    moved = found.moved.rename(columns={"lives_in": "other_kabupaten", "lives_in_desa": "other_desa_code"}).assign(
+        finding="moved", tms_code="4")
+    twice = found.listed_twice.rename(columns={"also_listed_in": "other_kabupaten",
+                                               "also_voter_row": "other_voter_row"}).assign(finding="listed_twice",
+                                                                                             tms_code="2")
+    elsewhere = found.listed_elsewhere.rename(columns={"listed_in": "other_kabupaten",
+                                                       "listed_voter_row": "other_voter_row"}).assign(
+        finding="listed_elsewhere", found_by=BY_NIK, confidence="high")
+    columns = ["kabupaten", "finding", "tms_code", "voter_row", "population_row", "other_kabupaten",
+               "other_desa_code", "other_voter_row", "found_by", "confidence"]
+    return pd.concat([frame.reindex(columns=columns) for frame in (moved, twice, elsewhere)], ignore_index=True)

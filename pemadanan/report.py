@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pemadanan import warehouse
+from pemadanan import regions, warehouse
 from pemadanan.tms import KPU_CODES, TMS_MEANINGS
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:60em;color:#222}
@@ -25,9 +25,9 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.note{color:
 img{max-width:100%}"""
 
 
-def _counts(url: str, query: str, semester: str) -> pd.DataFrame:
+def _counts(url: str, query: str, semester: str, kabupaten: str) -> pd.DataFrame:
     with warehouse.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(query, (semester,))
+        cur.execute(query, (semester, kabupaten))
         frame = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
     conn.close()
     return frame
@@ -67,28 +67,28 @@ def _table(frame: pd.DataFrame) -> str:
                          float_format=lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}")
 
 
-def build_report(url: str, semester: str) -> str:
-    coverage = warehouse.read_table(url, warehouse.COVERAGE_BY_REGION, semester)
+def build_report(url: str, semester: str, kabupaten: str) -> str:
+    coverage = warehouse.read_table(url, warehouse.COVERAGE_BY_REGION, semester, kabupaten)
     if coverage.empty:
-        raise ValueError(f"{semester} was not published: nothing to report")
-    kabupaten = coverage[coverage["region_level"] == "kabupaten"]
+        raise ValueError(f"{semester} {kabupaten} was not published: nothing to report")
+    kabupaten_rows = coverage[coverage["region_level"] == "kabupaten"]
     kecamatan = coverage[coverage["region_level"] == "kecamatan"].copy()
     desa = coverage[coverage["region_level"] == "desa"]
     kecamatan["name"] = kecamatan["region_name"].fillna(kecamatan["region_code"])
-    changes = warehouse.read_table(url, warehouse.SEMESTER_CHANGES, semester)
-    deliveries = warehouse.read_table(url, warehouse.DELIVERIES, semester)
-    quality = warehouse.read_table(url, warehouse.DATA_QUALITY, semester)
+    changes = warehouse.read_table(url, warehouse.SEMESTER_CHANGES, semester, kabupaten)
+    deliveries = warehouse.read_table(url, warehouse.DELIVERIES, semester, kabupaten)
+    quality = warehouse.read_table(url, warehouse.DATA_QUALITY, semester, kabupaten)
     published = warehouse.publications(url)
     methods = _counts(url, "SELECT link_method AS method, count(*) AS links FROM restricted.voter_links "
-                           "WHERE semester = %s GROUP BY 1 ORDER BY 2 DESC", semester)
+                           "WHERE semester = %s AND kabupaten = %s GROUP BY 1 ORDER BY 2 DESC", semester, kabupaten)
     coklit = _counts(url, "SELECT left(desa_code, 8) AS kecamatan, count(DISTINCT voter_row) AS voter_rows "
-                          "FROM restricted.tms_candidates WHERE semester = %s AND needs_coklit GROUP BY 1 ORDER BY 2 DESC",
-                     semester)
+                          "FROM restricted.tms_candidates WHERE semester = %s AND kabupaten = %s AND needs_coklit "
+                          "GROUP BY 1 ORDER BY 2 DESC", semester, kabupaten)
     coklit["kecamatan"] = coklit["kecamatan"].map(kecamatan.set_index("region_code")["name"]).fillna(coklit["kecamatan"])
 
-    total = kabupaten[["residents", "eligible", "registered", "linked", "eligible_unregistered", "new_voters"]].sum()
-    tms_total = {f"TMS {c} {TMS_MEANINGS[c]}": int(kabupaten[f"tms_{c}"].sum()) for c in KPU_CODES}
-    compared = published["compared_with"].get(semester) if semester in published.index else None
+    total = kabupaten_rows[["residents", "eligible", "registered", "linked", "eligible_unregistered", "new_voters"]].sum()
+    tms_total = {f"TMS {c} {TMS_MEANINGS[c]}": int(kabupaten_rows[f"tms_{c}"].sum()) for c in KPU_CODES}
+    compared = published["compared_with"].get((semester, kabupaten))
     kab_changes = (changes[changes["region_level"] == "kabupaten"].groupby("change")["people"].sum()
                    .rename_axis("perubahan / change").reset_index(name="orang / people"))
     lowest_desa = (desa.dropna(subset=["coverage_pct"]).sort_values("coverage_pct").head(15)
@@ -100,7 +100,8 @@ def build_report(url: str, semester: str) -> str:
                                *[f"tms_{c}" for c in KPU_CODES], "coverage_pct"]].sort_values("coverage_pct")
 
     sections = [
-        f"<h1>Laporan pemadanan DPT – DKB / Voter list matching report: {html.escape(semester)}</h1>",
+        f"<h1>Laporan pemadanan DPT – DKB / Voter list matching report: {html.escape(semester)}, {html.escape(kabupaten)} "
+        f"{html.escape(regions.region_name(kabupaten) or '')}</h1>",
         "<p class=note>Tanpa data pribadi; jumlah desa di bawah ambang disembunyikan (–). No personal data; desa "
         "counts below the threshold are suppressed (–). " + (f"Dibandingkan dengan / compared with {compared}."
                                                              if compared else "Tidak ada semester sebelumnya / no "
@@ -129,18 +130,18 @@ def build_report(url: str, semester: str) -> str:
         "<h3>Alasan karantina teratas / Top quarantine reasons</h3>", _table(quarantine_reasons),
         "<h2>Penautan / Linkage</h2>", _table(methods),
     ]
-    return (f"<!doctype html><html lang=id><head><meta charset=utf-8><title>pemadanan {html.escape(semester)}</title>"
+    return (f"<!doctype html><html lang=id><head><meta charset=utf-8><title>pemadanan {html.escape(semester)} {html.escape(kabupaten)}</title>"
             f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>")
 
 
-def report_path(folder: Path, semester: str) -> Path:
-    return folder / f"pemadanan-{semester}.html"
+def report_path(folder: Path, semester: str, kabupaten: str) -> Path:
+    return folder / f"pemadanan-{semester}-{kabupaten}.html"
 
 
-def write_report(url: str, semester: str, folder: Path) -> Path:
+def write_report(url: str, semester: str, kabupaten: str, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    path = report_path(folder, semester)
+    path = report_path(folder, semester, kabupaten)
     staging = path.with_suffix(".html.tmp")
-    staging.write_text(build_report(url, semester), encoding="utf-8")
+    staging.write_text(build_report(url, semester, kabupaten), encoding="utf-8")
     staging.replace(path)
     return path

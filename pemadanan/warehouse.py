@@ -1,9 +1,10 @@
-"""The PostgreSQL warehouse: table definitions, and replacing one semester's rows atomically.
+"""The PostgreSQL warehouse: table definitions, and replacing one kabupaten's rows of a semester atomically.
 
 `restricted` holds personal data for operators; `published` holds only aggregates and masked identifiers,
-for dashboards. Each table carries a `semester` column and is partitioned by it (one partition per semester); a
-semester's partitions are emptied and refilled in one transaction, so readers never see half of one and a re-run
-gives the same rows.
+for dashboards. Each table carries `semester` and `kabupaten` columns and is partitioned by semester, each semester
+by kabupaten (PostgreSQL declarative partitioning): a kabupaten's partitions are emptied and refilled in one
+transaction, so readers never see half of one, a re-run gives the same rows, and a publish locks no other
+kabupaten's rows. The national step's tables are per semester only.
 """
 
 from __future__ import annotations
@@ -30,12 +31,25 @@ class Column:
     description: str
 
 
+KABUPATEN = Column("kabupaten", "text", "Kabupaten/kota whose files gave the row (Kemendagri code, e.g. 33.23): a run of "
+                   "that kabupaten replaces its rows and no other's.")
+
+
 @dataclass(frozen=True)
 class Table:
+    """A table partitioned by semester and, unless `per_kabupaten` is off (the national step's, one per semester),
+    each semester by kabupaten, with `kabupaten` as its last column."""
+
     schema: str
     name: str
     description: str
     columns: tuple[Column, ...]
+    per_kabupaten: bool = True
+    indexes: tuple[str, ...] = ()  # columns looked up by: one index each, on every partition
+
+    def __post_init__(self) -> None:
+        if self.per_kabupaten:
+            object.__setattr__(self, "columns", (*self.columns, KABUPATEN))
 
     @property
     def qualified(self) -> str:
@@ -45,11 +59,15 @@ class Table:
         cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in self.columns)
         return f"CREATE TABLE {self.qualified} (\n  {cols}\n) PARTITION BY LIST (semester)"
 
-    def partition(self, semester: str) -> str:
-        """`restricted.voter_links_2024_s1`: the table that holds one semester's rows."""
+    def partition(self, semester: str, kabupaten: str | None = None) -> str:
+        """`restricted.voter_links_2024_s1`: the table that holds one semester's rows; with a kabupaten,
+        `restricted.voter_links_2024_s1_33_23`, the one that holds that kabupaten's rows of it."""
         if not re.fullmatch(r"\d{4}-S[12]", semester):
             raise ValueError(f"{semester!r} is not a semester (YYYY-S1 or YYYY-S2)")
-        return f"{self.qualified}_{semester.lower().replace('-', '_')}"
+        if kabupaten is not None and not re.fullmatch(r"\d{2}\.\d{2}", kabupaten):
+            raise ValueError(f"{kabupaten!r} is not a kabupaten code (NN.NN)")
+        name = f"{self.qualified}_{semester.lower().replace('-', '_')}"
+        return name if kabupaten is None else f"{name}_{kabupaten.replace('.', '_')}"
 
 
 SEMESTER = Column("semester", "text NOT NULL", "Semester of the population data, e.g. 2024-S1 (as at 30 June 2024).")
@@ -191,7 +209,7 @@ DEATH_RECORDS = Table("restricted", "death_records", "Every death record deliver
     Column("death_date", "date", "TGL_KEMATIAN."),
     Column("source_row", "integer NOT NULL", "1-based data row of that semester's deaths file."),
 ))
-POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next semester compares with: the accepted residents, one row each.", (
+POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next semester compares with, and the national step looks people up in: the accepted residents, one row each.", (
     SEMESTER, POPULATION_ROW,
     Column("nik", "text", "NIK (personal data)."),
     Column("name_norm", "text", "Normalised name (personal data)."),
@@ -201,7 +219,7 @@ POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next 
     DESA,
     Column("name_key", "text", "Spelling key of the name (personal data): what the national step finds people by "
            "where a NIK fails."),
-))
+), indexes=("nik", "name_key"))
 REGION = (Column("region_level", "text NOT NULL", "provinsi, kabupaten, kecamatan or desa."),
           Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),
           Column("region_name", "text", "Name of the region as in the Kemendagri table."))
@@ -223,11 +241,39 @@ SEMESTER_CHANGES = Table("published", "semester_changes", "People per change sin
     Column("people", "integer", "People with that change (where they live now, or lived before leaving). Empty at desa level where suppressed."),
 ))
 
-PUBLICATIONS = Table("published", "publications", "One row per semester published: when, and the semester whose population it was compared with. A semester published before its predecessor was (compared_with empty, or published earlier than it) is stale; the landing sensor runs it again.", (
+PUBLICATIONS = Table("published", "publications", "One row per semester and kabupaten published: when, and the semester whose population it was compared with. A kabupaten's semester published before its predecessor was (compared_with empty, or published earlier than it) is stale; the landing sensor runs it again.", (
     SEMESTER,
-    Column("published_at", "timestamptz NOT NULL", "When the semester's tables were last replaced."),
+    Column("published_at", "timestamptz NOT NULL", "When the kabupaten's rows of the semester were last replaced."),
     Column("compared_with", "text", "The previous semester whose published population snapshot gave moves, corrections and marriages; empty if it was not published then."),
 ))
+
+NATIONAL_FINDINGS = Table("restricted", "national_findings", "What the national step found across the kabupaten published for the semester, one row per finding; replaced whole each time the step runs (a late kabupaten runs it again).", (
+    SEMESTER,
+    Column("kabupaten", "text NOT NULL", "Kabupaten of the voter row (moved, listed_twice) or of the resident (listed_elsewhere)."),
+    Column("finding", "text NOT NULL", "moved: the voter row's person lives in another kabupaten (TMS 4, moved to other_kabupaten); "
+           "listed_twice: the person is listed in other_kabupaten too (TMS 2 across kabupaten); listed_elsewhere: an "
+           "eligible resident 'unregistered' here is listed in other_kabupaten (not unregistered: pindah memilih)."),
+    Column("tms_code", "text", "4 (moved), 2 (listed twice); empty for listed_elsewhere."),
+    Column("voter_row", "integer", "1-based data row of the kabupaten's voter file (moved, listed_twice)."),
+    Column("population_row", "integer", "1-based data row of the kabupaten's population file (listed_elsewhere)."),
+    Column("other_kabupaten", "text NOT NULL", "Where the person lives (moved) or is listed too."),
+    Column("other_desa_code", "text", "Desa where the person lives (moved)."),
+    Column("other_voter_row", "integer", "The voter row in other_kabupaten (listed_twice, listed_elsewhere)."),
+    Column("found_by", "text NOT NULL", "NIK, or name and birth date where the row's NIK is nobody's."),
+    Column("confidence", "text NOT NULL", "high: found by NIK (and, listed twice, the person lives in other_kabupaten: strike this row); "
+           "medium: found by name and birth date, or listed twice and living in neither kabupaten (a visit decides)."),
+), per_kabupaten=False)
+NATIONAL_COVERAGE = Table("published", "national_coverage", "Which kabupaten the national step covered for the semester, and what it found in each. No personal data.", (
+    SEMESTER,
+    Column("kabupaten", "text NOT NULL", "A kabupaten whose rows of the semester the step read."),
+    Column("published_at", "timestamptz NOT NULL", "When those rows were published (published.publications): the step is current while this agrees."),
+    Column("kabupaten_covered", "integer NOT NULL", "Kabupaten of the semester the step read (the same on every row of the run)."),
+    Column("moved_out", "integer NOT NULL", "Voter rows here whose person lives in another kabupaten."),
+    Column("listed_twice", "integer NOT NULL", "Voter rows here whose person is listed in another kabupaten too."),
+    Column("listed_elsewhere", "integer NOT NULL", "Eligible residents here with no voter row here, listed in another kabupaten."),
+    Column("computed_at", "timestamptz NOT NULL", "When the national step ran."),
+), per_kabupaten=False)
+NATIONAL_TABLES = (NATIONAL_FINDINGS, NATIONAL_COVERAGE)
 
 TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES,
                              TMS_CANDIDATES, ELIGIBLE_UNREGISTERED, NEW_VOTERS, POPULATION_CHANGES, DEATH_RECORDS,
@@ -276,35 +322,54 @@ class DashboardRole:
     password: str | None = None
 
 
-def replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame],
-                     dashboard: DashboardRole | None = None) -> dict[str, int]:
-    """Deletes the semester's rows from every table given and inserts the new ones, in one transaction."""
+def replace_kabupaten(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame],
+                      dashboard: DashboardRole | None = None) -> dict[str, int]:
+    """Replaces the kabupaten's rows of the semester in every table given, in one transaction (`kabupaten` None: a
+    national table's semester). Other kabupaten's rows are not touched, and their publishes go on meanwhile."""
     try:
-        return _replace_semester(url, semester, frames, dashboard)
+        _ensure_partitions(url, semester, kabupaten, list(frames), dashboard)
+        return _replace_rows(url, semester, kabupaten, frames)
     except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:  # the server went away mid-transaction
-        raise WarehouseUnavailable(f"the warehouse {describe(url)} went away while {semester} was published "
-                                   f"({_first_line(error)}): nothing of it was written; run the semester again once "
+        raise WarehouseUnavailable(f"the warehouse {describe(url)} went away while {semester} {kabupaten or ''} was "
+                                   f"published ({_first_line(error)}): nothing of it was written; run it again once "
                                    "the server is back") from None
 
 
-def _replace_semester(url: str, semester: str, frames: dict[Table, pd.DataFrame],
-                      dashboard: DashboardRole | None) -> dict[str, int]:
+def _ensure_partitions(url: str, semester: str, kabupaten: str | None, tables: list[Table],
+                       dashboard: DashboardRole | None) -> None:
+    """Tables and partitions, created or migrated in a transaction of their own, committed before any row is
+    written: DDL locks a whole table, so it must not be held while a kabupaten's rows are copied."""
     with connect(url) as conn, conn.cursor() as cur:
-        # One publish at a time: two runs of a semester must not interleave their delete and insert, and two first
-        # publishes must not both create the schemas (CREATE SCHEMA IF NOT EXISTS races). Publishing takes seconds,
-        # and its DDL (comments, constraints) locks the tables anyway.
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('pemadanan:publish'))")
+        # Two first publishes must not both create the schemas (CREATE SCHEMA IF NOT EXISTS races).
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('pemadanan:ddl'))")
+        legacy_kabupaten = None
+        for table in tables:
+            if _ensure_table(cur, table) and legacy_kabupaten is None:
+                legacy_kabupaten = _kabupaten_before_partitions(cur) or kabupaten
+            if legacy_kabupaten is not None:
+                _rebuild_by_kabupaten(cur, table, legacy_kabupaten)
+            _partition(cur, table, semester, kabupaten if table.per_kabupaten else None)
+        if dashboard is not None:
+            _grant_dashboard(cur, dashboard)
+    conn.close()
+
+
+def _replace_rows(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame]) -> dict[str, int]:
+    with connect(url) as conn, conn.cursor() as cur:
+        # Two runs of one kabupaten's semester must not interleave their emptying and copying.
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"pemadanan:publish:{semester}|{kabupaten}",))
         counts = {}
         for table, frame in frames.items():
-            _ensure_table(cur, table)
             expected = [c.name for c in table.columns]
-            frame = frame.assign(semester=semester)[expected]
-            partition = _emptied_partition(cur, table, semester)
+            frame = frame.assign(semester=semester, **({"kabupaten": kabupaten} if table.per_kabupaten else {}))[expected]
+            # TRUNCATE, not DELETE: a re-run does not scan and mark a million old rows, and COPY into a table
+            # emptied in its own transaction writes no WAL on a server with wal_level=minimal. It locks this
+            # kabupaten's partition only, until the publish commits.
+            partition = table.partition(semester, kabupaten if table.per_kabupaten else None)
+            cur.execute(f"TRUNCATE {partition}")
             cur.copy_expert(f"COPY {partition} ({', '.join(expected)}) FROM STDIN WITH (FORMAT csv)",
                             _copy_csv(frame, table))
             counts[table.qualified] = len(frame)
-        if dashboard is not None:
-            _grant_dashboard(cur, dashboard)
     conn.close()
     return counts
 
@@ -343,15 +408,18 @@ def sql_literal(cur, value: str) -> str:
     return cur.mogrify("%s", (value,)).decode()
 
 
-def read_semester(url: str, table: Table, semester: str, before: bool = False) -> pd.DataFrame | None:
-    """One semester of a table (`before`: every semester before it) through COPY and Arrow's CSV reader, fast for a
-    million rows; None if the table or the rows are absent. Text and dates come back as ingest makes them."""
+def read_semester(url: str, table: Table, semester: str, kabupaten: str | None = None,
+                  before: bool = False) -> pd.DataFrame | None:
+    """One semester of a table (`before`: every semester before it), one kabupaten's rows or all, through COPY and
+    Arrow's CSV reader, fast for a million rows; None if the table or the rows are absent. Text and dates come back
+    as ingest makes them."""
     with connect(url) as conn, conn.cursor() as cur:
         if not _exists(cur, table):
             return None
         buffer = io.BytesIO()
-        query = cur.mogrify(f"COPY (SELECT * FROM {table.qualified} WHERE semester {'<' if before else '='} %s) "
-                            "TO STDOUT WITH (FORMAT csv, HEADER)", (semester,)).decode()
+        where, values = _where(semester, kabupaten, "<" if before else "=")
+        query = cur.mogrify(f"COPY (SELECT * FROM {table.qualified} WHERE {where}) "
+                            "TO STDOUT WITH (FORMAT csv, HEADER)", values).decode()
         cur.copy_expert(query, buffer)
     conn.close()
     buffer.seek(0)
@@ -381,82 +449,137 @@ def table_exists(url: str, table: Table) -> bool:
     return found
 
 
-def _ensure_table(cur, table: Table) -> None:
+def _ensure_table(cur, table: Table) -> bool:
+    """Creates the table, or brings one a version before wrote up to date (appended nullable columns, nullability,
+    comments). True if its rows predate kabupaten partitions and it must be rebuilt: `_rebuild_by_kabupaten`."""
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
     cur.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (table.qualified,))
     found = cur.fetchone()
     if found is None:
         cur.execute(table.ddl())
     cur.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
-        "ORDER BY ordinal_position", (table.schema, table.name))
-    actual = [r[0] for r in cur.fetchall()]
+        "SELECT column_name, is_nullable = 'YES' FROM information_schema.columns WHERE table_schema = %s AND "
+        "table_name = %s ORDER BY ordinal_position", (table.schema, table.name))
+    existing = cur.fetchall()
+    actual = [name for name, _ in existing]
     expected = [c.name for c in table.columns]
+    if table.per_kabupaten and found is not None and (found[0] == "r" or "kabupaten" not in actual):
+        if actual != expected[:len(actual)] or "kabupaten" in actual:
+            raise RuntimeError(f"{table.qualified} has columns {actual}, this version writes {expected}: migrate it first")
+        return True
     added = table.columns[len(actual):]
+    _ensure_indexes(cur, table)
+    if found is not None and actual == expected:
+        nullable = dict(existing)
+        if all(nullable[c.name] == ("NOT NULL" not in c.sql_type) for c in table.columns):
+            return False  # as this version writes it: no DDL, which would lock the whole table
     if actual == expected[:len(actual)] and all("NOT NULL" not in c.sql_type for c in added):
         for column in added:  # a column a newer version appends: empty in the rows published before it
             cur.execute(f"ALTER TABLE {table.qualified} ADD COLUMN {column.name} {column.sql_type}")
         actual = expected
     if actual != expected:
         raise RuntimeError(f"{table.qualified} has columns {actual}, this version writes {expected}: migrate it first")
-    if found is not None and found[0] == "r":
-        _partition_by_semester(cur, table)
     cur.execute(f"COMMENT ON TABLE {table.qualified} IS %s", (table.description,))
     for column in table.columns:
         cur.execute(f"COMMENT ON COLUMN {table.qualified}.{column.name} IS %s", (column.description,))
         if "NOT NULL" not in column.sql_type:  # a column that became nullable (suppressed counts) in a newer version
             cur.execute(f"ALTER TABLE {table.qualified} ALTER COLUMN {column.name} DROP NOT NULL")
+    return False
 
 
-def _partition_by_semester(cur, table: Table) -> None:
-    """A table written by a version before partitioning, rebuilt as partitions with its rows (once)."""
-    unpartitioned = f"{table.name}_unpartitioned"
-    cur.execute(f"ALTER TABLE {table.qualified} RENAME TO {unpartitioned}")
-    cur.execute(table.ddl())
-    cur.execute(f"SELECT DISTINCT semester FROM {table.schema}.{unpartitioned}")
+def _ensure_indexes(cur, table: Table) -> None:
+    """An index on the parent is built on every partition, and on each one created later."""
+    for column in table.indexes:
+        name = f"{table.name}_{column}"
+        cur.execute("SELECT to_regclass(%s)", (f"{table.schema}.{name}",))
+        if cur.fetchone()[0] is None:
+            cur.execute(f"CREATE INDEX {name} ON {table.qualified} ({column})")
+
+
+def _kabupaten_before_partitions(cur) -> str | None:
+    """The kabupaten a warehouse from before kabupaten partitions holds: the one most of its residents live in
+    (a version before them ran one kabupaten), None without a population snapshot."""
+    cur.execute("SELECT to_regclass('restricted.population_snapshot')")
+    if cur.fetchone()[0] is None:
+        return None
+    cur.execute("SELECT left(desa_code, 5) FROM restricted.population_snapshot WHERE desa_code IS NOT NULL "
+                "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    found = cur.fetchone()
+    return found[0] if found else None
+
+
+def _rebuild_by_kabupaten(cur, table: Table, kabupaten: str) -> None:
+    """A table written by a version before kabupaten partitions (or before partitions at all) rebuilt as semester
+    and kabupaten partitions, its rows kept and given `kabupaten` (once)."""
+    cur.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (table.qualified,))
+    found = cur.fetchone()
+    cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+                "ORDER BY ordinal_position", (table.schema, table.name))
+    old_columns = [r[0] for r in cur.fetchall()]
+    if found is None or "kabupaten" in old_columns:
+        return
+    old = f"{table.name}_before_kabupaten"
+    cur.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = to_regclass(%s)", (table.qualified,))
+    for (child,) in cur.fetchall():  # the new semester partitions take these names
+        cur.execute(f"ALTER TABLE {table.schema}.{child} RENAME TO {child}_before_kabupaten")
+    cur.execute(f"ALTER TABLE {table.qualified} RENAME TO {old}")
+    _ensure_table(cur, table)
+    cur.execute(f"SELECT DISTINCT semester FROM {table.schema}.{old}")
+    columns = ", ".join(old_columns)
     for (semester,) in cur.fetchall():
-        partition = _emptied_partition(cur, table, semester)
-        cur.execute(f"INSERT INTO {partition} SELECT * FROM {table.schema}.{unpartitioned} WHERE semester = %s",
-                    (semester,))
-    cur.execute(f"DROP TABLE {table.schema}.{unpartitioned}")
+        partition = _partition(cur, table, semester, kabupaten)
+        cur.execute(f"INSERT INTO {partition} ({columns}, kabupaten) SELECT {columns}, %s FROM {table.schema}.{old} "
+                    "WHERE semester = %s", (kabupaten, semester))
+    cur.execute(f"DROP TABLE {table.schema}.{old} CASCADE")
 
 
-def _emptied_partition(cur, table: Table, semester: str) -> str:
-    """The semester's partition, created or emptied. TRUNCATE, not DELETE: a re-run does not scan and mark a
-    million old rows, and COPY into a table emptied in its own transaction writes no WAL on a server with
-    wal_level=minimal. It locks that semester's partition only, until the publish commits."""
-    partition = table.partition(semester)
-    cur.execute(f"CREATE TABLE IF NOT EXISTS {partition} PARTITION OF {table.qualified} FOR VALUES IN (%s)",
-                (semester,))
-    cur.execute(f"TRUNCATE {partition}")
+def _partition(cur, table: Table, semester: str, kabupaten: str | None) -> str:
+    """The partition that holds the semester's (and kabupaten's) rows, created if need be."""
+    semester_partition = table.partition(semester)
+    by_kabupaten = " PARTITION BY LIST (kabupaten)" if table.per_kabupaten else ""
+    cur.execute(f"CREATE TABLE IF NOT EXISTS {semester_partition} PARTITION OF {table.qualified} FOR VALUES IN (%s)"
+                + by_kabupaten, (semester,))
+    if kabupaten is None:
+        return semester_partition
+    partition = table.partition(semester, kabupaten)
+    cur.execute(f"CREATE TABLE IF NOT EXISTS {partition} PARTITION OF {semester_partition} FOR VALUES IN (%s)",
+                (kabupaten,))
     return partition
 
 
-def read_table(url: str, table: Table, semester: str | None = None) -> pd.DataFrame:
-    query = f"SELECT * FROM {table.qualified}" + (" WHERE semester = %s" if semester else "")
+def _where(semester: str, kabupaten: str | None, semester_is: str = "=") -> tuple[str, tuple[str, ...]]:
+    if kabupaten is None:
+        return f"semester {semester_is} %s", (semester,)
+    return f"semester {semester_is} %s AND kabupaten = %s", (semester, kabupaten)
+
+
+def read_table(url: str, table: Table, semester: str | None = None, kabupaten: str | None = None) -> pd.DataFrame:
+    where, values = _where(semester, kabupaten) if semester else ("true", ())
     with connect(url) as conn, conn.cursor() as cur:
-        cur.execute(query, (semester,) if semester else None)
+        cur.execute(f"SELECT * FROM {table.qualified} WHERE {where}", values)
         frame = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
     conn.close()
     return frame
 
 
-def previous_rows_in(url: str, semester: str, dataset: str) -> int | None:
-    """Rows of the dataset's file as published for `semester`, or None if that semester was never published."""
+def previous_rows_in(url: str, semester: str, kabupaten: str, dataset: str) -> int | None:
+    """Rows of the kabupaten's dataset file as published for `semester`, or None if it was never published."""
     with connect(url) as conn, conn.cursor() as cur:
         if not _exists(cur, DELIVERIES):
             return None
-        cur.execute(f"SELECT rows_in FROM {DELIVERIES.qualified} WHERE semester = %s AND dataset = %s", (semester, dataset))
+        cur.execute(f"SELECT rows_in FROM {DELIVERIES.qualified} WHERE semester = %s AND kabupaten = %s AND dataset = %s",
+                    (semester, kabupaten, dataset))
         row = cur.fetchone()
     conn.close()
     return row[0] if row else None
 
 
 def publications(url: str) -> pd.DataFrame:
-    """published.publications indexed by semester (empty before the first publish)."""
+    """published.publications indexed by semester and kabupaten (empty before the first publish)."""
     frame = (read_table(url, PUBLICATIONS) if table_exists(url, PUBLICATIONS)
              else pd.DataFrame(columns=[c.name for c in PUBLICATIONS.columns]))
-    return frame.set_index("semester")
+    return frame.set_index(["semester", "kabupaten"]).sort_index()
 
 
 def tables_markdown() -> str:
@@ -465,7 +588,7 @@ def tables_markdown() -> str:
              "`pemadanan docs`; do not edit by hand.", "",
              "`restricted` holds personal data for operators. `published` is for dashboards: aggregates and "
              "masked identifiers only.", ""]
-    for table in TABLES:
+    for table in (*TABLES, *NATIONAL_TABLES):
         lines += _table_section(table)
     lines += ["## TMS rules", "", "Every rule that flags a row in `restricted.tms_candidates` (registry `TMS_RULES` in "
               "`pemadanan/tms.py`). A code may have rules of different confidence.", "", rules_markdown(), ""]
@@ -520,7 +643,7 @@ def dashboards_markdown() -> str:
              "A death in `semester_changes` counts where the person lived in the previous semester's snapshot, or, "
              "when the previous semester was not published, in the kecamatan its NIK was issued in (and the levels "
              "above, not in a desa); `unknown` only when the NIK names no current kecamatan either.", ""]
-    for table in TABLES:
+    for table in (*TABLES, *NATIONAL_TABLES):
         if table.schema == "published":
             lines += _table_section(table)
     lines += ["## Example queries", ""]

@@ -28,9 +28,11 @@ def _prepare_dagster_home() -> Path:
     return home
 
 
-def run_semester(semester: str, landing: str | None = None, warehouse_url: str | None = None) -> tuple[bool, str]:
-    """Materialises every asset of the semester through Dagster, recorded in the instance at DAGSTER_HOME.
-    Returns (success, one line saying what happened)."""
+def run_semester(semester: str, landing: str | None = None, warehouse_url: str | None = None,
+                 kabupaten: list[str] | None = None) -> tuple[bool, str]:
+    """Materialises the semester of each kabupaten (those given, else every one landed) through Dagster, one run
+    each, then the semester's national step, recorded in the instance at DAGSTER_HOME. Returns (success, what
+    happened: a line per run, with its steps)."""
     if landing:
         os.environ["PEMADANAN_LANDING_DIR"] = str(Path(landing).resolve())
     if warehouse_url:
@@ -41,32 +43,51 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     from pemadanan.ingest import FileRejected  # noqa: PLC0415
     from pemadanan.report import report_path  # noqa: PLC0415
     from pipelines.definitions import defs  # noqa: PLC0415
-    from pipelines.partitions import closed, register  # noqa: PLC0415
+    from pipelines.partitions import closed, partition_key, register  # noqa: PLC0415
     from resources import LandingZone  # noqa: PLC0415
 
     if not closed(semester):
         return False, f"{semester} is not a closed semester (YYYY-S1 closes on 30 June, YYYY-S2 on 31 December)"
     zone = LandingZone()
     try:
-        files = zone.semester_files(semester)
+        codes = kabupaten or zone.delivered_kabupaten(semester)
+        runs = [(code, zone.semester_files(semester, code)) for code in codes]
     except FileRejected as rejected:
         return False, f"{semester}: {rejected}"
-    if not files.complete:
-        return False, (f"{semester}: no {' and no '.join(files.missing)} file in {zone.path / semester}: deliver "
-                       "them there, or name the landing folder with --landing")
-    # The console shows one line; every event, tracebacks included, is in the run (Dagster UI).
-    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    if not runs:
+        return False, (f"{semester}: no files in {zone.path / semester}: deliver them in <semester>/<kabupaten code>/, "
+                       "or name the landing folder with --landing")
     instance = dg.DagsterInstance.get()
-    register(instance, semester)
-    job = defs.resolve_job_def("semester_job")
+    lines, succeeded = [], True
+    for code, files in runs:
+        if not files.complete:
+            lines.append(f"{semester} {code}: no {' and no '.join(files.missing)} file in {files.folder}: deliver "
+                         "them there, or name the landing folder with --landing")
+            succeeded = False
+            continue
+        register(instance, semester, code)
+        result = _run(instance, defs.resolve_job_def("semester_job"), partition_key(semester, code), f"{semester} {code}")
+        if result.success:
+            report = report_path(settings.reports_dir(), semester, code).resolve()
+            lines += [f"{semester} {code}: run {result.run_id} succeeded", _step_lines(result), f"report: {report}"]
+        else:
+            lines.append(f"{semester} {code}: run {result.run_id} failed: {_first_failure(result)}")
+            succeeded = False
+    if any(line.endswith("succeeded") for line in lines):
+        result = _run(instance, defs.resolve_job_def("national_job"), semester, f"{semester} national")
+        lines.append(f"{semester} national step: run {result.run_id} "
+                     + ("succeeded" if result.success else f"failed: {_first_failure(result)}"))
+        succeeded &= result.success
+    return succeeded, "\n".join(lines)
+
+
+def _run(instance, job, key: str, label: str):
+    # The console shows a line per run; every event, tracebacks included, is in the run (Dagster UI).
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     run_id = str(uuid.uuid4())  # known before the run starts, so its progress can be followed
-    with _progress_bar(semester) as progress, _watching_steps(instance, run_id, len(job.graph.nodes), progress):
-        result = job.execute_in_process(partition_key=semester, instance=instance, raise_on_error=False,
-                                        run_config=quiet, run_id=run_id)
-    if result.success:
-        report = report_path(settings.reports_dir(), semester).resolve()
-        return True, f"{semester}: run {result.run_id} succeeded\n" + _step_lines(result) + f"\nreport: {report}"
-    return False, f"{semester}: run {result.run_id} failed: {_first_failure(result)}"
+    with _progress_bar(label) as progress, _watching_steps(instance, run_id, len(job.graph.nodes), progress):
+        return job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=quiet,
+                                      run_id=run_id)
 
 
 @contextlib.contextmanager
@@ -171,7 +192,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    ok, message = run_semester(args.semester, args.landing, args.warehouse)
+    ok, message = run_semester(args.semester, args.landing, args.warehouse, args.kabupaten)
     print(message, file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
 
@@ -208,7 +229,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\ntables: {warehouse.describe(url)} (schemas restricted, published; see docs/TABLES.md)"
           + ("" if warehouse.serving_url(settings.data_dir() / "warehouse") or os.environ.get("PEMADANAN_WAREHOUSE_URL")
              else "\n  for psql and dashboards: .venv/bin/pemadanan warehouse start (prints a postgresql:// URL)"))
-    print(f"report: {file_server.url_for(report_path(settings.reports_dir(), semesters[-1]))} "
+    print(f"report: {file_server.url_for(report_path(settings.reports_dir(), semesters[-1], '33.23'))} "
           "(open while the UI runs)\n"
           f"open the Dagster UI on these runs: .venv/bin/pemadanan ui --landing {sample}")
     return 0
@@ -225,7 +246,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     truth = Path(args.truth)
     landing = LandingZone(root=str(Path(args.landing) if args.landing else truth.parent))
-    files = landing.semester_files(args.semester)
+    code = args.kabupaten or next(iter(landing.delivered_kabupaten(args.semester)), "")
+    files = landing.semester_files(args.semester, code)
     if not files.complete:
         print(f"{landing.path / args.semester}: missing {', '.join(files.missing)}", file=sys.stderr)
         return 1
@@ -233,7 +255,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     kabupaten = sorted(population.accepted["desa_code"].str.slice(0, 5).dropna().unique())
     voters = ingest.ingest(ingest.VOTERS, files.voters, args.semester, kabupaten_codes=kabupaten)
     started = time.perf_counter()
-    result = link(voters.accepted, population.accepted, landing.review_decisions(args.semester))
+    result = link(voters.accepted, population.accepted, landing.review_decisions(args.semester, code))
     seconds = time.perf_counter() - started
     print(f"{args.semester}: {len(voters.accepted):,} voter rows, {len(population.accepted):,} residents; "
           f"linkage {seconds:.1f} s, {result.pairs_compared:,} pairs compared in the probabilistic stage\n")
@@ -281,7 +303,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pemadanan import report, warehouse  # noqa: PLC0415
 
     try:
-        path = report.write_report(warehouse.resolve_url(), args.semester, settings.reports_dir())
+        path = report.write_report(warehouse.resolve_url(), args.semester, args.kabupaten, settings.reports_dir())
     except (ValueError, warehouse.WarehouseUnavailable) as error:
         print(f"no report: {error}", file=sys.stderr)
         return 1
@@ -352,8 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--out", required=True)
     gen.set_defaults(func=cmd_generate)
 
-    run = sub.add_parser("run", help="materialise one semester through Dagster")
+    run = sub.add_parser("run", help="materialise one semester through Dagster: each kabupaten, then the national step")
     run.add_argument("--semester", required=True, help="e.g. 2024-S1")
+    run.add_argument("--kabupaten", nargs="+", metavar="CODE",
+                     help="kabupaten codes to run, e.g. 33.23 33.24 (default: every one landed for the semester)")
     run.add_argument("--landing", help="landing folder (default $PEMADANAN_LANDING_DIR or data/landing)")
     run.add_argument("--warehouse", help="PostgreSQL URL (default $PEMADANAN_WAREHOUSE_URL or the embedded server)")
     run.set_defaults(func=cmd_run)
@@ -366,10 +390,12 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--semester", required=True)
     evaluate.add_argument("--truth", required=True, help="the generator's truth folder, e.g. data/sample/truth")
     evaluate.add_argument("--landing", help="folder with the semester's files (default: the truth folder's parent)")
+    evaluate.add_argument("--kabupaten", metavar="CODE", help="the kabupaten to score (default: the first landed)")
     evaluate.set_defaults(func=cmd_evaluate)
 
-    rep = sub.add_parser("report", help="write the semester report (HTML) from what the semester published")
+    rep = sub.add_parser("report", help="write a kabupaten's semester report (HTML) from what it published")
     rep.add_argument("--semester", required=True)
+    rep.add_argument("--kabupaten", required=True, metavar="CODE", help="e.g. 33.23")
     rep.set_defaults(func=cmd_report)
 
     serve = sub.add_parser("warehouse", help="serve the embedded warehouse on 127.0.0.1 for psql and dashboards")

@@ -1,28 +1,32 @@
 """The whole pemadanan system, as Dagster sees it.
 
+Per kabupaten and semester (partition 2024-S2|33.23: semester_job), started by its files landing or by the backstop
+schedule:
 ingest (population, voters, deaths; each validated by its expectation suite, shown as asset checks)
 -> link (voter_resident_links: the NIK/probabilistic cascade, duplicates, review queue)
 -> outputs (population_changes, tms_candidates, eligible_unregistered, new_voters, coverage_by_region)
--> publish (restricted.*, published.*; the dashboard role reads published only)
--> coklit_lists (a CSV and an XLSX per desa for the officers who visit),
-partitioned by semester (2024-S1, 2024-S2, ...), started by files landing or by the backstop schedule.
-Step outputs stay in the run's memory (`resources.RunMemory`): a run materializes a semester whole.
+-> publish (restricted.*, published.*, the kabupaten's partitions only; the dashboard role reads published only)
+-> coklit_lists (a CSV and an XLSX per desa for the officers who visit), semester_report.
+Step outputs stay in the run's memory (`resources.RunMemory`): a run materializes a kabupaten's semester whole.
+
+Per semester (national_job), started when kabupaten have published: the national step (restricted.national_findings,
+published.national_coverage) looks every published kabupaten's unlinked voters up in all of them.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-from assets import ingest, linkage, outputs, publish
-from pipelines.jobs import semester_job
-from pipelines.sensors import landing_sensor, semester_backstop_schedule
+from assets import ingest, linkage, national, outputs, publish
+from pipelines.jobs import national_job, semester_job
+from pipelines.sensors import landing_sensor, national_sensor, semester_backstop_schedule
 from resources import CoklitLists, ElectionCalendar, LandingZone, Linkage, Validation, Warehouse, run_memory
 
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([ingest, linkage, outputs, publish]),
-    jobs=[semester_job],
-    sensors=[landing_sensor],
+    assets=dg.load_assets_from_modules([ingest, linkage, outputs, publish, national]),
+    jobs=[semester_job, national_job],
+    sensors=[landing_sensor, national_sensor],
     schedules=[semester_backstop_schedule],
     resources={
         "io_manager": run_memory,  # personal data never pickled to DAGSTER_HOME

@@ -1,8 +1,10 @@
-"""Semester partitions, keyed the way users say them: 2024-S1, 2024-S2.
+"""Partitions, keyed the way users say them: a semester (2024-S1, 2024-S2) and a wilayah, the kabupaten/kota whose
+files they are (Kemendagri code, 33.23). A kabupaten run is the partition `2024-S2|33.23`; the national step is
+per semester.
 
-They grow while the code runs: the landing sensor, the backstop schedule and `pemadanan run` add a semester when
-its files are there and it has closed, so a deployment never needs a reload for a new semester. An operator can
-add one in the UI too (its key must be a closed semester)."""
+Both grow while the code runs: the landing sensor, the backstop schedule and `pemadanan run` add a semester and a
+kabupaten when their files are there and the semester has closed, so a deployment never needs a reload. An
+operator can add one in the UI too (a semester key must be a closed semester)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,19 @@ from pemadanan.semester import Semester
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 semester_partitions = dg.DynamicPartitionsDefinition(name="semester")
+# "wilayah" (region), not "kabupaten": Dagster orders dimensions by name, and keys read semester first.
+wilayah_partitions = dg.DynamicPartitionsDefinition(name="wilayah")
+kabupaten_partitions = dg.MultiPartitionsDefinition({"semester": semester_partitions, "wilayah": wilayah_partitions})
+
+
+def partition_key(semester: str, kabupaten: str) -> str:
+    """`2024-S2|33.23`"""
+    return str(dg.MultiPartitionKey({"semester": semester, "wilayah": kabupaten}))
+
+
+def semester_and_kabupaten(context: dg.AssetExecutionContext) -> tuple[str, str]:
+    keys = context.partition_key.keys_by_dimension
+    return keys["semester"], keys["wilayah"]
 
 
 def closed(semester: str, today: dt.date | None = None) -> bool:
@@ -28,6 +43,17 @@ def closed(semester: str, today: dt.date | None = None) -> bool:
     return parsed <= Semester.last_closed(today or dt.datetime.now(JAKARTA).date())
 
 
-def register(instance: dg.DagsterInstance, semester: str) -> None:
-    if not instance.has_dynamic_partition(semester_partitions.name, semester):
-        instance.add_dynamic_partitions(semester_partitions.name, [semester])
+def register(instance: dg.DagsterInstance, semester: str, kabupaten: str | None = None) -> None:
+    for partitions, key in ((semester_partitions, semester), (wilayah_partitions, kabupaten)):
+        if key is not None and not instance.has_dynamic_partition(partitions.name, key):
+            instance.add_dynamic_partitions(partitions.name, [key])
+
+
+def add_requests(instance: dg.DagsterInstance, semesters: set[str], kabupaten: set[str]) -> list:
+    """What a sensor asks Dagster to add, for partitions it requests runs of."""
+    requests = []
+    for partitions, keys in ((semester_partitions, semesters), (wilayah_partitions, kabupaten)):
+        new = sorted(k for k in keys if not instance.has_dynamic_partition(partitions.name, k))
+        if new:
+            requests.append(partitions.build_add_request(new))
+    return requests

@@ -1,7 +1,9 @@
-"""What starts a semester run: files landing (sensor), and a schedule as a backstop."""
+"""What starts runs: files landing (sensor, one run per kabupaten), the national step after kabupaten publish
+(sensor), and a schedule as a backstop."""
 
 
 import datetime as dt
+import hashlib
 import json
 import time
 
@@ -11,83 +13,138 @@ from pemadanan import warehouse
 from pemadanan.ingest import FileRejected
 from pemadanan.semester import Semester
 from pemadanan.sizing import run_tags
-from pipelines.jobs import semester_job
-from pipelines.partitions import JAKARTA, closed, register, semester_partitions
-from resources import LandingZone, Warehouse
+from pipelines.jobs import national_job, semester_job
+from pipelines.partitions import JAKARTA, add_requests, closed, partition_key, register
+from resources import LandingZone, SemesterFiles, Warehouse
 
 # Files younger than this may still be being copied in.
 SETTLE_SECONDS = 60
+IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+             dg.DagsterRunStatus.STARTED]
 
 
-@dg.sensor(job=semester_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Every 5 minutes: runs each closed semester whose population and voter files are in the "
-                       "landing folder and unchanged for a minute, oldest first; again when a file is replaced or "
-                       "its predecessor was published after it.")
-def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone, warehouse_db: Warehouse):
-    """Starts a run for each closed semester whose population and voter files are complete and settled (adding its
-    partition), again when a file is replaced, and again when the semester was published before its predecessor
-    (stale: its moves and corrections were computed without it). Semesters run in order: one whose predecessor's
-    files are there but not yet published waits for it."""
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    published = warehouse.publications(warehouse_db.resolved_url())
+def _settled_files(context, landing: LandingZone) -> dict[tuple[str, str], SemesterFiles]:
     now = time.time()
     ready = {}
     for semester in landing.delivered_semesters():
         if not closed(semester):
             continue
         try:
-            files = landing.semester_files(semester)
+            delivered = landing.delivered_kabupaten(semester)
         except FileRejected as rejected:
             context.log.warning(f"{semester} not started: {rejected}")
             continue
-        settled = all(now - p.stat().st_mtime >= SETTLE_SECONDS for p in (files.population, files.voters, files.deaths) if p)
-        if files.complete and settled:
-            ready[semester] = files
-    requests, new_partitions, pending = [], [], set()
-    for semester in sorted(ready, key=Semester.parse):
-        previous = Semester.parse(semester).previous().key
+        for kabupaten in delivered:
+            try:
+                files = landing.semester_files(semester, kabupaten)
+            except FileRejected as rejected:
+                context.log.warning(f"{semester} {kabupaten} not started: {rejected}")
+                continue
+            settled = all(now - p.stat().st_mtime >= SETTLE_SECONDS for p in (files.population, files.voters, files.deaths) if p)
+            if files.complete and settled:
+                ready[semester, kabupaten] = files
+    return ready
+
+
+@dg.sensor(job=semester_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Every 5 minutes: runs each kabupaten of each closed semester whose population and voter files "
+                       "are in the landing folder and unchanged for a minute, oldest semester first; again when a "
+                       "file is replaced or its predecessor was published after it.")
+def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone, warehouse_db: Warehouse):
+    """Starts a run for each kabupaten of each closed semester whose population and voter files are complete and
+    settled (adding its partitions), again when a file is replaced, and again when the kabupaten's semester was
+    published before its predecessor (stale: its moves and corrections were computed without it). A kabupaten's
+    semesters run in order: one whose predecessor's files are there but not yet published waits for it."""
+    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    published = warehouse.publications(warehouse_db.resolved_url())
+    ready = _settled_files(context, landing)
+    requests, pending, requested = [], set(), set()
+    for semester, kabupaten in sorted(ready, key=lambda k: (Semester.parse(k[0]), k[1])):
+        previous = (Semester.parse(semester).previous().key, kabupaten)
+        key, files = partition_key(semester, kabupaten), ready[semester, kabupaten]
         if previous in ready and (previous not in published.index or previous in pending):
-            pending.add(semester)  # its predecessor publishes first: this one compares with its snapshot
+            pending.add((semester, kabupaten))  # its predecessor publishes first: this one compares with its snapshot
             continue
-        fingerprint = ready[semester].fingerprint()
+        fingerprint = files.fingerprint()
         predecessor_published = str(published.loc[previous, "published_at"]) if previous in published.index else ""
-        stale = (semester in published.index and predecessor_published != ""
-                 and (published.loc[semester, "compared_with"] != previous
-                      or published.loc[semester, "published_at"] < published.loc[previous, "published_at"]))
-        changed = seen.get(semester) != fingerprint
-        rerun = stale and seen.get(f"{semester} after") != predecessor_published
+        this = (semester, kabupaten)
+        stale = (this in published.index and predecessor_published != ""
+                 and (published.loc[this, "compared_with"] != previous[0]
+                      or published.loc[this, "published_at"] < published.loc[previous, "published_at"]))
+        changed = seen.get(key) != fingerprint
+        rerun = stale and seen.get(f"{key} after") != predecessor_published
         if not (changed or rerun):
             continue
-        seen[semester] = fingerprint
-        pending.add(semester)
+        seen[key] = fingerprint
+        pending.add(this)
+        requested.add(this)
         if rerun:
-            seen[f"{semester} after"] = predecessor_published
-        if not context.instance.has_dynamic_partition(semester_partitions.name, semester):
-            new_partitions.append(semester)
-        requests.append(dg.RunRequest(run_key=f"{semester}:{fingerprint}:{seen.get(f'{semester} after', '')}",
-                                      partition_key=semester,
-                                      tags={"pemadanan/why": f"{previous} published after it" if rerun and not changed
-                                            else "files delivered", **run_tags(ready[semester].population)}))
+            seen[f"{key} after"] = predecessor_published
+        requests.append(dg.RunRequest(run_key=f"{key}:{fingerprint}:{seen.get(f'{key} after', '')}",
+                                      partition_key=key,
+                                      tags={"pemadanan/why": f"{previous[0]} published after it" if rerun and not changed
+                                            else "files delivered", **run_tags(files.population)}))
     return dg.SensorResult(
         run_requests=requests, cursor=json.dumps(seen, sort_keys=True),
-        dynamic_partitions_requests=[semester_partitions.build_add_request(new_partitions)] if new_partitions else [])
+        dynamic_partitions_requests=add_requests(context.instance, {s for s, _ in requested}, {k for _, k in requested}))
+
+
+@dg.sensor(job=national_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Every 5 minutes: runs the national step of each semester whose published kabupaten are not "
+                       "the ones its last national step read (a kabupaten published, or published again), once no "
+                       "run of that semester is queued or running.")
+def national_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
+    """The national step is current while `published.national_coverage` lists the semester's kabupaten with the
+    times `published.publications` has for them; a late kabupaten makes it run again."""
+    url = warehouse_db.resolved_url()
+    published = warehouse.publications(url)["published_at"].astype(str)
+    covered = (warehouse.read_table(url, warehouse.NATIONAL_COVERAGE) if warehouse.table_exists(url, warehouse.NATIONAL_COVERAGE)
+               else None)
+    covered = (covered.set_index(["semester", "kabupaten"])["published_at"].astype(str) if covered is not None
+               else published.iloc[:0])
+    requests = []
+    for semester in sorted(published.index.get_level_values(0).unique(), key=Semester.parse):
+        now = published.xs(semester, level="semester")
+        was = covered.xs(semester, level="semester") if semester in covered.index.get_level_values(0) else None
+        if was is not None and now.sort_index().to_dict() == was.sort_index().to_dict():
+            continue
+        in_flight = context.instance.get_run_records(dg.RunsFilter(
+            job_name=semester_job.name, statuses=IN_FLIGHT, tags={"dagster/partition/semester": semester}), limit=1)
+        if in_flight:
+            continue  # the rest of the semester first: one national step after them
+        state = hashlib.sha256(json.dumps(now.sort_index().to_dict()).encode()).hexdigest()[:16]
+        register(context.instance, semester)
+        requests.append(dg.RunRequest(run_key=f"{semester}:{state}", partition_key=semester,
+                                      tags={"pemadanan/why": f"{len(now)} kabupaten published"}))
+    return requests
 
 
 # Semester I data (30 June) is released in early August, Semester II (31 December) in early February.
 @dg.schedule(job=semester_job, cron_schedule="0 6 15 2,8 *", execution_timezone="Asia/Jakarta",
              default_status=dg.DefaultScheduleStatus.STOPPED,
-             description="15 February and 15 August, 06:00 Jakarta: runs the semester that just closed, in case the "
-                         "landing sensor was off or missed it.")
+             description="15 February and 15 August, 06:00 Jakarta: runs each kabupaten of the semester that just "
+                         "closed, in case the landing sensor was off or missed it.")
 def semester_backstop_schedule(context: dg.ScheduleEvaluationContext, landing: LandingZone):
-    """Mid-February and mid-August: run the semester that just closed, in case the sensor missed it."""
+    """Mid-February and mid-August: run each kabupaten of the semester that just closed, in case the sensor missed it."""
     when = context.scheduled_execution_time.astimezone(JAKARTA).date() if context.scheduled_execution_time else dt.datetime.now(JAKARTA).date()
     semester = Semester.last_closed(when).key
     try:
-        files = landing.semester_files(semester)
+        delivered = landing.delivered_kabupaten(semester)
     except FileRejected as rejected:
         return dg.SkipReason(f"{semester}: {rejected}")
-    if not files.complete:
-        return dg.SkipReason(f"{semester}: waiting for {', '.join(files.missing)} in {landing.root}/{semester}")
-    register(context.instance, semester)
-    return dg.RunRequest(run_key=f"{semester}:{files.fingerprint()}", partition_key=semester,
-                         tags=run_tags(files.population))
+    requests, waiting = [], []
+    for kabupaten in delivered:
+        try:
+            files = landing.semester_files(semester, kabupaten)
+        except FileRejected as rejected:
+            waiting.append(f"{kabupaten}: {rejected}")
+            continue
+        if not files.complete:
+            waiting.append(f"{kabupaten}: waiting for {', '.join(files.missing)} in {files.folder}")
+            continue
+        register(context.instance, semester, kabupaten)
+        requests.append(dg.RunRequest(run_key=f"{partition_key(semester, kabupaten)}:{files.fingerprint()}",
+                                      partition_key=partition_key(semester, kabupaten), tags=run_tags(files.population)))
+    if not requests:
+        return dg.SkipReason(f"{semester}: " + ("; ".join(waiting) if waiting else f"no files in {landing.path / semester}"))
+    return requests
