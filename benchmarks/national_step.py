@@ -3,10 +3,10 @@ N residents spread over 514 kabupaten, 0.7 N voter rows of which 5% are unlinked
 another kabupaten, a tenth without a usable NIK), each size in a fresh process; prints seconds, peak RSS and the
 growth per million residents, and extrapolates both to 285 million.
 
-With --postgres, the part that grows with the country is measured where it would run at national size: the NIK
-index (NIK, kabupaten, desa of every resident, as restricted.population_snapshot holds them, with an index on
-NIK) in the embedded PostgreSQL, and the lookup of the unlinked rows' NIKs in it (a temporary table joined to
-it); only what that lookup returns goes through the rules in Python.
+With --postgres, the national step as the asset runs it: the synthetic country is published into the warehouse's
+tables (restricted.population_snapshot with its NIK and name-key indexes, voter_links, unlinked_voters,
+eligible_unregistered) of a fresh database on the embedded PostgreSQL, a kabupaten at a time; then, in a fresh
+process, `national.read_published` narrows them in PostgreSQL and the rules run on what it returns.
 
     .venv/bin/python benchmarks/national_step.py --residents 1000000,3000000,10000000 [--postgres --work DIR]
 """
@@ -66,38 +66,44 @@ def child(n: int) -> None:
                       "inputs_gb": round(before / 1024 ** 2, 2), "moved": len(found.moved)}))
 
 
-def in_postgres(n: int, work: Path) -> dict:
-    """Seconds to build the NIK index of n residents (publish pays it, per kabupaten) and to look up the NIKs of
-    the unlinked rows (5% of 0.7 n, half of them someone's) in it (the national step)."""
+def publish(n: int, url: str) -> None:
+    """The synthetic country into the warehouse's tables, a kabupaten at a time, as the kabupaten's runs publish."""
     sys.path.insert(0, str(PROJECT))
     from pemadanan import warehouse
 
-    url = warehouse.embedded_url(work, "national_step")
-    wanted = int(0.7 * n * 0.05)
+    residents, voters, unregistered = inputs(n)
+    residents = residents.assign(name_norm=residents["name_key"], marital=1, occupation=1)
+    linked = voters[voters["linked"]].merge(residents[["kabupaten", "nik", "population_row"]], on=["kabupaten", "nik"])
+    linked = linked.assign(link_method="exact_nik", match_score=1.0, explanation="{}", desa_code=None)
+    unlinked = voters[~voters["linked"]].assign(reason="no resident with this NIK", desa_code=None)
+    unregistered = unregistered.assign(desa_code=None, reason="eligible")
+    frames = {warehouse.POPULATION_SNAPSHOT: residents, warehouse.VOTER_LINKS: linked,
+              warehouse.UNLINKED_VOTERS: unlinked, warehouse.ELIGIBLE_UNREGISTERED: unregistered}
+    parts = {table: dict(tuple(frame.groupby("kabupaten"))) for table, frame in frames.items()}
+    for kabupaten in sorted(residents["kabupaten"].unique()):
+        warehouse.replace_kabupaten(url, "2024-S2", kabupaten, {
+            table: parts[table].get(kabupaten, frame.iloc[:0]).reindex(
+                columns=[c.name for c in table.columns if c.name not in ("semester", "kabupaten")])
+            for table, frame in frames.items()})
     with warehouse.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS nik_index")
-        started = time.perf_counter()
-        # Distinct 16-digit NIKs: i * 7919 mod 9e15 never repeats (7919 is prime and does not divide 9e15).
-        cur.execute("CREATE TABLE nik_index AS SELECT 1000000000000000 + (i * 7919) %% 9000000000000000 AS nik, "
-                    "lpad((i %% 514)::text, 5, '0') AS kabupaten, lpad((i %% 83000)::text, 13, '0') AS desa_code "
-                    "FROM generate_series(1, %s::bigint) AS i", (n,))
-        cur.execute("CREATE INDEX ON nik_index (nik)")
-        cur.execute("ANALYZE nik_index")
-        build = time.perf_counter() - started
-        cur.execute("CREATE TEMP TABLE wanted AS SELECT CASE WHEN i %% 2 = 0 "
-                    "THEN 1000000000000000 + ((i * 37) %% %s + 1) * 7919 %% 9000000000000000 "
-                    "ELSE 9999999999999999 - i END AS nik FROM generate_series(1, %s::bigint) AS i", (n, wanted))
-        cur.execute("ANALYZE wanted")
-        started = time.perf_counter()
-        cur.execute("SELECT i.nik, i.kabupaten, i.desa_code FROM nik_index i JOIN wanted USING (nik)")
-        found = len(cur.fetchall())
-        lookup = time.perf_counter() - started
-        cur.execute("SELECT pg_total_relation_size('nik_index')")
-        size = cur.fetchone()[0]
-        cur.execute("DROP TABLE nik_index")
+        cur.execute("ANALYZE")
     conn.close()
-    return {"residents": n, "build_s": round(build, 2), "lookup_s": round(lookup, 3), "wanted": wanted,
-            "found": found, "index_gb": round(size / 1024 ** 3, 2)}
+
+
+def national_step(url: str) -> None:
+    """The national step as the asset runs it: the PostgreSQL lookup, then the rules on what it returns."""
+    sys.path.insert(0, str(PROJECT))
+    from pemadanan.national import national_findings, read_published
+
+    started = time.perf_counter()
+    frames = read_published(url, "2024-S2")
+    looked_up = time.perf_counter() - started
+    found = national_findings(*frames)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": round(seconds, 2), "lookup_s": round(looked_up, 2),
+                      "residents_returned": len(frames[0]), "voter_rows_returned": len(frames[1]),
+                      "peak_rss_gb": round(peak / 1024 ** 2, 2), "moved": len(found.moved)}))
 
 
 def main() -> None:
@@ -105,25 +111,45 @@ def main() -> None:
     parser.add_argument("--residents", default="1000000,3000000,10000000")
     parser.add_argument("--child", type=int)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--publish", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--work", default="/tmp/national-step")
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return
+    if args.publish:
+        publish(args.publish, args.url)
+        return
+    if args.step:
+        national_step(args.step)
+        return
     sizes = [int(x) for x in args.residents.split(",")]
     if args.postgres:
-        measured = [in_postgres(n, Path(args.work)) for n in sizes]
-        for m in measured:
-            print(f"{m['residents']:>12,} residents: index built in {m['build_s']:.1f} s ({m['index_gb']:.2f} GB), "
-                  f"{m['wanted']:,} unlinked NIKs looked up in {m['lookup_s']:.2f} s ({m['found']:,} found)", flush=True)
-        first, last = measured[0], measured[-1]
-        millions = (last["residents"] - first["residents"]) / 1e6
-        extra = (NATIONAL - last["residents"]) / 1e6
-        for key, label in (("build_s", "index build"), ("lookup_s", "lookup"), ("index_gb", "index size")):
-            growth = (last[key] - first[key]) / millions
-            unit = "GB" if key == "index_gb" else "s"
-            print(f"{label}: {growth:.3f} {unit} per million residents; at 285 million about "
-                  f"{last[key] + growth * extra:,.1f} {unit}")
+        sys.path.insert(0, str(PROJECT))
+        from pemadanan import warehouse
+
+        measured = []
+        for n in sizes:
+            url = warehouse.embedded_url(Path(args.work), f"national_step_{n}")
+            started = time.perf_counter()
+            subprocess.run([sys.executable, __file__, "--publish", str(n), "--url", url], check=True)
+            published = time.perf_counter() - started
+            done = subprocess.run([sys.executable, __file__, "--step", url], capture_output=True, text=True, check=True)
+            m = {"residents": n, "publish_s": round(published, 1), **json.loads(done.stdout.strip().splitlines()[-1])}
+            measured.append(m)
+            print(f"{n:>12,} residents (published in 514 kabupaten in {m['publish_s']:.0f} s): national step "
+                  f"{m['seconds']:.2f} s, of which the lookup {m['lookup_s']:.2f} s returning {m['residents_returned']:,} "
+                  f"residents and {m['voter_rows_returned']:,} voter rows; peak RSS {m['peak_rss_gb']:.2f} GB", flush=True)
+        if len(measured) >= 2:
+            first, last = measured[0], measured[-1]
+            millions = (last["residents"] - first["residents"]) / 1e6
+            extra = (NATIONAL - last["residents"]) / 1e6
+            for key, unit in (("seconds", "s"), ("peak_rss_gb", "GB")):
+                growth = (last[key] - first[key]) / millions
+                print(f"{key}: {growth:.3f} {unit} per million residents; at 285 million about "
+                      f"{last[key] + growth * extra:,.1f} {unit}")
         return
     results = []
     for n in sizes:

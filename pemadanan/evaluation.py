@@ -182,3 +182,49 @@ def evaluate_outputs(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.D
     found = unregistered["population_row"]
     lines.append(Score(len(found), int(found.isin(relevant).sum()), len(relevant)).line("eligible, unregistered"))
     return "\n".join(lines)
+
+
+def _national_truth(truth_dir: Path, semester: str, regions: list[str]) -> dict[str, set]:
+    """What the national step should find, per kabupaten and person (a person's rows in one kabupaten are one
+    finding: a copy of a row is struck there as a duplicate already, whichever of the two the linkage keeps):
+    - moved: (kabupaten, person, where they live) for people listed in a kabupaten while living in another of the run;
+    - listed twice: (kabupaten, person) for people listed in another kabupaten too, where they do not live;
+    - listed elsewhere: (kabupaten, person) for eligible residents with no row where they live but one elsewhere."""
+    folder = truth_dir / semester
+    voters = {k: pd.read_csv(folder / k / "voters_truth.csv", dtype=str, keep_default_na=False) for k in regions}
+    population = {k: pd.read_csv(folder / k / "population_truth.csv") for k in regions}
+    moved, twice, elsewhere = set(), set(), set()
+    for kabupaten, rows in voters.items():
+        away = rows[(rows["lives_in"] != "") & (rows["lives_in"] != kabupaten)]
+        moved |= {(kabupaten, int(p), k) for p, k in zip(away["person_id"], away["lives_in"], strict=True)}
+        double = rows[(rows["also_listed_in"] != "") & (rows["lives_in"] != kabupaten)]
+        twice |= {(kabupaten, int(p)) for p in double["person_id"]}
+    listed_anywhere = {k: set(rows["person_id"].astype(int)) for k, rows in voters.items()}
+    for kabupaten, rows in population.items():
+        missing = rows[rows["eligible_unregistered"]]
+        others = set().union(*(listed_anywhere[k] for k in regions if k != kabupaten))
+        elsewhere |= {(kabupaten, int(p)) for p in missing["person_id"] if p in others}
+    person_of_row = {k: dict(zip(t["source_row"].astype(int), t["person_id"].astype(int), strict=True))
+                     for k, t in voters.items()}
+    person_of_resident = {k: t.set_index("source_row")["person_id"].to_dict() for k, t in population.items()}
+    return {"moved": moved, "listed twice": twice, "listed elsewhere": elsewhere,
+            "rows": person_of_row, "residents": person_of_resident}
+
+
+def national_scores(url: str, truth_dir: Path, semester: str, regions: list[str]) -> list[tuple[str, Score]]:
+    """Each national finding the step published for the semester (restricted.national_findings), scored against
+    the national generator's truth of the kabupaten in `regions`."""
+    from pemadanan import warehouse  # noqa: PLC0415 - the linkage scores above need no database
+
+    truth = _national_truth(truth_dir, semester, regions)
+    found = warehouse.read_table(url, warehouse.NATIONAL_FINDINGS, semester)
+    rows = {what: found[found["finding"] == what] for what in ("moved", "listed_twice", "listed_elsewhere")}
+    person, resident = truth["rows"], truth["residents"]
+    predicted = {
+        "moved": {(r.kabupaten, person[r.kabupaten][r.voter_row], r.other_kabupaten) for r in rows["moved"].itertuples()},
+        "listed twice": {(r.kabupaten, person[r.kabupaten][r.voter_row]) for r in rows["listed_twice"].itertuples()},
+        "listed elsewhere": {(r.kabupaten, resident[r.kabupaten][r.population_row])
+                             for r in rows["listed_elsewhere"].itertuples()},
+    }
+    return [(what, Score(len(predicted[what]), len(predicted[what] & truth[what]), len(truth[what])))
+            for what in predicted]

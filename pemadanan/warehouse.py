@@ -623,7 +623,9 @@ def dashboards_markdown() -> str:
              "`warehouse_db.dashboard_role`) with `USAGE` on `published` and `SELECT` on its tables, and no access to "
              "`restricted`. Its password is read from `$PEMADANAN_DASHBOARD_PASSWORD` when the pipeline runs; without "
              "one a new role cannot log in and an existing role keeps its login. Every table has a `semester` column (`2024-S1` is the population as at 30 June "
-             "2024); a semester is replaced whole in one transaction, so a dashboard never sees half of one.", "",
+             "2024) and a `kabupaten` column (`33.23`): a kabupaten's semester is replaced whole in one transaction, "
+             "so a dashboard never sees half of one. `national_coverage` says which kabupaten the semester's national "
+             "step (people who moved between kabupaten, or are listed in two) read, and what it found in each.", "",
              "Region levels are `provinsi`, `kabupaten`, `kecamatan` and `desa` (Kemendagri codes, `33.23.01.2001`); "
              "the kabupaten and kecamatan counts add up to the level above.", "",
              "**Small counts are suppressed at desa level**, as statistical offices do, so that a dashboard cannot "

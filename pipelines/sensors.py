@@ -89,8 +89,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone, wa
         dynamic_partitions_requests=add_requests(context.instance, {s for s, _ in requested}, {k for _, k in requested}))
 
 
-@dg.sensor(job=national_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Every 5 minutes: runs the national step of each semester whose published kabupaten are not "
+@dg.sensor(job=national_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Every minute: runs the national step of each semester whose published kabupaten are not "
                        "the ones its last national step read (a kabupaten published, or published again), once no "
                        "run of that semester is queued or running.")
 def national_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):

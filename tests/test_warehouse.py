@@ -20,9 +20,9 @@ def test_two_semesters_first_published_at_once_both_land(fresh_database):
 
     def publish(semester: str) -> None:
         try:
-            warehouse.replace_semester(url, semester, {warehouse.DELIVERIES: deliveries(10),
-                                                       warehouse.LINK_SUMMARY: pd.DataFrame(columns=[
-                                                           c.name for c in warehouse.LINK_SUMMARY.columns])})
+            warehouse.replace_kabupaten(url, semester, "33.23", {warehouse.DELIVERIES: deliveries(10),
+                                                                  warehouse.LINK_SUMMARY: pd.DataFrame(columns=[
+                                                                      c.name for c in warehouse.LINK_SUMMARY.columns])})
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
     threads = [threading.Thread(target=publish, args=(s,)) for s in ("2024-S1", "2024-S2", "2025-S1")]
@@ -51,7 +51,7 @@ def test_every_value_lands_as_it_was_in_the_frame(fresh_database):
         "at": pd.to_datetime(["2024-06-30 10:00:00+07:00", None, "2024-12-31 23:59:59+00:00", "2025-01-01 00:00:00+00:00"],
                              utc=True),
         "why": ['{"nik": "equal", "w": 1.5}', "{}", None, '{"a": [1, 2]}']})
-    warehouse.replace_semester(url, "2024-S1", {table: frame})
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {table: frame})
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT note, n, x, ok, born::text, extract(epoch FROM at), why::text FROM restricted.types_probe")
         rows = sorted(cur.fetchall(), key=lambda row: (row[1] is None, row[1] or 0))
@@ -97,7 +97,7 @@ def test_a_server_gone_mid_publish_is_one_line_and_leaves_nothing_of_the_semeste
     import pytest
 
     url = fresh_database("warehouse")
-    warehouse.replace_semester(url, "2024-S1", {warehouse.DELIVERIES: deliveries(10)})
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(10)})
     ensure = warehouse._ensure_table
 
     def dies_at_the_second_table(cur, table):
@@ -108,8 +108,8 @@ def test_a_server_gone_mid_publish_is_one_line_and_leaves_nothing_of_the_semeste
     frames = {warehouse.DELIVERIES: deliveries(20), warehouse.PUBLICATIONS: pd.DataFrame({
         "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [None]})}
     with pytest.raises(warehouse.WarehouseUnavailable) as gone:
-        warehouse.replace_semester(url, "2024-S1", frames)
-    assert "went away while 2024-S1 was published" in str(gone.value) and "\n" not in str(gone.value)
+        warehouse.replace_kabupaten(url, "2024-S1", "33.23", frames)
+    assert "went away while 2024-S1 33.23 was published" in str(gone.value) and "\n" not in str(gone.value)
     monkeypatch.undo()
     assert warehouse.read_table(url, warehouse.DELIVERIES)["rows_in"].tolist() == [10]  # the old rows, whole
 
@@ -155,28 +155,31 @@ def test_a_table_from_before_partitioning_becomes_partitions_keeping_its_other_s
             cur.execute(f"INSERT INTO {warehouse.DELIVERIES.qualified} VALUES (%s, 'voters', 'voters.csv', %s, %s, 0, 0, 0)",
                         (semester, rows, rows))
     conn.close()
-    warehouse.replace_semester(url, "2024-S2", {warehouse.DELIVERIES: deliveries(30)})
+    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {warehouse.DELIVERIES: deliveries(30)})
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT obj_description(%s::regclass)", (warehouse.DELIVERIES.qualified,))
         assert cur.fetchone()[0] == warehouse.DELIVERIES.description
     conn.close()
-    warehouse.replace_semester(url, "2024-S2", {warehouse.DELIVERIES: deliveries(40)})  # a re-run replaces it
+    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {warehouse.DELIVERIES: deliveries(40)})  # a re-run replaces it
     published = warehouse.read_table(url, warehouse.DELIVERIES).sort_values("semester")
     assert published[["semester", "rows_in"]].values.tolist() == [["2024-S1", 10], ["2024-S2", 40]]
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                     "WHERE n.nspname = 'published' AND c.relname LIKE 'deliveries%%' AND c.relkind IN ('r', 'p') "
                     "ORDER BY 1")
-        assert cur.fetchall() == [("deliveries", "p"), ("deliveries_2024_s1", "r"), ("deliveries_2024_s2", "r")]
+        assert cur.fetchall() == [("deliveries", "p"), ("deliveries_2024_s1", "p"), ("deliveries_2024_s1_33_23", "r"),
+                                  ("deliveries_2024_s2", "p"), ("deliveries_2024_s2_33_23", "r")]
     conn.close()
+    # The rows of before were one kabupaten's: with no population snapshot to tell which, the first one published.
+    assert set(warehouse.read_table(url, warehouse.DELIVERIES)["kabupaten"]) == {"33.23"}
 
 
 def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(fresh_database):
     url = fresh_database("warehouse")
     table = warehouse.UNLINKED_VOTERS
     added = ("nik", "birth_date", "name_key")
-    older = [c for c in table.columns if c.name not in added]
-    assert [c.name for c in table.columns[-3:]] == list(added)
+    older = [c for c in table.columns if c.name not in (*added, "kabupaten")]
+    assert [c.name for c in table.columns[-4:-1]] == list(added)
     with psycopg2.connect(url) as conn, conn.cursor() as cur:  # as the version before voter NIKs made it
         columns = ", ".join(f"{c.name} {c.sql_type}" for c in older)
         cur.execute(f"CREATE SCHEMA restricted; CREATE TABLE {table.qualified} ({columns}) PARTITION BY LIST (semester)")
@@ -186,7 +189,7 @@ def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(
     unlinked = pd.DataFrame({"voter_row": [3], "reason": ["no resident with this NIK"], "desa_code": ["33.23.01.2002"],
                              "nik": ["3323010101900001"], "birth_date": [pd.Timestamp("1990-01-01")],
                              "name_key": ["ANI"]})
-    warehouse.replace_semester(url, "2024-S2", {table: unlinked})
+    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {table: unlinked})
     published = warehouse.read_table(url, table).sort_values("semester")
     assert published[["semester", "voter_row", "nik"]].astype(object).where(published.notna(), None).values.tolist() == [
         ["2024-S1", 7, None], ["2024-S2", 3, "3323010101900001"]]
@@ -197,3 +200,49 @@ def test_a_semester_key_that_is_not_one_never_reaches_sql():
 
     with pytest.raises(ValueError, match="not a semester"):
         warehouse.DELIVERIES.partition("2024-S1; DROP TABLE x")
+    with pytest.raises(ValueError, match="not a kabupaten code"):
+        warehouse.DELIVERIES.partition("2024-S1", "33.23'); DROP TABLE x; --")
+
+
+def test_a_kabupaten_publishes_while_another_one_of_the_semester_is_mid_publish_and_replaces_only_its_rows(fresh_database):
+    url = fresh_database("warehouse")
+    for kabupaten, rows in (("33.23", 10), ("33.24", 20)):
+        warehouse.replace_kabupaten(url, "2024-S1", kabupaten, {warehouse.DELIVERIES: deliveries(rows)})
+    slow = psycopg2.connect(url)  # 33.23 publishing again, its transaction open: its partition emptied and locked
+    with slow.cursor() as cur:
+        cur.execute(f"TRUNCATE {warehouse.DELIVERIES.partition('2024-S1', '33.23')}")
+    done = threading.Event()
+
+    def publish_other() -> None:  # as a run publishes: the dashboard role's grants included
+        warehouse.replace_kabupaten(url, "2024-S1", "33.24", {warehouse.DELIVERIES: deliveries(21)},
+                                    warehouse.DashboardRole("dashboard_lock_test"))
+        done.set()
+    other = threading.Thread(target=publish_other, daemon=True)
+    other.start()
+    try:
+        assert done.wait(30), "33.24's publish waited for 33.23's"
+    finally:
+        slow.rollback()
+        slow.close()
+        other.join(30)
+    published = warehouse.read_table(url, warehouse.DELIVERIES).sort_values("kabupaten")
+    assert published[["kabupaten", "rows_in"]].values.tolist() == [["33.23", 10], ["33.24", 21]]
+    assert warehouse.read_table(url, warehouse.DELIVERIES, "2024-S1", "33.24")["rows_in"].tolist() == [21]
+
+
+def test_rows_from_before_kabupaten_partitions_go_to_the_kabupaten_their_residents_live_in(fresh_database):
+    url = fresh_database("warehouse")
+    snapshot = warehouse.POPULATION_SNAPSHOT
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:  # as the version before kabupaten partitions made it
+        columns = ", ".join(f"{c.name} {c.sql_type}" for c in snapshot.columns if c.name != "kabupaten")
+        cur.execute(f"CREATE SCHEMA restricted; CREATE TABLE {snapshot.qualified} ({columns}) PARTITION BY LIST (semester)")
+        cur.execute(f"CREATE TABLE {snapshot.partition('2024-S1')} PARTITION OF {snapshot.qualified} FOR VALUES IN ('2024-S1')")
+        cur.execute(f"INSERT INTO {snapshot.qualified} (semester, population_row, desa_code) VALUES "
+                    "('2024-S1', 1, '33.24.01.2001'), ('2024-S1', 2, '33.24.02.2001')")
+    conn.close()
+    frame = pd.DataFrame({"population_row": [1], "desa_code": ["33.23.01.2001"]}).reindex(
+        columns=[c.name for c in snapshot.columns if c.name not in ("semester", "kabupaten")])
+    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {snapshot: frame})
+    published = warehouse.read_table(url, snapshot).sort_values(["semester", "population_row"])
+    assert published[["semester", "population_row", "kabupaten"]].values.tolist() == [
+        ["2024-S1", 1, "33.24"], ["2024-S1", 2, "33.24"], ["2024-S2", 1, "33.23"]]
