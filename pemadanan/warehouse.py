@@ -398,10 +398,21 @@ def _grant_dashboard(cur, role: DashboardRole) -> None:
     cur.execute("SELECT current_database()")
     cur.execute(f'GRANT CONNECT ON DATABASE "{cur.fetchone()[0]}" TO "{role.name}"')
     cur.execute(f'GRANT USAGE ON SCHEMA published TO "{role.name}"')
-    cur.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA published TO "{role.name}"')
-    cur.execute(f'REVOKE ALL ON SCHEMA restricted FROM "{role.name}"')
-    cur.execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA restricted FROM "{role.name}"')
-    cur.execute("REVOKE ALL ON SCHEMA restricted FROM PUBLIC")
+    cur.execute("SELECT to_regnamespace('restricted')")
+    if cur.fetchone()[0] is not None:
+        cur.execute(f'REVOKE ALL ON SCHEMA restricted FROM "{role.name}"')
+        cur.execute("REVOKE ALL ON SCHEMA restricted FROM PUBLIC")
+    # Table by table, and only where a grant is missing or too much: GRANT ... ON ALL TABLES would lock every
+    # partition, and wait for the other kabupaten's publishes. Dashboards read the tables, not their partitions.
+    cur.execute("SELECT c.oid::regclass::text, n.nspname, c.relispartition, has_table_privilege(%s, c.oid, 'SELECT'), "
+                "has_table_privilege(%s, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname IN ('published', 'restricted') AND c.relkind IN ('r', 'p')", (role.name, role.name))
+    for table, schema, partition, reads, any_privilege in cur.fetchall():
+        if schema == "published" and not partition and not reads:
+            cur.execute(f'GRANT SELECT ON {table} TO "{role.name}"')
+        elif schema == "restricted" and any_privilege:
+            cur.execute(f'REVOKE ALL ON {table} FROM "{role.name}"')
 
 
 def sql_literal(cur, value: str) -> str:

@@ -83,23 +83,31 @@ def test_sensor_and_backfill_runs_through_the_daemon_leave_no_personal_data_on_d
     dagster_cli(env, "sensor", "start", "landing_sensor")  # its first tick comes at once
     instance = dg.DagsterInstance.get()
     [run] = wait_for_runs(instance, 1)
-    assert run.status == dg.DagsterRunStatus.SUCCESS and run.tags["dagster/partition"] == "2024-S1"
+    assert run.status == dg.DagsterRunStatus.SUCCESS and run.tags["dagster/partition"] == "2024-S1|33.23"
     assert run.tags.get("dagster/sensor_name") == "landing_sensor"
-    assert instance.get_dynamic_partitions("semester") == ["2024-S1"]  # the sensor added the semester
+    # The sensor added the semester and the kabupaten the files in the semester folder are for.
+    assert instance.get_dynamic_partitions("semester") == ["2024-S1"]
+    assert instance.get_dynamic_partitions("wilayah") == ["33.23"]
     dagster_cli(env, "sensor", "stop", "landing_sensor")
+    dagster_cli(env, "sensor", "start", "national_sensor")  # the kabupaten published: the national step follows
+    national = wait_for_runs(instance, 2)[0]
+    assert national.job_name == "national_job" and national.status == dg.DagsterRunStatus.SUCCESS
+    assert national.tags["dagster/partition"] == "2024-S1"
+    dagster_cli(env, "sensor", "stop", "national_sensor")
 
     # 2024-S2 lands; an operator adds its partition and backfills both semesters: the queue runs them in order.
     settled_copy(small_kabupaten / "2024-S2", landing / "2024-S2")
     instance.add_dynamic_partitions("semester", ["2024-S2"])
-    dagster_cli(env, "job", "backfill", "-j", "semester_job", "--partitions", "2024-S1,2024-S2", "--noprompt")
-    wait_for_runs(instance, 3)
+    dagster_cli(env, "job", "backfill", "-j", "semester_job", "--partitions", "2024-S1|33.23,2024-S2|33.23",
+                "--noprompt")
+    wait_for_runs(instance, 4)
     backfill = sorted((r for r in instance.get_run_records() if "dagster/backfill" in r.dagster_run.tags),
                       key=lambda r: r.start_time)
     assert [(r.dagster_run.tags["dagster/partition"], r.dagster_run.status) for r in backfill] == [
-        ("2024-S1", dg.DagsterRunStatus.SUCCESS), ("2024-S2", dg.DagsterRunStatus.SUCCESS)]
+        ("2024-S1|33.23", dg.DagsterRunStatus.SUCCESS), ("2024-S2|33.23", dg.DagsterRunStatus.SUCCESS)]
     assert backfill[1].start_time >= backfill[0].end_time  # one after the other, not side by side
     published = warehouse.publications(env["PEMADANAN_WAREHOUSE_URL"])
-    assert published.loc["2024-S2", "compared_with"] == "2024-S1"
+    assert published.loc[("2024-S2", "33.23"), "compared_with"] == "2024-S1"
 
     population = pd.read_csv(small_kabupaten / "2024-S1" / "population.csv", dtype=str)
     names = sorted(n for n in population["NAMA_LGKP"] if " " in n and len(n) >= 12)[:200]

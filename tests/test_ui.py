@@ -117,15 +117,15 @@ def test_the_dagster_ui_shows_the_graph_a_semester_its_checks_and_a_data_docs_li
                                                                                                small_kabupaten):
     dagster_url, files_url = ui
     page.goto(f"{dagster_url}/asset-groups")
-    for group in ("ingest", "link", "outputs", "publish"):
+    for group in ("ingest", "link", "outputs", "publish", "national"):
         page.get_by_text(group, exact=True).first.wait_for(timeout=60_000)
     screenshot(page, "asset-graph")
 
-    page.goto(f"{dagster_url}/assets/population?view=partitions&partition=2024-S2")
+    page.goto(f"{dagster_url}/assets/population?view=partitions&partition=2024-S2%7C33.23")
     page.get_by_text("rows_quarantined", exact=True).wait_for(timeout=60_000)
     for key in ("rows_in", "rows_accepted", "quarantine_reasons", "data_docs"):
         assert page.get_by_text(key, exact=True).count() >= 1, key
-    docs_link = page.locator(f"a[href^='{files_url}/data_docs/2024-S2/population/']").first
+    docs_link = page.locator(f"a[href^='{files_url}/data_docs/2024-S2/33.23/population/']").first
     docs_link.wait_for()
     docs_url = docs_link.get_attribute("href")
     screenshot(page, "population-2024-S2")
@@ -159,7 +159,7 @@ def test_the_semester_report_renders_its_charts_with_no_request_off_this_machine
 
     page.route("**/*", only_the_file_server)
     page.goto(f"{files_url}/")
-    page.get_by_text("reports/pemadanan-2024-S2.html").click()
+    page.get_by_text("reports/pemadanan-2024-S2-33.23.html").click()
     page.get_by_text("TMS candidates", exact=False).first.wait_for()
     charts = page.locator("img")
     assert charts.count() >= 3
