@@ -149,12 +149,12 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
             assert changes == {"born", "died", "turned_17"}
 
         # The semester report: offline, with its charts, for the coordination meeting (scanned below with the rest).
-        page = report_path(settings.reports_dir(), semester).read_text()
+        page = report_path(settings.reports_dir(), semester, "33.23").read_text()
         assert page.count("data:image/png;base64,") >= 4 and "Calon TMS" in page
         assert not re.search(r"(src|href)=\"https?://", page)
 
         # One coklit CSV and XLSX per desa with flagged or missing people, NIKs masked.
-        folder = settings.data_dir() / "coklit" / semester
+        folder = settings.data_dir() / "coklit" / semester / "33.23"
         to_visit = tms[(tms["tms_code"] != "nik_invalid") | tms["needs_coklit"]]  # a NIK the resident repairs is no visit
         desa = set(to_visit["desa_code"]) | set(tables["restricted.eligible_unregistered"]["desa_code"])
         assert {p.stem for p in folder.glob("*.csv")} == {p.stem for p in folder.glob("*.xlsx")} == desa
@@ -175,7 +175,9 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
     instance = dg.DagsterInstance.get()
     assert "Postgres" in type(instance.run_storage).__name__
     runs = instance.get_runs()
-    assert sorted(r.tags.get("dagster/partition") for r in runs) == sorted(SEMESTERS)
+    # A run of the kabupaten, then the semester's national step.
+    assert sorted(r.tags.get("dagster/partition") for r in runs) == sorted(
+        [*SEMESTERS, *(f"{semester}|33.23" for semester in SEMESTERS)])
 
     # Nothing personal in what the UI shows: no NIK, no resident's full name in any metadata or log line.
     shown = []
