@@ -33,7 +33,7 @@ BIN = Path(sys.executable).parent
 
 
 class PeakRss:
-    """Peak resident memory of each run worker (`dagster api execute_run`, which names its run in its arguments)."""
+    """Peak resident memory of every process under the daemon, by PID (a run's worker names its PID in its events)."""
 
     def __init__(self, root_pid: int) -> None:
         import psutil
@@ -48,12 +48,16 @@ class PeakRss:
         while not self.stop.wait(0.5):
             for process in self.root.children(recursive=True):
                 try:
-                    command = " ".join(process.cmdline())
-                    found = re.search(r'"run_id": "([0-9a-f-]{36})"', command) if "execute_run" in command else None
-                    if found:
-                        self.peaks[found[1]] = max(self.peaks.get(found[1], 0), process.memory_info().rss)
+                    self.peaks[process.pid] = max(self.peaks.get(process.pid, 0), process.memory_info().rss)
                 except psutil.Error:
                     continue
+
+    def of_run(self, instance, run_id: str) -> int:
+        for entry in instance.all_logs(run_id):
+            found = re.search(r"\(pid: (\d+)\)", entry.user_message or "")
+            if found:
+                return self.peaks.get(int(found[1]), 0)
+        return 0
 
 
 def dagster(env: dict, *args: str) -> None:
@@ -146,7 +150,7 @@ def main() -> None:
         run = record.dagster_run
         took = (record.end_time or 0) - (record.start_time or 0)
         print(f"{run.tags.get('dagster/partition', ''):<22} {run.status.value:<8} {took:>8.1f} "
-              f"{peaks.peaks.get(run.run_id, 0) / 1e9:>11.2f}")
+              f"{peaks.of_run(instance, run.run_id) / 1e9:>11.2f}")
     for semester, (kabupaten, national) in walls.items():
         print(f"{semester}: kabupaten runs {kabupaten:.0f} s wall (sensor tick to the last publish), national step "
               f"{national:.0f} s after them (sensor tick included)")

@@ -68,6 +68,8 @@ def child(n: int) -> None:
 
 def publish(n: int, url: str) -> None:
     """The synthetic country into the warehouse's tables, a kabupaten at a time, as the kabupaten's runs publish."""
+    import pandas as pd
+
     sys.path.insert(0, str(PROJECT))
     from pemadanan import warehouse
 
@@ -78,7 +80,8 @@ def publish(n: int, url: str) -> None:
     unlinked = voters[~voters["linked"]].assign(reason="no resident with this NIK", desa_code=None)
     unregistered = unregistered.assign(desa_code=None, reason="eligible")
     frames = {warehouse.POPULATION_SNAPSHOT: residents, warehouse.VOTER_LINKS: linked,
-              warehouse.UNLINKED_VOTERS: unlinked, warehouse.ELIGIBLE_UNREGISTERED: unregistered}
+              warehouse.UNLINKED_VOTERS: unlinked, warehouse.ELIGIBLE_UNREGISTERED: unregistered,
+              warehouse.ROW_ISSUES: pd.DataFrame(columns=["kabupaten"])}
     parts = {table: dict(tuple(frame.groupby("kabupaten"))) for table, frame in frames.items()}
     for kabupaten in sorted(residents["kabupaten"].unique()):
         warehouse.replace_kabupaten(url, "2024-S2", kabupaten, {

@@ -11,6 +11,7 @@ one: found so, a finding is of medium confidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -92,8 +93,11 @@ def _numbers(nik: pd.Series) -> pd.Series:
 
 def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     """`voters` with `found_by`: an unlinked row whose NIK is no resident's in the run takes the NIK of the resident
-    of another kabupaten with its name (spelling key) and birth date (not a placeholder), where no other resident in
-    the run of that name was born that year; the others keep theirs."""
+    of another kabupaten with its name (spelling key) and birth date (not a placeholder), where
+    - the row's NIK as delivered (`nik_delivered`: a digit mistyped or zeroed by Excel, or Excel's 3.32301E+15)
+      agrees with that resident's, and no other resident in the run of that name was born that day; or
+    - without such digits, no other resident in the run of that name was born that year.
+    The others keep theirs."""
     voters = voters.assign(found_by=BY_NIK)
     if "name_key" not in voters:
         return voters
@@ -110,13 +114,31 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     namesakes = namesakes.assign(birth_date=pd.to_datetime(namesakes["birth_date"]))
     # Where no one else of that name was born that year, a namesake born the same day is very unlikely; the common
     # names (SRI, ANDI, AYU) have namesakes born every year, and more of them the more kabupaten have published.
+    # Digits left of the NIK make the same day enough: a namesake born that day whose NIK also agrees is not.
     born_that_year = namesakes.groupby([namesakes["name_key"], namesakes["birth_date"].dt.year])["name_key"]
-    identity = namesakes[born_that_year.transform("size") == 1]
-    found = candidates.reset_index().merge(identity[["name_key", "birth_date", "nik", "kabupaten"]].rename(
-        columns={"nik": "resident_nik", "kabupaten": "resident_in"}), on=["name_key", "birth_date"])
-    found = found[found["resident_in"] != found["kabupaten"]].set_index("index")
+    born_that_day = namesakes.groupby(["name_key", "birth_date"])["name_key"]
+    identity = namesakes.assign(alone_that_year=born_that_year.transform("size") == 1)[
+        born_that_day.transform("size") == 1]
+    found = candidates.reset_index().merge(identity[["name_key", "birth_date", "nik", "kabupaten", "alone_that_year"]]
+                                           .rename(columns={"nik": "resident_nik", "kabupaten": "resident_in"}),
+                                           on=["name_key", "birth_date"])
+    digits = _nik_digits_agree(found["nik_delivered"], found["resident_nik"]) if "nik_delivered" in found else False
+    found = found[(found["resident_in"] != found["kabupaten"]) & (found["alone_that_year"] | digits)].set_index("index")
     return voters.assign(nik=voters["nik"].where(~voters.index.isin(found.index), found["resident_nik"]),
                          found_by=voters["found_by"].where(~voters.index.isin(found.index), BY_NAME_AND_BIRTH_DATE))
+
+
+def _nik_digits_agree(delivered: pd.Series, nik: pd.Series) -> pd.Series:
+    """The resident's NIK is what the row delivered, but for what Excel or a typist did to it: 16 digits of which
+    at most two differ (a typo, a last digit zeroed), or Excel's 3.32301E+15 whose six digits begin it."""
+    delivered = delivered.astype("string").fillna("").str.strip().str.lstrip("'")
+    nik = nik.astype("string").fillna("")
+    sixteen = delivered.str.fullmatch(r"\d{16}").fillna(False)
+    differing = sum((delivered.str.slice(i, i + 1) != nik.str.slice(i, i + 1)).astype(int) for i in range(16))
+    mantissa = delivered.str.extract(r"^(\d)\.(\d{5})E\+15$", flags=re.IGNORECASE)
+    scientific = mantissa[0].notna()
+    begins = nik.str.slice(0, 6) == (mantissa[0].fillna("") + mantissa[1].fillna(""))
+    return ((sixteen & (differing <= 2)) | (scientific & begins)).fillna(False).astype(bool)
 
 
 def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -130,22 +152,31 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
         empty = pd.DataFrame(columns=["kabupaten"])
         return empty, empty, empty
     with warehouse.connect(url) as conn, conn.cursor() as cur:
+        # Three index lookups, not one scan with ORs: each side of the UNION is a join on an indexed column.
         cur.execute("""
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
-            SELECT s.kabupaten, s.population_row, s.nik, s.name_key, s.birth_date, s.desa_code
-            FROM restricted.population_snapshot s
-            WHERE s.semester = %(semester)s AND (
-                s.nik IN (SELECT nik FROM restricted.unlinked_voters WHERE semester = %(semester)s)
-                OR s.name_key IN (SELECT name_key FROM restricted.unlinked_voters WHERE semester = %(semester)s)
-                OR (s.kabupaten, s.population_row) IN (SELECT kabupaten, population_row
-                    FROM restricted.eligible_unregistered WHERE semester = %(semester)s))""", {"semester": semester})
+            WITH unlinked AS (SELECT nik, name_key FROM restricted.unlinked_voters WHERE semester = %(semester)s)
+            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM restricted.population_snapshot
+                WHERE semester = %(semester)s AND nik IN (SELECT nik FROM unlinked)
+            UNION
+            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM restricted.population_snapshot
+                WHERE semester = %(semester)s AND name_key IN (SELECT name_key FROM unlinked)
+            UNION
+            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code
+                FROM restricted.population_snapshot r JOIN restricted.eligible_unregistered e
+                ON e.kabupaten = r.kabupaten AND e.population_row = r.population_row
+                WHERE r.semester = %(semester)s AND e.semester = %(semester)s""", {"semester": semester})
         residents = _fetch(cur, "SELECT * FROM concerned")
         linked = _fetch(cur, """
             SELECT l.kabupaten, l.voter_row, c.nik, true AS linked FROM restricted.voter_links l
             JOIN concerned c ON c.kabupaten = l.kabupaten AND c.population_row = l.population_row
             WHERE l.semester = %s""", (semester,))
-        unlinked = _fetch(cur, "SELECT kabupaten, voter_row, nik, name_key, birth_date, false AS linked "
-                               "FROM restricted.unlinked_voters WHERE semester = %s", (semester,))
+        unlinked = _fetch(cur, """
+            SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, false AS linked, i.nik_delivered
+            FROM restricted.unlinked_voters u LEFT JOIN restricted.row_issues i
+                ON i.semester = u.semester AND i.kabupaten = u.kabupaten AND i.dataset = 'voters'
+                AND i.source_row = u.voter_row
+            WHERE u.semester = %s""", (semester,))
         unregistered = _fetch(cur, "SELECT kabupaten, population_row FROM restricted.eligible_unregistered "
                                    "WHERE semester = %s", (semester,))
     conn.close()

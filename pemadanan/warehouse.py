@@ -219,7 +219,7 @@ POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next 
     DESA,
     Column("name_key", "text", "Spelling key of the name (personal data): what the national step finds people by "
            "where a NIK fails."),
-), indexes=("nik", "name_key"))
+), indexes=("nik", "name_key", "population_row"))
 REGION = (Column("region_level", "text NOT NULL", "provinsi, kabupaten, kecamatan or desa."),
           Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),
           Column("region_name", "text", "Name of the region as in the Kemendagri table."))

@@ -83,6 +83,27 @@ def test_a_row_without_a_usable_nik_is_found_by_exact_name_and_birth_date_unless
         [1, B, "name and birth date", "medium"], [6, C, "name and birth date", "medium"]]
 
 
+def test_a_nik_excel_or_a_typist_spoiled_finds_a_namesake_born_that_day_where_its_digits_agree():
+    residents = pd.DataFrame([
+        (B, 1, "3324015503700001", "SITI AMINAH", "1970-03-15"),  # namesakes born the same year: the name and
+        (B, 2, "3324015807700002", "SITI AMINAH", "1970-07-18"),  # year alone could be either of them
+        (C, 1, "3402014108660003", "SRI", "1966-08-01"),
+        (C, 2, "3402016402660004", "SRI", "1966-02-24"),
+    ], columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date"]).assign(desa_code="34.02.01.2001")
+    voters = pd.DataFrame([
+        (A, 1, "3324015503700000", "SITI AMINAH", "1970-03-15"),   # last digit zeroed by Excel
+        (A, 2, "'3324015807700012", "SITI AMINAH", "1970-07-18"),  # one digit mistyped, and Excel's apostrophe
+        (A, 3, "3.40201E+15", "SRI", "1966-08-01"),                # Excel's scientific notation
+        (A, 4, "3.32301E+15", "SRI", "1966-02-24"),                # born the day C's SRI was, another NIK
+        (A, 5, "", "SITI AMINAH", "1970-07-18"),                    # no digits: the name and year are not enough
+    ], columns=["kabupaten", "voter_row", "nik_delivered", "name_norm", "birth_date"]).assign(nik=None, linked=False)
+    residents["name_key"] = name_key(residents["name_norm"])
+    voters["name_key"] = name_key(voters["name_norm"])
+    moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
+    assert moved[["voter_row", "lives_in", "found_by"]].values.tolist() == [
+        [1, B, "name and birth date"], [2, B, "name and birth date"], [3, C, "name and birth date"]]
+
+
 def test_three_kabupaten_run_through_dagster_and_the_national_step_finds_who_moved_between_them(
         tmp_path, instance_env):
     """The national generator's files, each kabupaten a run of its own, then the national step (`run_semester`);
