@@ -144,8 +144,9 @@ def _nik_digits_agree(delivered: pd.Series, nik: pd.Series) -> pd.Series:
 def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """`national_findings`' three inputs for the semester, as every kabupaten published them, narrowed in PostgreSQL
     to the people the rules can concern: residents whose NIK is on an unlinked row or who are unregistered, or who
-    share a name key with an unlinked row (found through the NIK and name-key indexes), and the voter rows linked to
-    those residents. At 285 million residents the rest never leaves the server."""
+    share a name key and birth year with an unlinked row (the rules count namesakes born that year or day; found
+    through the NIK and name-key indexes), and the voter rows linked to those residents. At 285 million residents
+    the rest never leaves the server. The unlinked rows come with their NIK as delivered (restricted.row_issues)."""
     from pemadanan import warehouse  # noqa: PLC0415 - the rules above need no database
 
     if not all(warehouse.table_exists(url, t) for t in (warehouse.POPULATION_SNAPSHOT, warehouse.UNLINKED_VOTERS)):
@@ -155,12 +156,14 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
         # Three index lookups, not one scan with ORs: each side of the UNION is a join on an indexed column.
         cur.execute("""
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
-            WITH unlinked AS (SELECT nik, name_key FROM restricted.unlinked_voters WHERE semester = %(semester)s)
+            WITH unlinked AS (SELECT nik, name_key, birth_date FROM restricted.unlinked_voters
+                              WHERE semester = %(semester)s)
             SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM restricted.population_snapshot
                 WHERE semester = %(semester)s AND nik IN (SELECT nik FROM unlinked)
             UNION
             SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM restricted.population_snapshot
-                WHERE semester = %(semester)s AND name_key IN (SELECT name_key FROM unlinked)
+                WHERE semester = %(semester)s AND (name_key, extract(year FROM birth_date)) IN (
+                    SELECT name_key, extract(year FROM birth_date) FROM unlinked)
             UNION
             SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code
                 FROM restricted.population_snapshot r JOIN restricted.eligible_unregistered e
