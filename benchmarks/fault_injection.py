@@ -115,7 +115,7 @@ def main() -> None:
     codes = [p.wait() for p in both]
     published = warehouse.publications(env["PEMADANAN_WAREHOUSE_URL"])
     print(f"{f'{SEMESTERS[0]} and {SEMESTERS[-1]} first published at once':<44} "
-          f"exit {codes[0]}, {codes[1]}; published {', '.join(published.index)}")
+          f"exit {codes[0]}, {codes[1]}; published {', '.join(' '.join(key) for key in published.index)}")
 
 
 if __name__ == "__main__":
