@@ -9,9 +9,9 @@ checks they fail and the repairs made. `IngestResult.reconcile()` proves every r
 
 from __future__ import annotations
 
-import functools
 import codecs
 import csv
+import functools
 import io
 import json
 import re
@@ -365,11 +365,16 @@ def _repairs(staged: pd.DataFrame, date_column: str | None) -> dict[str, pd.Seri
     return {"repairs": repairs.replace("", pd.NA), **columns}
 
 
+def _region_code_parts(raw: pd.DataFrame, columns: tuple[str, ...]) -> list[pd.Series]:
+    """NO_PROP, NO_KAB, NO_KEC, NO_KEL as the parts of a Kemendagri code: `6` and `006` are `06` (`0001` for NO_KEL)."""
+    widths = {"NO_PROP": 2, "NO_KAB": 2, "NO_KEC": 2, "NO_KEL": 4}
+    return [_whole_number_text(raw[c]).str.lstrip("0").str.pad(widths[c], side="left", fillchar="0") for c in columns]
+
+
 def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
     born = _dates(raw["TGL_LHR"], reference)
     sex_code = _code(raw["JENIS_KLMIN"])
-    code_parts = [_whole_number_text(raw[c]).str.lstrip("0") for c in ("NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL")]
-    padded = [part.str.pad(width, side="left", fillchar="0") for part, width in zip(code_parts, (2, 2, 2, 4))]
+    padded = _region_code_parts(raw, ("NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL"))
     desa_code = padded[0] + "." + padded[1] + "." + padded[2] + "." + padded[3]
     return pd.concat([raw, _nik_stage(raw["NIK"], born["date"]), pd.DataFrame({
         **_kk_stage(raw["NO_KK"]),
@@ -539,7 +544,7 @@ def _kabupaten_of(path: Path, size: int, mtime_ns: int, aliases: tuple[tuple[str
     if not {"NO_PROP", "NO_KAB"} <= set(raw.columns):
         raise FileRejected(f"{path.name}: no NO_PROP and NO_KAB columns, so the kabupaten of a file delivered "
                            "straight into the semester folder cannot be told: deliver it in <semester>/<kabupaten code>/")
-    parts = [_whole_number_text(raw[c]).str.lstrip("0").str.pad(2, side="left", fillchar="0") for c in ("NO_PROP", "NO_KAB")]
+    parts = _region_code_parts(raw, ("NO_PROP", "NO_KAB"))
     codes = (parts[0] + "." + parts[1]).where(parts[0].str.len().eq(2) & parts[1].str.len().eq(2))
     counts = codes.value_counts()
     if counts.empty:

@@ -344,9 +344,8 @@ def _ensure_partitions(url: str, semester: str, kabupaten: str | None, tables: l
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('pemadanan:ddl'))")
         legacy_kabupaten = None
         for table in tables:
-            if _ensure_table(cur, table) and legacy_kabupaten is None:
-                legacy_kabupaten = _kabupaten_before_partitions(cur) or kabupaten
-            if legacy_kabupaten is not None:
+            if _ensure_table(cur, table):  # its rows predate kabupaten partitions
+                legacy_kabupaten = legacy_kabupaten or _kabupaten_before_partitions(cur) or kabupaten
                 _rebuild_by_kabupaten(cur, table, legacy_kabupaten)
             _partition(cur, table, semester, kabupaten if table.per_kabupaten else None)
         if dashboard is not None:
@@ -427,25 +426,29 @@ def read_semester(url: str, table: Table, semester: str, kabupaten: str | None =
     with connect(url) as conn, conn.cursor() as cur:
         if not _exists(cur, table):
             return None
-        buffer = io.BytesIO()
+        arrow_types = {"text": pa.large_string(), "integer": pa.int64(), "date": pa.timestamp("ns"),
+                       "boolean": pa.bool_(), "double": pa.float64()}
+        base_types = {c.name: c.sql_type.split()[0] for c in table.columns}
         where, values = _where(semester, kabupaten, "<" if before else "=")
-        query = cur.mogrify(f"COPY (SELECT * FROM {table.qualified} WHERE {where}) "
-                            "TO STDOUT WITH (FORMAT csv, HEADER)", values).decode()
-        cur.copy_expert(query, buffer)
+        arrow = copy_out(cur, f"SELECT * FROM {table.qualified} WHERE {where}", values,
+                         {name: arrow_types[base] for name, base in base_types.items() if base in arrow_types})
     conn.close()
-    buffer.seek(0)
-    arrow_types = {"text": pa.large_string(), "integer": pa.int64(), "date": pa.timestamp("ns"), "boolean": pa.bool_(),
-                   "double": pa.float64()}
-    base_types = {c.name: c.sql_type.split()[0] for c in table.columns}
-    types = {name: arrow_types[base] for name, base in base_types.items() if base in arrow_types}
-    # COPY writes NULL unquoted and an empty text quoted: only the first is missing.
-    arrow = pa_csv.read_csv(buffer, convert_options=pa_csv.ConvertOptions(
-        column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=False, true_values=["t"],
-        false_values=["f"]))
     if arrow.num_rows == 0:
         return None
     return arrow.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype(),
                                           pa.bool_(): pd.BooleanDtype()}.get)
+
+
+def copy_out(cur, query: str, values: tuple, types: dict[str, pa.DataType]) -> pa.Table:
+    """A query's rows through COPY and Arrow's CSV reader (fast for millions; Python tuples are not), with the Arrow
+    types of the columns named in `types`."""
+    buffer = io.BytesIO()
+    cur.copy_expert(cur.mogrify(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", values).decode(), buffer)
+    buffer.seek(0)
+    # COPY writes NULL unquoted and an empty text quoted: only the first is missing.
+    return pa_csv.read_csv(buffer, convert_options=pa_csv.ConvertOptions(
+        column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=False, true_values=["t"],
+        false_values=["f"]))
 
 
 def _exists(cur, table: Table) -> bool:
@@ -522,13 +525,9 @@ def _kabupaten_before_partitions(cur) -> str | None:
 def _rebuild_by_kabupaten(cur, table: Table, kabupaten: str) -> None:
     """A table written by a version before kabupaten partitions (or before partitions at all) rebuilt as semester
     and kabupaten partitions, its rows kept and given `kabupaten` (once)."""
-    cur.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (table.qualified,))
-    found = cur.fetchone()
     cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
                 "ORDER BY ordinal_position", (table.schema, table.name))
     old_columns = [r[0] for r in cur.fetchall()]
-    if found is None or "kabupaten" in old_columns:
-        return
     old = f"{table.name}_before_kabupaten"
     cur.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                 "WHERE i.inhparent = to_regclass(%s)", (table.qualified,))
