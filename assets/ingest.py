@@ -96,7 +96,7 @@ def _validated(context: dg.AssetExecutionContext, dataset: Dataset, path, valida
         previous = warehouse.previous_rows_in(warehouse_db.resolved_url(), Semester.parse(semester).previous().key,
                                               kabupaten, dataset.name)
     try:
-        result = ingest(dataset, path, semester, policy=validation.policy(), previous_rows=previous,
+        result = ingest(dataset, path, semester, policy=validation.policy(), previous_rows=previous, kabupaten=kabupaten,
                         docs_dir=validation.docs_folder(semester, kabupaten, dataset.name), **options)
     except FileBlocked as blocked:
         docs = url_for(blocked.docs_index) if blocked.docs_index else None
@@ -122,10 +122,9 @@ def population(context: dg.AssetExecutionContext, landing: LandingZone, validati
           check_specs=check_specs(VOTERS))
 def voters(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation, warehouse_db: Warehouse,
            population: IngestResult):
-    """KPU's voter list (DPT) for the semester, validated and typed; region names resolved within the population's kabupaten."""
+    """KPU's voter list (DPT) for the semester, validated and typed; region names resolved within the kabupaten."""
     files = landing.semester_files(*semester_and_kabupaten(context))
-    kabupaten = sorted(population.accepted["desa_code"].str.slice(0, 5).dropna().unique())
-    yield from _validated(context, VOTERS, files.voters, validation, warehouse_db, kabupaten_codes=kabupaten,
+    yield from _validated(context, VOTERS, files.voters, validation, warehouse_db,
                           header_aliases=landing.header_aliases, sheet=landing.xlsx_sheet or None)
 
 

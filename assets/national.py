@@ -11,7 +11,7 @@ import pandas as pd
 from assets import markdown_table
 from assets.publish import TABLE_ASSETS
 from pemadanan import national, warehouse
-from pipelines.partitions import semester_partitions
+from pipelines.partitions import semester_of, semester_partitions
 from resources import Warehouse
 
 NATIONAL_ASSETS = {table: dg.AssetKey([table.schema, table.name]) for table in warehouse.NATIONAL_TABLES}
@@ -33,7 +33,7 @@ def national_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """Looks every published kabupaten's unlinked voter rows and unregistered residents up in the semester's
     population of all kabupaten (PostgreSQL's NIK and name-key indexes), and replaces the semester's national
     findings and coverage in one transaction."""
-    semester = context.partition_key
+    semester = semester_of(context)
     url = warehouse_db.resolved_url()
     published = warehouse.publications(url)
     covered = (published.xs(semester, level="semester")["published_at"] if semester in published.index.get_level_values(0)

@@ -61,6 +61,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
     }
     frames = {warehouse.VOTER_LINKS: links, warehouse.UNLINKED_VOTERS: unlinked,
               warehouse.REVIEW_QUEUE: voter_resident_links.review_queue,
+              warehouse.REVIEW_DECISIONS: voter_resident_links.review_decisions,
               warehouse.VOTER_DUPLICATES: voter_resident_links.duplicates,
               warehouse.QUARANTINE: stack([f.quarantine for f in files]),
               warehouse.ROW_ISSUES: stack([f.row_issues for f in files]),

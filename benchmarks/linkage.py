@@ -31,8 +31,8 @@ def prepare(folder: Path, residents: int, seed: int, region: str, profile: str) 
         generate(GeneratorConfig(kabupaten=region, residents=residents, semesters=(SEMESTER,), seed=seed,
                                  profile=profile), folder)
     if not (folder / "voters.parquet").exists():
-        population = ingest.ingest(ingest.POPULATION, folder / SEMESTER / "population.csv", SEMESTER)
-        voters = ingest.ingest(ingest.VOTERS, folder / SEMESTER / "voters.csv", SEMESTER, kabupaten_codes=[region])
+        population = ingest.ingest(ingest.POPULATION, folder / SEMESTER / "population.csv", SEMESTER, kabupaten=region)
+        voters = ingest.ingest(ingest.VOTERS, folder / SEMESTER / "voters.csv", SEMESTER, kabupaten=region)
         population.accepted.drop(columns=["flags"]).to_parquet(folder / "population.parquet")
         voters.accepted.drop(columns=["flags"]).to_parquet(folder / "voters.parquet")
 

@@ -51,21 +51,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--landing", required=True, type=Path)
     parser.add_argument("--semester", default="2024-S1")
+    parser.add_argument("--kabupaten", default="33.23", help="the kabupaten the files were generated for")
     args = parser.parse_args()
     instrument()
     validation._gx()  # the 3 s import is paid once per process, not per file  # noqa: SLF001
     folder = args.landing / args.semester
     docs = Path(tempfile.mkdtemp(prefix="pemadanan-docs-"))
     print(f"{'file':<16}{'rows':>10}{'ingest s':>10}{'read s':>9}{'GX s':>8}{'docs s':>8}{'validation share':>18}")
-    kabupaten: list[str] = []
     for dataset in (POPULATION, VOTERS, DEATHS):
         timings.clear()
         started = time.perf_counter()
-        result = ingest(dataset, folder / f"{dataset.name}.csv", args.semester, kabupaten_codes=kabupaten,
+        result = ingest(dataset, folder / f"{dataset.name}.csv", args.semester, kabupaten=args.kabupaten,
                         docs_dir=docs / dataset.name)
         total = time.perf_counter() - started
-        if dataset is POPULATION:
-            kabupaten = sorted(result.accepted["desa_code"].str.slice(0, 5).dropna().unique())
         checking = timings.get("gx validation", 0) + timings.get("data docs", 0)
         print(f"{dataset.name:<16}{result.rows_in:>10,}{total:>10.1f}{timings.get('read', 0):>9.1f}"
               f"{timings.get('gx validation', 0):>8.1f}{timings.get('data docs', 0):>8.1f}{checking / total:>17.0%}")

@@ -165,6 +165,19 @@ def _whole_numbers_check(columns: tuple[str, ...]) -> Check:
                  "ExpectColumnValuesToBeInSet", _true("whole_numbers"), Outcome.FLAG)
 
 
+def _kabupaten_checks(says: str) -> list[Check]:
+    """A row must be of the kabupaten its file was delivered for (`says`: the columns that tell a row's kabupaten):
+    another kabupaten's rows would be published as this one's. A file mostly of another kabupaten was delivered in
+    the wrong folder: it is blocked, naming both codes."""
+    return [
+        Check("rows_of_delivered_kabupaten", f"most rows are of another kabupaten than the one the file was delivered "
+              f"for ({says}): a file in the wrong folder?", "ExpectColumnValuesToBeInSet",
+              {**_true("in_delivered_kabupaten"), "mostly": 0.5}, Outcome.BLOCK),
+        Check("row_of_delivered_kabupaten", f"{says} is another kabupaten than the one the file was delivered for",
+              "ExpectColumnValuesToBeInSet", _true("in_delivered_kabupaten"), Outcome.QUARANTINE, "row_kabupaten"),
+    ]
+
+
 def population_checks() -> list[Check]:
     q = Outcome.QUARANTINE
     return [
@@ -179,6 +192,7 @@ def population_checks() -> list[Check]:
         _code_check("occupation_code", "JENIS_PKRJN", OCCUPATION_VALUES, q),
         Check("desa_code_known", "NO_PROP/NO_KAB/NO_KEC/NO_KEL is no desa in the Kemendagri table",
               "ExpectColumnValuesToBeInSet", _true("desa_code_known"), q, "NO_KEL"),
+        *_kabupaten_checks("NO_PROP/NO_KAB"),
         _whole_numbers_check(POPULATION_NUMBERS),
     ]
 
@@ -193,6 +207,7 @@ def voter_checks() -> list[Check]:
               _true("identifiable"), q),
         Check("desa_resolves", "KELURAHAN/KECAMATAN resolve to no desa of the kabupaten", "ExpectColumnValuesToNotBeNull",
               {"column": "desa_code"}, q, "KELURAHAN"),
+        *_kabupaten_checks("KABUPATEN"),
         # A voter row with a broken NIK is still a voter: keep it, flag it, let linkage find the person otherwise.
         *_nik_checks("NIK", f, person=True),
         Check("nkk_16_digits", "NKK not 16 digits", "ExpectColumnValuesToBeInSet", _true("no_kk_is_16_digits"), f,

@@ -40,13 +40,28 @@ class _SharedFolders(SimpleHTTPRequestHandler):
         parts = Path(unquote(urlsplit(self.path).path)).parts[1:]
         if not parts:
             return self._index()
-        root = Path(self.directory).resolve()
-        target = (root / Path(*parts)).resolve()
-        if parts[0] not in SHARED or not target.is_relative_to(root / parts[0]) or target.is_dir() and not (
-                target / "index.html").is_file():
+        self._served = self._shared_file(parts)
+        if self._served is None:
             self.send_error(404, "not a shared file")
             return None
         return super().send_head()
+
+    def translate_path(self, path: str) -> str:
+        return str(self._served)  # checked by send_head: what is served is what was checked
+
+    def _shared_file(self, parts: tuple[str, ...]) -> Path | None:
+        """The file a request names (a folder's index.html), symlinks resolved, if it lies inside its shared folder;
+        a folder asked for without its final `/` (the server redirects). None for anything else."""
+        root = Path(self.directory).resolve()
+        if parts[0] not in SHARED:
+            return None
+        shared = (root / parts[0]).resolve()
+        target = (root / Path(*parts)).resolve()
+        if target.is_dir():
+            if not urlsplit(self.path).path.endswith("/"):
+                return target if target.is_relative_to(shared) else None
+            target = (target / "index.html").resolve()  # a symlink named index.html is followed here, and checked
+        return target if target.is_file() and target.is_relative_to(shared) else None
 
     def _index(self):
         """The reports and the Data Docs of every semester, newest first."""

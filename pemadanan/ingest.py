@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
+import hashlib
 import io
 import json
 import re
@@ -81,6 +82,7 @@ class IngestResult:
     quarantine: pd.DataFrame  # dataset, source_row, reasons, original (JSON of the row as delivered)
     checks: list[CheckOutcome] = field(default_factory=list)
     docs_index: Path | None = None
+    file_sha256: str | None = None  # review decisions apply only to the files whose review queue they decide
 
     def reconcile(self) -> None:
         seen = pd.concat([self.accepted["source_row"], self.quarantine["source_row"]])
@@ -259,7 +261,7 @@ def _code(raw: pd.Series) -> pd.Series:
     """A code cell for comparison with its value set: trimmed, upper-case, `06` read as `6`; "" where missing."""
     def code(distinct: pd.Series) -> dict[str, pd.Series]:
         text = distinct.str.strip().str.upper()
-        return {"code": text.mask(text.str.fullmatch(r"0*\d+"), text.str.lstrip("0").replace("", "0"))}
+        return {"code": text.mask(text.str.fullmatch(r"0*[0-9]+"), text.str.lstrip("0").replace("", "0"))}
     return per_distinct_value(raw.astype("string"), code)["code"].fillna("")
 
 
@@ -268,7 +270,7 @@ def _whole_number_text(raw: pd.Series) -> pd.Series:
     (`7.5`, `-3`, `RT 7`) is missing rather than a guess."""
     def digits(distinct: pd.Series) -> dict[str, pd.Series]:
         text = distinct.str.strip().str.replace(r"\.0+$", "", regex=True)
-        return {"digits": text.where(text.str.fullmatch(r"\d{1,9}"))}
+        return {"digits": text.where(text.str.fullmatch(r"[0-9]{1,9}"))}
     return per_distinct_value(raw.astype("string"), digits)["digits"]
 
 
@@ -371,17 +373,28 @@ def _region_code_parts(raw: pd.DataFrame, columns: tuple[str, ...]) -> list[pd.S
     return [_whole_number_text(raw[c]).str.lstrip("0").str.pad(widths[c], side="left", fillchar="0") for c in columns]
 
 
-def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
+def _delivered_kabupaten(row_kabupaten: pd.Series, kabupaten: str | None) -> dict[str, pd.Series]:
+    """`row_kabupaten`: the kabupaten code each row says it is of (<NA> where it says none that is known);
+    `in_delivered_kabupaten`: whether that is the kabupaten the file was delivered for (<NA> where unknown, or
+    without a kabupaten to compare with)."""
+    same = (row_kabupaten == kabupaten).astype("boolean")
+    return {"row_kabupaten": row_kabupaten,
+            "in_delivered_kabupaten": same.where(row_kabupaten.notna() & (kabupaten is not None))}
+
+
+def stage_population(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten: str | None) -> pd.DataFrame:
     born = _dates(raw["TGL_LHR"], reference)
     sex_code = _code(raw["JENIS_KLMIN"])
     padded = _region_code_parts(raw, ("NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL"))
     desa_code = padded[0] + "." + padded[1] + "." + padded[2] + "." + padded[3]
+    desa_code_known = text_in(desa_code, regions.region_table()["code"])
     return pd.concat([raw, _nik_stage(raw["NIK"], born["date"]), pd.DataFrame({
         **_kk_stage(raw["NO_KK"]),
         "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"],
         "sex": sex_code.map(SEX_CODES), "jenis_klmin_code": sex_code, "stat_kwn_code": _code(raw["STAT_KWN"]),
         "jenis_pkrjn_code": _code(raw["JENIS_PKRJN"]),
-        "desa_code": desa_code, "desa_code_known": text_in(desa_code, regions.region_table()["code"]),
+        "desa_code": desa_code, "desa_code_known": desa_code_known,
+        **_delivered_kabupaten(desa_code.str.slice(0, 5).where(desa_code_known).astype("string"), kabupaten),
         "whole_numbers": _whole_numbers(raw, suites.POPULATION_NUMBERS),
     }, index=raw.index)], axis=1)
 
@@ -403,13 +416,13 @@ def accept_population(staged: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten_codes: list[str]) -> pd.DataFrame:
+def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten: str | None) -> pd.DataFrame:
+    """Desa are resolved by name within the kabupaten the file was delivered for only."""
     born = _dates(raw["TANGGAL_LAHIR"], reference)
     sex_code = _code(raw["JENIS_KELAMIN"])
     nik = _nik_stage(raw["NIK"], born["date"])
-    desa_code = pd.Series(pd.NA, index=raw.index, dtype="string")
-    for kabupaten in kabupaten_codes:
-        desa_code = desa_code.fillna(regions.resolve_desa(raw["KECAMATAN"], raw["KELURAHAN"], kabupaten))
+    desa_code = (regions.resolve_desa(raw["KECAMATAN"], raw["KELURAHAN"], kabupaten) if kabupaten is not None
+                 else pd.Series(pd.NA, index=raw.index, dtype="string"))
     return pd.concat([raw, nik, _names(raw["NAMA"]), pd.DataFrame({
         **_kk_stage(raw["NKK"]),
         "birth_date": born["date"], "birth_date_format": born["format"], "age_years": born["age"],
@@ -417,6 +430,7 @@ def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten_codes: li
         "jenis_kelamin_code": sex_code, "status_perkawinan_code": _code(raw["STATUS_PERKAWINAN"]),
         "disabilitas_code": _code(raw["DISABILITAS"]), "keterangan_code": _code(raw["KETERANGAN"]),
         "desa_code": desa_code, "whole_numbers": _whole_numbers(raw, suites.VOTER_NUMBERS),
+        **_delivered_kabupaten(regions.kabupaten_named(raw["KABUPATEN"], kabupaten), kabupaten),
     }, index=raw.index)], axis=1)
 
 
@@ -439,7 +453,8 @@ def accept_voters(staged: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def stage_deaths(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
+def stage_deaths(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten: str | None) -> pd.DataFrame:
+    """A death is recorded where it was reported, whatever kabupaten issued the NIK: no kabupaten check."""
     return pd.concat([raw, _nik_stage(raw["NIK"]),
                       pd.DataFrame({"death_date": _dates(raw["TGL_KEMATIAN"], reference)["date"]}, index=raw.index)], axis=1)
 
@@ -474,10 +489,11 @@ DATASETS = {d.name: d for d in (POPULATION, VOTERS, DEATHS)}
 
 
 def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPolicy | None = None,
-           previous_rows: int | None = None, kabupaten_codes: list[str] | None = None,
+           previous_rows: int | None = None, kabupaten: str | None = None,
            header_aliases: dict[str, str] | None = None, sheet: str | None = None,
            docs_dir: Path | None = None) -> IngestResult:
-    """Reads, validates and types one delivered file. Raises FileRejected (unreadable) or FileBlocked."""
+    """Reads, validates and types one delivered file, delivered for `kabupaten` (its rows of another kabupaten are
+    quarantined, and a file mostly of another is blocked). Raises FileRejected (unreadable) or FileBlocked."""
     policy = policy or ValidationPolicy()
     reference = pd.Timestamp(Semester.parse(semester).reference_date)
     aliases = {**HEADER_ALIASES, **(header_aliases or {})}
@@ -494,9 +510,10 @@ def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPol
     stop_if_blocked(validation.run("structure", raw, dataset.structure_checks(), parameters))
     shape = _shape(raw, dataset.required, aliases)
     raw = raw[["source_row", "fields_delivered", *dataset.required]]
-    extra = {"kabupaten_codes": kabupaten_codes or []} if dataset is VOTERS else {}
-    staged = pd.concat([dataset.stage(raw, reference, **extra), shape], axis=1)
-    stop_if_blocked(validation.run("rows", staged, dataset.row_checks(), parameters))
+    staged = pd.concat([dataset.stage(raw, reference, kabupaten), shape], axis=1)
+    row_outcomes = validation.run("rows", staged, dataset.row_checks(), parameters)
+    _say_which_kabupaten(row_outcomes, staged, kabupaten)
+    stop_if_blocked(row_outcomes)
 
     source_rows = staged["source_row"]
     reasons = quarantine_reasons(validation.outcomes, source_rows, Outcome.QUARANTINE)
@@ -514,9 +531,26 @@ def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPol
     }, columns=list(QUARANTINE_COLUMNS))
     accepted = dataset.accept(staged).assign(flags=quarantine_reasons(validation.outcomes, source_rows, Outcome.FLAG))
     result = IngestResult(dataset.name, path.name, len(raw), accepted[~bad].reset_index(drop=True), quarantine,
-                          validation.outcomes, validation.build_data_docs(docs_dir) if docs_dir else None)
+                          validation.outcomes, validation.build_data_docs(docs_dir) if docs_dir else None,
+                          file_sha256(path))
     result.reconcile()
     return result
+
+
+def _say_which_kabupaten(outcomes: list[CheckOutcome], staged: pd.DataFrame, kabupaten: str | None) -> None:
+    """The kabupaten checks' `observed`: which kabupaten the failing rows are of, so that a blocked file's one line
+    names both codes (codes are no personal data)."""
+    for outcome in outcomes:
+        if outcome.check.column == "in_delivered_kabupaten" and outcome.unexpected_count:
+            failing = staged.loc[staged["source_row"].isin(outcome.failing_rows), "row_kabupaten"]
+            found = ", ".join(f"{code} ({n:,} row{'s' if n > 1 else ''})"
+                              for code, n in failing.value_counts().head(3).items())
+            outcome.observed = f"rows of {found}, in a delivery for {kabupaten}"
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def quarantined_niks(result: IngestResult) -> frozenset[str]:

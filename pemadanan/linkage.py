@@ -46,7 +46,6 @@ METHODS = (REVIEWER, EXACT_NIK, NIK_ONE_EDIT, PROBABILISTIC)
 LINK_COLUMNS = ["voter_row", "population_row", "link_method", "match_score", "match_weight", "name_similarity",
                 "birth_date_agrees", "sex_agrees", "explanation"]
 REVIEW_COLUMNS = ["voter_row", "population_row", "score", "reasons"]
-DECISIONS = ("accept", "reject")
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,7 @@ class LinkResult:
     candidate_pairs: pd.MultiIndex  # what blocking gave the probabilistic stage (for measuring it)
     stage_inputs: dict[str, pd.Series] = field(default_factory=dict)  # voter rows each stage started with
     pairs_compared: int = 0
+    review_decisions: pd.DataFrame | None = None  # every decision of the reviewers' file, applied or not (`review`)
 
 
 def _people(frame: pd.DataFrame) -> pd.DataFrame:
@@ -130,33 +130,14 @@ def _without(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     return frame[~key.isin(pd.MultiIndex.from_frame(pairs[["voter_row", "population_row"]]))]
 
 
-def read_decisions(decisions: pd.DataFrame | None) -> pd.DataFrame:
-    """Reviewers' decisions: voter_row, population_row, decision (accept/reject); the last one per pair counts."""
-    if decisions is None or decisions.empty:
-        return pd.DataFrame({"voter_row": pd.Series(dtype="int64"), "population_row": pd.Series(dtype="int64"),
-                             "decision": pd.Series(dtype=str)})
-    absent = [c for c in ("voter_row", "population_row", "decision") if c not in decisions.columns]
-    if absent:
-        raise ValueError(f"review decisions need the column(s) {', '.join(absent)}; found {', '.join(map(str, decisions.columns))}")
-    out = decisions[["voter_row", "population_row", "decision"]].copy()
-    out["decision"] = out["decision"].astype(str).str.strip().str.lower()
-    unknown = sorted(set(out["decision"]) - set(DECISIONS))
-    if unknown:
-        raise ValueError(f"decisions must be accept or reject, found: {', '.join(unknown)}")
-    numbers = out[["voter_row", "population_row"]].apply(pd.to_numeric, errors="coerce")
-    whole = (numbers.notna() & (numbers % 1 == 0)).all(axis=1).to_numpy()
-    if not whole.all():
-        rows = ", ".join(str(i + 1) for i in np.flatnonzero(~whole)[:5])
-        raise ValueError(f"voter_row and population_row must be whole numbers; data row(s) {rows} are not")
-    out[["voter_row", "population_row"]] = numbers.astype("int64")
-    return out.drop_duplicates(["voter_row", "population_row"], keep="last")
-
-
 def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame | None = None,
          policy: LinkagePolicy | None = None) -> LinkResult:
-    """The whole cascade over accepted voter and population rows (see the module docstring)."""
+    """The whole cascade over accepted voter and population rows (see the module docstring). `decisions`: voter_row,
+    population_row, decision (accept/reject), checked by `review.check`."""
     policy = policy or LinkagePolicy()
-    decisions = read_decisions(decisions)
+    if decisions is None:
+        decisions = pd.DataFrame({"voter_row": pd.Series(dtype="int64"), "population_row": pd.Series(dtype="int64"),
+                                  "decision": pd.Series(dtype=str)})
     rejected = decisions[decisions["decision"] == "reject"]
     accepted = decisions[(decisions["decision"] == "accept") & decisions["voter_row"].isin(voters["source_row"])
                          & decisions["population_row"].isin(residents["source_row"])]

@@ -134,9 +134,9 @@ def _nik_digits_agree(delivered: pd.Series, nik: pd.Series) -> pd.Series:
     at most two differ (a typo, a last digit zeroed), or Excel's 3.32301E+15 whose six digits begin it."""
     delivered = delivered.astype("string").fillna("").str.strip().str.lstrip("'")
     nik = nik.astype("string").fillna("")
-    sixteen = delivered.str.fullmatch(r"\d{16}").fillna(False)
+    sixteen = delivered.str.fullmatch(r"[0-9]{16}").fillna(False)
     differing = sum((delivered.str.slice(i, i + 1) != nik.str.slice(i, i + 1)).astype(int) for i in range(16))
-    mantissa = delivered.str.extract(r"^(\d)\.(\d{5})E\+15$", flags=re.IGNORECASE)
+    mantissa = delivered.str.extract(r"^([0-9])\.([0-9]{5})E\+15$", flags=re.IGNORECASE)
     scientific = mantissa[0].notna()
     begins = nik.str.slice(0, 6) == (mantissa[0].fillna("") + mantissa[1].fillna(""))
     return ((sixteen & (differing <= 2)) | (scientific & begins)).fillna(False).astype(bool)

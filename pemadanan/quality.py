@@ -33,7 +33,7 @@ def deliveries(results: list[IngestResult]) -> pd.DataFrame:
     return pd.DataFrame([{
         "dataset": r.dataset, "file_name": r.file_name, "rows_in": r.rows_in, "rows_accepted": len(r.accepted),
         "rows_quarantined": len(r.quarantine), "rows_flagged": int(r.accepted["flags"].notna().sum()),
-        "rows_repaired": int(r.accepted["repairs"].notna().sum()),
+        "rows_repaired": int(r.accepted["repairs"].notna().sum()), "file_sha256": r.file_sha256,
     } for r in results if r.file_name])
 
 

@@ -85,6 +85,22 @@ def normalize_region_name(raw: pd.Series) -> pd.Series:
     return per_distinct_value(raw.astype("string"), normalized)["name"]
 
 
+def kabupaten_named(raw: pd.Series, kabupaten: str | None) -> pd.Series:
+    """The kabupaten/kota code a voter list's KABUPATEN cell names (`KAB. TEMANGGUNG` -> `33.23`): `kabupaten` where
+    the name is its name, the other code(s) where the name is another's (`33.22/33.74` where a kabupaten and a kota
+    share it), <NA> where it is empty or no kabupaten's name (a typo says nothing about which kabupaten)."""
+    table = region_table()
+    names = table[table["level"] == "kabupaten"]
+    by_name = names.groupby(normalize_region_name(names["name"]).to_numpy())["code"].agg(lambda codes: sorted(codes))
+
+    def code(distinct: pd.Series) -> dict[str, pd.Series]:
+        codes = normalize_region_name(distinct).map(by_name)
+        named = codes.map(lambda found: kabupaten if isinstance(found, list) and kabupaten in found
+                          else "/".join(found) if isinstance(found, list) else None)
+        return {"code": named.astype("string")}
+    return per_distinct_value(raw.astype("string"), code)["code"]
+
+
 def resolve_desa(kecamatan_name: pd.Series, desa_name: pd.Series, kabupaten_code: str) -> pd.Series:
     """Desa code for (kecamatan name, desa name) pairs inside one kabupaten; <NA> where the names resolve to
     no desa or to more than one."""

@@ -11,11 +11,13 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 from pathlib import Path
 
 import pandas as pd
 
 from pemadanan import regions, warehouse
+from pemadanan.keys import inside, kabupaten_key, semester_key
 from pemadanan.tms import KPU_CODES, TMS_MEANINGS
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:60em;color:#222}
@@ -135,13 +137,19 @@ def build_report(url: str, semester: str, kabupaten: str) -> str:
 
 
 def report_path(folder: Path, semester: str, kabupaten: str) -> Path:
-    return folder / f"pemadanan-{semester}-{kabupaten}.html"
+    """The report's file: replaced by each run, so never one a symlink leads to outside `folder`."""
+    return inside(folder, f"pemadanan-{semester_key(semester)}-{kabupaten_key(kabupaten)}.html")
 
 
 def write_report(url: str, semester: str, kabupaten: str, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
     path = report_path(folder, semester, kabupaten)
-    staging = path.with_suffix(".html.tmp")
-    staging.write_text(build_report(url, semester, kabupaten), encoding="utf-8")
+    page = build_report(url, semester, kabupaten)
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    # A new file, never one a symlink planted under the staging name leads to.
+    with os.fdopen(os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "w",
+                   encoding="utf-8") as out:
+        out.write(page)
     staging.replace(path)
     return path

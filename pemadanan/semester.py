@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pemadanan.keys import SEMESTER_KEY, semester_key
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from pemadanan.eligibility import JudgingDay
     from pemadanan.linkage import LinkResult
-
-_KEY = re.compile(r"^(\d{4})-S([12])$")
 
 
 @dataclass(frozen=True, order=True)
@@ -23,9 +22,8 @@ class Semester:
 
     @classmethod
     def parse(cls, key: str) -> "Semester":
-        match = _KEY.match(key.strip())
-        if not match:
-            raise ValueError(f"not a semester key: {key!r} (expected YYYY-S1 or YYYY-S2)")
+        """`2024-S1` exactly (`keys.semester_key`), or KeyRejected."""
+        match = SEMESTER_KEY.fullmatch(semester_key(key))
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

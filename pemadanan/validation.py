@@ -86,7 +86,8 @@ class CheckOutcome:
         elif self.check.table_level:
             detail = f" ({self.observed} rows; expected {self.expected})"
         elif "mostly" in self.check.kwargs:
-            detail = f" ({self.unexpected_count} of {self.element_count} rows)"
+            detail = f" ({self.unexpected_count:,} of {self.element_count:,} rows" + (
+                f": {self.observed})" if self.observed is not None else ")")
         elif self.unexpected_count:
             detail = f" ({self.unexpected_count} rows)"
         return f"{file_name}: check {self.check.name} failed: {self.check.reason}{detail}"

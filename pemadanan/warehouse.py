@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,6 +20,8 @@ import psycopg2
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from pemadanan.keys import kabupaten_key, semester_key
+from pemadanan.review import Offered
 from pemadanan.tms import KPU_CODES, TMS_MEANINGS, rules_markdown
 
 
@@ -62,10 +63,9 @@ class Table:
     def partition(self, semester: str, kabupaten: str | None = None) -> str:
         """`restricted.voter_links_2024_s1`: the table that holds one semester's rows; with a kabupaten,
         `restricted.voter_links_2024_s1_33_23`, the one that holds that kabupaten's rows of it."""
-        if not re.fullmatch(r"\d{4}-S[12]", semester):
-            raise ValueError(f"{semester!r} is not a semester (YYYY-S1 or YYYY-S2)")
-        if kabupaten is not None and not re.fullmatch(r"\d{2}\.\d{2}", kabupaten):
-            raise ValueError(f"{kabupaten!r} is not a kabupaten code (NN.NN)")
+        semester_key(semester)  # the keys name a table: checked here too, whoever called
+        if kabupaten is not None:
+            kabupaten_key(kabupaten)
         name = f"{self.qualified}_{semester.lower().replace('-', '_')}"
         return name if kabupaten is None else f"{name}_{kabupaten.replace('.', '_')}"
 
@@ -91,6 +91,16 @@ REVIEW_QUEUE = Table("restricted", "review_queue", "Voter/resident pairs the mod
     Column("population_row", "integer NOT NULL", "1-based data row of the population file."),
     Column("score", "double precision NOT NULL", "Match probability (probabilistic) or name similarity (NIK within one edit)."),
     Column("reasons", "text NOT NULL", "Why it is not a link, and which fields agree."),
+))
+REVIEW_DECISIONS = Table("restricted", "review_decisions", "Every line of the kabupaten's review_decisions.csv, applied or not and why not (see README: Review): the decisions a re-run applies again.", (
+    SEMESTER,
+    Column("line", "integer NOT NULL", "Line of review_decisions.csv (its header is line 1)."),
+    Column("voter_row", "integer NOT NULL", "1-based data row of the voter file."),
+    Column("population_row", "integer NOT NULL", "1-based data row of the population file."),
+    Column("decision", "text NOT NULL", "accept or reject."),
+    Column("decided_by", "text", "Who decided, as the file says."),
+    Column("applied", "boolean NOT NULL", "Whether the decision was applied: the pair was offered for review by the publication of the same files, or (reject) linked by it."),
+    Column("why", "text", "Why it was not applied."),
 ))
 VOTER_DUPLICATES = Table("restricted", "voter_duplicates", "Voter rows that list a person already listed (TMS 2, ganda).", (
     SEMESTER,
@@ -165,6 +175,7 @@ DELIVERIES = Table("published", "deliveries", "Each file of the semester: rows i
     Column("rows_quarantined", "integer NOT NULL", "Rows in restricted.quarantine."),
     Column("rows_flagged", "integer NOT NULL", "Accepted rows with at least one flag."),
     Column("rows_repaired", "integer NOT NULL", "Accepted rows with at least one repair."),
+    Column("file_sha256", "text", "SHA-256 of the file's bytes: review decisions apply only to the files whose review queue they decide."),
 ))
 
 VOTER_ROW = Column("voter_row", "integer NOT NULL", "1-based data row of the voter file.")
@@ -275,7 +286,7 @@ NATIONAL_COVERAGE = Table("published", "national_coverage", "Which kabupaten the
 ), per_kabupaten=False)
 NATIONAL_TABLES = (NATIONAL_FINDINGS, NATIONAL_COVERAGE)
 
-TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES,
+TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, REVIEW_DECISIONS, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES,
                              TMS_CANDIDATES, ELIGIBLE_UNREGISTERED, NEW_VOTERS, POPULATION_CHANGES, DEATH_RECORDS,
                              POPULATION_SNAPSHOT,
                              LINK_SUMMARY, COVERAGE_BY_REGION, SEMESTER_CHANGES, DATA_QUALITY, DELIVERIES, PUBLICATIONS)
@@ -583,6 +594,30 @@ def previous_rows_in(url: str, semester: str, kabupaten: str, dataset: str) -> i
         row = cur.fetchone()
     conn.close()
     return row[0] if row else None
+
+
+def review_offered(url: str, semester: str, kabupaten: str, digests: dict[str, str]) -> Offered:
+    """What the kabupaten's last publication of the semester offered a reviewer (`review.Offered`), and whether it was
+    computed from files with these digests (`{"population": ..., "voters": ...}`)."""
+    with connect(url) as conn, conn.cursor() as cur:
+        if not _exists(cur, DELIVERIES):
+            return Offered(*(pd.DataFrame(columns=["voter_row", "population_row"]),) * 3, same_files=None)
+        cur.execute(f"SELECT dataset, file_sha256 FROM {DELIVERIES.qualified} WHERE semester = %s AND kabupaten = %s",
+                    (semester, kabupaten))
+        published = dict(cur.fetchall())
+
+        def pairs(table: Table, where: str = "true") -> pd.DataFrame:
+            if not _exists(cur, table):
+                return pd.DataFrame(columns=["voter_row", "population_row"])
+            cur.execute(f"SELECT voter_row, population_row FROM {table.qualified} WHERE semester = %s AND "
+                        f"kabupaten = %s AND {where}", (semester, kabupaten))
+            return pd.DataFrame(cur.fetchall(), columns=["voter_row", "population_row"])
+
+        offered = Offered(pairs(REVIEW_QUEUE), pairs(REVIEW_DECISIONS, "applied"), pairs(VOTER_LINKS),
+                          same_files=None if not published else all(published.get(name) == digest
+                                                                     for name, digest in digests.items()))
+    conn.close()
+    return offered
 
 
 def publications(url: str) -> pd.DataFrame:

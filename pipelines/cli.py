@@ -41,24 +41,34 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     import dagster as dg  # noqa: PLC0415 - after the environment is set, which the definitions read
 
     from pemadanan.ingest import FileRejected  # noqa: PLC0415
+    from pemadanan.keys import KeyRejected, kabupaten_key, semester_key  # noqa: PLC0415
     from pemadanan.report import report_path  # noqa: PLC0415
     from pipelines.definitions import defs  # noqa: PLC0415
     from pipelines.partitions import closed, partition_key, register  # noqa: PLC0415
     from resources import LandingZone  # noqa: PLC0415
 
+    try:  # keys from the command line name folders and tables: checked before anything is read
+        semester_key(semester)
+        for code in kabupaten or []:
+            kabupaten_key(code)
+    except KeyRejected as rejected:
+        return False, str(rejected)
     if not closed(semester):
-        return False, f"{semester} is not a closed semester (YYYY-S1 closes on 30 June, YYYY-S2 on 31 December)"
+        return False, f"{semester} has not closed yet (YYYY-S1 closes on 30 June, YYYY-S2 on 31 December)"
     zone = LandingZone()
-    try:
-        codes = kabupaten or zone.delivered_kabupaten(semester)
-        runs = [(code, zone.semester_files(semester, code)) for code in codes]
-    except FileRejected as rejected:
-        return False, f"{semester}: {rejected}"
-    if not runs:
+    found = zone.delivered_kabupaten(semester) if not kabupaten else None
+    lines = [f"{semester}: {refused}" for refused in (found.refused if found else [])]
+    runs = []
+    for code in kabupaten or found.keys:
+        try:
+            runs.append((code, zone.semester_files(semester, code)))
+        except (FileRejected, KeyRejected) as rejected:
+            lines.append(f"{semester} {code}: {rejected}")
+    if not runs and not lines:
         return False, (f"{semester}: no files in {zone.path / semester}: deliver them in <semester>/<kabupaten code>/, "
                        "or name the landing folder with --landing")
     instance = dg.DagsterInstance.get()
-    lines, succeeded = [], True
+    succeeded = not lines
     for code, files in runs:
         if not files.complete:
             lines.append(f"{semester} {code}: no {' and no '.join(files.missing)} file in {files.folder}: deliver "
@@ -240,20 +250,27 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     scores them against the truth."""
     from pemadanan import ingest, maintenance, tms  # noqa: PLC0415
     from pemadanan.evaluation import evaluate, evaluate_outputs, load_truth  # noqa: PLC0415
+    from pemadanan.keys import KeyRejected  # noqa: PLC0415
     from pemadanan.linkage import link  # noqa: PLC0415
     from pemadanan.semester import Semester, SemesterInputs  # noqa: PLC0415
     from resources import ElectionCalendar, LandingZone  # noqa: PLC0415
 
     truth = Path(args.truth)
     landing = LandingZone(root=str(Path(args.landing) if args.landing else truth.parent))
-    code = args.kabupaten or next(iter(landing.delivered_kabupaten(args.semester)), "")
-    files = landing.semester_files(args.semester, code)
+    try:
+        code = args.kabupaten or next(iter(landing.delivered_kabupaten(args.semester).keys), None)
+        if code is None:
+            print(f"{landing.path / args.semester}: no kabupaten delivered", file=sys.stderr)
+            return 1
+        files = landing.semester_files(args.semester, code)
+    except (ingest.FileRejected, KeyRejected) as rejected:
+        print(f"pemadanan evaluate: {rejected}", file=sys.stderr)
+        return 1
     if not files.complete:
         print(f"{landing.path / args.semester}: missing {', '.join(files.missing)}", file=sys.stderr)
         return 1
-    population = ingest.ingest(ingest.POPULATION, files.population, args.semester)
-    kabupaten = sorted(population.accepted["desa_code"].str.slice(0, 5).dropna().unique())
-    voters = ingest.ingest(ingest.VOTERS, files.voters, args.semester, kabupaten_codes=kabupaten)
+    population = ingest.ingest(ingest.POPULATION, files.population, args.semester, kabupaten=code)
+    voters = ingest.ingest(ingest.VOTERS, files.voters, args.semester, kabupaten=code)
     started = time.perf_counter()
     result = link(voters.accepted, population.accepted, landing.review_decisions(args.semester, code))
     seconds = time.perf_counter() - started

@@ -8,11 +8,13 @@ operator can add one in the UI too (a semester key must be a closed semester).""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from pemadanan.keys import KeyRejected, kabupaten_key, semester_key
 from pemadanan.semester import Semester
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -25,25 +27,43 @@ kabupaten_partitions = dg.MultiPartitionsDefinition({"semester": semester_partit
 
 def partition_key(semester: str, kabupaten: str) -> str:
     """`2024-S2|33.23`"""
-    return str(dg.MultiPartitionKey({"semester": semester, "wilayah": kabupaten}))
+    return str(dg.MultiPartitionKey({"semester": semester_key(semester), "wilayah": kabupaten_key(kabupaten)}))
 
 
 def semester_and_kabupaten(context: dg.AssetExecutionContext) -> tuple[str, str]:
+    """The run's semester and kabupaten, checked: a key added in the UI reaches the code unchecked, and must name no
+    file, folder or table before it is (every kabupaten asset starts here, so a bad key fails the run's first step)."""
     keys = context.partition_key.keys_by_dimension
-    return keys["semester"], keys["wilayah"]
+    with _refused_as_failure():
+        return semester_key(keys["semester"]), kabupaten_key(keys["wilayah"])
+
+
+def semester_of(context: dg.AssetExecutionContext) -> str:
+    """The national step's semester, checked as `semester_and_kabupaten` checks a kabupaten run's keys."""
+    with _refused_as_failure():
+        return semester_key(context.partition_key)
+
+
+@contextlib.contextmanager
+def _refused_as_failure():
+    """A key refused is the run's whole story: one line in the UI, not a traceback."""
+    try:
+        yield
+    except KeyRejected as rejected:
+        raise dg.Failure(description=f"partition refused: {rejected}: delete it from the partitions "
+                                     "(Dagster UI) and add the right one") from None
 
 
 def closed(semester: str, today: dt.date | None = None) -> bool:
-    """A well-formed semester key whose reference date has passed (Jakarta time): a semester in progress has no
-    population snapshot yet."""
-    try:
-        parsed = Semester.parse(semester)
-    except ValueError:
-        return False
-    return parsed <= Semester.last_closed(today or dt.datetime.now(JAKARTA).date())
+    """Whether a semester's reference date has passed (Jakarta time): a semester in progress has no population
+    snapshot yet. KeyRejected for a key that is no semester."""
+    return Semester.parse(semester) <= Semester.last_closed(today or dt.datetime.now(JAKARTA).date())
 
 
 def register(instance: dg.DagsterInstance, semester: str, kabupaten: str | None = None) -> None:
+    semester_key(semester)
+    if kabupaten is not None:
+        kabupaten_key(kabupaten)
     for partitions, key in ((semester_partitions, semester), (wilayah_partitions, kabupaten)):
         if key is not None and not instance.has_dynamic_partition(partitions.name, key):
             instance.add_dynamic_partitions(partitions.name, [key])

@@ -11,6 +11,7 @@ import dagster as dg
 
 from pemadanan import warehouse
 from pemadanan.ingest import FileRejected
+from pemadanan.keys import KeyRejected
 from pemadanan.semester import Semester
 from pemadanan.sizing import run_tags
 from pipelines.jobs import national_job, semester_job
@@ -24,22 +25,28 @@ IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.Dag
 
 
 def _settled_files(context, landing: LandingZone) -> dict[tuple[str, str], SemesterFiles]:
+    """The kabupaten whose files are complete and settled, by semester; a line in the sensor's log for every folder
+    or file that cannot be used, and why."""
     now = time.time()
     ready = {}
-    for semester in landing.delivered_semesters():
+    semesters = landing.delivered_semesters()
+    for refused in semesters.refused:
+        context.log.warning(refused)
+    for semester in semesters.keys:
         if not closed(semester):
             continue
-        try:
-            delivered = landing.delivered_kabupaten(semester)
-        except FileRejected as rejected:
-            context.log.warning(f"{semester} not started: {rejected}")
-            continue
-        for kabupaten in delivered:
+        delivered = landing.delivered_kabupaten(semester)
+        for refused in delivered.refused:
+            context.log.warning(refused)
+        for kabupaten in delivered.keys:
             try:
                 files = landing.semester_files(semester, kabupaten)
-            except FileRejected as rejected:
+            except (FileRejected, KeyRejected) as rejected:
                 context.log.warning(f"{semester} {kabupaten} not started: {rejected}")
                 continue
+            if files.ignored:
+                context.log.info(f"{files.folder}: {len(files.ignored)} file(s) that are no delivery file ignored "
+                                 "(names not shown: a scan or a note may be named after a person)")
             settled = all(now - p.stat().st_mtime >= SETTLE_SECONDS for p in (files.population, files.voters, files.deaths) if p)
             if files.complete and settled:
                 ready[semester, kabupaten] = files
@@ -128,15 +135,12 @@ def semester_backstop_schedule(context: dg.ScheduleEvaluationContext, landing: L
     """Mid-February and mid-August: run each kabupaten of the semester that just closed, in case the sensor missed it."""
     when = context.scheduled_execution_time.astimezone(JAKARTA).date() if context.scheduled_execution_time else dt.datetime.now(JAKARTA).date()
     semester = Semester.last_closed(when).key
-    try:
-        delivered = landing.delivered_kabupaten(semester)
-    except FileRejected as rejected:
-        return dg.SkipReason(f"{semester}: {rejected}")
-    requests, waiting = [], []
-    for kabupaten in delivered:
+    delivered = landing.delivered_kabupaten(semester)
+    requests, waiting = [], list(delivered.refused)
+    for kabupaten in delivered.keys:
         try:
             files = landing.semester_files(semester, kabupaten)
-        except FileRejected as rejected:
+        except (FileRejected, KeyRejected) as rejected:
             waiting.append(f"{kabupaten}: {rejected}")
             continue
         if not files.complete:
@@ -145,6 +149,8 @@ def semester_backstop_schedule(context: dg.ScheduleEvaluationContext, landing: L
         register(context.instance, semester, kabupaten)
         requests.append(dg.RunRequest(run_key=f"{partition_key(semester, kabupaten)}:{files.fingerprint()}",
                                       partition_key=partition_key(semester, kabupaten), tags=run_tags(files.population)))
+    for line in waiting:
+        context.log.warning(f"{semester}: {line}")
     if not requests:
         return dg.SkipReason(f"{semester}: " + ("; ".join(waiting) if waiting else f"no files in {landing.path / semester}"))
     return requests

@@ -4,54 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
 from dagster import Config, ConfigurableResource
 
 from expectations.checks import MAX_QUARANTINED_SHARE, Outcome
 from pemadanan import settings, warehouse
 from pemadanan.eligibility import DEFAULT_CALENDAR, Election, JudgingDay, judging_day
-from pemadanan.ingest import FileRejected, kabupaten_of
-from pemadanan.linkage import LinkagePolicy, read_decisions
+from pemadanan.ingest import kabupaten_of
+from pemadanan.keys import inside, kabupaten_key, semester_key
+from pemadanan.landing import Found, Landing, SemesterFiles
+from pemadanan.linkage import LinkagePolicy
 from pemadanan.summary import SMALL_COUNT_THRESHOLD
 from pemadanan.validation import ValidationPolicy
-
-FILE_TYPES = (".csv", ".parquet", ".xlsx")
-REVIEW_DECISIONS = "review_decisions.csv"
-KABUPATEN_FOLDER = re.compile(r"\d{2}\.\d{2}")
-
-
-@dataclass(frozen=True)
-class SemesterFiles:
-    population: Path | None
-    voters: Path | None
-    deaths: Path | None
-    review_decisions: Path | None = None
-    folder: Path | None = None
-
-    @property
-    def complete(self) -> bool:
-        return self.population is not None and self.voters is not None
-
-    @property
-    def missing(self) -> list[str]:
-        return [name for name in ("population", "voters") if getattr(self, name) is None]
-
-    def fingerprint(self) -> str:
-        """Changes when any file is replaced, so a re-delivery (or new review decisions) triggers a new run."""
-        files = (self.population, self.voters, self.deaths, self.review_decisions)
-        parts = [f"{p.name}:{p.stat().st_size}:{int(p.stat().st_mtime)}" for p in files if p]
-        return "|".join(parts)
 
 
 class LandingZone(ConfigurableResource):
     """`<root>/<semester>/<kabupaten code>/population.*`, `voters.*` and optionally `deaths.*`, as Dukcapil and KPU
-    deliver them. The single-kabupaten layout, the files straight in `<root>/<semester>/`, is read as the kabupaten
-    most of its population rows are in."""
+    deliver them (`pemadanan.landing`). The single-kabupaten layout, the files straight in `<root>/<semester>/`, is
+    read as the kabupaten most of its population rows are in."""
 
     root: str = ""  # default: $PEMADANAN_LANDING_DIR, else data/landing
     header_aliases: dict[str, str] = {}  # extra header spellings, e.g. {"NAMA_PENDUDUK": "NAMA_LGKP"}
@@ -59,67 +31,21 @@ class LandingZone(ConfigurableResource):
 
     @property
     def path(self) -> Path:
-        return Path(self.root) if self.root else settings.landing_dir()
+        return Path(self.root).absolute() if self.root else settings.landing_dir()
 
-    def delivered_kabupaten(self, semester: str) -> list[str]:
-        """The kabupaten with files in the semester's folder: its `<kabupaten code>/` folders, and the kabupaten of
-        files delivered straight into it. Raises FileRejected when those files' kabupaten cannot be told."""
-        folder = self.path / semester
-        if not folder.is_dir():
-            return []
-        codes = {p.name for p in folder.iterdir() if p.is_dir() and KABUPATEN_FOLDER.fullmatch(p.name)}
-        legacy = _files_in(folder)
-        if legacy.population is not None:
-            codes.add(self._kabupaten_of(legacy.population))
-        elif legacy.voters is not None:
-            raise FileRejected(f"{folder}: a voter file and no population file: the kabupaten it is for is told by "
-                               "the population file, or deliver both in <semester>/<kabupaten code>/")
-        return sorted(codes)
+    @property
+    def landing(self) -> Landing:
+        return Landing(self.path, lambda population: kabupaten_of(population, self.header_aliases,
+                                                                  self.xlsx_sheet or None))
+
+    def delivered_semesters(self) -> Found:
+        return self.landing.semesters()
+
+    def delivered_kabupaten(self, semester: str) -> Found:
+        return self.landing.kabupaten(semester)
 
     def semester_files(self, semester: str, kabupaten: str) -> SemesterFiles:
-        """The kabupaten's files, whatever the case of their names (`Deaths.CSV` is the deaths file). Raises
-        FileRejected, naming the file, for two deliveries of one file or a name that leads to no file (a symlink
-        loop, a folder)."""
-        folder = self.path / semester / kabupaten
-        if not folder.is_dir():
-            legacy = _files_in(self.path / semester)
-            if legacy.population is not None and self._kabupaten_of(legacy.population) == kabupaten:
-                return legacy
-        return _files_in(folder)
-
-    def _kabupaten_of(self, population: Path) -> str:
-        return kabupaten_of(population, self.header_aliases, self.xlsx_sheet or None)
-
-    def review_decisions(self, semester: str, kabupaten: str) -> pd.DataFrame | None:
-        """Reviewers' decisions on earlier review-queue pairs: `review_decisions.csv` beside the kabupaten's files,
-        with columns voter_row, population_row, decision (accept/reject); None when there is none."""
-        path = self.semester_files(semester, kabupaten).review_decisions
-        if path is None:
-            return None
-        try:
-            return read_decisions(pd.read_csv(path, dtype=str))
-        except (ValueError, pd.errors.ParserError) as error:
-            raise FileRejected(f"{path}: {error}") from None
-
-    def delivered_semesters(self) -> list[str]:
-        root = self.path
-        return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-
-
-def _files_in(folder: Path) -> SemesterFiles:
-    entries = sorted(p for p in folder.iterdir()) if folder.is_dir() else []
-
-    def find(stem: str, suffixes: tuple[str, ...]) -> Path | None:
-        hits = [p for p in entries if p.name.lower() in {stem + suffix for suffix in suffixes}]
-        if len(hits) > 1:
-            raise FileRejected(f"{folder}: {' and '.join(p.name for p in hits)} both delivered: keep one")
-        if hits and not hits[0].is_file():
-            why = "a symlink that leads to no file (a loop, or its target is gone)" if hits[0].is_symlink() else "not a file"
-            raise FileRejected(f"{hits[0]}: {why}")
-        return hits[0] if hits else None
-
-    return SemesterFiles(find("population", FILE_TYPES), find("voters", FILE_TYPES), find("deaths", FILE_TYPES),
-                         find(REVIEW_DECISIONS, ("",)), folder)
+        return self.landing.files(semester, kabupaten)
 
 
 class RunMemory(dg.InMemoryIOManager):
@@ -177,7 +103,8 @@ class Validation(ConfigurableResource):
                                 self.max_quarantined_share)
 
     def docs_folder(self, semester: str, kabupaten: str, dataset: str) -> Path:
-        return settings.data_docs_dir() / semester / kabupaten / dataset
+        """Replaced whole by each run: never a folder a symlink leads to outside data_docs/."""
+        return inside(settings.data_docs_dir(), semester_key(semester), kabupaten_key(kabupaten), dataset)
 
 
 class Linkage(ConfigurableResource):
@@ -229,4 +156,6 @@ class CoklitLists(ConfigurableResource):
     full_nik: bool = False
 
     def folder(self, semester: str, kabupaten: str) -> Path:
-        return (Path(self.root) if self.root else settings.data_dir() / "coklit") / semester / kabupaten
+        """Replaced whole by each run: never a folder a symlink leads to outside the root."""
+        return inside(Path(self.root) if self.root else settings.data_dir() / "coklit", semester_key(semester),
+                      kabupaten_key(kabupaten))

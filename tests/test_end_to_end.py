@@ -8,7 +8,7 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from pemadanan import settings, warehouse
+from pemadanan import review, settings, warehouse
 from pemadanan.report import report_path
 from pipelines.cli import run_semester
 
@@ -214,7 +214,8 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
 
 
 def test_review_decisions_round_trip(small_kabupaten, instance_env, tmp_path):
-    """A reviewer accepts one queued pair and rejects one link; the next run of the semester follows them."""
+    """A reviewer accepts one queued pair and rejects one link; the next run of the semester follows them. An accept
+    of a pair never queued (it would override a NIK link) is ignored and said; a re-run gives the same tables."""
     url = instance_env
     landing = tmp_path / "landing"
     shutil.copytree(small_kabupaten / "2024-S1", landing / "2024-S1")
@@ -225,19 +226,31 @@ def test_review_decisions_round_trip(small_kabupaten, instance_env, tmp_path):
     assert len(queue) > 0
     accepted = queue.sort_values("score", ascending=False).iloc[0]
     rejected = links[links["link_method"] == "probabilistic"].iloc[0]
-    pd.DataFrame({"voter_row": [accepted["voter_row"], rejected["voter_row"]],
-                  "population_row": [accepted["population_row"], rejected["population_row"]],
-                  "decision": ["accept", "REJECT "], "decided_by": "a reviewer"}).to_csv(
+    by_nik = links[links["link_method"] == "exact_nik"].iloc[0]
+    pd.DataFrame({"voter_row": [accepted["voter_row"], rejected["voter_row"], by_nik["voter_row"]],
+                  "population_row": [accepted["population_row"], rejected["population_row"], by_nik["population_row"] + 1],
+                  "decision": ["accept", "REJECT ", "accept"], "decided_by": "a reviewer"}).to_csv(
         landing / "2024-S1" / "review_decisions.csv", index=False)
 
     ok, message = run_semester("2024-S1", str(landing))
     assert ok, message
+    recorded = warehouse.read_table(url, warehouse.REVIEW_DECISIONS, "2024-S1").set_index("line")
+    assert recorded["applied"].to_dict() == {2: True, 3: True, 4: False}
+    assert recorded.loc[4, "why"] == review.NOT_OFFERED
+    first = snapshot(url, "2024-S1")
+    ok, message = run_semester("2024-S1", str(landing))  # the decisions file unchanged: settled, applied again
+    assert ok, message
+    again = snapshot(url, "2024-S1")
+    for name in first:
+        if name != warehouse.PUBLICATIONS.qualified:
+            pd.testing.assert_frame_equal(first[name], again[name])
     queue_after = warehouse.read_table(url, warehouse.REVIEW_QUEUE, "2024-S1")
     links_after = warehouse.read_table(url, warehouse.VOTER_LINKS, "2024-S1").set_index("voter_row")
     assert links_after.loc[accepted["voter_row"], "population_row"] == accepted["population_row"]
     assert links_after.loc[accepted["voter_row"], "link_method"] == "reviewer"
     pairs_after = set(zip(links_after.index, links_after["population_row"], strict=True))
     assert (rejected["voter_row"], rejected["population_row"]) not in pairs_after
+    assert (by_nik["voter_row"], by_nik["population_row"]) in pairs_after  # the NIK link stands
     decided = {(accepted["voter_row"], accepted["population_row"]), (rejected["voter_row"], rejected["population_row"])}
     assert not decided & set(zip(queue_after["voter_row"], queue_after["population_row"], strict=True))
 

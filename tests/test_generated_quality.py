@@ -14,9 +14,9 @@ NIK_DATE_DISAGREES = "birth date in NIK disagrees with the birth date column"
 @pytest.fixture(scope="module")
 def ingested(small_kabupaten):
     folder = small_kabupaten / "2024-S1"
-    population = ingest(POPULATION, folder / "population.csv", "2024-S1")
+    population = ingest(POPULATION, folder / "population.csv", "2024-S1", kabupaten="33.23")
     next_semester_rows = len(pd.read_csv(small_kabupaten / "2024-S2" / "voters.csv", dtype=str))
-    voters = ingest(VOTERS, folder / "voters.csv", "2024-S1", kabupaten_codes=["33.23"], previous_rows=next_semester_rows)
+    voters = ingest(VOTERS, folder / "voters.csv", "2024-S1", kabupaten="33.23", previous_rows=next_semester_rows)
     truth = pd.read_csv(small_kabupaten / "truth" / "2024-S1" / "voters_truth.csv")
     flags = voters.accepted.set_index("source_row")["flags"].reindex(truth["source_row"]).fillna("").to_numpy()
     repairs = voters.accepted.set_index("source_row")["repairs"].reindex(truth["source_row"]).fillna("").to_numpy()

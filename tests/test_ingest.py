@@ -207,7 +207,7 @@ def test_voter_rows_with_broken_niks_are_kept_and_flagged_unresolvable_regions_q
             VOTER.replace("'3323015508950001", "").replace("15-08-1995", ""), VOTER.replace(",S,", ",X,")]
     path = tmp_path / "voters.csv"
     path.write_text("\n".join([VOTER_HEADER, *rows]) + "\n")
-    result = ingest(VOTERS, path, SEMESTER, kabupaten_codes=["33.23"], policy=EVERY_ROW_MAY_FAIL)
+    result = ingest(VOTERS, path, SEMESTER, kabupaten="33.23", policy=EVERY_ROW_MAY_FAIL)
     assert by_row(result.quarantine, "reasons") == {
         2: "KELURAHAN/KECAMATAN resolve to no desa of the kabupaten",
         4: "neither a NIK nor a birth date to find the person by"}

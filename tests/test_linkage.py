@@ -11,7 +11,7 @@ from pemadanan.duplicates import candidate_duplicates
 from pemadanan.evaluation import evaluate, load_truth
 from pemadanan.febrl import link_febrl4
 from pemadanan.ingest import POPULATION, VOTERS, ingest
-from pemadanan.linkage import LinkagePolicy, link, read_decisions
+from pemadanan.linkage import LinkagePolicy, link
 from pemadanan.nik import nik_neighbours
 from pemadanan.names import name_key, name_words, normalize_name
 from pemadanan.probabilistic import (AGREE, DISAGREE, MAX_PAIRS_PER_KEY, MISSING, VOTER_MODEL, FieldWeights,
@@ -172,24 +172,12 @@ def test_ecm_estimates_what_recordlinkages_ecm_does(match_share):
     assert ours.m["family_card"] > 0.999 and ours.p == pytest.approx(match_share, abs=0.01)
 
 
-def test_review_decisions_must_say_accept_or_reject():
-    with pytest.raises(ValueError, match="need the column.s. decision"):
-        read_decisions(pd.DataFrame({"voter_row": [1], "population_row": [2], "keputusan": ["accept"]}))
-    with pytest.raises(ValueError, match="accept or reject"):
-        read_decisions(pd.DataFrame({"voter_row": [1], "population_row": [2], "decision": ["maybe"]}))
-    with pytest.raises(ValueError, match=r"whole numbers; data row\(s\) 2 are not"):
-        read_decisions(pd.DataFrame({"voter_row": ["1", "baris 7"], "population_row": ["2", "3"],
-                                     "decision": ["accept", "accept"]}))
-    decided = read_decisions(pd.DataFrame({"voter_row": [1, 1], "population_row": [2, 2], "decision": ["Accept", "reject "]}))
-    assert decided.to_dict("records") == [{"voter_row": 1, "population_row": 2, "decision": "reject"}]
-
-
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory):
     out = tmp_path_factory.mktemp("linkage")
     generate(GeneratorConfig(residents=30_000, semesters=("2024-S1",), seed=3), out)
-    population = ingest(POPULATION, out / "2024-S1" / "population.csv", "2024-S1").accepted
-    voters = ingest(VOTERS, out / "2024-S1" / "voters.csv", "2024-S1", kabupaten_codes=["33.23"]).accepted
+    population = ingest(POPULATION, out / "2024-S1" / "population.csv", "2024-S1", kabupaten="33.23").accepted
+    voters = ingest(VOTERS, out / "2024-S1" / "voters.csv", "2024-S1", kabupaten="33.23").accepted
     result = link(voters, population)
     return result, voters, population, load_truth(out / "truth", "2024-S1")
 
