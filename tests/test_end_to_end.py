@@ -293,7 +293,7 @@ def test_a_broken_delivery_fails_with_one_line_and_publishes_nothing(small_kabup
 
 def test_an_unknown_semester_is_refused(instance_env, small_kabupaten):
     ok, message = run_semester("2031-S1", str(small_kabupaten))
-    assert not ok and "not a closed semester" in message
+    assert not ok and message == "2031-S1 has not closed yet (YYYY-S1 closes on 30 June, YYYY-S2 on 31 December)"
 
 
 def test_a_missing_landing_folder_or_a_symlink_loop_is_one_line_on_stderr(tmp_path, monkeypatch, capsys):
