@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pandas as pd
 import psycopg2
@@ -281,36 +281,67 @@ TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, VOTER_DUPLICATES, UNLINK
                              LINK_SUMMARY, COVERAGE_BY_REGION, SEMESTER_CHANGES, DATA_QUALITY, DELIVERIES, PUBLICATIONS)
 
 
+def encoded_url(url: str) -> str:
+    """The URL with its user name and password percent-encoded, as libpq and SQLAlchemy read them. Both split a raw
+    `postgresql://user:p@ss@host/db` at its first `@`: libpq then looks for a host `ss@host` and says so in its
+    error, part of the password included. The user and password are everything before the last `@` of the part
+    before the query (a socket folder in `?host=` may hold an `@` too). An encoded password stays as it was, so
+    encoding twice changes nothing."""
+    scheme, separator, rest = url.partition("://")
+    query = re.search(r"\?[A-Za-z_]+=", rest)
+    head, tail = (rest[:query.start()], rest[query.start():]) if query else (rest, "")
+    userinfo, at, host = head.rpartition("@")
+    if not separator or not at:
+        return url
+    user, colon, password = userinfo.partition(":")
+    return f"{scheme}://{_encoded(user)}{colon}{_encoded(password)}@{host}{tail}"
+
+
+def _encoded(part: str) -> str:
+    return quote(unquote(part), safe="")
+
+
 def sqlalchemy_url(url: str) -> str:
     """dagster-postgres and pandas go through SQLAlchemy, which maps plain postgresql:// to psycopg 3."""
+    url = encoded_url(url)
     return url.replace("postgresql://", "postgresql+psycopg2://", 1) if url.startswith("postgresql://") else url
 
 
 def libpq_url(url: str) -> str:
-    return url.replace("postgresql+psycopg2://", "postgresql://", 1)
+    return encoded_url(url).replace("postgresql+psycopg2://", "postgresql://", 1)
 
 
 def describe(url: str) -> str:
     """Where the warehouse is, without the password."""
     parts = urlsplit(libpq_url(url))
     host = parts.hostname or (parts.query.split("host=")[-1].split("&")[0] if "host=" in parts.query else "local")
-    return f"postgresql://{parts.username or ''}@{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+    user = unquote(parts.username or "")
+    return f"postgresql://{user}@{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
 
 
 class WarehouseUnavailable(RuntimeError):
     """The warehouse server cannot be reached, or went away: one line naming it and what to do."""
 
 
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+def driver_error(error: Exception, url: str) -> str:
+    """The first line of a driver's error, for a message that reaches Dagster's event log: every run of three or
+    more characters of the URL's password is blanked out, longest first. libpq quotes the host it was given, which
+    a URL read wrongly makes part of the password; blanking a fragment of an innocent word is the lesser harm."""
+    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    password = urlsplit(libpq_url(url)).password or ""
+    for secret in {unquote(password), password}:
+        fragments = {secret[i:j] for i in range(len(secret)) for j in range(i + 3, len(secret) + 1)}
+        for fragment in sorted(fragments, key=len, reverse=True):
+            line = line.replace(fragment, "***")
+    return line
 
 
 def connect(url: str):
     try:
         return psycopg2.connect(libpq_url(url))
     except psycopg2.OperationalError as error:
-        raise WarehouseUnavailable(f"cannot reach the warehouse {describe(url)}: {_first_line(error)}: start the "
-                                   "server, or set PEMADANAN_WAREHOUSE_URL") from None
+        raise WarehouseUnavailable(f"cannot reach the warehouse {describe(url)}: {driver_error(error, url)}: start "
+                                   "the server, or set PEMADANAN_WAREHOUSE_URL") from None
 
 
 @dataclass(frozen=True)
@@ -331,7 +362,7 @@ def replace_kabupaten(url: str, semester: str, kabupaten: str | None, frames: di
         return _replace_rows(url, semester, kabupaten, frames)
     except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:  # the server went away mid-transaction
         raise WarehouseUnavailable(f"the warehouse {describe(url)} went away while {semester} {kabupaten or ''} was "
-                                   f"published ({_first_line(error)}): nothing of it was written; run it again once "
+                                   f"published ({driver_error(error, url)}): nothing of it was written; run it again once "
                                    "the server is back") from None
 
 
@@ -670,7 +701,8 @@ def resolve_url(explicit: str = "") -> str:
     from pemadanan import settings  # noqa: PLC0415
 
     folder = settings.data_dir() / "warehouse"
-    return explicit or os.environ.get("PEMADANAN_WAREHOUSE_URL") or serving_url(folder) or embedded_url(folder)
+    return encoded_url(explicit or os.environ.get("PEMADANAN_WAREHOUSE_URL") or serving_url(folder)
+                       or embedded_url(folder))
 
 
 SERVING = "serving-url"  # beside pgdata while `pemadanan warehouse start` serves it; owner-only

@@ -250,3 +250,65 @@ def test_rows_from_before_kabupaten_partitions_go_to_the_kabupaten_their_residen
     published = warehouse.read_table(url, snapshot).sort_values(["semester", "population_row"])
     assert published[["semester", "population_row", "kabupaten"]].values.tolist() == [
         ["2024-S1", 1, "33.24"], ["2024-S1", 2, "33.24"], ["2024-S2", 1, "33.23"]]
+
+
+def with_login(url: str, user: str, password: str) -> str:
+    """`url` with another user and password, written raw (unencoded) as a person would paste them."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{user}:{password}@{rest.rpartition('@')[2]}"
+
+
+def test_a_password_with_a_raw_at_sign_logs_in_through_libpq_and_sqlalchemy(fresh_database):
+    import uuid
+
+    import sqlalchemy
+
+    url = fresh_database("warehouse")
+    role, password = f"raw_at_{uuid.uuid4().hex[:8]}", "p@ss@w:rd/50%?#"  # noqa: S105 - a throwaway server's role
+    conn = psycopg2.connect(warehouse.libpq_url(url))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        verifier = psycopg2.extensions.encrypt_password(password, role, conn, "scram-sha-256")
+        cur.execute(f'CREATE ROLE "{role}" LOGIN PASSWORD {warehouse.sql_literal(cur, verifier)}')
+    conn.close()
+    raw = with_login(url, role, password)
+    conn = warehouse.connect(raw)
+    try:  # the test server trusts local logins: what libpq would send is the proof
+        assert (conn.info.user, conn.info.password) == (role, password)
+        with conn.cursor() as cur:
+            cur.execute("SELECT current_user")
+            assert cur.fetchone() == (role,)
+    finally:
+        conn.close()
+    engine = sqlalchemy.create_engine(warehouse.sqlalchemy_url(raw))
+    try:
+        assert (engine.url.username, engine.url.password) == (role, password)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT current_user").scalar() == role
+    finally:
+        engine.dispose()
+    assert warehouse.resolve_url(raw) == warehouse.encoded_url(raw) and "p@ss" not in warehouse.resolve_url(raw)
+    assert warehouse.encoded_url(warehouse.encoded_url(raw)) == warehouse.encoded_url(raw)  # encoding twice: once
+    assert password not in warehouse.describe(raw) and role in warehouse.describe(raw)
+
+
+def password_fragments(password: str) -> list[str]:
+    return [password[i:j] for i in range(len(password)) for j in range(i + 3, len(password) + 1)]
+
+
+def test_no_part_of_a_password_with_a_raw_at_sign_reaches_an_unreachable_warehouse_message():
+    import pytest
+
+    password = "Xk@9qZ@t7w"  # noqa: S105 - nothing listens on the port
+    url = f"postgresql://pemadanan:{password}@127.0.0.1:{free_port()}/pemadanan"
+    with pytest.raises(warehouse.WarehouseUnavailable) as unreachable:
+        warehouse.connect(url)
+    message = str(unreachable.value)
+    assert message.startswith("cannot reach the warehouse postgresql://pemadanan@127.0.0.1:")
+    assert [part for part in password_fragments(password) if part in message] == []
+    # And whatever a driver says, the message built from it carries no part of the password (libpq quotes the host
+    # it was given, which a URL split at the wrong `@` makes part of the password).
+    quoted = psycopg2.OperationalError('could not translate host name "9qZ@t7w@127.0.0.1" to address: Unknown host')
+    said = warehouse.driver_error(quoted, url)
+    assert said.startswith("could not translate host name") and "127.0.0.1" in said
+    assert [part for part in password_fragments(password) if part in said] == []
