@@ -357,13 +357,50 @@ def replace_kabupaten(url: str, semester: str, kabupaten: str | None, frames: di
                       dashboard: DashboardRole | None = None) -> dict[str, int]:
     """Replaces the kabupaten's rows of the semester in every table given, in one transaction (`kabupaten` None: a
     national table's semester). Other kabupaten's rows are not touched, and their publishes go on meanwhile."""
+    what = f"{semester} {kabupaten}" if kabupaten else f"{semester} (national tables)"
     try:
         _ensure_partitions(url, semester, kabupaten, list(frames), dashboard)
         return _replace_rows(url, semester, kabupaten, frames)
-    except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:  # the server went away mid-transaction
-        raise WarehouseUnavailable(f"the warehouse {describe(url)} went away while {semester} {kabupaten or ''} was "
-                                   f"published ({driver_error(error, url)}): nothing of it was written; run it again once "
-                                   "the server is back") from None
+    except _CommitInDoubt as doubt:
+        status = _transaction_status(url, doubt.xid)
+        if status == "committed":  # only the answer was lost: the publish is done
+            return doubt.counts
+        gone = f"the warehouse {describe(url)} went away while committing {what} ({driver_error(doubt.error, url)}): "
+        if status == "aborted":
+            raise WarehouseUnavailable(gone + "the server did not commit it: nothing of it was written (asked after "
+                                       "reconnecting); run it again") from None
+        raise WarehouseUnavailable(gone + "it may or may not have been written; once the server answers, SELECT "
+                                   f"txid_status({doubt.xid}) there says which (committed: written whole; aborted: "
+                                   "nothing), or run it again: a re-run replaces the same rows") from None
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:  # before COMMIT: the server rolls it back
+        raise WarehouseUnavailable(f"the warehouse {describe(url)} went away while {what} was published "
+                                   f"({driver_error(error, url)}): nothing of it was written; run it again once the "
+                                   "server is back") from None
+
+
+class _CommitInDoubt(Exception):
+    """COMMIT was sent and no answer came: the server may have committed transaction `xid` before it went away."""
+
+    def __init__(self, xid: int, error: Exception, counts: dict[str, int]) -> None:
+        super().__init__(xid)
+        self.xid, self.error, self.counts = xid, error, counts
+
+
+def _transaction_status(url: str, xid: int) -> str | None:
+    """What the server says became of transaction `xid` (committed, aborted, in progress), from a new connection;
+    None if it cannot be asked."""
+    try:
+        conn = connect(url)
+    except WarehouseUnavailable:
+        return None
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT txid_status(%s)", (xid,))
+            return cur.fetchone()[0]
+    except psycopg2.Error:
+        return None
+    finally:
+        conn.close()
 
 
 def _ensure_partitions(url: str, semester: str, kabupaten: str | None, tables: list[Table],
@@ -385,7 +422,26 @@ def _ensure_partitions(url: str, semester: str, kabupaten: str | None, tables: l
 
 
 def _replace_rows(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame]) -> dict[str, int]:
-    with connect(url) as conn, conn.cursor() as cur:
+    """Raises _CommitInDoubt when the connection fails during COMMIT: the server may have committed then."""
+    conn = connect(url)
+    try:
+        counts = _copy_rows(conn, semester, kabupaten, frames)
+        with conn.cursor() as cur:
+            # Its id, asked before COMMIT: should the answer to COMMIT be lost, a new connection can ask the server
+            # whether it committed (txid_status), rather than guess.
+            cur.execute("SELECT txid_current()")
+            xid = cur.fetchone()[0]
+        try:
+            conn.commit()
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+            raise _CommitInDoubt(xid, error, counts) from None
+    finally:
+        conn.close()  # without COMMIT (an error before it), the server rolls the transaction back
+    return counts
+
+
+def _copy_rows(conn, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame]) -> dict[str, int]:
+    with conn.cursor() as cur:
         # Two runs of one kabupaten's semester must not interleave their emptying and copying.
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"pemadanan:publish:{semester}|{kabupaten}",))
         counts = {}
@@ -400,7 +456,6 @@ def _replace_rows(url: str, semester: str, kabupaten: str | None, frames: dict[T
             cur.copy_expert(f"COPY {partition} ({', '.join(expected)}) FROM STDIN WITH (FORMAT csv)",
                             _copy_csv(frame, table))
             counts[table.qualified] = len(frame)
-    conn.close()
     return counts
 
 

@@ -1,9 +1,11 @@
 """The warehouse under stress: concurrent first publishes, and the dashboard password kept off the wire."""
 
+import re
 import threading
 
 import pandas as pd
 import psycopg2
+import pytest
 
 from conftest import free_port
 from pemadanan import warehouse
@@ -312,3 +314,60 @@ def test_no_part_of_a_password_with_a_raw_at_sign_reaches_an_unreachable_warehou
     said = warehouse.driver_error(quoted, url)
     assert said.startswith("could not translate host name") and "127.0.0.1" in said
     assert [part for part in password_fragments(password) if part in said] == []
+
+
+class CopyMarking(psycopg2.extensions.cursor):
+    def copy_expert(self, *args, **kwargs):
+        self.connection.copied = True
+        return super().copy_expert(*args, **kwargs)
+
+
+def commit_lost(outcome: str, server: dict):
+    """A connection whose COMMIT of a publish (a transaction that copied rows) gets no answer: the server committed
+    (`committed`), did not (`aborted`), or committed and cannot be reached afterwards (`unreachable`)."""
+    class CommitLost(psycopg2.extensions.connection):
+        def cursor(self, *args, **kwargs):
+            return super().cursor(*args, cursor_factory=CopyMarking, **kwargs)
+
+        def commit(self):
+            if not getattr(self, "copied", False):
+                return super().commit()
+            super().commit() if outcome != "aborted" else super().rollback()
+            self.close()
+            server["down"] = outcome == "unreachable"
+            raise psycopg2.OperationalError("server closed the connection unexpectedly")
+    return CommitLost
+
+
+@pytest.mark.parametrize("outcome", ["committed", "aborted", "unreachable"])
+def test_a_publish_whose_commit_gets_no_answer_says_what_the_server_kept(fresh_database, monkeypatch, outcome):
+    url = fresh_database("warehouse")
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(10)})
+    server, real_connect = {"down": False}, psycopg2.connect
+
+    def connect(dsn, **kwargs):
+        if server["down"]:
+            raise psycopg2.OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+        return real_connect(dsn, connection_factory=commit_lost(outcome, server), **kwargs)
+    monkeypatch.setattr(psycopg2, "connect", connect)
+    if outcome == "committed":  # asked after reconnecting, the server says it committed: the publish is done
+        counts = warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(20)})
+        assert counts == {warehouse.DELIVERIES.qualified: 1}
+    else:
+        with pytest.raises(warehouse.WarehouseUnavailable) as gone:
+            warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(20)})
+        message = str(gone.value)
+        assert "\n" not in message and "went away while committing 2024-S1 33.23" in message
+        if outcome == "aborted":
+            assert "the server did not commit it: nothing of it was written" in message
+        else:
+            assert "it may or may not have been written" in message and "nothing of it was written" not in message
+    monkeypatch.undo()
+    rows_in = warehouse.read_table(url, warehouse.DELIVERIES)["rows_in"].tolist()
+    assert rows_in == ([10] if outcome == "aborted" else [20])
+    if outcome == "unreachable":  # what the message says to ask, once the server is back
+        xid = int(re.search(r"txid_status\((\d+)\)", message).group(1))
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT txid_status(%s)", (xid,))
+            assert cur.fetchone() == ("committed",)
+        conn.close()
