@@ -353,10 +353,14 @@ class DashboardRole:
     password: str | None = None
 
 
-def replace_kabupaten(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame],
-                      dashboard: DashboardRole | None = None) -> dict[str, int]:
+def replace_kabupaten(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame], *,
+                      dashboard: DashboardRole | None) -> dict[str, int]:
     """Replaces the kabupaten's rows of the semester in every table given, in one transaction (`kabupaten` None: a
-    national table's semester). Other kabupaten's rows are not touched, and their publishes go on meanwhile."""
+    national table's semester). Other kabupaten's rows are not touched, and their publishes go on meanwhile.
+
+    `dashboard` is granted SELECT on the `published` tables, those this publish creates included; it has no default
+    because a publish that forgot it left a new table unreadable to dashboards until another publish (None: no
+    dashboard reads this warehouse)."""
     what = f"{semester} {kabupaten}" if kabupaten else f"{semester} (national tables)"
     try:
         _ensure_partitions(url, semester, kabupaten, list(frames), dashboard)
