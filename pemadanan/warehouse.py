@@ -393,9 +393,9 @@ class _CommitInDoubt(Exception):
 def _transaction_status(url: str, xid: int) -> str | None:
     """What the server says became of transaction `xid` (committed, aborted, in progress), from a new connection;
     None if it cannot be asked."""
-    try:
-        conn = connect(url)
-    except WarehouseUnavailable:
+    try:  # a server gone from the network may not answer at all: seconds, not the system's TCP timeout
+        conn = psycopg2.connect(libpq_url(url), connect_timeout=10)
+    except psycopg2.Error:
         return None
     try:
         with conn.cursor() as cur:
