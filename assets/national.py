@@ -49,8 +49,10 @@ def national_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     }).reindex(covered.index, fill_value=0).fillna(0).astype(int)
     coverage = per_kabupaten.assign(published_at=covered, kabupaten_covered=len(covered),
                                     computed_at=pd.Timestamp.now(tz="UTC")).rename_axis("kabupaten").reset_index()
+    # With the dashboard role: the first publish of published.national_coverage grants it, as a kabupaten's does.
     counts = warehouse.replace_kabupaten(url, semester, None, {warehouse.NATIONAL_FINDINGS: findings,
-                                                               warehouse.NATIONAL_COVERAGE: coverage})
+                                                               warehouse.NATIONAL_COVERAGE: coverage},
+                                         dashboard=warehouse_db.dashboard())
     by_finding = findings.groupby(["finding", "confidence"]).size().rename("rows").reset_index()
     yield dg.MaterializeResult(asset_key=NATIONAL_ASSETS[warehouse.NATIONAL_FINDINGS], metadata={
         "dagster/row_count": counts[warehouse.NATIONAL_FINDINGS.qualified],

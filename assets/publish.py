@@ -73,7 +73,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
               warehouse.PUBLICATIONS: pd.DataFrame({"published_at": [pd.Timestamp.now(tz="UTC")],
                                                     "compared_with": [population_changes.attrs.get("compared_with")]})}
     counts = warehouse.replace_kabupaten(warehouse_db.resolved_url(), *semester_and_kabupaten(context), frames,
-                                        warehouse_db.dashboard())
+                                        dashboard=warehouse_db.dashboard())
     for table, key in TABLE_ASSETS.items():
         metadata = {"dagster/row_count": counts[table.qualified]}
         if table is warehouse.LINK_SUMMARY:

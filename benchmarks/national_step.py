@@ -87,7 +87,7 @@ def publish(n: int, url: str) -> None:
         warehouse.replace_kabupaten(url, "2024-S2", kabupaten, {
             table: parts[table].get(kabupaten, frame.iloc[:0]).reindex(
                 columns=[c.name for c in table.columns if c.name not in ("semester", "kabupaten")])
-            for table, frame in frames.items()})
+            for table, frame in frames.items()}, dashboard=None)
     with warehouse.connect(url) as conn, conn.cursor() as cur:
         cur.execute("ANALYZE")
     conn.close()

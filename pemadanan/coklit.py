@@ -6,9 +6,10 @@ cannot carry a formula: a name or address a clerk typed as `=HYPERLINK(...)` sta
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +35,8 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_lists(people: pd.DataFrame, folder: Path, run_id: str) -> None:
     """Replaces `folder` whole with `<desa_code>.csv` and `.xlsx` per desa of `people`. Written in a staging folder
-    first, which is removed if anything fails, so a failed run leaves the previous lists and no stray copies."""
+    first, which is removed if anything fails, so a failed run leaves the previous lists and no stray copies. A
+    disk that fills (or any other OSError) is one line naming the folder and why."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(folder.parent, 0o700)
     _remove_orphaned_staging(folder)
@@ -48,9 +50,18 @@ def write_lists(people: pd.DataFrame, folder: Path, run_id: str) -> None:
             written = [pool.submit(write, rows, staging / f"{desa_code}{suffix}")
                        for desa_code, rows in neutralised(people).groupby("desa_code")
                        for write, suffix in ((write_csv, ".csv"), (write_xlsx, ".xlsx"))]
-            for done in written:
-                done.result()  # the first error, if any
+            # At the first error the desa not started are dropped: on a full disk each would only fail again.
+            done, _ = wait(written, return_when=FIRST_EXCEPTION)
+            failed = [future for future in done if future.exception() is not None]
+            if failed:
+                pool.shutdown(cancel_futures=True)
+                failed[0].result()
         swap_in(staging, folder)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        why = os.strerror(error.errno) if error.errno else str(error)
+        raise OSError(error.errno, f"coklit lists not written to {folder}: {why}; the lists written before, if "
+                                   "any, are kept") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -65,8 +76,15 @@ def write_csv(rows: pd.DataFrame, path: Path) -> None:
 def write_xlsx(rows: pd.DataFrame, path: Path) -> None:
     """One sheet. Every string is a text cell, never a formula, a URL or a number, whatever it starts with; numbers
     stay numbers. rustpy-xlsxwriter reads the columns through Arrow: about five times faster than xlsxwriter's
-    cell-by-cell Python, which took most of the step (a desa's list is small: the cost is per cell and per file)."""
-    FastExcel(str(path)).sheet("coklit", rows.reset_index(drop=True)).save()
+    cell-by-cell Python, which took most of the step (a desa's list is small: the cost is per cell and per file).
+
+    Built in memory and written here: writing the file itself, the Rust writer answers a full disk with a line on
+    stderr per file (ZipWriter::drop) and a file-size limit with a panic, before Python hears of the error.
+    `dedupe_strings` keeps the sheet in memory too (out of constant-memory mode, which spills it to temporary
+    files): a desa's list is small."""
+    buffer = io.BytesIO()
+    FastExcel(buffer).sheet("coklit", rows.reset_index(drop=True), dedupe_strings=True).save()
+    path.write_bytes(buffer.getbuffer())
 
 
 def _remove_orphaned_staging(folder: Path) -> None:

@@ -13,7 +13,7 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pandas as pd
 import psycopg2
@@ -292,36 +292,67 @@ TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, REVIEW_DECISIONS, VOTER_
                              LINK_SUMMARY, COVERAGE_BY_REGION, SEMESTER_CHANGES, DATA_QUALITY, DELIVERIES, PUBLICATIONS)
 
 
+def encoded_url(url: str) -> str:
+    """The URL with its user name and password percent-encoded, as libpq and SQLAlchemy read them. Both split a raw
+    `postgresql://user:p@ss@host/db` at its first `@`: libpq then looks for a host `ss@host` and says so in its
+    error, part of the password included. The user and password are everything before the last `@` of the part
+    before the query (a socket folder in `?host=` may hold an `@` too). An encoded password stays as it was, so
+    encoding twice changes nothing."""
+    scheme, separator, rest = url.partition("://")
+    query = re.search(r"\?[A-Za-z_]+=", rest)
+    head, tail = (rest[:query.start()], rest[query.start():]) if query else (rest, "")
+    userinfo, at, host = head.rpartition("@")
+    if not separator or not at:
+        return url
+    user, colon, password = userinfo.partition(":")
+    return f"{scheme}://{_encoded(user)}{colon}{_encoded(password)}@{host}{tail}"
+
+
+def _encoded(part: str) -> str:
+    return quote(unquote(part), safe="")
+
+
 def sqlalchemy_url(url: str) -> str:
     """dagster-postgres and pandas go through SQLAlchemy, which maps plain postgresql:// to psycopg 3."""
+    url = encoded_url(url)
     return url.replace("postgresql://", "postgresql+psycopg2://", 1) if url.startswith("postgresql://") else url
 
 
 def libpq_url(url: str) -> str:
-    return url.replace("postgresql+psycopg2://", "postgresql://", 1)
+    return encoded_url(url).replace("postgresql+psycopg2://", "postgresql://", 1)
 
 
 def describe(url: str) -> str:
     """Where the warehouse is, without the password."""
     parts = urlsplit(libpq_url(url))
     host = parts.hostname or (parts.query.split("host=")[-1].split("&")[0] if "host=" in parts.query else "local")
-    return f"postgresql://{parts.username or ''}@{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+    user = unquote(parts.username or "")
+    return f"postgresql://{user}@{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
 
 
 class WarehouseUnavailable(RuntimeError):
     """The warehouse server cannot be reached, or went away: one line naming it and what to do."""
 
 
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+def driver_error(error: Exception, url: str) -> str:
+    """The first line of a driver's error, for a message that reaches Dagster's event log: every run of three or
+    more characters of the URL's password is blanked out, longest first. libpq quotes the host it was given, which
+    a URL read wrongly makes part of the password; blanking a fragment of an innocent word is the lesser harm."""
+    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    password = urlsplit(libpq_url(url)).password or ""
+    for secret in {unquote(password), password}:
+        fragments = {secret[i:j] for i in range(len(secret)) for j in range(i + 3, len(secret) + 1)}
+        for fragment in sorted(fragments, key=len, reverse=True):
+            line = line.replace(fragment, "***")
+    return line
 
 
 def connect(url: str):
     try:
         return psycopg2.connect(libpq_url(url))
     except psycopg2.OperationalError as error:
-        raise WarehouseUnavailable(f"cannot reach the warehouse {describe(url)}: {_first_line(error)}: start the "
-                                   "server, or set PEMADANAN_WAREHOUSE_URL") from None
+        raise WarehouseUnavailable(f"cannot reach the warehouse {describe(url)}: {driver_error(error, url)}: start "
+                                   "the server, or set PEMADANAN_WAREHOUSE_URL") from None
 
 
 @dataclass(frozen=True)
@@ -333,17 +364,58 @@ class DashboardRole:
     password: str | None = None
 
 
-def replace_kabupaten(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame],
-                      dashboard: DashboardRole | None = None) -> dict[str, int]:
+def replace_kabupaten(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame], *,
+                      dashboard: DashboardRole | None) -> dict[str, int]:
     """Replaces the kabupaten's rows of the semester in every table given, in one transaction (`kabupaten` None: a
-    national table's semester). Other kabupaten's rows are not touched, and their publishes go on meanwhile."""
+    national table's semester). Other kabupaten's rows are not touched, and their publishes go on meanwhile.
+
+    `dashboard` is granted SELECT on the `published` tables, those this publish creates included; it has no default
+    because a publish that forgot it left a new table unreadable to dashboards until another publish (None: no
+    dashboard reads this warehouse)."""
+    what = f"{semester} {kabupaten}" if kabupaten else f"{semester} (national tables)"
     try:
         _ensure_partitions(url, semester, kabupaten, list(frames), dashboard)
         return _replace_rows(url, semester, kabupaten, frames)
-    except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:  # the server went away mid-transaction
-        raise WarehouseUnavailable(f"the warehouse {describe(url)} went away while {semester} {kabupaten or ''} was "
-                                   f"published ({_first_line(error)}): nothing of it was written; run it again once "
-                                   "the server is back") from None
+    except _CommitInDoubt as doubt:
+        status = _transaction_status(url, doubt.xid)
+        if status == "committed":  # only the answer was lost: the publish is done
+            return doubt.counts
+        gone = f"the warehouse {describe(url)} went away while committing {what} ({driver_error(doubt.error, url)}): "
+        if status == "aborted":
+            raise WarehouseUnavailable(gone + "the server did not commit it: nothing of it was written (asked after "
+                                       "reconnecting); run it again") from None
+        raise WarehouseUnavailable(gone + "it may or may not have been written; once the server answers, SELECT "
+                                   f"txid_status({doubt.xid}) there says which (committed: written whole; aborted: "
+                                   "nothing), or run it again: a re-run replaces the same rows") from None
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:  # before COMMIT: the server rolls it back
+        raise WarehouseUnavailable(f"the warehouse {describe(url)} went away while {what} was published "
+                                   f"({driver_error(error, url)}): nothing of it was written; run it again once the "
+                                   "server is back") from None
+
+
+class _CommitInDoubt(Exception):
+    """COMMIT was sent and no answer came: the server may have committed transaction `xid` before it went away."""
+
+    def __init__(self, xid: int, error: Exception, counts: dict[str, int]) -> None:
+        super().__init__(xid)
+        self.xid, self.error, self.counts = xid, error, counts
+
+
+def _transaction_status(url: str, xid: int) -> str | None:
+    """What the server says became of transaction `xid` (committed, aborted, in progress), from a new connection;
+    None if it cannot be asked."""
+    try:  # a server gone from the network may not answer at all: seconds, not the system's TCP timeout
+        conn = psycopg2.connect(libpq_url(url), connect_timeout=10)
+    except psycopg2.Error:
+        return None
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT txid_status(%s)", (xid,))
+            return cur.fetchone()[0]
+    except psycopg2.Error:
+        return None
+    finally:
+        conn.close()
 
 
 def _ensure_partitions(url: str, semester: str, kabupaten: str | None, tables: list[Table],
@@ -365,7 +437,26 @@ def _ensure_partitions(url: str, semester: str, kabupaten: str | None, tables: l
 
 
 def _replace_rows(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame]) -> dict[str, int]:
-    with connect(url) as conn, conn.cursor() as cur:
+    """Raises _CommitInDoubt when the connection fails during COMMIT: the server may have committed then."""
+    conn = connect(url)
+    try:
+        counts = _copy_rows(conn, semester, kabupaten, frames)
+        with conn.cursor() as cur:
+            # Its id, asked before COMMIT: should the answer to COMMIT be lost, a new connection can ask the server
+            # whether it committed (txid_status), rather than guess.
+            cur.execute("SELECT txid_current()")
+            xid = cur.fetchone()[0]
+        try:
+            conn.commit()
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+            raise _CommitInDoubt(xid, error, counts) from None
+    finally:
+        conn.close()  # without COMMIT (an error before it), the server rolls the transaction back
+    return counts
+
+
+def _copy_rows(conn, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame]) -> dict[str, int]:
+    with conn.cursor() as cur:
         # Two runs of one kabupaten's semester must not interleave their emptying and copying.
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"pemadanan:publish:{semester}|{kabupaten}",))
         counts = {}
@@ -380,7 +471,6 @@ def _replace_rows(url: str, semester: str, kabupaten: str | None, frames: dict[T
             cur.copy_expert(f"COPY {partition} ({', '.join(expected)}) FROM STDIN WITH (FORMAT csv)",
                             _copy_csv(frame, table))
             counts[table.qualified] = len(frame)
-    conn.close()
     return counts
 
 
@@ -705,7 +795,8 @@ def resolve_url(explicit: str = "") -> str:
     from pemadanan import settings  # noqa: PLC0415
 
     folder = settings.data_dir() / "warehouse"
-    return explicit or os.environ.get("PEMADANAN_WAREHOUSE_URL") or serving_url(folder) or embedded_url(folder)
+    return encoded_url(explicit or os.environ.get("PEMADANAN_WAREHOUSE_URL") or serving_url(folder)
+                       or embedded_url(folder))
 
 
 SERVING = "serving-url"  # beside pgdata while `pemadanan warehouse start` serves it; owner-only

@@ -20,11 +20,14 @@ from pemadanan import settings
 
 
 def _prepare_dagster_home() -> Path:
+    """DAGSTER_HOME, created if need be, set in the environment with every other folder as an absolute path: the
+    runs, and `dagster dev` (which starts in the project root), must read the folders meant here."""
+    settings.pin_environment()
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copy(settings.PROJECT_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
-    os.environ["DAGSTER_HOME"] = str(home.resolve())
+    os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 

@@ -68,3 +68,61 @@ def test_a_staging_folder_a_killed_run_left_is_removed_by_the_next_write(tmp_pat
     (orphan / "33.23.01.2001.csv").write_text("name\nSITI AMINAH\n")
     coklit.write_lists(PEOPLE, folder, "run1")
     assert sorted(p.name for p in folder.parent.iterdir()) == ["2024-S1"]
+
+
+WRITE_200_DESA = """
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from pemadanan import coklit
+
+people = pd.DataFrame({"desa_code": [f"33.23.01.{2001 + i % 200}" for i in range(6000)],
+                       "name": [f"NAMA {i}" for i in range(6000)], "address": "DUSUN KRAJAN RT 1 RW 2", "age": 40})
+try:
+    coklit.write_lists(people, Path(sys.argv[1]), "run1")
+except OSError as error:  # as the asset's failure shows it
+    print(error, file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def limit_file_size() -> None:
+    """In the child: no file may grow past 4 KB (an XLSX is larger), and writing past that fails with EFBIG rather
+    than killing the process."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+
+@pytest.mark.parametrize("fault", ["full_disk", "file_size_limit"])
+def test_a_full_disk_is_one_line_naming_the_folder_and_why_and_nothing_before_it(tmp_path, fault):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if fault == "full_disk":  # 64 KB: full after a few desa of 200
+        if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
+                                               capture_output=True).returncode != 0:
+            pytest.skip("mounting a small tmpfs needs root")
+    folder = disk / "coklit" / "2024-S1" / "33.23"
+    try:
+        env = {**os.environ, "PYTHONPATH": str(Path(coklit.__file__).parents[1]), "PYTHONDONTWRITEBYTECODE": "1"}
+        done = subprocess.run([sys.executable, "-c", WRITE_200_DESA, str(folder)], capture_output=True, text=True,
+                              env=env, timeout=120, preexec_fn=limit_file_size if fault == "file_size_limit" else None)
+        leftovers = sorted(p.name for p in folder.parent.iterdir())
+    finally:
+        if fault == "full_disk":
+            subprocess.run(["umount", str(disk)], check=True)
+    reason = "No space left on device" if fault == "full_disk" else "File too large"
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == f"[Errno {28 if fault == 'full_disk' else 27}] coklit lists not written to " \
+                                          f"{folder}: {reason}; the lists written before, if any, are kept"
+    assert len(done.stderr) < 300 and len(done.stderr.splitlines()) == 1  # no Rust drop or panic lines
+    assert leftovers == []  # no staging copy, no half-written lists

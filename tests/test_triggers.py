@@ -104,7 +104,7 @@ def publish(url, semester, compared_with=None, kabupaten="33.23"):
     from pemadanan import warehouse
 
     warehouse.replace_kabupaten(url, semester, kabupaten, {warehouse.PUBLICATIONS: pd.DataFrame({
-        "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [compared_with]})})
+        "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [compared_with]})}, dashboard=None)
 
 
 def test_semesters_run_in_order_and_one_published_before_its_predecessor_runs_again(tmp_path, fresh_database):
@@ -170,7 +170,8 @@ def test_the_national_step_runs_once_the_semester_is_published_and_again_when_a_
     published = warehouse.publications(url).reset_index()
     coverage = published[published["semester"] == "2024-S1"][["kabupaten", "published_at"]].assign(
         kabupaten_covered=2, moved_out=0, listed_twice=0, listed_elsewhere=0, computed_at=pd.Timestamp.now(tz="UTC"))
-    warehouse.replace_kabupaten(url, "2024-S1", None, {warehouse.NATIONAL_COVERAGE: coverage})  # as the step writes
+    warehouse.replace_kabupaten(url, "2024-S1", None, {warehouse.NATIONAL_COVERAGE: coverage},  # as the step writes
+                                dashboard=None)
     assert tick() == []
     publish(url, "2024-S1", kabupaten="33.24")  # a kabupaten published again
     [again] = tick()

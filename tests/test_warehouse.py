@@ -1,12 +1,15 @@
 """The warehouse under stress: concurrent first publishes, and the dashboard password kept off the wire."""
 
+import re
 import threading
 
 import pandas as pd
 import psycopg2
+import pytest
 
 from conftest import free_port
 from pemadanan import warehouse
+from pemadanan.warehouse import DashboardRole
 
 
 def deliveries(n: int) -> pd.DataFrame:
@@ -22,7 +25,8 @@ def test_two_semesters_first_published_at_once_both_land(fresh_database):
         try:
             warehouse.replace_kabupaten(url, semester, "33.23", {warehouse.DELIVERIES: deliveries(10),
                                                                   warehouse.LINK_SUMMARY: pd.DataFrame(columns=[
-                                                                      c.name for c in warehouse.LINK_SUMMARY.columns])})
+                                                                      c.name for c in warehouse.LINK_SUMMARY.columns])},
+                                        dashboard=None)
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
     threads = [threading.Thread(target=publish, args=(s,)) for s in ("2024-S1", "2024-S2", "2025-S1")]
@@ -51,7 +55,7 @@ def test_every_value_lands_as_it_was_in_the_frame(fresh_database):
         "at": pd.to_datetime(["2024-06-30 10:00:00+07:00", None, "2024-12-31 23:59:59+00:00", "2025-01-01 00:00:00+00:00"],
                              utc=True),
         "why": ['{"nik": "equal", "w": 1.5}', "{}", None, '{"a": [1, 2]}']})
-    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {table: frame})
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {table: frame}, dashboard=None)
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT note, n, x, ok, born::text, extract(epoch FROM at), why::text FROM restricted.types_probe")
         rows = sorted(cur.fetchall(), key=lambda row: (row[1] is None, row[1] or 0))
@@ -97,7 +101,7 @@ def test_a_server_gone_mid_publish_is_one_line_and_leaves_nothing_of_the_semeste
     import pytest
 
     url = fresh_database("warehouse")
-    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(10)})
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(10)}, dashboard=None)
     ensure = warehouse._ensure_table
 
     def dies_at_the_second_table(cur, table):
@@ -108,7 +112,7 @@ def test_a_server_gone_mid_publish_is_one_line_and_leaves_nothing_of_the_semeste
     frames = {warehouse.DELIVERIES: deliveries(20), warehouse.PUBLICATIONS: pd.DataFrame({
         "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [None]})}
     with pytest.raises(warehouse.WarehouseUnavailable) as gone:
-        warehouse.replace_kabupaten(url, "2024-S1", "33.23", frames)
+        warehouse.replace_kabupaten(url, "2024-S1", "33.23", frames, dashboard=None)
     assert "went away while 2024-S1 33.23 was published" in str(gone.value) and "\n" not in str(gone.value)
     monkeypatch.undo()
     assert warehouse.read_table(url, warehouse.DELIVERIES)["rows_in"].tolist() == [10]  # the old rows, whole
@@ -155,12 +159,13 @@ def test_a_table_from_before_partitioning_becomes_partitions_keeping_its_other_s
             cur.execute(f"INSERT INTO {warehouse.DELIVERIES.qualified} VALUES (%s, 'voters', 'voters.csv', %s, %s, 0, 0, 0)",
                         (semester, rows, rows))
     conn.close()
-    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {warehouse.DELIVERIES: deliveries(30)})
+    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {warehouse.DELIVERIES: deliveries(30)}, dashboard=None)
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT obj_description(%s::regclass)", (warehouse.DELIVERIES.qualified,))
         assert cur.fetchone()[0] == warehouse.DELIVERIES.description
     conn.close()
-    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {warehouse.DELIVERIES: deliveries(40)})  # a re-run replaces it
+    # A re-run replaces it.
+    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {warehouse.DELIVERIES: deliveries(40)}, dashboard=None)
     published = warehouse.read_table(url, warehouse.DELIVERIES).sort_values("semester")
     assert published[["semester", "rows_in"]].values.tolist() == [["2024-S1", 10], ["2024-S2", 40]]
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
@@ -189,7 +194,7 @@ def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(
     unlinked = pd.DataFrame({"voter_row": [3], "reason": ["no resident with this NIK"], "desa_code": ["33.23.01.2002"],
                              "nik": ["3323010101900001"], "birth_date": [pd.Timestamp("1990-01-01")],
                              "name_key": ["ANI"]})
-    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {table: unlinked})
+    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {table: unlinked}, dashboard=None)
     published = warehouse.read_table(url, table).sort_values("semester")
     assert published[["semester", "voter_row", "nik"]].astype(object).where(published.notna(), None).values.tolist() == [
         ["2024-S1", 7, None], ["2024-S2", 3, "3323010101900001"]]
@@ -207,7 +212,7 @@ def test_a_semester_key_that_is_not_one_never_reaches_sql():
 def test_a_kabupaten_publishes_while_another_one_of_the_semester_is_mid_publish_and_replaces_only_its_rows(fresh_database):
     url = fresh_database("warehouse")
     for kabupaten, rows in (("33.23", 10), ("33.24", 20)):
-        warehouse.replace_kabupaten(url, "2024-S1", kabupaten, {warehouse.DELIVERIES: deliveries(rows)})
+        warehouse.replace_kabupaten(url, "2024-S1", kabupaten, {warehouse.DELIVERIES: deliveries(rows)}, dashboard=None)
     slow = psycopg2.connect(url)  # 33.23 publishing again, its transaction open: its partition emptied and locked
     with slow.cursor() as cur:
         cur.execute(f"TRUNCATE {warehouse.DELIVERIES.partition('2024-S1', '33.23')}")
@@ -216,7 +221,7 @@ def test_a_kabupaten_publishes_while_another_one_of_the_semester_is_mid_publish_
     def publish_other() -> None:  # as a run publishes: the dashboard role's grants included
         try:
             warehouse.replace_kabupaten(url, "2024-S1", "33.24", {warehouse.DELIVERIES: deliveries(21)},
-                                        warehouse.DashboardRole("dashboard_lock_test"))
+                                        dashboard=warehouse.DashboardRole("dashboard_lock_test"))
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
         done.set()
@@ -246,7 +251,190 @@ def test_rows_from_before_kabupaten_partitions_go_to_the_kabupaten_their_residen
     conn.close()
     frame = pd.DataFrame({"population_row": [1], "desa_code": ["33.23.01.2001"]}).reindex(
         columns=[c.name for c in snapshot.columns if c.name not in ("semester", "kabupaten")])
-    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {snapshot: frame})
+    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {snapshot: frame}, dashboard=None)
     published = warehouse.read_table(url, snapshot).sort_values(["semester", "population_row"])
     assert published[["semester", "population_row", "kabupaten"]].values.tolist() == [
         ["2024-S1", 1, "33.24"], ["2024-S1", 2, "33.24"], ["2024-S2", 1, "33.23"]]
+
+
+def with_login(url: str, user: str, password: str) -> str:
+    """`url` with another user and password, written raw (unencoded) as a person would paste them."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{user}:{password}@{rest.rpartition('@')[2]}"
+
+
+def test_a_password_with_a_raw_at_sign_logs_in_through_libpq_and_sqlalchemy(fresh_database):
+    import uuid
+
+    import sqlalchemy
+
+    url = fresh_database("warehouse")
+    role, password = f"raw_at_{uuid.uuid4().hex[:8]}", "p@ss@w:rd/50%?#"  # noqa: S105 - a throwaway server's role
+    conn = psycopg2.connect(warehouse.libpq_url(url))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        verifier = psycopg2.extensions.encrypt_password(password, role, conn, "scram-sha-256")
+        cur.execute(f'CREATE ROLE "{role}" LOGIN PASSWORD {warehouse.sql_literal(cur, verifier)}')
+    conn.close()
+    raw = with_login(url, role, password)
+    conn = warehouse.connect(raw)
+    try:  # the test server trusts local logins: what libpq would send is the proof
+        assert (conn.info.user, conn.info.password) == (role, password)
+        with conn.cursor() as cur:
+            cur.execute("SELECT current_user")
+            assert cur.fetchone() == (role,)
+    finally:
+        conn.close()
+    engine = sqlalchemy.create_engine(warehouse.sqlalchemy_url(raw))
+    try:
+        assert (engine.url.username, engine.url.password) == (role, password)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT current_user").scalar() == role
+    finally:
+        engine.dispose()
+    assert warehouse.resolve_url(raw) == warehouse.encoded_url(raw) and "p@ss" not in warehouse.resolve_url(raw)
+    assert warehouse.encoded_url(warehouse.encoded_url(raw)) == warehouse.encoded_url(raw)  # encoding twice: once
+    assert password not in warehouse.describe(raw) and role in warehouse.describe(raw)
+
+
+def password_fragments(password: str) -> list[str]:
+    return [password[i:j] for i in range(len(password)) for j in range(i + 3, len(password) + 1)]
+
+
+def test_no_part_of_a_password_with_a_raw_at_sign_reaches_an_unreachable_warehouse_message():
+    import pytest
+
+    password = "Xk@9qZ@t7w"  # noqa: S105 - nothing listens on the port
+    url = f"postgresql://pemadanan:{password}@127.0.0.1:{free_port()}/pemadanan"
+    with pytest.raises(warehouse.WarehouseUnavailable) as unreachable:
+        warehouse.connect(url)
+    message = str(unreachable.value)
+    assert message.startswith("cannot reach the warehouse postgresql://pemadanan@127.0.0.1:")
+    assert [part for part in password_fragments(password) if part in message] == []
+    # And whatever a driver says, the message built from it carries no part of the password (libpq quotes the host
+    # it was given, which a URL split at the wrong `@` makes part of the password).
+    quoted = psycopg2.OperationalError('could not translate host name "9qZ@t7w@127.0.0.1" to address: Unknown host')
+    said = warehouse.driver_error(quoted, url)
+    assert said.startswith("could not translate host name") and "127.0.0.1" in said
+    assert [part for part in password_fragments(password) if part in said] == []
+
+
+class CopyMarking(psycopg2.extensions.cursor):
+    def copy_expert(self, *args, **kwargs):
+        self.connection.copied = True
+        return super().copy_expert(*args, **kwargs)
+
+
+def commit_lost(outcome: str, server: dict):
+    """A connection whose COMMIT of a publish (a transaction that copied rows) gets no answer: the server committed
+    (`committed`), did not (`aborted`), or committed and cannot be reached afterwards (`unreachable`)."""
+    class CommitLost(psycopg2.extensions.connection):
+        def cursor(self, *args, **kwargs):
+            return super().cursor(*args, cursor_factory=CopyMarking, **kwargs)
+
+        def commit(self):
+            if not getattr(self, "copied", False):
+                return super().commit()
+            super().commit() if outcome != "aborted" else super().rollback()
+            self.close()
+            server["down"] = outcome == "unreachable"
+            raise psycopg2.OperationalError("server closed the connection unexpectedly")
+    return CommitLost
+
+
+@pytest.mark.parametrize("outcome", ["committed", "aborted", "unreachable"])
+def test_a_publish_whose_commit_gets_no_answer_says_what_the_server_kept(fresh_database, monkeypatch, outcome):
+    url = fresh_database("warehouse")
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(10)}, dashboard=None)
+    server, real_connect = {"down": False}, psycopg2.connect
+
+    def connect(dsn, **kwargs):
+        if server["down"]:
+            raise psycopg2.OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+        return real_connect(dsn, connection_factory=commit_lost(outcome, server), **kwargs)
+    monkeypatch.setattr(psycopg2, "connect", connect)
+    if outcome == "committed":  # asked after reconnecting, the server says it committed: the publish is done
+        counts = warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(20)},
+                                             dashboard=None)
+        assert counts == {warehouse.DELIVERIES.qualified: 1}
+    else:
+        with pytest.raises(warehouse.WarehouseUnavailable) as gone:
+            warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(20)}, dashboard=None)
+        message = str(gone.value)
+        assert "\n" not in message and "went away while committing 2024-S1 33.23" in message
+        if outcome == "aborted":
+            assert "the server did not commit it: nothing of it was written" in message
+        else:
+            assert "it may or may not have been written" in message and "nothing of it was written" not in message
+    monkeypatch.undo()
+    rows_in = warehouse.read_table(url, warehouse.DELIVERIES)["rows_in"].tolist()
+    assert rows_in == ([10] if outcome == "aborted" else [20])
+    if outcome == "unreachable":  # what the message says to ask, once the server is back
+        xid = int(re.search(r"txid_status\((\d+)\)", message).group(1))
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT txid_status(%s)", (xid,))
+            assert cur.fetchone() == ("committed",)
+        conn.close()
+
+
+def log_in(url: str, role: DashboardRole):
+    return psycopg2.connect(warehouse.libpq_url(url), user=role.name, password=role.password)
+
+
+def readable(conn, table: warehouse.Table) -> bool:
+    with conn.cursor() as cur:
+        try:
+            cur.execute(f"SELECT count(*) FROM {table.qualified}")
+        except psycopg2.errors.InsufficientPrivilege:
+            conn.rollback()
+            return False
+    conn.rollback()
+    return True
+
+
+def test_the_dashboard_reads_national_coverage_when_the_national_tables_are_the_first_published(fresh_database):
+    import uuid
+
+    url = fresh_database("warehouse")
+    role = DashboardRole(f"dashboard_{uuid.uuid4().hex[:8]}", "national-dashboard-pw")
+    coverage = pd.DataFrame({"kabupaten": ["33.23"], "published_at": [pd.Timestamp.now(tz="UTC")],
+                             "kabupaten_covered": [1], "moved_out": [0], "listed_twice": [0], "listed_elsewhere": [0],
+                             "computed_at": [pd.Timestamp.now(tz="UTC")]})
+    findings = pd.DataFrame(columns=[c.name for c in warehouse.NATIONAL_FINDINGS.columns if c.name != "semester"])
+    warehouse.replace_kabupaten(url, "2024-S1", None, {warehouse.NATIONAL_FINDINGS: findings,
+                                                        warehouse.NATIONAL_COVERAGE: coverage}, dashboard=role)
+    conn = log_in(url, role)
+    try:
+        assert readable(conn, warehouse.NATIONAL_COVERAGE)
+        assert not readable(conn, warehouse.NATIONAL_FINDINGS)
+    finally:
+        conn.close()
+
+
+def test_the_national_step_grants_the_dashboard_its_coverage_table(fresh_database, monkeypatch):
+    """The step as Dagster runs it, the first publish of the national tables after a kabupaten's."""
+    import uuid
+
+    import dagster as dg
+
+    from assets.national import national_tables
+    from resources import Warehouse
+
+    url = fresh_database("warehouse")
+    role = DashboardRole(f"dashboard_{uuid.uuid4().hex[:8]}", "national-dashboard-pw")
+    read = (warehouse.POPULATION_SNAPSHOT, warehouse.VOTER_LINKS, warehouse.UNLINKED_VOTERS,
+            warehouse.ELIGIBLE_UNREGISTERED, warehouse.ROW_ISSUES)
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {
+        **{table: pd.DataFrame(columns=[c.name for c in table.columns]) for table in read},
+        warehouse.PUBLICATIONS: pd.DataFrame({"published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [None]})},
+        dashboard=role)  # as the kabupaten's run publishes, with nobody to look up
+    monkeypatch.setenv("PEMADANAN_DASHBOARD_PASSWORD", role.password)
+    results = list(national_tables(dg.build_asset_context(partition_key="2024-S1"),
+                                   warehouse_db=Warehouse(url=url, dashboard_role=role.name)))
+    assert len(results) == 2
+    conn = log_in(url, role)
+    try:
+        assert readable(conn, warehouse.NATIONAL_COVERAGE)
+        assert not readable(conn, warehouse.NATIONAL_FINDINGS)
+    finally:
+        conn.close()

@@ -1,0 +1,60 @@
+"""Where things live: absolute folders, whatever the environment names, so Dagster and GX take them and a process
+started in another folder finds the same ones."""
+
+import os
+from pathlib import Path
+
+from pemadanan import settings
+
+FOLDERS = ("data_dir", "landing_dir", "dagster_home", "reports_dir", "data_docs_dir")
+
+
+def folders() -> dict[str, Path]:
+    return {name: getattr(settings, name)() for name in FOLDERS}
+
+
+def test_a_relative_folder_in_the_environment_is_read_against_the_working_directory_of_the_moment(tmp_path,
+                                                                                                    monkeypatch):
+    for name in ("PEMADANAN_LANDING_DIR", "DAGSTER_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PEMADANAN_DATA_DIR", "data2")
+    monkeypatch.chdir(tmp_path)
+    here = Path.cwd()
+    assert folders() == {"data_dir": here / "data2", "landing_dir": here / "data2" / "landing",
+                         "dagster_home": here / "data2" / "dagster_home", "reports_dir": here / "data2" / "reports",
+                         "data_docs_dir": here / "data2" / "data_docs"}
+    monkeypatch.setenv("PEMADANAN_LANDING_DIR", "../landing")
+    monkeypatch.setenv("DAGSTER_HOME", "home")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    there = Path.cwd()
+    assert folders()["data_dir"] == there / "data2"
+    assert folders()["landing_dir"] == there.parent / "landing" and folders()["dagster_home"] == there / "home"
+    assert all(path.is_absolute() for path in folders().values())
+
+
+def test_an_empty_folder_variable_is_the_default(monkeypatch):
+    monkeypatch.setenv("PEMADANAN_DATA_DIR", "")
+    assert settings.data_dir() == settings.PROJECT_ROOT / "data"
+
+
+def test_dagster_takes_a_relative_data_dir_and_the_processes_it_starts_read_the_same_folders(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from pipelines import cli
+
+    for name in ("PEMADANAN_LANDING_DIR", "DAGSTER_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PEMADANAN_DATA_DIR", "data2")
+    monkeypatch.setenv("PEMADANAN_LANDING_DIR", "landing")
+    monkeypatch.chdir(tmp_path)
+    home = cli._prepare_dagster_home()
+    # `pemadanan ui` starts dagster dev in the project root: the environment it inherits names absolute folders.
+    assert os.environ["PEMADANAN_DATA_DIR"] == str(Path.cwd() / "data2")
+    assert os.environ["PEMADANAN_LANDING_DIR"] == str(Path.cwd() / "landing")
+    assert os.environ["DAGSTER_HOME"] == str(home) and home == Path.cwd() / "data2" / "dagster_home"
+    instance = dg.DagsterInstance.get()
+    try:
+        assert Path(instance.root_directory) == home
+    finally:
+        instance.dispose()
