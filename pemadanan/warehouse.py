@@ -583,18 +583,18 @@ def _ensure_table(cur, table: Table) -> bool:
         if actual != expected[:len(actual)] or "kabupaten" in actual:
             raise RuntimeError(f"{table.qualified} has columns {actual}, this version writes {expected}: migrate it first")
         return True
-    added = table.columns[len(actual):]
+    # Columns are written and read by name: one a newer version added sits after `kabupaten` in a table a version
+    # before made, and that is fine.
+    added = [c for c in table.columns if c.name not in actual]
     _ensure_indexes(cur, table)
-    if found is not None and actual == expected:
+    if found is not None and not added and sorted(actual) == sorted(expected):
         nullable = dict(existing)
         if all(nullable[c.name] == ("NOT NULL" not in c.sql_type) for c in table.columns):
             return False  # as this version writes it: no DDL, which would lock the whole table
-    if actual == expected[:len(actual)] and all("NOT NULL" not in c.sql_type for c in added):
-        for column in added:  # a column a newer version appends: empty in the rows published before it
-            cur.execute(f"ALTER TABLE {table.qualified} ADD COLUMN {column.name} {column.sql_type}")
-        actual = expected
-    if actual != expected:
+    if set(actual) - set(expected) or any("NOT NULL" in c.sql_type for c in added):
         raise RuntimeError(f"{table.qualified} has columns {actual}, this version writes {expected}: migrate it first")
+    for column in added:  # a column a newer version added: empty in the rows published before it
+        cur.execute(f"ALTER TABLE {table.qualified} ADD COLUMN {column.name} {column.sql_type}")
     cur.execute(f"COMMENT ON TABLE {table.qualified} IS %s", (table.description,))
     for column in table.columns:
         cur.execute(f"COMMENT ON COLUMN {table.qualified}.{column.name} IS %s", (column.description,))

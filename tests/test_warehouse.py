@@ -14,7 +14,7 @@ from pemadanan.warehouse import DashboardRole
 
 def deliveries(n: int) -> pd.DataFrame:
     return pd.DataFrame({"dataset": ["voters"], "file_name": ["voters.csv"], "rows_in": [n], "rows_accepted": [n],
-                         "rows_quarantined": [0], "rows_flagged": [0], "rows_repaired": [0]})
+                         "rows_quarantined": [0], "rows_flagged": [0], "rows_repaired": [0], "file_sha256": ["0" * 64]})
 
 
 def test_two_semesters_first_published_at_once_both_land(fresh_database):
@@ -200,12 +200,26 @@ def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(
         ["2024-S1", 7, None], ["2024-S2", 3, "3323010101900001"]]
 
 
+def test_a_column_added_to_a_table_partitioned_by_kabupaten_goes_after_kabupaten_and_its_rows_stay(fresh_database):
+    """published.deliveries as the version before file digests made it: `kabupaten` last, no file_sha256."""
+    url = fresh_database("warehouse")
+    older = warehouse.Table(warehouse.DELIVERIES.schema, warehouse.DELIVERIES.name, warehouse.DELIVERIES.description,
+                            tuple(c for c in warehouse.DELIVERIES.columns if c.name not in ("file_sha256", "kabupaten")))
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {older: deliveries(10).drop(columns="file_sha256")},
+                                dashboard=None)
+    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {warehouse.DELIVERIES: deliveries(20)}, dashboard=None)
+    published = warehouse.read_table(url, warehouse.DELIVERIES).sort_values("semester")
+    assert list(published.columns[-2:]) == ["kabupaten", "file_sha256"]
+    assert published[["semester", "rows_in", "file_sha256"]].astype(object).where(published.notna(), None).values.tolist() == [
+        ["2024-S1", 10, None], ["2024-S2", 20, "0" * 64]]
+
+
 def test_a_semester_key_that_is_not_one_never_reaches_sql():
     import pytest
 
     with pytest.raises(ValueError, match="not a semester"):
         warehouse.DELIVERIES.partition("2024-S1; DROP TABLE x")
-    with pytest.raises(ValueError, match="not a kabupaten code"):
+    with pytest.raises(ValueError, match="not a kabupaten/kota code"):
         warehouse.DELIVERIES.partition("2024-S1", "33.23'); DROP TABLE x; --")
 
 
