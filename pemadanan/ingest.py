@@ -1,6 +1,6 @@
 """Reading a semester's files, validating them against their expectation suites, and typing what passes.
 
-For each file: read every cell as text (CSV in UTF-8/BOM/cp1252/Latin-1 with `,` `;` tab or `|`, XLSX,
+For each file: read every cell as text (CSV in UTF-8/UTF-16/cp1252/Latin-1 with `,` `;` tab or `|`, XLSX,
 Parquet), map the headers, run the structure checks (a blocking failure stops here), stage the rows
 (repairs that need no guess, derived columns), run the row checks, then split the rows: a row failing any
 `quarantine` check goes to the quarantine with every reason; the others are accepted, with the `flag`
@@ -62,6 +62,23 @@ MAX_FIELD = 1_000  # characters: no NIK, name or address is longer; a longer fie
 MAX_FILE_FIELD = 2**31 - 1  # what the csv module may read in one field, so that MAX_FIELD is checked per row
 CSV_BLOCK = 1 << 24  # bytes pyarrow parses at a time, per thread
 
+# What a file is, by its first bytes: its name says what the sender meant to save, these what was saved. Each is
+# (format it may be read as, what it is, what to do instead). A parser given another format fails with a message
+# that names no file (csv.Error on an XLSX's bytes) or quotes the bytes.
+SIGNATURES = {
+    b"PK\x03\x04": (".xlsx", "a ZIP archive (an XLSX saved under a {suffix} name?)",
+                     "save the sheet as CSV, or deliver the workbook as .xlsx"),
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": (None, "an old Excel workbook (XLS) or another Microsoft Office file",
+                                         "save the sheet as CSV or XLSX"),
+    b"PAR1": (".parquet", "a Parquet file", "deliver it as .parquet"),
+    b"\x1f\x8b": (None, "a gzip archive", "unpack it and deliver what it holds"),
+}
+UTF16_SAMPLE = 4096  # bytes looked at to tell UTF-16 without its BOM
+# Reader messages that describe the file, never a cell, and may be shown as they are. Any other may quote a cell
+# (openpyxl: "invalid literal for int() with base 10: '<the cell>'"): only its kind is shown.
+_FILE_NOT_CELLS = re.compile(r"File is not a zip file|Bad magic number|Worksheet (named|index)|Parquet magic bytes|"
+                             r"Could not open Parquet input source")
+
 SEX_CODES = {"1": "L", "L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "2": "P", "P": "P", "PEREMPUAN": "P"}
 MARITAL_CODES = {"1": 1, "BELUM KAWIN": 1, "2": 2, "KAWIN": 2, "3": 3, "CERAI HIDUP": 3, "4": 4, "CERAI MATI": 4}
 
@@ -115,12 +132,16 @@ def known_columns(aliases: dict[str, str]) -> frozenset[str]:
                       *VOTER_COLUMNS, *DEATH_COLUMNS})
 
 
-def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: str | None = None) -> pd.DataFrame:
+def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: str | None = None,
+               expected: tuple[str, ...] = POPULATION_COLUMNS) -> pd.DataFrame:
     """Every cell as text, headers mapped to the official names; `source_row` = 1-based data row and
     `fields_delivered` = how many fields the row had (a short or overlong CSV line keeps its row number,
-    with its cells <NA>, so it can be quarantined rather than lost). A file with no bytes has no columns."""
+    with its cells <NA>, so it can be quarantined rather than lost). A file with no bytes has no columns.
+    `expected`: the columns a refusal for a missing header line names."""
     aliases = {**HEADER_ALIASES, **(header_aliases or {})}
     suffix = path.suffix.lower()
+    if suffix in (".csv", ".xlsx", ".parquet"):
+        _refuse_other_formats(path, suffix)
     if suffix == ".csv":
         frame = _read_csv(path)
     elif suffix in (".xlsx", ".parquet"):
@@ -132,15 +153,26 @@ def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: 
             else:
                 typed = pd.read_parquet(path)
                 header = [str(c) for c in typed.columns]
-        except (ValueError, zipfile.BadZipFile) as error:  # no such sheet, not a workbook, not Parquet
-            raise FileRejected(f"{path.name}: {error}") from error
+        # openpyxl and pyarrow raise these (SyntaxError: the XML parsers' errors) on damaged or hand-made files.
+        except (ValueError, KeyError, OSError, SyntaxError, zipfile.BadZipFile, pa.ArrowException) as error:
+            if _FILE_NOT_CELLS.match(str(error)):  # no such sheet, not a workbook, not Parquet
+                raise FileRejected(f"{path.name}: {error}") from error
+            kind = {".xlsx": "XLSX", ".parquet": "Parquet"}[suffix]
+            raise FileRejected(f"{path.name}: not readable as {kind} ({type(error).__name__}: a damaged or hand-made "
+                               "file?)") from None
         frame = _as_text(typed, header)
     else:
         raise FileRejected(f"{path.name}: unsupported file type {suffix!r} (CSV, XLSX or Parquet)")
     frame.columns = ["fields_delivered", *canonical_header([str(c) for c in frame.columns[1:]], aliases)] if len(frame.columns) else []
+    known = known_columns(aliases) - {"source_row", "fields_delivered"}
+    # Before the names are compared with each other: a data record in the header's place repeats values (a desa
+    # name, a code) and would read as a header naming a column twice.
+    if len(frame.columns) and not known.intersection(frame.columns[1:]):
+        raise FileRejected(f"{path.name}: the header line is missing: the first line names none of the expected columns "
+                           f"({', '.join(expected)}); a data record where the header belongs, or header names the "
+                           "header mapping does not know")
     doubled = frame.columns[frame.columns.duplicated()].unique().tolist()
-    if doubled:  # by shape where not a known column: a file without its header has a record there
-        known = known_columns(aliases)
+    if doubled:  # by shape where not a known column: a record pasted over the header has its values there
         named = [name if name in known else str(value_shape(pd.Series([name])).iloc[0]) for name in doubled]
         raise FileRejected(f"{path.name}: the header names {', '.join(named)} more than once (a column delivered "
                            "twice, or two spellings of it: see the header mapping)")
@@ -148,18 +180,30 @@ def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: 
     return frame
 
 
+def _refuse_other_formats(path: Path, suffix: str) -> None:
+    """Raises FileRejected when the file's first bytes say it is another format than its name says."""
+    with path.open("rb") as file:
+        head = file.read(8)
+    for magic, (readable_as, what, instead) in SIGNATURES.items():
+        if head.startswith(magic) and suffix != readable_as:
+            raise FileRejected(f"{path.name} is {what.format(suffix=suffix)}: {instead}")
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     if not raw.strip():
         return pd.DataFrame()
     text = _decode(raw).lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0]
+    # A line ends in LF, CRLF or, from Excel for Mac's "CSV (Macintosh)", CR alone (pyarrow reads all three). Found,
+    # not split off: a split copies the rest of the file.
+    end = re.search(r"[\r\n]", text)
+    first_line = text[:end.start()] if end else text
     delimiter = max(DELIMITERS, key=first_line.count)
-    # The header as delivered: a reader would rename a second NIK to NIK.1 and read the first without a word.
-    header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
     try:
+        # The header as delivered: a reader would rename a second NIK to NIK.1 and read the first without a word.
+        header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
         frame, fields_delivered = _records(text.encode("utf-8"), delimiter, len(header))
-    except pa.ArrowInvalid:  # pyarrow's message may quote the record, and so personal data
+    except (csv.Error, pa.ArrowException):  # their messages may quote the line, and so personal data
         raise FileRejected(f"{path.name}: not readable as CSV") from None
     frame.columns = header
     frame.insert(0, "fields_delivered", fields_delivered)
@@ -211,13 +255,30 @@ def _records(data: bytes, delimiter: str, width: int) -> tuple[pd.DataFrame, np.
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
 
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """The codec of UTF-16 written without its BOM, or None. Text in the Latin alphabet (which Indonesian names and
+    codes are) has a NUL byte beside every character: `N\\0I\\0K\\0` little-endian, `\\0N\\0I\\0K` big-endian. A UTF-8
+    or Windows-1252 file has a NUL only where a byte was damaged, and then on no side in particular."""
+    sample = np.frombuffer(raw[:min(len(raw), UTF16_SAMPLE) // 2 * 2], dtype=np.uint8)
+    if len(sample) < 4:
+        return None
+    nul_even, nul_odd = (sample[0::2] == 0).mean(), (sample[1::2] == 0).mean()
+    if nul_odd > 0.5 and nul_even < 0.05:
+        return "utf-16-le"
+    if nul_even > 0.5 and nul_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def _decode(raw: bytes) -> str:
-    """UTF-16 with its BOM (Excel's "Unicode text"); UTF-8 (with or without BOM); a file that is UTF-8 except for a
-    few bad bytes stays UTF-8, its bad bytes U+FFFD so that those rows, and only those, are quarantined; a file
-    with no UTF-8 sequence at all is Windows-1252, else Latin-1 (which decodes any byte). A NUL byte becomes
-    U+FFFD too: it would cut its field short."""
+    """UTF-16 with its BOM (Excel's "Unicode text") or without; UTF-8 (with or without BOM); a file that is UTF-8
+    except for a few bad bytes stays UTF-8, its bad bytes U+FFFD so that those rows, and only those, are
+    quarantined; a file with no UTF-8 sequence at all is Windows-1252, else Latin-1 (which decodes any byte). A NUL
+    byte becomes U+FFFD too: it would cut its field short."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = raw.decode("utf-16", errors="replace")
+    elif utf16 := _utf16_without_bom(raw):
+        text = raw.decode(utf16, errors="replace")
     else:
         try:
             text = raw.decode("utf-8-sig")
@@ -481,7 +542,7 @@ def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPol
     policy = policy or ValidationPolicy()
     reference = pd.Timestamp(Semester.parse(semester).reference_date)
     aliases = {**HEADER_ALIASES, **(header_aliases or {})}
-    raw = read_table(path, aliases, sheet)
+    raw = read_table(path, aliases, sheet, dataset.required)
     validation = FileValidation(dataset.name, semester, path.name, policy, known_columns(aliases))
     parameters = {"reference_date": reference, **policy.volume_bounds(previous_rows)}
 
