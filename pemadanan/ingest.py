@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from expectations import checks as suites
 from expectations.checks import Check, Outcome
@@ -74,6 +75,25 @@ SIGNATURES = {
     b"\x1f\x8b": (None, "a gzip archive", "unpack it and deliver what it holds"),
 }
 UTF16_SAMPLE = 4096  # bytes looked at to tell UTF-16 without its BOM
+
+# Caps checked before a file is parsed: a file beyond them is no kabupaten's, and parsing it would take the run's
+# time and memory (a 10 MB XLSX declaring 2.6 GB of sheet kept openpyxl busy past 600 s).
+# Kab. Bogor, the largest kabupaten, had 5,664,537 residents (Semester I 2024): 1.4 times that, for growth.
+MAX_ROWS = 8_000_000
+# Generated files measure 124 (population) and 135 (voters) bytes a row as UTF-8 CSV; real ones, with longer
+# addresses, about 200 (1M residents, about 200 MB): Bogor about 1.1 GB, twice that as UTF-16 (Excel's "Unicode
+# text"). 4 GB leaves room above both, and reading that much stays within the largest run pod (sizing.py).
+MAX_CSV_BYTES = 4_000_000_000
+EXCEL_MAX_ROWS = 1_048_576  # a worksheet's rows in Excel since 2007: no sheet Excel wrote declares more
+# A full sheet (1,048,576 rows) of population rows as openpyxl writes them (inline strings) is about 1.08 GB of XML
+# (measured 1,027 bytes a row); Excel's shared strings make it smaller. Declared sizes bound what Python's zipfile
+# unpacks (it stops at the declared size), so checking them is enough.
+MAX_XLSX_UNPACKED = 2_000_000_000
+# Generated population and voter sheets pack 11 to 1 (measured); a zip bomb packs hundreds to a thousand to one.
+# Only parts of a megabyte or more count: a small, repetitive part (styles) may pack tighter and costs nothing.
+MAX_PACKING_RATIO = 100
+PACKING_CHECKED_FROM = 1 << 20
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*(\d*)(?::[A-Z]*(\d+))?\"")
 # Reader messages that describe the file, never a cell, and may be shown as they are. Any other may quote a cell
 # (openpyxl: "invalid literal for int() with base 10: '<the cell>'"): only its kind is shown.
 _FILE_NOT_CELLS = re.compile(r"File is not a zip file|Bad magic number|Worksheet (named|index)|Parquet magic bytes|"
@@ -143,16 +163,21 @@ def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: 
     if suffix in (".csv", ".xlsx", ".parquet"):
         _refuse_other_formats(path, suffix)
     if suffix == ".csv":
+        _refuse_oversized_csv(path)
         frame = _read_csv(path)
     elif suffix in (".xlsx", ".parquet"):
         try:
             if suffix == ".xlsx":  # header=None: pandas would rename a second NIK to NIK.1
+                _refuse_oversized_workbook(path)
                 cells = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl", header=None)
                 header = [str(c) for c in cells.iloc[0]] if len(cells) else []
                 typed = cells.iloc[1:].set_axis(range(len(header)), axis=1)
             else:
+                _refuse_oversized_parquet(path)
                 typed = pd.read_parquet(path)
                 header = [str(c) for c in typed.columns]
+        except FileRejected:  # a ValueError too
+            raise
         # openpyxl and pyarrow raise these (SyntaxError: the XML parsers' errors) on damaged or hand-made files.
         except (ValueError, KeyError, OSError, SyntaxError, zipfile.BadZipFile, pa.ArrowException) as error:
             if _FILE_NOT_CELLS.match(str(error)):  # no such sheet, not a workbook, not Parquet
@@ -187,6 +212,46 @@ def _refuse_other_formats(path: Path, suffix: str) -> None:
     for magic, (readable_as, what, instead) in SIGNATURES.items():
         if head.startswith(magic) and suffix != readable_as:
             raise FileRejected(f"{path.name} is {what.format(suffix=suffix)}: {instead}")
+
+
+def _refuse_oversized_csv(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise FileRejected(f"{path.name}: {size:,} bytes, more than the {MAX_CSV_BYTES:,} the largest kabupaten's file "
+                           "needs: refused unread")
+
+
+def _refuse_oversized_parquet(path: Path) -> None:
+    rows = pq.read_metadata(path).num_rows
+    if rows > MAX_ROWS:
+        raise FileRejected(f"{path.name}: {rows:,} rows (as its footer declares), more than the {MAX_ROWS:,} the largest "
+                           "kabupaten needs: refused unread")
+
+
+def _refuse_oversized_workbook(path: Path) -> None:
+    """From the ZIP directory and the head of each sheet, before openpyxl unpacks anything: what the parts declare
+    unpacked, how tightly they pack, and how many rows each sheet declares."""
+    with zipfile.ZipFile(path) as workbook:
+        parts = workbook.infolist()
+        unpacked = sum(part.file_size for part in parts)
+        if unpacked > MAX_XLSX_UNPACKED:
+            raise FileRejected(f"{path.name}: unpacks to {unpacked:,} bytes (as its ZIP directory declares), more than "
+                               f"the {MAX_XLSX_UNPACKED:,} a full Excel sheet of these files needs: refused unread "
+                               "(a zip bomb?)")
+        ratio = max((part.file_size / max(part.compress_size, 1) for part in parts
+                     if part.file_size >= PACKING_CHECKED_FROM), default=0)
+        if ratio > MAX_PACKING_RATIO:
+            raise FileRejected(f"{path.name}: a part unpacks to {ratio:,.0f} times its packed size (as its ZIP directory "
+                               f"declares), more than the {MAX_PACKING_RATIO} any spreadsheet packs to: refused unread "
+                               "(a zip bomb?)")
+        for part in parts:
+            if re.fullmatch(r"xl/worksheets/[^/]+\.xml", part.filename):
+                with workbook.open(part) as sheet:
+                    dimension = _DIMENSION.search(sheet.read(1 << 16))  # it comes before the rows
+                rows = int(dimension.group(2) or dimension.group(1) or 0) if dimension else 0
+                if rows > EXCEL_MAX_ROWS:
+                    raise FileRejected(f"{path.name}: a sheet declares {rows:,} rows, more than Excel's "
+                                       f"{EXCEL_MAX_ROWS:,}: refused unread (not written by Excel; a zip bomb?)")
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

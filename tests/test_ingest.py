@@ -5,6 +5,7 @@ import gzip
 import io
 import json
 import re
+import struct
 import zipfile
 from pathlib import Path
 
@@ -483,3 +484,59 @@ def test_a_zip_that_is_no_workbook_is_rejected_by_name(tmp_path):
         archive.writestr("notes.txt", "SITI AMINAH")
     with pytest.raises(FileRejected, match=r"^population.xlsx: not readable as XLSX \(KeyError: "):
         ingest(POPULATION, tmp_path / "population.xlsx", SEMESTER)
+
+
+def _declare_unpacked_size(path: Path, member: str, size: int) -> None:
+    """Rewrites the unpacked size the ZIP declares for `member` (its central directory entry, which zipfile reads,
+    and its local header), as a zip bomb's entry reads: no gigabytes written."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        struct.pack_into("<I", data, archive.getinfo(member).header_offset + 22, size)
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        name_length = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46:at + 46 + name_length] == member.encode():
+            struct.pack_into("<I", data, at + 24, size)
+        at = data.find(b"PK\x01\x02", at + 46)
+    path.write_bytes(bytes(data))
+
+
+def test_a_workbook_declaring_more_than_a_full_sheet_unpacked_is_refused_unread(tmp_path):
+    """10 MB that unpack to 2.6 GB (4 million rows) kept openpyxl busy past 600 s."""
+    path = _workbook_with_sheet(tmp_path, lambda xml: xml)
+    _declare_unpacked_size(path, "xl/worksheets/sheet1.xml", 2_600_000_000)
+    with pytest.raises(FileRejected, match=r"^population.xlsx: unpacks to 2,600,0\d\d,\d\d\d bytes \(as its ZIP directory "
+                                           r"declares\), more than the 2,000,000,000 a full Excel sheet of these files "
+                                           r"needs: refused unread \(a zip bomb\?\)$"):
+        ingest(POPULATION, path, SEMESTER)
+
+
+def test_a_workbook_packed_tighter_than_any_spreadsheet_is_refused_unread(tmp_path):
+    path = _workbook_with_sheet(tmp_path, lambda xml: xml)
+    _declare_unpacked_size(path, "xl/worksheets/sheet1.xml", 300_000_000)
+    with pytest.raises(FileRejected, match=r"^population.xlsx: a part unpacks to [\d,]+ times its packed size \(as "
+                                           r"its ZIP directory declares\), more than the 100 any spreadsheet packs to: "
+                                           r"refused unread \(a zip bomb\?\)$"):
+        ingest(POPULATION, path, SEMESTER)
+
+
+def test_a_workbook_whose_sheet_declares_more_rows_than_excel_has_is_refused_unread(tmp_path):
+    path = _workbook_with_sheet(tmp_path, lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:S4000001"', xml))
+    with pytest.raises(FileRejected, match=r"^population.xlsx: a sheet declares 4,000,001 rows, more than Excel's "
+                                           r"1,048,576: refused unread \(not written by Excel; a zip bomb\?\)$"):
+        ingest(POPULATION, path, SEMESTER)
+
+
+def test_parquet_and_csv_files_beyond_what_the_largest_kabupaten_needs_are_refused_unread(tmp_path, monkeypatch):
+    from pemadanan import ingest as module
+
+    pd.read_csv(CORPUS / "good.csv", dtype=str).to_parquet(tmp_path / "population.parquet")
+    monkeypatch.setattr(module, "MAX_ROWS", 2)
+    with pytest.raises(FileRejected, match=r"^population.parquet: 3 rows \(as its footer declares\), more than the 2 "
+                                           r"the largest kabupaten needs: refused unread$"):
+        ingest(POPULATION, tmp_path / "population.parquet", SEMESTER)
+    monkeypatch.setattr(module, "MAX_CSV_BYTES", 100)
+    size = (CORPUS / "good.csv").stat().st_size
+    with pytest.raises(FileRejected, match=rf"^good.csv: {size:,} bytes, more than the 100 the largest kabupaten's file "
+                                           r"needs: refused unread$"):
+        ingest(POPULATION, CORPUS / "good.csv", SEMESTER)
