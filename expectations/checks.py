@@ -134,6 +134,13 @@ def _nik_checks(column: str, outcome: Outcome, person: bool) -> list[Check]:
     return checks
 
 
+def _kk_not_mangled_check(name: str, column: str) -> Check:
+    """A family card number Excel damaged is kept empty (a rounded or zeroed number would join other families):
+    the row is kept and says why."""
+    return Check(name, f"{column} unreliable: Excel scientific notation or zeroed serial", "ExpectColumnValuesToBeInSet",
+                 {"column": "no_kk_excel_mangled", "value_set": [False]}, Outcome.FLAG, column)
+
+
 def _birth_date_checks(column: str, outcome: Outcome) -> list[Check]:
     return [
         Check("birth_date_parses", f"{column} is no date in a known format", "ExpectColumnValuesToNotBeNull",
@@ -173,6 +180,7 @@ def population_checks() -> list[Check]:
         Check("nik_unique", "NIK duplicated in the file", "ExpectColumnValuesToBeUnique", {"column": "nik_trusted"}, q, "NIK"),
         Check("no_kk_16_digits", "NO_KK not 16 digits", "ExpectColumnValuesToBeInSet", _true("no_kk_is_16_digits"),
               Outcome.FLAG, "NO_KK"),
+        _kk_not_mangled_check("no_kk_not_excel_mangled", "NO_KK"),
         *_birth_date_checks("TGL_LHR", q),
         _code_check("sex_code", "JENIS_KLMIN", SEX_VALUES, q),
         _code_check("marital_code", "STAT_KWN", MARITAL_VALUES, q),
@@ -197,6 +205,7 @@ def voter_checks() -> list[Check]:
         *_nik_checks("NIK", f, person=True),
         Check("nkk_16_digits", "NKK not 16 digits", "ExpectColumnValuesToBeInSet", _true("no_kk_is_16_digits"), f,
               "NKK"),
+        _kk_not_mangled_check("nkk_not_excel_mangled", "NKK"),
         *_birth_date_checks("TANGGAL_LAHIR", f),
         _code_check("marital_code", "STATUS_PERKAWINAN", VOTER_MARITAL_VALUES, f),
         _code_check("disability_code", "DISABILITAS", DISABILITY_VALUES, f),

@@ -418,8 +418,25 @@ def _sixteen_digits(cleaned: pd.DataFrame) -> pd.Series:
 
 
 def _kk_stage(raw_kk: pd.Series) -> dict[str, pd.Series]:
+    """A family card number is 16 digits too, and Excel damages it as it does a NIK."""
     cleaned = clean_nik(raw_kk)
-    return {"no_kk_digits": cleaned["nik_digits"], "no_kk_is_16_digits": _sixteen_digits(cleaned)}
+    return {"no_kk_digits": cleaned["nik_digits"], "no_kk_is_16_digits": _sixteen_digits(cleaned),
+            "no_kk_excel_mangled": cleaned["nik_excel_mangled"]}
+
+
+def _no_kk(staged: pd.DataFrame) -> pd.Series:
+    """The family card number where it is one: 16 digits, none of them lost to Excel (a rounded or zeroed number is
+    another family's card, or several families' at once, and would join them)."""
+    return staged["no_kk_digits"].where(staged["no_kk_is_16_digits"].fillna(False) & ~staged["no_kk_excel_mangled"].fillna(True))
+
+
+def _nik_columns(staged: pd.DataFrame) -> dict[str, pd.Series]:
+    """`nik`: the NIK as delivered, or repaired without a guess; empty where Excel lost digits (UNRELIABLE). A float
+    beyond 2^53 rounded, `3.32301E+15` expanded or a serial zeroed is another person's NIK, or nobody's: it must be
+    in no NIK column, published or compared. `nik_digits`: the 16 digits read, whatever their status, for linkage
+    alone: a zeroed serial is one edit from the NIK, which the one-edit stage searches around and confirms by name,
+    birth date, sex and place. The delivered value stays in `nik_delivered`."""
+    return {"nik": staged["nik"].mask(staged["nik_status"].eq(NikStatus.UNRELIABLE)), "nik_digits": staged["nik"]}
 
 
 def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.DataFrame:
@@ -514,8 +531,8 @@ def stage_population(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame
 
 def accept_population(staged: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "source_row": staged["source_row"], "nik": staged["nik"], "nik_status": staged["nik_status"],
-        "no_kk": staged["no_kk_digits"].where(staged["no_kk_is_16_digits"].fillna(False)),
+        "source_row": staged["source_row"], **_nik_columns(staged), "nik_status": staged["nik_status"],
+        "no_kk": _no_kk(staged),
         "name": staged["NAMA_LGKP"].str.strip(), **_names(staged["NAMA_LGKP"]),
         "sex": staged["sex"], "birthplace": staged["TMPT_LHR"].str.strip().str.upper(), "birth_date": staged["birth_date"],
         "religion": _whole_number(staged["AGAMA"]),
@@ -549,9 +566,8 @@ def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten_codes: li
 def accept_voters(staged: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "source_row": staged["source_row"], "tps": _whole_number(staged["TPS"]),
-        "no_kk": staged["no_kk_digits"].where(staged["no_kk_is_16_digits"].fillna(False)),
-        "nik": staged["nik"], "nik_status": staged["nik_status"], "nik_repair": staged["nik_repair"],
-        "nik_digits": staged["nik_digits"],
+        "no_kk": _no_kk(staged),
+        **_nik_columns(staged), "nik_status": staged["nik_status"], "nik_repair": staged["nik_repair"],
         "name": staged["NAMA"].str.strip(), "name_norm": staged["name_norm"], "name_key": staged["name_key"],
         "name_words": staged["name_words"],
         "birthplace": staged["TEMPAT_LAHIR"].str.strip().str.upper(), "birth_date": staged["birth_date"],
@@ -571,7 +587,7 @@ def stage_deaths(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
 
 
 def accept_deaths(staged: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"source_row": staged["source_row"], "nik": staged["nik"], "death_date": staged["death_date"],
+    return pd.DataFrame({"source_row": staged["source_row"], "nik": _nik_columns(staged)["nik"], "death_date": staged["death_date"],
                          **_names(staged["NAMA_LGKP"]), **_repairs(staged, None)})
 
 

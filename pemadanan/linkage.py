@@ -177,8 +177,10 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
     one_edit_voters = remaining(open_voters, exact["voter_row"])
     stage_inputs[NIK_ONE_EDIT] = one_edit_voters["source_row"]
     # Searched once, for every row the NIK did not link: the one-edit stage, blocking and the unlinked rows' reasons
-    # ask for these rows or fewer, and each search looks up 176 neighbours a row.
-    near = nik_neighbour_pairs(one_edit_voters.set_index("source_row")["nik"], residents.set_index("source_row")["nik"])
+    # ask for these rows or fewer, and each search looks up 176 neighbours a row. Around the 16 digits read, an
+    # unreliable NIK's too (`nik_digits`; its `nik` is empty): a serial Excel zeroed is one edit from the NIK.
+    near = nik_neighbour_pairs(one_edit_voters.set_index("source_row")["nik_digits"],
+                               residents.set_index("source_row")["nik_digits"])
     one_edit = _without(_nik_one_edit(one_edit_voters, open_residents, near), rejected)
     ambiguous = one_edit[one_edit["voter_row"].duplicated(keep=False)]
     one_edit = one_edit[~one_edit["voter_row"].isin(ambiguous["voter_row"])]

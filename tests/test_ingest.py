@@ -440,6 +440,51 @@ POPULATION_HEADER = ("NIK, NO_KK, NAMA_LGKP, JENIS_KLMIN, TMPT_LHR, TGL_LHR, AGA
                      "ALAMAT, NO_RT, NO_RW, DUSUN, KODE_POS, NO_PROP, NO_KAB, NO_KEC, NO_KEL")
 
 
+KK_UNRELIABLE = "{} unreliable: Excel scientific notation or zeroed serial"
+
+
+def test_niks_and_family_cards_stored_as_floats_beyond_2_to_the_53_are_never_published_as_numbers(tmp_path):
+    """The rounded number is a valid-looking NIK of someone else, or of nobody: the accepted `nik`, which
+    restricted.population_snapshot publishes, is empty; what arrived stays in nik_delivered (restricted.row_issues)."""
+    from pemadanan.maintenance import snapshot
+
+    frame = pd.read_csv(CORPUS / "good.csv", dtype=str)
+    for column in ("NIK", "NO_KK"):  # Papua (91): above 2^53, where float64 keeps only even numbers
+        frame[column] = frame[column].str.replace("3323", "9103", n=1)
+    delivered = set(frame["NIK"]) | set(frame["NO_KK"])
+    rounded = {f"{int(float(value)):d}" for value in delivered}
+    assert rounded - delivered  # a float64 made other numbers of some
+    frame[["NIK", "NO_KK"]] = frame[["NIK", "NO_KK"]].astype("float64")
+    frame.to_parquet(tmp_path / "population.parquet")
+    result = ingest(POPULATION, tmp_path / "population.parquet", SEMESTER, policy=EVERY_ROW_MAY_FAIL)
+    accepted = result.accepted
+    assert len(accepted) == 3 and accepted["nik"].isna().all() and accepted["no_kk"].isna().all()
+    assert not accepted["nik"].isin(rounded).any() and snapshot(accepted)["nik"].isna().all()
+    assert (accepted["flags"] == UNRELIABLE + "; " + KK_UNRELIABLE.format("NO_KK")).all()
+    assert result.row_issues["nik_delivered"].str.fullmatch(r"9\.\d{15}e\+15").all()  # what arrived, as it arrived
+
+
+def test_an_unreliable_nik_is_in_no_nik_column_its_digits_stay_for_linkage_alone(tmp_path):
+    """A zeroed serial is one edit from the NIK, which the one-edit stage searches around (`nik_digits`) and
+    confirms by name, birth date, sex and place; as a NIK it would be someone else's."""
+    from pemadanan.ingest import DEATHS
+
+    rows = [VOTER.replace("'3323015508950001", "3323015508950000"),
+            VOTER.replace("'3323015508950001", "3.32301E+15").replace("3323010106090001", "3.32301E+15")]
+    (tmp_path / "voters.csv").write_text("\n".join([VOTER_HEADER, *rows]) + "\n")
+    voters = ingest(VOTERS, tmp_path / "voters.csv", SEMESTER, kabupaten_codes=["33.23"], policy=EVERY_ROW_MAY_FAIL)
+    accepted = voters.accepted.set_index("source_row")
+    assert accepted["nik"].isna().all() and (accepted["nik_status"] == "unreliable").all()
+    assert accepted["nik_digits"].tolist() == ["3323015508950000", "3323010000000000"]
+    assert accepted["nik_delivered"].tolist() == ["3323015508950000", "3.32301E+15"]
+    assert accepted.loc[1, "no_kk"] == "3323010106090001" and pd.isna(accepted.loc[2, "no_kk"])
+    assert accepted.loc[2, "flags"] == UNRELIABLE + "; " + KK_UNRELIABLE.format("NKK")
+    (tmp_path / "deaths.csv").write_text("NIK,NAMA_LGKP,TGL_KEMATIAN\n3323015508950000,SITI AMINAH,2024-05-01\n")
+    policy = ValidationPolicy(outcomes={"deaths.nik_not_excel_mangled": Outcome.FLAG})
+    deaths = ingest(DEATHS, tmp_path / "deaths.csv", SEMESTER, policy=policy).accepted
+    assert deaths["nik"].isna().all() and deaths["nik_delivered"].tolist() == ["3323015508950000"]
+
+
 def test_a_file_without_its_header_line_is_refused_as_such_not_for_repeating_a_value(tmp_path):
     """Its first record repeats values (KRAJAN, 2): the header's check must come before the duplicate-name check,
     whose message would show the record's shapes as column names."""

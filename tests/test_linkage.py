@@ -25,7 +25,9 @@ def voter_rows(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame([{**base, **row} for row in rows])
     frame.insert(0, "source_row", np.arange(1, len(frame) + 1))
     frame["birth_date"] = pd.to_datetime(frame["birth_date"])
-    frame["nik"] = frame["nik"].astype("string")
+    # As ingest accepts them: an unreliable NIK's digits in `nik_digits` only.
+    frame["nik_digits"] = frame["nik"].astype("string")
+    frame["nik"] = frame["nik_digits"].mask(frame["nik_status"] == "unreliable")
     frame["name_norm"] = normalize_name(frame["name"])
     frame["name_key"] = name_key(frame["name_norm"])
     frame["name_words"] = name_words(frame["name_norm"])
