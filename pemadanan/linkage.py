@@ -230,9 +230,12 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
                                                   suffixes=("", "_kept"))
     # Listed twice means listed where the person is known: the NIK is equal, or the two rows share the family card
     # or the desa. A namesake born the same day elsewhere, whose NIK is one digit off, is someone else.
+    # Compared as pandas columns, an empty card number or desa agreeing with nothing: numpy compares object arrays
+    # cell by cell and cannot make a bool of <NA> == '...' (a row whose NKK was not 16 digits crashed the run).
     place = voters.set_index("source_row")[["no_kk", "desa_code"]]
-    row, kept = place.reindex(again["voter_row"]).to_numpy(), place.reindex(again["voter_row_kept"]).to_numpy()
-    same_place = (pd.DataFrame(row == kept).fillna(False).to_numpy(dtype=bool)).any(axis=1)
+    row = place.reindex(again["voter_row"]).reset_index(drop=True)
+    kept = place.reindex(again["voter_row_kept"]).reset_index(drop=True)
+    same_place = row.eq(kept).fillna(False).any(axis=1).to_numpy(dtype=bool)
     again = again[again["agrees_nik"].to_numpy() | same_place]
     also_listed = pd.DataFrame({"row_a": again["voter_row_kept"], "row_b": again["voter_row"],
                                 "score": again["match_probability"].round(6),
