@@ -455,6 +455,10 @@ def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.Da
         century = (birth_date.dt.year // 100) * 100
         staged["nik_birth_date"] = real_date(century + parts["yy"], parts["month"], parts["day"]).where(real)
         staged["nik_sex"] = parts["sex"].where(real)
+        # Whether the NIK carries the row's birth date, where both are known: a family card number carries the date
+        # its card was recorded instead, so a column of them (NIK and NKK swapped) fails on almost every row.
+        known = staged["nik_birth_date"].notna() & birth_date.notna()
+        staged["nik_carries_birth_date"] = (staged["nik_birth_date"] == birth_date).astype("boolean").where(known)
     return staged
 
 

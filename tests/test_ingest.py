@@ -585,3 +585,27 @@ def test_parquet_and_csv_files_beyond_what_the_largest_kabupaten_needs_are_refus
     with pytest.raises(FileRejected, match=rf"^good.csv: {size:,} bytes, more than the 100 the largest kabupaten's file "
                                            r"needs: refused unread$"):
         ingest(POPULATION, CORPUS / "good.csv", SEMESTER)
+
+
+NIK_NKK_SWAPPED = ("check nik_column_holds_niks failed: most rows' NIK does not carry the row's birth date: the NIK "
+                   "column seems to hold family card numbers (NIK and NKK swapped?)")
+
+
+def test_a_person_file_with_nik_and_family_card_headers_swapped_is_blocked(tmp_path):
+    """A family card number carries the date the card was recorded, not a birth date. Voters' NIK checks only flag,
+    so such a list was accepted, every row flagged, and linkage ran on card numbers."""
+    rows = [VOTER, VOTER.replace("SITI AMINAH", "SITI A."), VOTER.replace("1,3323", "2,3323", 1)]
+    (tmp_path / "voters.csv").write_text("\n".join([VOTER_HEADER.replace("NKK,NIK", "NIK,NKK"), *rows]) + "\n")
+    with pytest.raises(FileBlocked) as blocked:
+        ingest(VOTERS, tmp_path / "voters.csv", SEMESTER, kabupaten_codes=["33.23"])
+    assert str(blocked.value) == f"voters.csv: {NIK_NKK_SWAPPED} (3 of 3 rows)"
+    text = (CORPUS / "good.csv").read_text()
+    (tmp_path / "population.csv").write_text(text.replace("NIK,NO_KK", "NO_KK,NIK", 1))
+    with pytest.raises(FileBlocked, match=re.escape(f"population.csv: {NIK_NKK_SWAPPED} (3 of 3 rows)")):
+        ingest(POPULATION, tmp_path / "population.csv", SEMESTER)
+    # A NIK whose birth date disagrees with the row's on a few rows is a row's fault, flagged: one of three here.
+    lines = text.splitlines()
+    lines[1] = lines[1].replace("1995-08-15", "1996-08-15")
+    (tmp_path / "population.csv").write_text("\n".join(lines) + "\n")
+    result = ingest(POPULATION, tmp_path / "population.csv", SEMESTER)
+    assert by_row(result.accepted, "flags") == {1: "birth date in NIK disagrees with the birth date column"}
