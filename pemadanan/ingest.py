@@ -69,8 +69,8 @@ CSV_BLOCK = 1 << 24  # bytes pyarrow parses at a time, per thread
 SIGNATURES = {
     b"PK\x03\x04": (".xlsx", "a ZIP archive (an XLSX saved under a {suffix} name?)",
                      "save the sheet as CSV, or deliver the workbook as .xlsx"),
-    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": (None, "an old Excel workbook (XLS) or another Microsoft Office file",
-                                         "save the sheet as CSV or XLSX"),
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": (None, "an old Excel workbook (XLS) or a password-protected one",
+                                         "save the sheet as CSV, or as XLSX without a password"),
     b"PAR1": (".parquet", "a Parquet file", "deliver it as .parquet"),
     b"\x1f\x8b": (None, "a gzip archive", "unpack it and deliver what it holds"),
 }
@@ -194,8 +194,8 @@ def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: 
     # name, a code) and would read as a header naming a column twice.
     if len(frame.columns) and not known.intersection(frame.columns[1:]):
         raise FileRejected(f"{path.name}: the header line is missing: the first line names none of the expected columns "
-                           f"({', '.join(expected)}); a data record where the header belongs, or header names the "
-                           "header mapping does not know")
+                           f"({', '.join(expected)}); a data record where the header belongs, a title line above it, "
+                           "or header names the header mapping does not know")
     doubled = frame.columns[frame.columns.duplicated()].unique().tolist()
     if doubled:  # by shape where not a known column: a record pasted over the header has its values there
         named = [name if name in known else str(value_shape(pd.Series([name])).iloc[0]) for name in doubled]
@@ -427,7 +427,8 @@ def _kk_stage(raw_kk: pd.Series) -> dict[str, pd.Series]:
 def _no_kk(staged: pd.DataFrame) -> pd.Series:
     """The family card number where it is one: 16 digits, none of them lost to Excel (a rounded or zeroed number is
     another family's card, or several families' at once, and would join them)."""
-    return staged["no_kk_digits"].where(staged["no_kk_is_16_digits"].fillna(False) & ~staged["no_kk_excel_mangled"].fillna(True))
+    whole = staged["no_kk_is_16_digits"].fillna(False) & ~staged["no_kk_excel_mangled"].fillna(True)
+    return staged["no_kk_digits"].where(whole)
 
 
 def _nik_columns(staged: pd.DataFrame) -> dict[str, pd.Series]:
@@ -591,7 +592,8 @@ def stage_deaths(raw: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
 
 
 def accept_deaths(staged: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"source_row": staged["source_row"], "nik": _nik_columns(staged)["nik"], "death_date": staged["death_date"],
+    return pd.DataFrame({"source_row": staged["source_row"], "nik": _nik_columns(staged)["nik"],
+                         "death_date": staged["death_date"],
                          **_names(staged["NAMA_LGKP"]), **_repairs(staged, None)})
 
 

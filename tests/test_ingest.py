@@ -408,9 +408,11 @@ def _parquet_bytes(tmp_path) -> bytes:
      "population.csv is a ZIP archive (an XLSX saved under a .csv name?): save the sheet as CSV, or deliver the "
      "workbook as .xlsx"),
     ("population.csv", lambda _: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
-     "population.csv is an old Excel workbook (XLS) or another Microsoft Office file: save the sheet as CSV or XLSX"),
+     "population.csv is an old Excel workbook (XLS) or a password-protected one: save the sheet as CSV, or as XLSX "
+     "without a password"),
     ("population.xlsx", lambda _: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
-     "population.xlsx is an old Excel workbook (XLS) or another Microsoft Office file: save the sheet as CSV or XLSX"),
+     "population.xlsx is an old Excel workbook (XLS) or a password-protected one: save the sheet as CSV, or as XLSX "
+     "without a password"),
     ("population.csv", _parquet_bytes, "population.csv is a Parquet file: deliver it as .parquet"),
     ("population.parquet", _workbook_bytes,
      "population.parquet is a ZIP archive (an XLSX saved under a .parquet name?): save the sheet as CSV, or deliver "
@@ -492,8 +494,8 @@ def test_a_file_without_its_header_line_is_refused_as_such_not_for_repeating_a_v
         population("no_header.csv")
     assert str(rejected.value) == (
         "no_header.csv: the header line is missing: the first line names none of the expected columns "
-        f"({POPULATION_HEADER}); a data record where the header belongs, or header names the header mapping does not "
-        "know")
+        f"({POPULATION_HEADER}); a data record where the header belongs, a title line above it, or header names the "
+        "header mapping does not know")
     text = "\n".join([VOTER_HEADER, VOTER]).split("\n", 1)[1]  # a voter file without its header
     (tmp_path / "voters.csv").write_text(text + "\n")
     with pytest.raises(FileRejected, match=r"^voters.csv: the header line is missing: .*\(TPS, NKK, NIK, NAMA, "):
@@ -566,7 +568,8 @@ def test_a_workbook_packed_tighter_than_any_spreadsheet_is_refused_unread(tmp_pa
 
 
 def test_a_workbook_whose_sheet_declares_more_rows_than_excel_has_is_refused_unread(tmp_path):
-    path = _workbook_with_sheet(tmp_path, lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:S4000001"', xml))
+    path = _workbook_with_sheet(tmp_path, lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:S4000001"',
+                                                             xml))
     with pytest.raises(FileRejected, match=r"^population.xlsx: a sheet declares 4,000,001 rows, more than Excel's "
                                            r"1,048,576: refused unread \(not written by Excel; a zip bomb\?\)$"):
         ingest(POPULATION, path, SEMESTER)
