@@ -97,7 +97,7 @@ _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*(\d*)(?::[A-Z]*(\d+
 # Reader messages that describe the file, never a cell, and may be shown as they are. Any other may quote a cell
 # (openpyxl: "invalid literal for int() with base 10: '<the cell>'"): only its kind is shown.
 _FILE_NOT_CELLS = re.compile(r"File is not a zip file|Bad magic number|Worksheet (named|index)|Parquet magic bytes|"
-                             r"Could not open Parquet input source")
+                             r"Could not open Parquet input source|Parquet file size is")
 
 SEX_CODES = {"1": "L", "L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "2": "P", "P": "P", "PEREMPUAN": "P"}
 MARITAL_CODES = {"1": 1, "BELUM KAWIN": 1, "2": 2, "KAWIN": 2, "3": 3, "CERAI HIDUP": 3, "4": 4, "CERAI MATI": 4}
