@@ -131,9 +131,11 @@ def evaluate(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame, 
 
 
 def _reachable(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame, true_pairs: pd.DataFrame) -> pd.Series:
-    """Whether each true pair was considered by some stage: NIK equal or within one edit, or a blocking pass."""
-    voter_nik = voters.set_index("source_row")["nik"].reindex(true_pairs["source_row"]).reset_index(drop=True)
-    resident_nik = residents.set_index("source_row")["nik"].reindex(true_pairs["population_row"]).reset_index(drop=True)
+    """Whether each true pair was considered by some stage: NIK equal or within one edit (the digits linkage searches
+    around, an unreliable NIK's too), or a blocking pass."""
+    voter_nik = voters.set_index("source_row")["nik_digits"].reindex(true_pairs["source_row"]).reset_index(drop=True)
+    resident_nik = (residents.set_index("source_row")["nik_digits"].reindex(true_pairs["population_row"])
+                    .reset_index(drop=True))
     by_nik = (voter_nik == resident_nik).fillna(False).to_numpy(dtype=bool) | nik_one_edit(voter_nik, resident_nik)
     by_blocking = pd.MultiIndex.from_frame(true_pairs[["source_row", "population_row"]]).isin(result.candidate_pairs)
     return pd.Series(by_nik | by_blocking)

@@ -1,6 +1,6 @@
 """Reading a semester's files, validating them against their expectation suites, and typing what passes.
 
-For each file: read every cell as text (CSV in UTF-8/BOM/cp1252/Latin-1 with `,` `;` tab or `|`, XLSX,
+For each file: read every cell as text (CSV in UTF-8/UTF-16/cp1252/Latin-1 with `,` `;` tab or `|`, XLSX,
 Parquet), map the headers, run the structure checks (a blocking failure stops here), stage the rows
 (repairs that need no guess, derived columns), run the row checks, then split the rows: a row failing any
 `quarantine` check goes to the quarantine with every reason; the others are accepted, with the `flag`
@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from expectations import checks as suites
 from expectations.checks import Check, Outcome
@@ -62,6 +63,42 @@ UNREADABLE = "\ufffd"  # what a byte that cannot be read becomes
 MAX_FIELD = 1_000  # characters: no NIK, name or address is longer; a longer field is a broken file or an attack
 MAX_FILE_FIELD = 2**31 - 1  # what the csv module may read in one field, so that MAX_FIELD is checked per row
 CSV_BLOCK = 1 << 24  # bytes pyarrow parses at a time, per thread
+
+# What a file is, by its first bytes: its name says what the sender meant to save, these what was saved. Each is
+# (format it may be read as, what it is, what to do instead). A parser given another format fails with a message
+# that names no file (csv.Error on an XLSX's bytes) or quotes the bytes.
+SIGNATURES = {
+    b"PK\x03\x04": (".xlsx", "a ZIP archive (an XLSX saved under a {suffix} name?)",
+                     "save the sheet as CSV, or deliver the workbook as .xlsx"),
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": (None, "an old Excel workbook (XLS) or a password-protected one",
+                                         "save the sheet as CSV, or as XLSX without a password"),
+    b"PAR1": (".parquet", "a Parquet file", "deliver it as .parquet"),
+    b"\x1f\x8b": (None, "a gzip archive", "unpack it and deliver what it holds"),
+}
+UTF16_SAMPLE = 4096  # bytes looked at to tell UTF-16 without its BOM
+
+# Caps checked before a file is parsed: a file beyond them is no kabupaten's, and parsing it would take the run's
+# time and memory (a 10 MB XLSX declaring 2.6 GB of sheet kept openpyxl busy past 600 s).
+# Kab. Bogor, the largest kabupaten, had 5,664,537 residents (Semester I 2024): 1.4 times that, for growth.
+MAX_ROWS = 8_000_000
+# Generated files measure 124 (population) and 135 (voters) bytes a row as UTF-8 CSV; real ones, with longer
+# addresses, about 200 (1M residents, about 200 MB): Bogor about 1.1 GB, twice that as UTF-16 (Excel's "Unicode
+# text"). 4 GB leaves room above both, and reading that much stays within the largest run pod (sizing.py).
+MAX_CSV_BYTES = 4_000_000_000
+EXCEL_MAX_ROWS = 1_048_576  # a worksheet's rows in Excel since 2007: no sheet Excel wrote declares more
+# A full sheet (1,048,576 rows) of population rows as openpyxl writes them (inline strings) is about 1.08 GB of XML
+# (measured 1,027 bytes a row); Excel's shared strings make it smaller. Declared sizes bound what Python's zipfile
+# unpacks (it stops at the declared size), so checking them is enough.
+MAX_XLSX_UNPACKED = 2_000_000_000
+# Generated population and voter sheets pack 11 to 1 (measured); a zip bomb packs hundreds to a thousand to one.
+# Only parts of a megabyte or more count: a small, repetitive part (styles) may pack tighter and costs nothing.
+MAX_PACKING_RATIO = 100
+PACKING_CHECKED_FROM = 1 << 20
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*(\d*)(?::[A-Z]*(\d+))?\"")
+# Reader messages that describe the file, never a cell, and may be shown as they are. Any other may quote a cell
+# (openpyxl: "invalid literal for int() with base 10: '<the cell>'"): only its kind is shown.
+_FILE_NOT_CELLS = re.compile(r"File is not a zip file|Bad magic number|Worksheet (named|index)|Parquet magic bytes|"
+                             r"Could not open Parquet input source|Parquet file size is")
 
 SEX_CODES = {"1": "L", "L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "2": "P", "P": "P", "PEREMPUAN": "P"}
 MARITAL_CODES = {"1": 1, "BELUM KAWIN": 1, "2": 2, "KAWIN": 2, "3": 3, "CERAI HIDUP": 3, "4": 4, "CERAI MATI": 4}
@@ -117,32 +154,52 @@ def known_columns(aliases: dict[str, str]) -> frozenset[str]:
                       *VOTER_COLUMNS, *DEATH_COLUMNS})
 
 
-def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: str | None = None) -> pd.DataFrame:
+def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: str | None = None,
+               expected: tuple[str, ...] = POPULATION_COLUMNS) -> pd.DataFrame:
     """Every cell as text, headers mapped to the official names; `source_row` = 1-based data row and
     `fields_delivered` = how many fields the row had (a short or overlong CSV line keeps its row number,
-    with its cells <NA>, so it can be quarantined rather than lost). A file with no bytes has no columns."""
+    with its cells <NA>, so it can be quarantined rather than lost). A file with no bytes has no columns.
+    `expected`: the columns a refusal for a missing header line names."""
     aliases = {**HEADER_ALIASES, **(header_aliases or {})}
     suffix = path.suffix.lower()
+    if suffix in (".csv", ".xlsx", ".parquet"):
+        _refuse_other_formats(path, suffix)
     if suffix == ".csv":
+        _refuse_oversized_csv(path)
         frame = _read_csv(path)
     elif suffix in (".xlsx", ".parquet"):
         try:
             if suffix == ".xlsx":  # header=None: pandas would rename a second NIK to NIK.1
+                _refuse_oversized_workbook(path)
                 cells = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl", header=None)
                 header = [str(c) for c in cells.iloc[0]] if len(cells) else []
                 typed = cells.iloc[1:].set_axis(range(len(header)), axis=1)
             else:
+                _refuse_oversized_parquet(path)
                 typed = pd.read_parquet(path)
                 header = [str(c) for c in typed.columns]
-        except (ValueError, zipfile.BadZipFile) as error:  # no such sheet, not a workbook, not Parquet
-            raise FileRejected(f"{path.name}: {error}") from error
+        except FileRejected:  # a ValueError too
+            raise
+        # openpyxl and pyarrow raise these (SyntaxError: the XML parsers' errors) on damaged or hand-made files.
+        except (ValueError, KeyError, OSError, SyntaxError, zipfile.BadZipFile, pa.ArrowException) as error:
+            if _FILE_NOT_CELLS.match(str(error)):  # no such sheet, not a workbook, not Parquet
+                raise FileRejected(f"{path.name}: {error}") from error
+            kind = {".xlsx": "XLSX", ".parquet": "Parquet"}[suffix]
+            raise FileRejected(f"{path.name}: not readable as {kind} ({type(error).__name__}: a damaged or hand-made "
+                               "file?)") from None
         frame = _as_text(typed, header)
     else:
         raise FileRejected(f"{path.name}: unsupported file type {suffix!r} (CSV, XLSX or Parquet)")
     frame.columns = ["fields_delivered", *canonical_header([str(c) for c in frame.columns[1:]], aliases)] if len(frame.columns) else []
+    known = known_columns(aliases) - {"source_row", "fields_delivered"}
+    # Before the names are compared with each other: a data record in the header's place repeats values (a desa
+    # name, a code) and would read as a header naming a column twice.
+    if len(frame.columns) and not known.intersection(frame.columns[1:]):
+        raise FileRejected(f"{path.name}: the header line is missing: the first line names none of the expected columns "
+                           f"({', '.join(expected)}); a data record where the header belongs, a title line above it, "
+                           "or header names the header mapping does not know")
     doubled = frame.columns[frame.columns.duplicated()].unique().tolist()
-    if doubled:  # by shape where not a known column: a file without its header has a record there
-        known = known_columns(aliases)
+    if doubled:  # by shape where not a known column: a record pasted over the header has its values there
         named = [name if name in known else str(value_shape(pd.Series([name])).iloc[0]) for name in doubled]
         raise FileRejected(f"{path.name}: the header names {', '.join(named)} more than once (a column delivered "
                            "twice, or two spellings of it: see the header mapping)")
@@ -150,18 +207,70 @@ def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: 
     return frame
 
 
+def _refuse_other_formats(path: Path, suffix: str) -> None:
+    """Raises FileRejected when the file's first bytes say it is another format than its name says."""
+    with path.open("rb") as file:
+        head = file.read(8)
+    for magic, (readable_as, what, instead) in SIGNATURES.items():
+        if head.startswith(magic) and suffix != readable_as:
+            raise FileRejected(f"{path.name} is {what.format(suffix=suffix)}: {instead}")
+
+
+def _refuse_oversized_csv(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise FileRejected(f"{path.name}: {size:,} bytes, more than the {MAX_CSV_BYTES:,} the largest kabupaten's file "
+                           "needs: refused unread")
+
+
+def _refuse_oversized_parquet(path: Path) -> None:
+    rows = pq.read_metadata(path).num_rows
+    if rows > MAX_ROWS:
+        raise FileRejected(f"{path.name}: {rows:,} rows (as its footer declares), more than the {MAX_ROWS:,} the largest "
+                           "kabupaten needs: refused unread")
+
+
+def _refuse_oversized_workbook(path: Path) -> None:
+    """From the ZIP directory and the head of each sheet, before openpyxl unpacks anything: what the parts declare
+    unpacked, how tightly they pack, and how many rows each sheet declares."""
+    with zipfile.ZipFile(path) as workbook:
+        parts = workbook.infolist()
+        unpacked = sum(part.file_size for part in parts)
+        if unpacked > MAX_XLSX_UNPACKED:
+            raise FileRejected(f"{path.name}: unpacks to {unpacked:,} bytes (as its ZIP directory declares), more than "
+                               f"the {MAX_XLSX_UNPACKED:,} a full Excel sheet of these files needs: refused unread "
+                               "(a zip bomb?)")
+        ratio = max((part.file_size / max(part.compress_size, 1) for part in parts
+                     if part.file_size >= PACKING_CHECKED_FROM), default=0)
+        if ratio > MAX_PACKING_RATIO:
+            raise FileRejected(f"{path.name}: a part unpacks to {ratio:,.0f} times its packed size (as its ZIP directory "
+                               f"declares), more than the {MAX_PACKING_RATIO} any spreadsheet packs to: refused unread "
+                               "(a zip bomb?)")
+        for part in parts:
+            if re.fullmatch(r"xl/worksheets/[^/]+\.xml", part.filename):
+                with workbook.open(part) as sheet:
+                    dimension = _DIMENSION.search(sheet.read(1 << 16))  # it comes before the rows
+                rows = int(dimension.group(2) or dimension.group(1) or 0) if dimension else 0
+                if rows > EXCEL_MAX_ROWS:
+                    raise FileRejected(f"{path.name}: a sheet declares {rows:,} rows, more than Excel's "
+                                       f"{EXCEL_MAX_ROWS:,}: refused unread (not written by Excel; a zip bomb?)")
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     if not raw.strip():
         return pd.DataFrame()
     text = _decode(raw).lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0]
+    # A line ends in LF, CRLF or, from Excel for Mac's "CSV (Macintosh)", CR alone (pyarrow reads all three). Found,
+    # not split off: a split copies the rest of the file.
+    end = re.search(r"[\r\n]", text)
+    first_line = text[:end.start()] if end else text
     delimiter = max(DELIMITERS, key=first_line.count)
-    # The header as delivered: a reader would rename a second NIK to NIK.1 and read the first without a word.
-    header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
     try:
+        # The header as delivered: a reader would rename a second NIK to NIK.1 and read the first without a word.
+        header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
         frame, fields_delivered = _records(text.encode("utf-8"), delimiter, len(header))
-    except pa.ArrowInvalid:  # pyarrow's message may quote the record, and so personal data
+    except (csv.Error, pa.ArrowException):  # their messages may quote the line, and so personal data
         raise FileRejected(f"{path.name}: not readable as CSV") from None
     frame.columns = header
     frame.insert(0, "fields_delivered", fields_delivered)
@@ -213,13 +322,30 @@ def _records(data: bytes, delimiter: str, width: int) -> tuple[pd.DataFrame, np.
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
 
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """The codec of UTF-16 written without its BOM, or None. Text in the Latin alphabet (which Indonesian names and
+    codes are) has a NUL byte beside every character: `N\\0I\\0K\\0` little-endian, `\\0N\\0I\\0K` big-endian. A UTF-8
+    or Windows-1252 file has a NUL only where a byte was damaged, and then on no side in particular."""
+    sample = np.frombuffer(raw[:min(len(raw), UTF16_SAMPLE) // 2 * 2], dtype=np.uint8)
+    if len(sample) < 4:
+        return None
+    nul_even, nul_odd = (sample[0::2] == 0).mean(), (sample[1::2] == 0).mean()
+    if nul_odd > 0.5 and nul_even < 0.05:
+        return "utf-16-le"
+    if nul_even > 0.5 and nul_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def _decode(raw: bytes) -> str:
-    """UTF-16 with its BOM (Excel's "Unicode text"); UTF-8 (with or without BOM); a file that is UTF-8 except for a
-    few bad bytes stays UTF-8, its bad bytes U+FFFD so that those rows, and only those, are quarantined; a file
-    with no UTF-8 sequence at all is Windows-1252, else Latin-1 (which decodes any byte). A NUL byte becomes
-    U+FFFD too: it would cut its field short."""
+    """UTF-16 with its BOM (Excel's "Unicode text") or without; UTF-8 (with or without BOM); a file that is UTF-8
+    except for a few bad bytes stays UTF-8, its bad bytes U+FFFD so that those rows, and only those, are
+    quarantined; a file with no UTF-8 sequence at all is Windows-1252, else Latin-1 (which decodes any byte). A NUL
+    byte becomes U+FFFD too: it would cut its field short."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = raw.decode("utf-16", errors="replace")
+    elif utf16 := _utf16_without_bom(raw):
+        text = raw.decode(utf16, errors="replace")
     else:
         try:
             text = raw.decode("utf-8-sig")
@@ -294,8 +420,26 @@ def _sixteen_digits(cleaned: pd.DataFrame) -> pd.Series:
 
 
 def _kk_stage(raw_kk: pd.Series) -> dict[str, pd.Series]:
+    """A family card number is 16 digits too, and Excel damages it as it does a NIK."""
     cleaned = clean_nik(raw_kk)
-    return {"no_kk_digits": cleaned["nik_digits"], "no_kk_is_16_digits": _sixteen_digits(cleaned)}
+    return {"no_kk_digits": cleaned["nik_digits"], "no_kk_is_16_digits": _sixteen_digits(cleaned),
+            "no_kk_excel_mangled": cleaned["nik_excel_mangled"]}
+
+
+def _no_kk(staged: pd.DataFrame) -> pd.Series:
+    """The family card number where it is one: 16 digits, none of them lost to Excel (a rounded or zeroed number is
+    another family's card, or several families' at once, and would join them)."""
+    whole = staged["no_kk_is_16_digits"].fillna(False) & ~staged["no_kk_excel_mangled"].fillna(True)
+    return staged["no_kk_digits"].where(whole)
+
+
+def _nik_columns(staged: pd.DataFrame) -> dict[str, pd.Series]:
+    """`nik`: the NIK as delivered, or repaired without a guess; empty where Excel lost digits (UNRELIABLE). A float
+    beyond 2^53 rounded, `3.32301E+15` expanded or a serial zeroed is another person's NIK, or nobody's: it must be
+    in no NIK column, published or compared. `nik_digits`: the 16 digits read, whatever their status, for linkage
+    alone: a zeroed serial is one edit from the NIK, which the one-edit stage searches around and confirms by name,
+    birth date, sex and place. The delivered value stays in `nik_delivered`."""
+    return {"nik": staged["nik"].mask(staged["nik_status"].eq(NikStatus.UNRELIABLE)), "nik_digits": staged["nik"]}
 
 
 def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.DataFrame:
@@ -314,6 +458,10 @@ def _nik_stage(raw_nik: pd.Series, birth_date: pd.Series | None = None) -> pd.Da
         century = (birth_date.dt.year // 100) * 100
         staged["nik_birth_date"] = real_date(century + parts["yy"], parts["month"], parts["day"]).where(real)
         staged["nik_sex"] = parts["sex"].where(real)
+        # Whether the NIK carries the row's birth date, where both are known: a family card number carries the date
+        # its card was recorded instead, so a column of them (NIK and NKK swapped) fails on almost every row.
+        known = staged["nik_birth_date"].notna() & birth_date.notna()
+        staged["nik_carries_birth_date"] = (staged["nik_birth_date"] == birth_date).astype("boolean").where(known)
     return staged
 
 
@@ -401,8 +549,8 @@ def stage_population(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten: str 
 
 def accept_population(staged: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "source_row": staged["source_row"], "nik": staged["nik"], "nik_status": staged["nik_status"],
-        "no_kk": staged["no_kk_digits"].where(staged["no_kk_is_16_digits"].fillna(False)),
+        "source_row": staged["source_row"], **_nik_columns(staged), "nik_status": staged["nik_status"],
+        "no_kk": _no_kk(staged),
         "name": staged["NAMA_LGKP"].str.strip(), **_names(staged["NAMA_LGKP"]),
         "sex": staged["sex"], "birthplace": staged["TMPT_LHR"].str.strip().str.upper(), "birth_date": staged["birth_date"],
         "religion": _whole_number(staged["AGAMA"]),
@@ -437,9 +585,8 @@ def stage_voters(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten: str | No
 def accept_voters(staged: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "source_row": staged["source_row"], "tps": _whole_number(staged["TPS"]),
-        "no_kk": staged["no_kk_digits"].where(staged["no_kk_is_16_digits"].fillna(False)),
-        "nik": staged["nik"], "nik_status": staged["nik_status"], "nik_repair": staged["nik_repair"],
-        "nik_digits": staged["nik_digits"],
+        "no_kk": _no_kk(staged),
+        **_nik_columns(staged), "nik_status": staged["nik_status"], "nik_repair": staged["nik_repair"],
         "name": staged["NAMA"].str.strip(), "name_norm": staged["name_norm"], "name_key": staged["name_key"],
         "name_words": staged["name_words"],
         "birthplace": staged["TEMPAT_LAHIR"].str.strip().str.upper(), "birth_date": staged["birth_date"],
@@ -460,7 +607,8 @@ def stage_deaths(raw: pd.DataFrame, reference: pd.Timestamp, kabupaten: str | No
 
 
 def accept_deaths(staged: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"source_row": staged["source_row"], "nik": staged["nik"], "death_date": staged["death_date"],
+    return pd.DataFrame({"source_row": staged["source_row"], "nik": _nik_columns(staged)["nik"],
+                         "death_date": staged["death_date"],
                          **_names(staged["NAMA_LGKP"]), **_repairs(staged, None)})
 
 
@@ -497,7 +645,7 @@ def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPol
     policy = policy or ValidationPolicy()
     reference = pd.Timestamp(Semester.parse(semester).reference_date)
     aliases = {**HEADER_ALIASES, **(header_aliases or {})}
-    raw = read_table(path, aliases, sheet)
+    raw = read_table(path, aliases, sheet, dataset.required)
     validation = FileValidation(dataset.name, semester, path.name, policy, known_columns(aliases))
     parameters = {"reference_date": reference, **policy.volume_bounds(previous_rows)}
 

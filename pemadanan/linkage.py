@@ -158,8 +158,10 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
     one_edit_voters = remaining(open_voters, exact["voter_row"])
     stage_inputs[NIK_ONE_EDIT] = one_edit_voters["source_row"]
     # Searched once, for every row the NIK did not link: the one-edit stage, blocking and the unlinked rows' reasons
-    # ask for these rows or fewer, and each search looks up 176 neighbours a row.
-    near = nik_neighbour_pairs(one_edit_voters.set_index("source_row")["nik"], residents.set_index("source_row")["nik"])
+    # ask for these rows or fewer, and each search looks up 176 neighbours a row. Around the 16 digits read, an
+    # unreliable NIK's too (`nik_digits`; its `nik` is empty): a serial Excel zeroed is one edit from the NIK.
+    near = nik_neighbour_pairs(one_edit_voters.set_index("source_row")["nik_digits"],
+                               residents.set_index("source_row")["nik_digits"])
     one_edit = _without(_nik_one_edit(one_edit_voters, open_residents, near), rejected)
     ambiguous = one_edit[one_edit["voter_row"].duplicated(keep=False)]
     one_edit = one_edit[~one_edit["voter_row"].isin(ambiguous["voter_row"])]
@@ -209,9 +211,12 @@ def link(voters: pd.DataFrame, residents: pd.DataFrame, decisions: pd.DataFrame 
                                                   suffixes=("", "_kept"))
     # Listed twice means listed where the person is known: the NIK is equal, or the two rows share the family card
     # or the desa. A namesake born the same day elsewhere, whose NIK is one digit off, is someone else.
+    # Compared as pandas columns, an empty card number or desa agreeing with nothing: numpy compares object arrays
+    # cell by cell and cannot make a bool of <NA> == '...' (a row whose NKK was not 16 digits crashed the run).
     place = voters.set_index("source_row")[["no_kk", "desa_code"]]
-    row, kept = place.reindex(again["voter_row"]).to_numpy(), place.reindex(again["voter_row_kept"]).to_numpy()
-    same_place = (pd.DataFrame(row == kept).fillna(False).to_numpy(dtype=bool)).any(axis=1)
+    row = place.reindex(again["voter_row"]).reset_index(drop=True)
+    kept = place.reindex(again["voter_row_kept"]).reset_index(drop=True)
+    same_place = row.eq(kept).fillna(False).any(axis=1).to_numpy(dtype=bool)
     again = again[again["agrees_nik"].to_numpy() | same_place]
     also_listed = pd.DataFrame({"row_a": again["voter_row_kept"], "row_b": again["voter_row"],
                                 "score": again["match_probability"].round(6),

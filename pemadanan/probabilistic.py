@@ -199,7 +199,7 @@ def people(frame: pd.DataFrame, name_frequency: pd.Series | None = None) -> pd.D
     address = per_distinct_value(frame["address"], lambda text: {
         "address": text.str.upper().str.replace(r"[^A-Z0-9 ]", "", regex=True)})
     return pd.DataFrame({
-        "nik": frame["nik"].where(trusted), "nik_any": frame["nik"], "name_key": frame["name_key"], **words,
+        "nik": frame["nik"].where(trusted), "nik_any": frame["nik_digits"], "name_key": frame["name_key"], **words,
         "name_frequency": frame["name_key"].map(name_frequency) if name_frequency is not None else np.nan,
         **birth_keys(frame["birth_date"], placeholders=True), "sex": frame["sex"].astype("string"),
         "birthplace": frame["birthplace"], "desa_code": frame["desa_code"], "desa_rt_rw": desa_rt_rw(frame),

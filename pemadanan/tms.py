@@ -266,8 +266,10 @@ def match_deaths(voters: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:
     # Excel zeroed the serial: region and birth date, the first 12 digits, still hold, and the list's own birth date
     # may be a placeholder. Without a NIK to tell them apart, names agree word by word: twins share birth date, sex
     # and 12 digits, and 'ZAHRA PERMATASARI' / 'AYU PERMATASARI' share most letters.
-    zeroed = voters[voters["nik_status"].eq(NikStatus.UNRELIABLE) & nik_birth_parts(voters["nik"])["valid_date"]]
-    by_prefix = pd.DataFrame({"voter_row": zeroed["source_row"].to_numpy(), "prefix": zeroed["nik"].str.slice(0, 12).to_numpy(),
+    # Its digits are in `nik_digits` only: an unreliable NIK is in no NIK column.
+    zeroed = voters[voters["nik_status"].eq(NikStatus.UNRELIABLE) & nik_birth_parts(voters["nik_digits"])["valid_date"]]
+    by_prefix = pd.DataFrame({"voter_row": zeroed["source_row"].to_numpy(),
+                              "prefix": zeroed["nik_digits"].str.slice(0, 12).to_numpy(),
                               "name_key": zeroed["name_key"].to_numpy(), "name_norm": zeroed["name_norm"].to_numpy()}
                              ).merge(dead.assign(prefix=deaths["nik"].str.slice(0, 12).to_numpy()), on="prefix")
     by_prefix = by_prefix[names_agree_word_by_word(by_prefix["name_key"], by_prefix["dead_name_key"],

@@ -1,7 +1,12 @@
 """The corpus of bad inputs (tests/corpus/): each file gets exactly the outcome written here, and nothing is lost."""
 
+import csv
+import gzip
+import io
 import json
 import re
+import struct
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -54,6 +59,10 @@ ROW_OUTCOMES = {
     "nul_byte.csv": (3, {2: UNREADABLE}, {}, {}),  # a NUL would cut "BUDI\0SANTOSO" to "BUDI"
     "mixed_encoding.csv": (3, {2: UNREADABLE}, {}, {}),  # UTF-8, but row 2 was typed in Windows-1252
     "utf16_tabs.csv": (3, {}, {}, {}),  # Excel's "Unicode text"
+    # UTF-16 without its BOM (a tool that writes none): ASCII read as UTF-8 would be N\0I\0K\0..., no column found.
+    "utf16le_no_bom.csv": (3, {}, {}, {}),
+    "utf16be_no_bom.csv": (2, {}, {}, {}),
+    "mac_line_endings.csv": (3, {}, {}, {}),  # Excel for Mac's "CSV (Macintosh)": lines end in CR alone
 }
 
 
@@ -119,6 +128,7 @@ def test_quarantine_keeps_the_row_as_delivered():
 def test_encodings_and_header_spellings_are_read(tmp_path):
     assert population("latin1_names.csv").accepted.iloc[0]["name"] == "SITI AMÍNAH"
     assert population("utf8_bom.csv").accepted.iloc[0]["nik"] == "3323015508950001"
+    assert population("utf16be_no_bom.csv").accepted.iloc[0]["name"] == "SITI AMÍNAH"
     text = (CORPUS / "good.csv").read_text()
     path = tmp_path / "population.csv"
     path.write_text(text.replace("NAMA_LGKP", "Nama Lengkap").replace("TGL_LHR", "tgl lahir dkb").replace("NIK,", "No KTP,", 1))
@@ -288,11 +298,12 @@ def test_niks_stored_as_floats_beyond_2_to_the_53_are_flagged_never_rounded_into
     assert result.accepted["nik_delivered"].str.fullmatch(r"9\.\d{15}e\+15").all()  # what arrived, as it arrived
 
 
-def test_a_file_without_its_header_shows_its_first_record_nowhere(tmp_path):
-    """Its first record is read as the header: the check's result, its metadata and the Data Docs show shapes."""
+def test_a_header_line_overwritten_by_a_record_shows_that_record_nowhere(tmp_path):
+    """A first line naming one known column, a record's values in the others (a record pasted over the header, past
+    its first cell): the check's result, its metadata and the Data Docs show the unknown names by their shapes."""
     lines = (CORPUS / "good.csv").read_text().splitlines()
-    first = ("3323015508950001,3323010106090001,SITI AMINAH,2,TEMANGGUNG,1995-08-15,1,3,4,5,DUSUN KRAJAN,9,6,KRAJAN,"
-             "56253,33,23,7,2001")  # no value twice
+    first = ("NIK,3323010106090001,SITI AMINAH,2,TEMANGGUNG,1995-08-15,1,3,4,5,DUSUN KRAJAN,9,6,KRAJAN,56253,33,23,7,"
+             "2001")  # no value twice
     (tmp_path / "population.csv").write_text("\n".join([first, *lines[2:]]) + "\n")
     with pytest.raises(FileBlocked) as blocked:
         ingest(POPULATION, tmp_path / "population.csv", SEMESTER, docs_dir=tmp_path / "docs")
@@ -300,12 +311,12 @@ def test_a_file_without_its_header_shows_its_first_record_nowhere(tmp_path):
     shown += " ".join(p.read_text() for p in (tmp_path / "docs").rglob("*.html"))
     assert "columns_present failed" in str(blocked.value) and "9999999999999999" in shown
     # A record repeating a value reads as a header naming a column twice: refused, by shapes too.
-    (tmp_path / "population.csv").write_text("\n".join([lines[1].replace("TEMANGGUNG", "KRAJAN"), *lines[2:]]) + "\n")
+    (tmp_path / "population.csv").write_text("\n".join([first.replace("TEMANGGUNG", "KRAJAN"), *lines[2:]]) + "\n")
     with pytest.raises(FileRejected) as rejected:
         ingest(POPULATION, tmp_path / "population.csv", SEMESTER)
     shown += str(rejected.value)
     assert "AAAAAA" in str(rejected.value) and "KRAJAN" not in str(rejected.value)
-    for personal in ("3323015508950001", "SITI", "AMINAH", "1995-08-15"):
+    for personal in ("3323010106090001", "SITI", "AMINAH", "1995-08-15"):
         assert personal not in shown, personal
 
 
@@ -380,3 +391,224 @@ def test_gx_fingerprints_no_batch():
     stored = validation.context.validation_results_store
     markers = [stored.get(key).meta.get("batch_markers", {}) for key in stored.list_keys()]
     assert markers and all("pandas_data_fingerprint" not in m for m in markers)
+
+
+def _workbook_bytes(tmp_path) -> bytes:
+    pd.read_csv(CORPUS / "good.csv", dtype=str).to_excel(tmp_path / "book.xlsx", index=False)
+    return (tmp_path / "book.xlsx").read_bytes()
+
+
+def _parquet_bytes(tmp_path) -> bytes:
+    pd.read_csv(CORPUS / "good.csv", dtype=str).to_parquet(tmp_path / "table.parquet")
+    return (tmp_path / "table.parquet").read_bytes()
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("population.csv", _workbook_bytes,
+     "population.csv is a ZIP archive (an XLSX saved under a .csv name?): save the sheet as CSV, or deliver the "
+     "workbook as .xlsx"),
+    ("population.csv", lambda _: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+     "population.csv is an old Excel workbook (XLS) or a password-protected one: save the sheet as CSV, or as XLSX "
+     "without a password"),
+    ("population.xlsx", lambda _: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+     "population.xlsx is an old Excel workbook (XLS) or a password-protected one: save the sheet as CSV, or as XLSX "
+     "without a password"),
+    ("population.csv", _parquet_bytes, "population.csv is a Parquet file: deliver it as .parquet"),
+    ("population.parquet", _workbook_bytes,
+     "population.parquet is a ZIP archive (an XLSX saved under a .parquet name?): save the sheet as CSV, or deliver "
+     "the workbook as .xlsx"),
+    ("population.csv", lambda _: gzip.compress((CORPUS / "good.csv").read_bytes()),
+     "population.csv is a gzip archive: unpack it and deliver what it holds"),
+])
+def test_a_file_that_is_another_format_than_its_name_says_is_rejected_by_what_it_is(tmp_path, name, content, message):
+    """Found by its first bytes, before any parser sees it: a parser's error names no file, or quotes the bytes."""
+    (tmp_path / name).write_bytes(content(tmp_path))
+    with pytest.raises(FileRejected) as rejected:
+        ingest(POPULATION, tmp_path / name, SEMESTER)
+    assert str(rejected.value) == message
+
+
+@pytest.mark.parametrize("error", [csv.Error("line contains NUL"), csv.Error("field larger than field limit (131072)")])
+def test_a_header_line_the_csv_module_cannot_parse_is_rejected_by_name_without_quoting_it(monkeypatch, error):
+    def fail(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(csv, "reader", fail)
+    with pytest.raises(FileRejected, match=r"^good.csv: not readable as CSV$") as rejected:
+        ingest(POPULATION, CORPUS / "good.csv", SEMESTER)
+    assert rejected.value.__cause__ is None and rejected.value.__suppress_context__
+
+
+POPULATION_HEADER = ("NIK, NO_KK, NAMA_LGKP, JENIS_KLMIN, TMPT_LHR, TGL_LHR, AGAMA, STAT_KWN, STAT_HBKEL, JENIS_PKRJN, "
+                     "ALAMAT, NO_RT, NO_RW, DUSUN, KODE_POS, NO_PROP, NO_KAB, NO_KEC, NO_KEL")
+
+
+KK_UNRELIABLE = "{} unreliable: Excel scientific notation or zeroed serial"
+
+
+def test_niks_and_family_cards_stored_as_floats_beyond_2_to_the_53_are_never_published_as_numbers(tmp_path):
+    """The rounded number is a valid-looking NIK of someone else, or of nobody: the accepted `nik`, which
+    restricted.population_snapshot publishes, is empty; what arrived stays in nik_delivered (restricted.row_issues)."""
+    from pemadanan.maintenance import snapshot
+
+    frame = pd.read_csv(CORPUS / "good.csv", dtype=str)
+    for column in ("NIK", "NO_KK"):  # Papua (91): above 2^53, where float64 keeps only even numbers
+        frame[column] = frame[column].str.replace("3323", "9103", n=1)
+    delivered = set(frame["NIK"]) | set(frame["NO_KK"])
+    rounded = {f"{int(float(value)):d}" for value in delivered}
+    assert rounded - delivered  # a float64 made other numbers of some
+    frame[["NIK", "NO_KK"]] = frame[["NIK", "NO_KK"]].astype("float64")
+    frame.to_parquet(tmp_path / "population.parquet")
+    result = ingest(POPULATION, tmp_path / "population.parquet", SEMESTER, policy=EVERY_ROW_MAY_FAIL)
+    accepted = result.accepted
+    assert len(accepted) == 3 and accepted["nik"].isna().all() and accepted["no_kk"].isna().all()
+    assert not accepted["nik"].isin(rounded).any() and snapshot(accepted)["nik"].isna().all()
+    assert (accepted["flags"] == UNRELIABLE + "; " + KK_UNRELIABLE.format("NO_KK")).all()
+    assert result.row_issues["nik_delivered"].str.fullmatch(r"9\.\d{15}e\+15").all()  # what arrived, as it arrived
+
+
+def test_an_unreliable_nik_is_in_no_nik_column_its_digits_stay_for_linkage_alone(tmp_path):
+    """A zeroed serial is one edit from the NIK, which the one-edit stage searches around (`nik_digits`) and
+    confirms by name, birth date, sex and place; as a NIK it would be someone else's."""
+    from pemadanan.ingest import DEATHS
+
+    rows = [VOTER.replace("'3323015508950001", "3323015508950000"),
+            VOTER.replace("'3323015508950001", "3.32301E+15").replace("3323010106090001", "3.32301E+15")]
+    (tmp_path / "voters.csv").write_text("\n".join([VOTER_HEADER, *rows]) + "\n")
+    voters = ingest(VOTERS, tmp_path / "voters.csv", SEMESTER, kabupaten_codes=["33.23"], policy=EVERY_ROW_MAY_FAIL)
+    accepted = voters.accepted.set_index("source_row")
+    assert accepted["nik"].isna().all() and (accepted["nik_status"] == "unreliable").all()
+    assert accepted["nik_digits"].tolist() == ["3323015508950000", "3323010000000000"]
+    assert accepted["nik_delivered"].tolist() == ["3323015508950000", "3.32301E+15"]
+    assert accepted.loc[1, "no_kk"] == "3323010106090001" and pd.isna(accepted.loc[2, "no_kk"])
+    assert accepted.loc[2, "flags"] == UNRELIABLE + "; " + KK_UNRELIABLE.format("NKK")
+    (tmp_path / "deaths.csv").write_text("NIK,NAMA_LGKP,TGL_KEMATIAN\n3323015508950000,SITI AMINAH,2024-05-01\n")
+    policy = ValidationPolicy(outcomes={"deaths.nik_not_excel_mangled": Outcome.FLAG})
+    deaths = ingest(DEATHS, tmp_path / "deaths.csv", SEMESTER, policy=policy).accepted
+    assert deaths["nik"].isna().all() and deaths["nik_delivered"].tolist() == ["3323015508950000"]
+
+
+def test_a_file_without_its_header_line_is_refused_as_such_not_for_repeating_a_value(tmp_path):
+    """Its first record repeats values (KRAJAN, 2): the header's check must come before the duplicate-name check,
+    whose message would show the record's shapes as column names."""
+    with pytest.raises(FileRejected) as rejected:
+        population("no_header.csv")
+    assert str(rejected.value) == (
+        "no_header.csv: the header line is missing: the first line names none of the expected columns "
+        f"({POPULATION_HEADER}); a data record where the header belongs, a title line above it, or header names the "
+        "header mapping does not know")
+    text = "\n".join([VOTER_HEADER, VOTER]).split("\n", 1)[1]  # a voter file without its header
+    (tmp_path / "voters.csv").write_text(text + "\n")
+    with pytest.raises(FileRejected, match=r"^voters.csv: the header line is missing: .*\(TPS, NKK, NIK, NAMA, "):
+        ingest(VOTERS, tmp_path / "voters.csv", SEMESTER, kabupaten_codes=["33.23"])
+
+
+def _workbook_with_sheet(tmp_path, edit) -> Path:
+    """good.csv as XLSX, its first sheet's XML passed through `edit`."""
+    source = io.BytesIO(_workbook_bytes(tmp_path))
+    path = tmp_path / "population.xlsx"
+    with zipfile.ZipFile(source) as workbook, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for member in workbook.infolist():
+            data = workbook.read(member.filename)
+            out.writestr(member.filename, edit(data) if member.filename == "xl/worksheets/sheet1.xml" else data)
+    return path
+
+
+@pytest.mark.parametrize("edit, kind", [
+    (lambda xml: xml[:len(xml) // 2], "ParseError"),  # the sheet cut short
+    # A number cell holding a name: openpyxl's float() would quote it
+    (lambda xml: re.sub(rb'<c r="C2"[^>]*>.*?</c>', b'<c r="C2" t="n"><v>SITI AMINAH</v></c>', xml), "ValueError"),
+])
+def test_a_damaged_workbook_is_rejected_by_name_without_quoting_its_cells(tmp_path, edit, kind):
+    path = _workbook_with_sheet(tmp_path, edit)
+    with pytest.raises(FileRejected) as rejected:
+        ingest(POPULATION, path, SEMESTER)
+    assert str(rejected.value) == f"population.xlsx: not readable as XLSX ({kind}: a damaged or hand-made file?)"
+    assert rejected.value.__cause__ is None and rejected.value.__suppress_context__
+
+
+def test_a_zip_that_is_no_workbook_is_rejected_by_name(tmp_path):
+    with zipfile.ZipFile(tmp_path / "population.xlsx", "w") as archive:
+        archive.writestr("notes.txt", "SITI AMINAH")
+    with pytest.raises(FileRejected, match=r"^population.xlsx: not readable as XLSX \(KeyError: "):
+        ingest(POPULATION, tmp_path / "population.xlsx", SEMESTER)
+
+
+def _declare_unpacked_size(path: Path, member: str, size: int) -> None:
+    """Rewrites the unpacked size the ZIP declares for `member` (its central directory entry, which zipfile reads,
+    and its local header), as a zip bomb's entry reads: no gigabytes written."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        struct.pack_into("<I", data, archive.getinfo(member).header_offset + 22, size)
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        name_length = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46:at + 46 + name_length] == member.encode():
+            struct.pack_into("<I", data, at + 24, size)
+        at = data.find(b"PK\x01\x02", at + 46)
+    path.write_bytes(bytes(data))
+
+
+def test_a_workbook_declaring_more_than_a_full_sheet_unpacked_is_refused_unread(tmp_path):
+    """10 MB that unpack to 2.6 GB (4 million rows) kept openpyxl busy past 600 s."""
+    path = _workbook_with_sheet(tmp_path, lambda xml: xml)
+    _declare_unpacked_size(path, "xl/worksheets/sheet1.xml", 2_600_000_000)
+    with pytest.raises(FileRejected, match=r"^population.xlsx: unpacks to 2,600,0\d\d,\d\d\d bytes \(as its ZIP directory "
+                                           r"declares\), more than the 2,000,000,000 a full Excel sheet of these files "
+                                           r"needs: refused unread \(a zip bomb\?\)$"):
+        ingest(POPULATION, path, SEMESTER)
+
+
+def test_a_workbook_packed_tighter_than_any_spreadsheet_is_refused_unread(tmp_path):
+    path = _workbook_with_sheet(tmp_path, lambda xml: xml)
+    _declare_unpacked_size(path, "xl/worksheets/sheet1.xml", 300_000_000)
+    with pytest.raises(FileRejected, match=r"^population.xlsx: a part unpacks to [\d,]+ times its packed size \(as "
+                                           r"its ZIP directory declares\), more than the 100 any spreadsheet packs to: "
+                                           r"refused unread \(a zip bomb\?\)$"):
+        ingest(POPULATION, path, SEMESTER)
+
+
+def test_a_workbook_whose_sheet_declares_more_rows_than_excel_has_is_refused_unread(tmp_path):
+    path = _workbook_with_sheet(tmp_path, lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:S4000001"',
+                                                             xml))
+    with pytest.raises(FileRejected, match=r"^population.xlsx: a sheet declares 4,000,001 rows, more than Excel's "
+                                           r"1,048,576: refused unread \(not written by Excel; a zip bomb\?\)$"):
+        ingest(POPULATION, path, SEMESTER)
+
+
+def test_parquet_and_csv_files_beyond_what_the_largest_kabupaten_needs_are_refused_unread(tmp_path, monkeypatch):
+    from pemadanan import ingest as module
+
+    pd.read_csv(CORPUS / "good.csv", dtype=str).to_parquet(tmp_path / "population.parquet")
+    monkeypatch.setattr(module, "MAX_ROWS", 2)
+    with pytest.raises(FileRejected, match=r"^population.parquet: 3 rows \(as its footer declares\), more than the 2 "
+                                           r"the largest kabupaten needs: refused unread$"):
+        ingest(POPULATION, tmp_path / "population.parquet", SEMESTER)
+    monkeypatch.setattr(module, "MAX_CSV_BYTES", 100)
+    size = (CORPUS / "good.csv").stat().st_size
+    with pytest.raises(FileRejected, match=rf"^good.csv: {size:,} bytes, more than the 100 the largest kabupaten's file "
+                                           r"needs: refused unread$"):
+        ingest(POPULATION, CORPUS / "good.csv", SEMESTER)
+
+
+NIK_NKK_SWAPPED = ("check nik_column_holds_niks failed: most rows' NIK does not carry the row's birth date: the NIK "
+                   "column seems to hold family card numbers (NIK and NKK swapped?)")
+
+
+def test_a_person_file_with_nik_and_family_card_headers_swapped_is_blocked(tmp_path):
+    """A family card number carries the date the card was recorded, not a birth date. Voters' NIK checks only flag,
+    so such a list was accepted, every row flagged, and linkage ran on card numbers."""
+    rows = [VOTER, VOTER.replace("SITI AMINAH", "SITI A."), VOTER.replace("1,3323", "2,3323", 1)]
+    (tmp_path / "voters.csv").write_text("\n".join([VOTER_HEADER.replace("NKK,NIK", "NIK,NKK"), *rows]) + "\n")
+    with pytest.raises(FileBlocked) as blocked:
+        ingest(VOTERS, tmp_path / "voters.csv", SEMESTER, kabupaten_codes=["33.23"])
+    assert str(blocked.value) == f"voters.csv: {NIK_NKK_SWAPPED} (3 of 3 rows)"
+    text = (CORPUS / "good.csv").read_text()
+    (tmp_path / "population.csv").write_text(text.replace("NIK,NO_KK", "NO_KK,NIK", 1))
+    with pytest.raises(FileBlocked, match=re.escape(f"population.csv: {NIK_NKK_SWAPPED} (3 of 3 rows)")):
+        ingest(POPULATION, tmp_path / "population.csv", SEMESTER)
+    # A NIK whose birth date disagrees with the row's on a few rows is a row's fault, flagged: one of three here.
+    lines = text.splitlines()
+    lines[1] = lines[1].replace("1995-08-15", "1996-08-15")
+    (tmp_path / "population.csv").write_text("\n".join(lines) + "\n")
+    result = ingest(POPULATION, tmp_path / "population.csv", SEMESTER)
+    assert by_row(result.accepted, "flags") == {1: "birth date in NIK disagrees with the birth date column"}

@@ -24,7 +24,9 @@ def residents(rows: list[dict], marital_type: str = "Int64") -> pd.DataFrame:
     frame["birth_date"] = pd.to_datetime(frame["birth_date"])
     frame["name_norm"] = normalize_name(frame["name"])
     frame["name_key"] = name_key(frame["name_norm"])
-    return frame.astype({"nik": "string", "marital": marital_type, "occupation": "Int64"})
+    # As ingest accepts them: an unreliable NIK's digits in `nik_digits` only.
+    frame = frame.astype({"nik": "string", "marital": marital_type, "occupation": "Int64"})
+    return frame.assign(nik_digits=frame["nik"], nik=frame["nik"].mask(frame["nik_status"] == "unreliable"))
 
 
 def voters(rows: list[dict]) -> pd.DataFrame:
