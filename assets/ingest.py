@@ -2,6 +2,7 @@
 bad rows quarantined with their reasons. A blocking check that fails stops the run before anything is published."""
 
 
+import hashlib
 import warnings
 
 import dagster as dg
@@ -11,7 +12,8 @@ from assets import markdown_table
 from expectations.checks import Outcome
 from pemadanan import warehouse
 from pemadanan.file_server import url_for
-from pemadanan.ingest import DEATHS, POPULATION, VOTERS, Dataset, FileRejected, IngestResult, ingest, no_deaths_file
+from pemadanan.ingest import (DEATHS, POPULATION, VOTERS, Dataset, FileRejected, IngestResult, delivered_bytes, ingest,
+                              no_deaths_file)
 from pemadanan.semester import Semester
 from pemadanan.validation import CheckOutcome, FileBlocked
 from pipelines.partitions import kabupaten_partitions, semester_and_kabupaten
@@ -95,9 +97,12 @@ def _validated(context: dg.AssetExecutionContext, dataset: Dataset, path, valida
     if dataset.volume_checked and warehouse_db is not None:
         previous = warehouse.previous_rows_in(warehouse_db.resolved_url(), Semester.parse(semester).previous().key,
                                               kabupaten, dataset.name)
+    data = delivered_bytes(path)
+    if dataset is POPULATION and warehouse_db is not None:
+        _refuse_a_snapshot_published_under_another_key(warehouse_db, path.name, data, semester, kabupaten)
     try:
         result = ingest(dataset, path, semester, policy=validation.policy(), previous_rows=previous, kabupaten=kabupaten,
-                        docs_dir=validation.docs_folder(semester, kabupaten, dataset.name), **options)
+                        docs_dir=validation.docs_folder(semester, kabupaten, dataset.name), data=data, **options)
     except FileBlocked as blocked:
         docs = url_for(blocked.docs_index) if blocked.docs_index else None
         for outcome in blocked.outcomes:
@@ -107,6 +112,18 @@ def _validated(context: dg.AssetExecutionContext, dataset: Dataset, path, valida
     for outcome in result.checks:
         yield check_result(outcome, url_for(result.docs_index) if result.docs_index else None)
     yield from not_evaluated(dataset, result.checks, "no previous semester published to compare with")
+
+
+def _refuse_a_snapshot_published_under_another_key(warehouse_db: Warehouse, name: str, data: bytes, semester: str,
+                                                    kabupaten: str) -> None:
+    """A population snapshot is one semester's of one kabupaten: the same bytes published under another semester or
+    kabupaten are one delivery filed twice (a folder copied, a symlink replaced by its target)."""
+    elsewhere = [key for key in warehouse.published_with_digest(warehouse_db.resolved_url(), POPULATION.name,
+                                                                hashlib.sha256(data).hexdigest())
+                 if key != (semester, kabupaten)]
+    if elsewhere:
+        raise FileRejected(f"{name} is byte for byte the population file published for {' and '.join(map(' '.join, elsewhere))}: "
+                           f"a snapshot delivered twice? Deliver {semester} {kabupaten}'s own")
 
 
 @dg.asset(partitions_def=kabupaten_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},

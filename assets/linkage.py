@@ -4,7 +4,6 @@
 import dataclasses
 
 import dagster as dg
-import pandas as pd
 
 from assets import markdown_table
 from pemadanan import review, warehouse
@@ -22,13 +21,17 @@ def voter_resident_links(context: dg.AssetExecutionContext, landing: LandingZone
     Fellegi-Sunter), duplicate rows of the list, and the pairs left for review."""
     semester, kabupaten = semester_and_kabupaten(context)
     path = landing.semester_files(semester, kabupaten).review_decisions
-    reviewed = review.Reviewed(pd.DataFrame(columns=review.DECISION_COLUMNS).astype({"applied": bool}))
-    if path is not None:
-        offered = warehouse.review_offered(warehouse_db.resolved_url(), semester, kabupaten,
-                                           {"population": population.file_sha256, "voters": voters.file_sha256})
-        reviewed = review.check(review.read_decisions(path), offered)
-        for line in reviewed.ignored_lines(path.name):
-            context.log.warning(line)
+    offered = warehouse.review_offered(warehouse_db.resolved_url(), semester, kabupaten,
+                                       {"population": population.file_sha256, "voters": voters.file_sha256})
+    decisions = review.read_decisions(path) if path is not None else review.read_decisions(None)
+    if path is not None and decisions.empty:
+        context.log.warning(f"{path.name}: no decisions in it")
+    if path is None and len(offered.settled) and offered.not_same_files is None:
+        context.log.warning(f"{len(offered.settled)} decision(s) the last run applied no longer apply: the "
+                            f"{review.REVIEW_DECISIONS_FILE} they came from is gone")
+    reviewed = review.check(decisions, offered, voters.accepted["source_row"], population.accepted["source_row"])
+    for line in reviewed.ignored_lines(path.name if path else review.REVIEW_DECISIONS_FILE):
+        context.log.warning(line)
     result = link(voters.accepted, population.accepted, reviewed.applied, linkage.policy())
     result = dataclasses.replace(result, review_decisions=reviewed.decisions)
     rows = len(voters.accepted)

@@ -52,9 +52,15 @@ class _SharedFolders(SimpleHTTPRequestHandler):
     def _shared_file(self, parts: tuple[str, ...]) -> Path | None:
         """The file a request names (a folder's index.html), symlinks resolved, if it lies inside its shared folder;
         a folder asked for without its final `/` (the server redirects). None for anything else."""
-        root = Path(self.directory).resolve()
         if parts[0] not in SHARED:
             return None
+        try:
+            return self._inside_shared(parts)
+        except (ValueError, OSError):  # a NUL in the path, a name too long: no such file
+            return None
+
+    def _inside_shared(self, parts: tuple[str, ...]) -> Path | None:
+        root = Path(self.directory).resolve()
         shared = (root / parts[0]).resolve()
         target = (root / Path(*parts)).resolve()
         if target.is_dir():

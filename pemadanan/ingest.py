@@ -84,7 +84,7 @@ MAX_ROWS = 8_000_000
 # Generated files measure 124 (population) and 135 (voters) bytes a row as UTF-8 CSV; real ones, with longer
 # addresses, about 200 (1M residents, about 200 MB): Bogor about 1.1 GB, twice that as UTF-16 (Excel's "Unicode
 # text"). 4 GB leaves room above both, and reading that much stays within the largest run pod (sizing.py).
-MAX_CSV_BYTES = 4_000_000_000
+MAX_FILE_BYTES = 4_000_000_000
 EXCEL_MAX_ROWS = 1_048_576  # a worksheet's rows in Excel since 2007: no sheet Excel wrote declares more
 # A full sheet (1,048,576 rows) of population rows as openpyxl writes them (inline strings) is about 1.08 GB of XML
 # (measured 1,027 bytes a row); Excel's shared strings make it smaller. Declared sizes bound what Python's zipfile
@@ -154,29 +154,48 @@ def known_columns(aliases: dict[str, str]) -> frozenset[str]:
                       *VOTER_COLUMNS, *DEATH_COLUMNS})
 
 
+def delivered_bytes(path: Path) -> bytes:
+    """The file's bytes, read once, after a size check: what is parsed is what its digest describes (a file
+    replaced while a run reads it must not be recorded as the new one)."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FileRejected(f"{path.name}: {size:,} bytes, more than the {MAX_FILE_BYTES:,} the largest kabupaten's file "
+                           "needs: refused unread")
+    return path.read_bytes()
+
+
 def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: str | None = None,
-               expected: tuple[str, ...] = POPULATION_COLUMNS) -> pd.DataFrame:
+               expected: tuple[str, ...] = POPULATION_COLUMNS, data: bytes | None = None) -> pd.DataFrame:
     """Every cell as text, headers mapped to the official names; `source_row` = 1-based data row and
     `fields_delivered` = how many fields the row had (a short or overlong CSV line keeps its row number,
     with its cells <NA>, so it can be quarantined rather than lost). A file with no bytes has no columns.
-    `expected`: the columns a refusal for a missing header line names."""
+    `expected`: the columns a refusal for a missing header line names. `data`: the file's bytes, if read already
+    (`delivered_bytes`)."""
     aliases = {**HEADER_ALIASES, **(header_aliases or {})}
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".xlsx", ".parquet"):
-        _refuse_other_formats(path, suffix)
+    if suffix not in (".csv", ".xlsx", ".parquet"):
+        raise FileRejected(f"{path.name}: unsupported file type {suffix!r} (CSV, XLSX or Parquet)")
+    data = delivered_bytes(path) if data is None else data
+    _refuse_other_formats(path.name, data, suffix)
     if suffix == ".csv":
-        _refuse_oversized_csv(path)
-        frame = _read_csv(path)
-    elif suffix in (".xlsx", ".parquet"):
+        frame = _read_csv(path.name, data)
+    else:
         try:
             if suffix == ".xlsx":  # header=None: pandas would rename a second NIK to NIK.1
-                _refuse_oversized_workbook(path)
-                cells = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl", header=None)
+                _refuse_oversized_workbook(path.name, data)
+                # At most a full Excel sheet is parsed, whatever the sheet declares (it may declare nothing).
+                cells = pd.read_excel(io.BytesIO(data), sheet_name=sheet or 0, dtype=object, engine="openpyxl",
+                                      header=None, nrows=EXCEL_MAX_ROWS + 1)
+                if len(cells) > EXCEL_MAX_ROWS:
+                    raise FileRejected(f"{path.name}: more rows than Excel's {EXCEL_MAX_ROWS:,}: not written by Excel "
+                                       "(a zip bomb?)")
                 header = [str(c) for c in cells.iloc[0]] if len(cells) else []
                 typed = cells.iloc[1:].set_axis(range(len(header)), axis=1)
             else:
-                _refuse_oversized_parquet(path)
-                typed = pd.read_parquet(path)
+                _refuse_oversized_parquet(path.name, data)
+                # Through Arrow, integers as Python ints: pandas makes an int64 column with a gap float64, which
+                # rounds every NIK of provinces 91-96 (beyond 2^53) in it.
+                typed = pq.read_table(io.BytesIO(data)).to_pandas(integer_object_nulls=True, date_as_object=True)
                 header = [str(c) for c in typed.columns]
         except FileRejected:  # a ValueError too
             raise
@@ -188,8 +207,6 @@ def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: 
             raise FileRejected(f"{path.name}: not readable as {kind} ({type(error).__name__}: a damaged or hand-made "
                                "file?)") from None
         frame = _as_text(typed, header)
-    else:
-        raise FileRejected(f"{path.name}: unsupported file type {suffix!r} (CSV, XLSX or Parquet)")
     frame.columns = ["fields_delivered", *canonical_header([str(c) for c in frame.columns[1:]], aliases)] if len(frame.columns) else []
     known = known_columns(aliases) - {"source_row", "fields_delivered"}
     # Before the names are compared with each other: a data record in the header's place repeats values (a desa
@@ -207,43 +224,34 @@ def read_table(path: Path, header_aliases: dict[str, str] | None = None, sheet: 
     return frame
 
 
-def _refuse_other_formats(path: Path, suffix: str) -> None:
+def _refuse_other_formats(name: str, data: bytes, suffix: str) -> None:
     """Raises FileRejected when the file's first bytes say it is another format than its name says."""
-    with path.open("rb") as file:
-        head = file.read(8)
     for magic, (readable_as, what, instead) in SIGNATURES.items():
-        if head.startswith(magic) and suffix != readable_as:
-            raise FileRejected(f"{path.name} is {what.format(suffix=suffix)}: {instead}")
+        if data.startswith(magic) and suffix != readable_as:
+            raise FileRejected(f"{name} is {what.format(suffix=suffix)}: {instead}")
 
 
-def _refuse_oversized_csv(path: Path) -> None:
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise FileRejected(f"{path.name}: {size:,} bytes, more than the {MAX_CSV_BYTES:,} the largest kabupaten's file "
-                           "needs: refused unread")
-
-
-def _refuse_oversized_parquet(path: Path) -> None:
-    rows = pq.read_metadata(path).num_rows
+def _refuse_oversized_parquet(name: str, data: bytes) -> None:
+    rows = pq.read_metadata(io.BytesIO(data)).num_rows
     if rows > MAX_ROWS:
-        raise FileRejected(f"{path.name}: {rows:,} rows (as its footer declares), more than the {MAX_ROWS:,} the largest "
+        raise FileRejected(f"{name}: {rows:,} rows (as its footer declares), more than the {MAX_ROWS:,} the largest "
                            "kabupaten needs: refused unread")
 
 
-def _refuse_oversized_workbook(path: Path) -> None:
+def _refuse_oversized_workbook(name: str, data: bytes) -> None:
     """From the ZIP directory and the head of each sheet, before openpyxl unpacks anything: what the parts declare
     unpacked, how tightly they pack, and how many rows each sheet declares."""
-    with zipfile.ZipFile(path) as workbook:
+    with zipfile.ZipFile(io.BytesIO(data)) as workbook:
         parts = workbook.infolist()
         unpacked = sum(part.file_size for part in parts)
         if unpacked > MAX_XLSX_UNPACKED:
-            raise FileRejected(f"{path.name}: unpacks to {unpacked:,} bytes (as its ZIP directory declares), more than "
+            raise FileRejected(f"{name}: unpacks to {unpacked:,} bytes (as its ZIP directory declares), more than "
                                f"the {MAX_XLSX_UNPACKED:,} a full Excel sheet of these files needs: refused unread "
                                "(a zip bomb?)")
         ratio = max((part.file_size / max(part.compress_size, 1) for part in parts
                      if part.file_size >= PACKING_CHECKED_FROM), default=0)
         if ratio > MAX_PACKING_RATIO:
-            raise FileRejected(f"{path.name}: a part unpacks to {ratio:,.0f} times its packed size (as its ZIP directory "
+            raise FileRejected(f"{name}: a part unpacks to {ratio:,.0f} times its packed size (as its ZIP directory "
                                f"declares), more than the {MAX_PACKING_RATIO} any spreadsheet packs to: refused unread "
                                "(a zip bomb?)")
         for part in parts:
@@ -252,15 +260,14 @@ def _refuse_oversized_workbook(path: Path) -> None:
                     dimension = _DIMENSION.search(sheet.read(1 << 16))  # it comes before the rows
                 rows = int(dimension.group(2) or dimension.group(1) or 0) if dimension else 0
                 if rows > EXCEL_MAX_ROWS:
-                    raise FileRejected(f"{path.name}: a sheet declares {rows:,} rows, more than Excel's "
+                    raise FileRejected(f"{name}: a sheet declares {rows:,} rows, more than Excel's "
                                        f"{EXCEL_MAX_ROWS:,}: refused unread (not written by Excel; a zip bomb?)")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    raw = path.read_bytes()
-    if not raw.strip():
-        return pd.DataFrame()
+def _read_csv(name: str, raw: bytes) -> pd.DataFrame:
     text = _decode(raw).lstrip("\ufeff")
+    if not text.strip():  # no bytes, or a BOM alone (Excel's "CSV UTF-8" of an empty sheet)
+        return pd.DataFrame()
     # A line ends in LF, CRLF or, from Excel for Mac's "CSV (Macintosh)", CR alone (pyarrow reads all three). Found,
     # not split off: a split copies the rest of the file.
     end = re.search(r"[\r\n]", text)
@@ -271,7 +278,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
         frame, fields_delivered = _records(text.encode("utf-8"), delimiter, len(header))
     except (csv.Error, pa.ArrowException):  # their messages may quote the line, and so personal data
-        raise FileRejected(f"{path.name}: not readable as CSV") from None
+        raise FileRejected(f"{name}: not readable as CSV") from None
     frame.columns = header
     frame.insert(0, "fields_delivered", fields_delivered)
     return frame
@@ -373,6 +380,8 @@ def _as_text(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
             return f"{value:.15e}"
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
+        if isinstance(value, bytes):  # a binary Parquet column: bytes that are not UTF-8 quarantine their row
+            return value.decode("utf-8", errors="replace")
         return str(value)
 
     text = pd.DataFrame({position: frame.iloc[:, position].map(cell).astype("string")
@@ -639,13 +648,15 @@ DATASETS = {d.name: d for d in (POPULATION, VOTERS, DEATHS)}
 def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPolicy | None = None,
            previous_rows: int | None = None, kabupaten: str | None = None,
            header_aliases: dict[str, str] | None = None, sheet: str | None = None,
-           docs_dir: Path | None = None) -> IngestResult:
+           docs_dir: Path | None = None, data: bytes | None = None) -> IngestResult:
     """Reads, validates and types one delivered file, delivered for `kabupaten` (its rows of another kabupaten are
-    quarantined, and a file mostly of another is blocked). Raises FileRejected (unreadable) or FileBlocked."""
+    quarantined, and a file mostly of another is blocked); `data`: its bytes, if read already (`delivered_bytes`).
+    Raises FileRejected (unreadable) or FileBlocked."""
     policy = policy or ValidationPolicy()
     reference = pd.Timestamp(Semester.parse(semester).reference_date)
     aliases = {**HEADER_ALIASES, **(header_aliases or {})}
-    raw = read_table(path, aliases, sheet, dataset.required)
+    data = delivered_bytes(path) if data is None else data
+    raw = read_table(path, aliases, sheet, dataset.required, data)
     validation = FileValidation(dataset.name, semester, path.name, policy, known_columns(aliases))
     parameters = {"reference_date": reference, **policy.volume_bounds(previous_rows)}
 
@@ -680,7 +691,7 @@ def ingest(dataset: Dataset, path: Path, semester: str, *, policy: ValidationPol
     accepted = dataset.accept(staged).assign(flags=quarantine_reasons(validation.outcomes, source_rows, Outcome.FLAG))
     result = IngestResult(dataset.name, path.name, len(raw), accepted[~bad].reset_index(drop=True), quarantine,
                           validation.outcomes, validation.build_data_docs(docs_dir) if docs_dir else None,
-                          file_sha256(path))
+                          hashlib.sha256(data).hexdigest())
     result.reconcile()
     return result
 
@@ -694,11 +705,6 @@ def _say_which_kabupaten(outcomes: list[CheckOutcome], staged: pd.DataFrame, kab
             found = ", ".join(f"{code} ({n:,} row{'s' if n > 1 else ''})"
                               for code, n in failing.value_counts().head(3).items())
             outcome.observed = f"rows of {found}, in a delivery for {kabupaten}"
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def quarantined_niks(result: IngestResult) -> frozenset[str]:

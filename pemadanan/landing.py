@@ -10,16 +10,30 @@ is said, one line each, never skipped without a word.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from pemadanan.ingest import FileRejected
-from pemadanan.keys import KeyRejected, inside, kabupaten_key, semester_key
+from pemadanan.keys import KeyRejected, inside, kabupaten_key, semester_key, shown
+from pemadanan.review import REVIEW_DECISIONS_FILE
+from pemadanan.validation import value_shape
 
 FILE_TYPES = (".csv", ".parquet", ".xlsx")
 DATASETS = ("population", "voters", "deaths")
-REVIEW_DECISIONS = "review_decisions.csv"
+REVIEW_DECISIONS = REVIEW_DECISIONS_FILE
+# A file whose name, in lower case and letters and digits only, starts so was meant as that delivery file
+# (`Population (1).csv`, `voters_final.xlsx`, `Review Decisions.csv`): refused by name, never skipped.
+MEANT = {"population": "population", "voters": "voter", "deaths": "death", "review_decisions": "review"}
+# A folder here is a symlink's target elsewhere: the same files under a second semester or kabupaten.
+SYMLINK = "a symlink, not a folder of its own: copy the folder in instead"
+SEMESTER_LIKE = re.compile(r"[0-9]{4}-[Ss][0-9]?")
+KABUPATEN_LIKE = re.compile(r"[0-9]{2}[.,_ -]?[0-9]{2}")
+LABEL_SHOWN = 80  # characters of a file's label a message shows
+LABEL_SUFFIXES = re.compile(r"(\.(?:csv|xlsx|xls|xlsm|ods|parquet|txt|tsv|bak|old|zip|gz|rar|7z|json))+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -64,14 +78,19 @@ class Landing:
 
     def semesters(self) -> Found:
         if not self.root.is_dir():
-            return Found()
+            return Found(refused=[f"{self.root}: the landing folder is missing or no folder (a share not mounted?)"])
         found = Found()
         for entry in sorted(self.root.iterdir()):
-            if not entry.is_dir():
-                continue  # a file beside the semester folders says nothing about a semester
+            if entry.is_symlink():
+                found.refused.append(f"{entry}: not used: {SYMLINK}")
+                continue
+            if entry.is_file():
+                if SEMESTER_LIKE.match(entry.name):
+                    found.refused.append(f"{self.root}: {shown(_label(entry.name), LABEL_SHOWN)} is not a folder (a semester "
+                                         "packed in an archive?): unpack it into its <semester>/ folder")
+                continue  # another file beside the semester folders says nothing about a semester
             try:
-                semester_key(entry.name)
-                inside(self.root, entry.name)
+                inside(self.root, semester_key(entry.name))
             except KeyRejected as rejected:
                 found.refused.append(f"{entry}: not used: {rejected}")
                 continue
@@ -86,11 +105,16 @@ class Landing:
             return Found()
         found = Found()
         for entry in sorted(folder.iterdir()):
-            if not entry.is_dir():
+            if entry.is_symlink() and (entry.is_dir() or not entry.exists() or KABUPATEN_LIKE.match(entry.name)):
+                found.refused.append(f"{entry}: not used: {SYMLINK}")
                 continue
+            if entry.is_file():
+                if KABUPATEN_LIKE.match(entry.name):
+                    found.refused.append(f"{folder}: {shown(_label(entry.name), LABEL_SHOWN)} is not a folder (a kabupaten's "
+                                         "folder packed in an archive?): unpack it into <semester>/<kabupaten code>/")
+                continue  # files straight in the semester folder: `_flat`
             try:
-                kabupaten_key(entry.name)
-                inside(self.root, semester, entry.name)
+                inside(self.root, semester, kabupaten_key(entry.name))
             except KeyRejected as rejected:
                 found.refused.append(f"{entry}: not used: {rejected}")
                 continue
@@ -150,16 +174,18 @@ class Landing:
         expected = {f"{stem}{suffix}" for stem in DATASETS for suffix in FILE_TYPES} | {REVIEW_DECISIONS}
         ignored = []
         for entry in entries:
-            name = entry.name.lower()
-            stem = name.split(".", 1)[0]
-            if name in expected or entry.is_dir() and not entry.is_symlink():
+            if entry.name.lower() in expected or entry.is_dir() and not entry.is_symlink():
                 continue
-            if stem in DATASETS:
-                raise FileRejected(f"{entry}: a {stem} file must be .csv, .xlsx or .parquet (an .xls from an old Excel, "
-                                   "or a copy kept under another name?): save it as one of those, or move it away")
-            if stem == REVIEW_DECISIONS.split(".")[0]:
-                raise FileRejected(f"{entry}: review decisions are read from {REVIEW_DECISIONS} only: save it as CSV, "
-                                   "or move it away")
+            meant = next((stem for stem, prefix in MEANT.items()
+                          if re.sub(r"[^a-z0-9]", "", entry.name.lower()).startswith(prefix)), None)
+            if meant == "review_decisions":
+                raise FileRejected(f"{folder}: {shown(_label(entry.name), LABEL_SHOWN)} looks meant as the review decisions, which "
+                                   f"are read from {REVIEW_DECISIONS} only: save it under that name, as CSV, or move it "
+                                   "away")
+            if meant is not None:
+                raise FileRejected(f"{folder}: {shown(_label(entry.name), LABEL_SHOWN)} looks meant as the {meant} file, which is "
+                                   f"read from {meant}.csv, .xlsx or .parquet only (an .xls from an old Excel, a second "
+                                   "copy, a backup?): save it under one of those names, or move it away")
             ignored.append(entry.name)
 
         def find(stem: str, suffixes: tuple[str, ...]) -> Path | None:
@@ -168,16 +194,27 @@ class Landing:
                 raise FileRejected(f"{folder}: {' and '.join(p.name for p in hits)} both delivered: keep one")
             if not hits:
                 return None
-            if not hits[0].is_file():
-                why = ("a symlink that leads to no file (a loop, or its target is gone)" if hits[0].is_symlink()
-                       else "not a file")
-                raise FileRejected(f"{hits[0]}: {why}")
             try:
                 inside(folder, hits[0].name)
-            except KeyRejected:
-                raise FileRejected(f"{hits[0]}: a symlink that leads out of its folder: copy the file in "
-                                   "instead") from None
+            except KeyRejected as rejected:
+                raise FileRejected(str(rejected)) from None
+            if not hits[0].is_file():
+                raise FileRejected(f"{hits[0]}: not a file")
             return hits[0]
 
         return SemesterFiles(find("population", FILE_TYPES), find("voters", FILE_TYPES), find("deaths", FILE_TYPES),
                              find(REVIEW_DECISIONS, ("",)), folder, tuple(ignored))
+
+
+def _label(name: str) -> str:
+    """A file's name as a message may show it: what it was meant as and its suffixes as they are, the rest by its
+    shape (`population.aaaaaaaaa AAAA 9999.csv`): a clerk names files after the person they concern."""
+    suffixes = LABEL_SUFFIXES.search(name)
+    body, suffix = (name[:suffixes.start()], suffixes.group()) if suffixes else (name, "")
+    word = re.match(r"[A-Za-z]*", body).group()
+    code = SEMESTER_LIKE.match(body) or KABUPATEN_LIKE.match(body)
+    kept = max([len(stem) for stem in MEANT if body.lower().startswith(stem)]
+               + [len(word) if any(word.lower().startswith(p) for p in MEANT.values()) else 0]
+               + [len(code.group()) if code else 0])
+    shape = str(value_shape(pd.Series([body[kept:]])).iloc[0]) if body[kept:] else ""
+    return body[:kept] + shape + suffix

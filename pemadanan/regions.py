@@ -13,6 +13,7 @@ from pemadanan.frames import per_distinct_value, text_in
 
 LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
 RETIRED_KABUPATEN = Path(__file__).resolve().parent / "data" / "retired_kabupaten.csv"
+KOTA_FROM = 71  # kabupaten codes 01-69 are kabupaten, 71-99 kota (Kemendagri)
 _CODE_LENGTH = {"provinsi": 2, "kabupaten": 5, "kecamatan": 8, "desa": 13}  # dotted: 33 / 33.23 / 33.23.01 / ...
 
 
@@ -87,17 +88,25 @@ def normalize_region_name(raw: pd.Series) -> pd.Series:
 
 def kabupaten_named(raw: pd.Series, kabupaten: str | None) -> pd.Series:
     """The kabupaten/kota code a voter list's KABUPATEN cell names (`KAB. TEMANGGUNG` -> `33.23`): `kabupaten` where
-    the name is its name, the other code(s) where the name is another's (`33.22/33.74` where a kabupaten and a kota
-    share it), <NA> where it is empty or no kabupaten's name (a typo says nothing about which kabupaten)."""
+    the name is its name, the other code(s) where the name is another's, <NA> where it is empty or no kabupaten's
+    name (a typo says nothing about which kabupaten). A kabupaten and a kota may share a name (Magelang: 33.08 and
+    33.71): `KAB.` or `KOTA` in the cell tells them apart, and without either both are meant (`33.08/33.71`)."""
     table = region_table()
     names = table[table["level"] == "kabupaten"]
     by_name = names.groupby(normalize_region_name(names["name"]).to_numpy())["code"].agg(lambda codes: sorted(codes))
 
     def code(distinct: pd.Series) -> dict[str, pd.Series]:
-        codes = normalize_region_name(distinct).map(by_name)
-        named = codes.map(lambda found: kabupaten if isinstance(found, list) and kabupaten in found
-                          else "/".join(found) if isinstance(found, list) else None)
-        return {"code": named.astype("string")}
+        text = distinct.str.upper().str.strip()
+        kota = text.str.match(r"KOTA\b").fillna(False).to_numpy(dtype=bool)
+        kab = text.str.match(r"KAB(UPATEN)?\b").fillna(False).to_numpy(dtype=bool)
+        found = normalize_region_name(distinct).map(by_name).tolist()
+        named = []
+        for codes, is_kota, is_kab in zip(found, kota, kab, strict=True):  # per distinct name: a few per file
+            codes = [c for c in codes if (int(c[3:]) >= KOTA_FROM) == is_kota] if isinstance(codes, list) and (
+                is_kota or is_kab) else codes
+            named.append(None if not isinstance(codes, list) or not codes else kabupaten if kabupaten in codes
+                         else "/".join(codes))
+        return {"code": pd.Series(named, index=distinct.index, dtype="string")}
     return per_distinct_value(raw.astype("string"), code)["code"]
 
 

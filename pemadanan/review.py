@@ -34,6 +34,10 @@ REQUIRED = ("voter_row", "population_row", "decision")
 MAX_BYTES = 20 * 1024 * 1024  # a review queue is about 0.1% of a kabupaten's voter rows: 20 MB is a hundred times the largest
 LINES_SHOWN = 10
 DECISION_COLUMNS = ["line", "voter_row", "population_row", "decision", "decided_by", "applied", "why"]
+NO_DECISIONS = pd.DataFrame({"line": pd.Series(dtype="int64"), "voter_row": pd.Series(dtype="int64"),
+                             "population_row": pd.Series(dtype="int64"), "decision": pd.Series(dtype=object),
+                             "decided_by": pd.Series(dtype=object)})
+REVIEW_DECISIONS_FILE = "review_decisions.csv"
 
 
 def _lines(numbers) -> str:
@@ -43,9 +47,12 @@ def _lines(numbers) -> str:
                                                              if len(numbers) > LINES_SHOWN else "")
 
 
-def read_decisions(path: Path) -> pd.DataFrame:
-    """line, voter_row, population_row, decision, decided_by from a decisions file; FileRejected naming the file and
-    its line numbers when it cannot be read, has no header, holds a malformed line or lines that conflict."""
+def read_decisions(path: Path | None) -> pd.DataFrame:
+    """line, voter_row, population_row, decision, decided_by from a decisions file (none: no decisions);
+    FileRejected naming the file and its line numbers when it cannot be read, has no header, holds a malformed line
+    or lines that conflict."""
+    if path is None:
+        return NO_DECISIONS.copy()
     if path.stat().st_size > MAX_BYTES:
         raise FileRejected(f"{path}: {path.stat().st_size:,} bytes, more than the {MAX_BYTES:,} a decisions file may "
                            "have: is it the right file?")
@@ -54,22 +61,29 @@ def read_decisions(path: Path) -> pd.DataFrame:
         raise FileRejected(f"{path}: a spreadsheet (XLSX or XLS) under a .csv name: save it as CSV UTF-8")
     try:
         text = raw.decode("utf-8-sig")
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        rows, ended = [], 0
+        for row in reader:  # (first line, cells): a quoted cell may hold a line break
+            rows.append((ended + 1, row))
+            ended = reader.line_num
     except (UnicodeDecodeError, csv.Error):
         raise FileRejected(f"{path}: not readable as a UTF-8 CSV file (saved from a spreadsheet as another type?): "
                            "save it as CSV UTF-8") from None
     if "\x00" in text:
         raise FileRejected(f"{path}: holds NUL bytes, which no CSV file has: save it as CSV UTF-8")
     if not rows:
-        return pd.DataFrame(columns=DECISION_COLUMNS[:5])
-    header = [name.strip().lower() for name in rows[0]]
+        return NO_DECISIONS.copy()
+    header = [name.strip().lower() for name in rows[0][1]]
     absent = [name for name in REQUIRED if name not in header]
     if absent:
         raise FileRejected(f"{path}: its first line is no header naming {', '.join(REQUIRED)} (missing: "
                            f"{', '.join(absent)}): a file without its header line?")
+    twice = sorted({name for name in header if name in (*REQUIRED, "decided_by") and header.count(name) > 1})
+    if twice:
+        raise FileRejected(f"{path}: its header names {', '.join(twice)} more than once: keep one such column")
     at = {name: header.index(name) for name in (*REQUIRED, "decided_by") if name in header}
     lines = pd.DataFrame([[number, *(row[i].strip() if i < len(row) else "" for i in at.values())]
-                          for number, row in enumerate(rows[1:], start=2) if any(cell.strip() for cell in row)],
+                          for number, row in rows[1:] if any(cell.strip() for cell in row)],
                          columns=["line", *at], dtype=object)
     if "decided_by" not in lines:
         lines["decided_by"] = ""
@@ -118,29 +132,33 @@ class Reviewed:
         return [f"{path}: {_lines(group['line'])} ignored: {why}" for why, group in ignored.groupby("why", sort=False)]
 
 
+NOT_PUBLISHED = "no review queue was published for this semester yet: decide the queue the next run publishes"
+FILES_CHANGED = "the population or voter file changed since the review queue was published (its row numbers are " \
+                "other people now): decide the new queue"
+FILES_UNKNOWN = "the review queue was published by a version that kept no file digests, so these files cannot be " \
+                "told to be the same: decide the queue this run publishes"
+NOT_OFFERED = "the pair is not in the review queue, and an accept can only decide a queued pair"
+NOT_OFFERED_REJECT = "the pair is neither in the review queue nor a link"
+ROW_QUARANTINED = "the voter or population row is quarantined in this run"
+
+
 @dataclass(frozen=True)
 class Offered:
     """What the publication of the same delivery offered a reviewer: its review queue, the decisions it applied,
-    its links, and whether its files are the ones delivered now."""
+    its links; `not_same_files`: why its files cannot be the ones delivered now (None: they are)."""
 
     queue: pd.DataFrame  # voter_row, population_row
     settled: pd.DataFrame  # voter_row, population_row: pairs its decisions settled
     links: pd.DataFrame  # voter_row, population_row
-    same_files: bool | None  # None: nothing published for the semester yet
+    not_same_files: str | None  # NOT_PUBLISHED, FILES_CHANGED, FILES_UNKNOWN or None
 
 
-NOT_PUBLISHED = "no review queue was published for this semester yet: decide the queue the next run publishes"
-FILES_CHANGED = "the population or voter file changed since the review queue was published (its row numbers are " \
-                "other people now): decide the new queue"
-NOT_OFFERED = "the pair is not in the review queue, and an accept can only decide a queued pair"
-NOT_OFFERED_REJECT = "the pair is neither in the review queue nor a link"
-
-
-def check(decisions: pd.DataFrame, offered: Offered) -> Reviewed:
-    """Which decisions apply, and why each other one does not."""
+def check(decisions: pd.DataFrame, offered: Offered, voter_rows: pd.Series, population_rows: pd.Series) -> Reviewed:
+    """Which decisions apply, and why each other one does not. `voter_rows`, `population_rows`: the rows accepted in
+    this run (a decided row quarantined now cannot be linked)."""
     out = decisions.assign(applied=False, why=None)
-    if offered.same_files is None or not offered.same_files:
-        return Reviewed(out.assign(why=NOT_PUBLISHED if offered.same_files is None else FILES_CHANGED)[DECISION_COLUMNS])
+    if offered.not_same_files is not None:
+        return Reviewed(out.assign(why=offered.not_same_files)[DECISION_COLUMNS])
     pairs = pd.MultiIndex.from_frame(out[["voter_row", "population_row"]].astype("int64"))
 
     def among(frame: pd.DataFrame) -> np.ndarray:
@@ -149,6 +167,9 @@ def check(decisions: pd.DataFrame, offered: Offered) -> Reviewed:
     # A pair once queued stays decidable after a decision took it out of the queue: a reviewer may change their mind.
     offered_pairs = among(offered.queue) | among(offered.settled)
     reject = (out["decision"] == "reject").to_numpy()
-    out["applied"] = offered_pairs | (reject & among(offered.links))
-    out["why"] = np.where(out["applied"], None, np.where(reject, NOT_OFFERED_REJECT, NOT_OFFERED))
+    present = (out["voter_row"].isin(voter_rows) & out["population_row"].isin(population_rows)).to_numpy()
+    allowed = offered_pairs | (reject & among(offered.links))
+    out["applied"] = allowed & present
+    out["why"] = np.where(out["applied"], None, np.where(~allowed, np.where(reject, NOT_OFFERED_REJECT, NOT_OFFERED),
+                                                         ROW_QUARANTINED))
     return Reviewed(out[DECISION_COLUMNS])

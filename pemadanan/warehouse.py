@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from pemadanan.keys import kabupaten_key, semester_key
-from pemadanan.review import Offered
+from pemadanan.review import FILES_CHANGED, FILES_UNKNOWN, NOT_PUBLISHED, Offered
 from pemadanan.tms import KPU_CODES, TMS_MEANINGS, rules_markdown
 
 
@@ -296,17 +296,19 @@ TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, REVIEW_DECISIONS, VOTER_
 def encoded_url(url: str) -> str:
     """The URL with its user name and password percent-encoded, as libpq and SQLAlchemy read them. Both split a raw
     `postgresql://user:p@ss@host/db` at its first `@`: libpq then looks for a host `ss@host` and says so in its
-    error, part of the password included. The user and password are everything before the last `@` of the part
-    before the query (a socket folder in `?host=` may hold an `@` too). An encoded password stays as it was, so
-    encoding twice changes nothing."""
+    error, part of the password included; a raw `?x=` in a password reads as the query. The user and password end
+    at the first `@` followed by a host (a name, an address or nothing, a port) and then `/`, `?` or the end: a
+    socket folder in `?host=` may hold an `@` too. An encoded password stays as it was: encoding twice changes
+    nothing."""
     scheme, separator, rest = url.partition("://")
-    query = re.search(r"\?[A-Za-z_]+=", rest)
-    head, tail = (rest[:query.start()], rest[query.start():]) if query else (rest, "")
-    userinfo, at, host = head.rpartition("@")
-    if not separator or not at:
+    at = next((match.start() for match in re.finditer("@", rest) if _HOST_THEN_PATH.match(rest, match.start() + 1)), -1)
+    if not separator or at < 0:
         return url
-    user, colon, password = userinfo.partition(":")
-    return f"{scheme}://{_encoded(user)}{colon}{_encoded(password)}@{host}{tail}"
+    user, colon, password = rest[:at].partition(":")
+    return f"{scheme}://{_encoded(user)}{colon}{_encoded(password)}@{rest[at + 1:]}"
+
+
+_HOST_THEN_PATH = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]*)(:[0-9]+)?(/|\?|$)")
 
 
 def _encoded(part: str) -> str:
@@ -326,9 +328,13 @@ def libpq_url(url: str) -> str:
 def describe(url: str) -> str:
     """Where the warehouse is, without the password."""
     parts = urlsplit(libpq_url(url))
+    try:
+        port = parts.port
+    except ValueError:  # not a URL we could read: its text may hold the password
+        return "the warehouse URL (not readable as postgresql://user:password@host:port/database)"
     host = parts.hostname or (parts.query.split("host=")[-1].split("&")[0] if "host=" in parts.query else "local")
     user = unquote(parts.username or "")
-    return f"postgresql://{user}@{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+    return f"postgresql://{user}@{host}{':' + str(port) if port else ''}{parts.path}"
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -692,7 +698,7 @@ def review_offered(url: str, semester: str, kabupaten: str, digests: dict[str, s
     computed from files with these digests (`{"population": ..., "voters": ...}`)."""
     with connect(url) as conn, conn.cursor() as cur:
         if not _exists(cur, DELIVERIES):
-            return Offered(*(pd.DataFrame(columns=["voter_row", "population_row"]),) * 3, same_files=None)
+            return Offered(*(pd.DataFrame(columns=["voter_row", "population_row"]),) * 3, not_same_files=NOT_PUBLISHED)
         cur.execute(f"SELECT dataset, file_sha256 FROM {DELIVERIES.qualified} WHERE semester = %s AND kabupaten = %s",
                     (semester, kabupaten))
         published = dict(cur.fetchall())
@@ -704,11 +710,25 @@ def review_offered(url: str, semester: str, kabupaten: str, digests: dict[str, s
                         f"kabupaten = %s AND {where}", (semester, kabupaten))
             return pd.DataFrame(cur.fetchall(), columns=["voter_row", "population_row"])
 
+        published_digests = [published.get(name) for name in digests]
         offered = Offered(pairs(REVIEW_QUEUE), pairs(REVIEW_DECISIONS, "applied"), pairs(VOTER_LINKS),
-                          same_files=None if not published else all(published.get(name) == digest
-                                                                     for name, digest in digests.items()))
+                          not_same_files=NOT_PUBLISHED if not published else
+                          FILES_UNKNOWN if None in published_digests else
+                          FILES_CHANGED if published_digests != list(digests.values()) else None)
     conn.close()
     return offered
+
+
+def published_with_digest(url: str, dataset: str, sha256: str) -> list[tuple[str, str]]:
+    """The semesters and kabupaten whose published delivery of `dataset` has these bytes."""
+    with connect(url) as conn, conn.cursor() as cur:
+        found = []
+        if _exists(cur, DELIVERIES):
+            cur.execute(f"SELECT semester, kabupaten FROM {DELIVERIES.qualified} WHERE dataset = %s AND file_sha256 = %s "
+                        "ORDER BY 1, 2", (dataset, sha256))
+            found = [tuple(row) for row in cur.fetchall()]
+    conn.close()
+    return found
 
 
 def publications(url: str) -> pd.DataFrame:

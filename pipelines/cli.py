@@ -44,20 +44,17 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     import dagster as dg  # noqa: PLC0415 - after the environment is set, which the definitions read
 
     from pemadanan.ingest import FileRejected  # noqa: PLC0415
-    from pemadanan.keys import KeyRejected, kabupaten_key, semester_key  # noqa: PLC0415
+    from pemadanan.keys import KeyRejected, kabupaten_key  # noqa: PLC0415
     from pemadanan.report import report_path  # noqa: PLC0415
     from pipelines.definitions import defs  # noqa: PLC0415
-    from pipelines.partitions import closed, partition_key, register  # noqa: PLC0415
+    from pipelines.partitions import closed_semester, partition_key, register  # noqa: PLC0415
     from resources import LandingZone  # noqa: PLC0415
 
     try:  # keys from the command line name folders and tables: checked before anything is read
-        semester_key(semester)
-        for code in kabupaten or []:
-            kabupaten_key(code)
+        closed_semester(semester)
+        kabupaten = list(dict.fromkeys(kabupaten_key(code) for code in kabupaten or []))  # each once, in order
     except KeyRejected as rejected:
         return False, str(rejected)
-    if not closed(semester):
-        return False, f"{semester} has not closed yet (YYYY-S1 closes on 30 June, YYYY-S2 on 31 December)"
     zone = LandingZone()
     found = zone.delivered_kabupaten(semester) if not kabupaten else None
     lines = [f"{semester}: {refused}" for refused in (found.refused if found else [])]
@@ -133,12 +130,16 @@ def _watching_steps(instance, run_id: str, steps: int, progress):
 
 def _step_lines(result) -> str:
     """One line per step: its time, and the rows it produced (the tables it published)."""
-    seconds, rows, tables = {}, {}, {}
+    seconds, rows, tables, notes = {}, {}, {}, []
     for event in result.all_events:
         if event.is_step_success:
             seconds[event.step_key] = event.event_specific_data.duration_ms / 1000
         elif event.is_step_materialization:
             metadata = event.step_materialization_data.materialization.metadata
+            ignored = metadata.get("review_decisions_ignored")
+            if ignored is not None and ignored.value:
+                notes.append(f"  review decisions: {ignored.value} ignored (why: the run's log in the Dagster UI, and "
+                             "restricted.review_decisions)")
             if "dagster/row_count" in metadata:
                 rows[event.step_key] = rows.get(event.step_key, 0) + int(metadata["dagster/row_count"].value)
             tables[event.step_key] = tables.get(event.step_key, 0) + 1
@@ -148,7 +149,7 @@ def _step_lines(result) -> str:
         if tables.get(step, 0) > 1:
             made += f" in {tables[step]} tables"
         lines.append(f"  {step:<26} {took:7.1f} s {made}".rstrip())
-    return "\n".join(lines)
+    return "\n".join(lines + notes)
 
 
 def _first_failure(result) -> str:
@@ -275,7 +276,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     population = ingest.ingest(ingest.POPULATION, files.population, args.semester, kabupaten=code)
     voters = ingest.ingest(ingest.VOTERS, files.voters, args.semester, kabupaten=code)
     started = time.perf_counter()
-    result = link(voters.accepted, population.accepted, landing.review_decisions(args.semester, code))
+    result = link(voters.accepted, population.accepted)  # the cascade alone: review decisions need a publication
     seconds = time.perf_counter() - started
     print(f"{args.semester}: {len(voters.accepted):,} voter rows, {len(population.accepted):,} residents; "
           f"linkage {seconds:.1f} s, {result.pairs_compared:,} pairs compared in the probabilistic stage\n")

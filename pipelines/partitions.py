@@ -35,13 +35,20 @@ def semester_and_kabupaten(context: dg.AssetExecutionContext) -> tuple[str, str]
     file, folder or table before it is (every kabupaten asset starts here, so a bad key fails the run's first step)."""
     keys = context.partition_key.keys_by_dimension
     with _refused_as_failure():
-        return semester_key(keys["semester"]), kabupaten_key(keys["wilayah"])
+        return closed_semester(keys["semester"]), kabupaten_key(keys["wilayah"])
 
 
 def semester_of(context: dg.AssetExecutionContext) -> str:
     """The national step's semester, checked as `semester_and_kabupaten` checks a kabupaten run's keys."""
     with _refused_as_failure():
-        return semester_key(context.partition_key)
+        return closed_semester(context.partition_key)
+
+
+def closed_semester(semester: str) -> str:
+    """The semester, when it is one and has closed; else KeyRejected: a semester in progress has no snapshot yet."""
+    if not closed(semester):
+        raise KeyRejected(f"{semester} has not closed yet (YYYY-S1 closes on 30 June, YYYY-S2 on 31 December)")
+    return semester
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ import dagster as dg
 
 from pemadanan import warehouse
 from pemadanan.ingest import FileRejected
-from pemadanan.keys import KeyRejected
+from pemadanan.keys import KeyRejected, shown
 from pemadanan.semester import Semester
 from pemadanan.sizing import run_tags
 from pipelines.jobs import national_job, semester_job
@@ -20,37 +20,36 @@ from resources import LandingZone, SemesterFiles, Warehouse
 
 # Files younger than this may still be being copied in.
 SETTLE_SECONDS = 60
+SAID = "said"  # the landing sensor's cursor key for what it last said about folders and files it cannot use
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
              dg.DagsterRunStatus.STARTED]
 
 
-def _settled_files(context, landing: LandingZone) -> dict[tuple[str, str], SemesterFiles]:
-    """The kabupaten whose files are complete and settled, by semester; a line in the sensor's log for every folder
-    or file that cannot be used, and why."""
+def _settled_files(landing: LandingZone) -> tuple[dict[tuple[str, str], SemesterFiles], list[str]]:
+    """The kabupaten whose files are complete and settled, by semester; and a line for every folder or file that
+    cannot be used, and why."""
     now = time.time()
-    ready = {}
+    ready, said = {}, []
     semesters = landing.delivered_semesters()
-    for refused in semesters.refused:
-        context.log.warning(refused)
+    said += semesters.refused
     for semester in semesters.keys:
         if not closed(semester):
             continue
         delivered = landing.delivered_kabupaten(semester)
-        for refused in delivered.refused:
-            context.log.warning(refused)
+        said += delivered.refused
         for kabupaten in delivered.keys:
             try:
                 files = landing.semester_files(semester, kabupaten)
             except (FileRejected, KeyRejected) as rejected:
-                context.log.warning(f"{semester} {kabupaten} not started: {rejected}")
+                said.append(f"{semester} {kabupaten} not started: {rejected}")
                 continue
             if files.ignored:
-                context.log.info(f"{files.folder}: {len(files.ignored)} file(s) that are no delivery file ignored "
-                                 "(names not shown: a scan or a note may be named after a person)")
+                said.append(f"{files.folder}: {len(files.ignored)} file(s) that are no delivery file ignored (names not "
+                            "shown: a scan or a note may be named after a person)")
             settled = all(now - p.stat().st_mtime >= SETTLE_SECONDS for p in (files.population, files.voters, files.deaths) if p)
             if files.complete and settled:
                 ready[semester, kabupaten] = files
-    return ready
+    return ready, said
 
 
 @dg.sensor(job=semester_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
@@ -62,9 +61,13 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone, wa
     settled (adding its partitions), again when a file is replaced, and again when the kabupaten's semester was
     published before its predecessor (stale: its moves and corrections were computed without it). A kabupaten's
     semesters run in order: one whose predecessor's files are there but not yet published waits for it."""
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    seen: dict = json.loads(context.cursor) if context.cursor else {}
     published = warehouse.publications(warehouse_db.resolved_url())
-    ready = _settled_files(context, landing)
+    ready, said = _settled_files(landing)
+    for line in said:  # each once, not every five minutes: the cursor keeps what was said last
+        if line not in seen.get(SAID, []):
+            context.log.warning(line)
+    seen[SAID] = said
     requests, pending, requested = [], set(), set()
     for semester, kabupaten in sorted(ready, key=lambda k: (Semester.parse(k[0]), k[1])):
         previous = (Semester.parse(semester).previous().key, kabupaten)
@@ -110,7 +113,14 @@ def national_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse
     covered = (covered.set_index(["semester", "kabupaten"])["published_at"].astype(str) if covered is not None
                else published.iloc[:0])
     requests = []
-    for semester in sorted(published.index.get_level_values(0).unique(), key=Semester.parse):
+    semesters = []
+    for semester in published.index.get_level_values(0).unique():
+        try:
+            semesters.append(Semester.parse(semester))
+        except KeyRejected:
+            context.log.warning(f"published.publications holds {shown(semester)}, which is no semester (published by a "
+                                "version that did not check keys): not read; delete its rows from the warehouse")
+    for semester in (s.key for s in sorted(semesters)):
         now = published.xs(semester, level="semester")
         was = covered.xs(semester, level="semester") if semester in covered.index.get_level_values(0) else None
         if was is not None and now.sort_index().to_dict() == was.sort_index().to_dict():

@@ -234,6 +234,7 @@ def test_review_decisions_round_trip(small_kabupaten, instance_env, tmp_path):
 
     ok, message = run_semester("2024-S1", str(landing))
     assert ok, message
+    assert "review decisions: 1 ignored (why: the run's log in the Dagster UI, and restricted.review_decisions)" in message
     recorded = warehouse.read_table(url, warehouse.REVIEW_DECISIONS, "2024-S1").set_index("line")
     assert recorded["applied"].to_dict() == {2: True, 3: True, 4: False}
     assert recorded.loc[4, "why"] == review.NOT_OFFERED

@@ -137,65 +137,87 @@ def test_a_semester_folder_that_is_no_semester_is_said_and_not_used(landing, nam
     assert refused.startswith(str(landing.root / name)) and "not a semester" in refused and "\n" not in refused
 
 
-def test_a_semester_folder_that_is_a_symlink_out_is_said_and_not_used(landing):
-    (landing.root / "2024-S2").symlink_to(landing.outside.parent, target_is_directory=True)
+@pytest.mark.parametrize("target", ["out of the landing folder", "another semester's folder", "a loop", "nothing"])
+def test_a_semester_folder_that_is_a_symlink_is_said_and_not_used(landing, target):
+    """Out of the landing folder it reads what is not ours; inside it, one semester's files become another's too."""
+    link = landing.root / "2024-S2"
+    link.symlink_to({"out of the landing folder": landing.outside.parent, "another semester's folder": landing.root / "2024-S1",
+                     "a loop": link, "nothing": landing.root / "gone"}[target])
     found = landing.zone.semesters()
-    assert found.keys == ["2024-S1"] and "leads outside" in found.refused[0]
-    with pytest.raises(KeyRejected, match="leads outside"):
+    assert found.keys == ["2024-S1"] and found.refused == [f"{link}: not used: a symlink, not a folder of its own: copy "
+                                                           "the folder in instead"]
+    with pytest.raises(KeyRejected, match="a symlink"):
         landing.zone.files("2024-S2", "33.23")
 
 
-@pytest.mark.parametrize("name", ["99.99", "٣٣.٢٣", "３３.２３", "33.23; DROP TABLE x", "33.23 ", "33.23.01", "kab temanggung"])
-def test_a_kabupaten_folder_that_is_no_kabupaten_is_said_and_not_used(landing, name):
-    deliver(landing.root / "2024-S1" / name, "population.csv", "voters.csv")
+@pytest.mark.parametrize("target", ["out of the landing folder", "another kabupaten's folder", "another semester's",
+                                    "a loop"])
+def test_a_kabupaten_folder_that_is_a_symlink_is_said_and_not_used(landing, target):
+    link = landing.root / "2024-S1" / "33.24"
+    deliver(landing.root / "2023-S2" / "33.24", "population.csv", "voters.csv")
+    link.symlink_to({"out of the landing folder": landing.outside, "another kabupaten's folder": landing.root / "2024-S1" / "33.23",
+                     "another semester's": landing.root / "2023-S2" / "33.24", "a loop": link}[target])
     found = landing.zone.kabupaten("2024-S1")
-    assert found.keys == ["33.23"]
-    [refused] = found.refused
-    assert "kabupaten/kota" in refused and "not used" in refused and "\n" not in refused
-
-
-def test_a_kabupaten_folder_that_is_a_symlink_out_is_said_and_not_used(landing):
-    (landing.root / "2024-S1" / "33.24").symlink_to(landing.outside, target_is_directory=True)
-    found = landing.zone.kabupaten("2024-S1")
-    assert found.keys == ["33.23"] and "leads outside" in found.refused[0]
-    with pytest.raises(KeyRejected, match="leads outside"):
+    assert found.keys == ["33.23"] and found.refused == [f"{link}: not used: a symlink, not a folder of its own: copy "
+                                                         "the folder in instead"]
+    with pytest.raises(KeyRejected, match="a symlink"):
         landing.zone.files("2024-S1", "33.24")
 
 
-@pytest.mark.parametrize("target", ["outside", "another kabupaten's folder", "the semester folder"])
-def test_a_file_that_is_a_symlink_out_of_its_folder_is_refused(landing, target):
+@pytest.mark.parametrize("target", ["outside", "another kabupaten's folder", "the semester folder", "its own folder",
+                                    "itself"])
+def test_a_file_that_is_a_symlink_is_refused_wherever_it_leads(landing, target):
     folder = landing.root / "2024-S1" / "33.23"
-    elsewhere = {"outside": landing.outside / "voters.csv",
-                 "another kabupaten's folder": deliver(landing.root / "2024-S1" / "33.24", "voters.csv") / "voters.csv",
-                 "the semester folder": deliver(landing.root / "2024-S1", "notes.csv") / "notes.csv"}[target]
+    elsewhere = {"outside": lambda: landing.outside / "voters.csv",
+                 "another kabupaten's folder": lambda: deliver(landing.root / "2024-S1" / "33.24", "voters.csv") / "voters.csv",
+                 "the semester folder": lambda: deliver(landing.root / "2024-S1", "notes.csv") / "notes.csv",
+                 "its own folder": lambda: deliver(folder, "kiriman.csv") / "kiriman.csv",
+                 "itself": lambda: folder / "voters.csv"}[target]()
     (folder / "voters.csv").unlink()
     (folder / "voters.csv").symlink_to(elsewhere)
-    with pytest.raises(FileRejected, match="voters.csv: a symlink that leads out of its folder: copy the file in"):
+    with pytest.raises(FileRejected, match="voters.csv: a symlink, not a folder or file of its own: copy it in instead"):
         landing.zone.files("2024-S1", "33.23")
+
+
+MEANT_AS = "looks meant as the {} file, which is read from {}.csv, .xlsx or .parquet only"
 
 
 @pytest.mark.parametrize("name, message", [
-    ("population.xls", "a population file must be .csv, .xlsx or .parquet"),
-    ("Population.XLS", "a population file must be .csv, .xlsx or .parquet"),
-    ("voters.txt", "a voters file must be .csv, .xlsx or .parquet"),
-    ("population.csv.bak", "a population file must be .csv, .xlsx or .parquet"),
-    ("deaths.csv.gz", "a deaths file must be .csv, .xlsx or .parquet"),
-    ("review_decisions.xlsx", "review decisions are read from review_decisions.csv only"),
+    ("population.xls", "'population.xls' " + MEANT_AS.format("population", "population")),
+    ("Population.XLS", "'Population.XLS' " + MEANT_AS.format("population", "population")),
+    ("voters.txt", "'voters.txt' " + MEANT_AS.format("voters", "voters")),
+    ("population.csv.bak", "'population.csv.bak' " + MEANT_AS.format("population", "population")),
+    ("deaths.csv.gz", "'deaths.csv.gz' " + MEANT_AS.format("deaths", "deaths")),
+    ("Population (1).csv", "'Population (9).csv' " + MEANT_AS.format("population", "population")),
+    ("voters_final.xlsx", "'voters_aaaaa.xlsx' " + MEANT_AS.format("voters", "voters")),
+    ("DPT voters 2024.csv", None),  # not named so: a stray file, counted
+    ("population.perbaikan AGUS RAHMAN 3323011308620001.csv",
+     "'population.aaaaaaaaa AAAA AAAAAA 9999999999999999.csv' " + MEANT_AS.format("population", "population")),
+    ("voters.x\n2024-S1 33.23: run ok succeeded\n.csv", "'voters.a\\n9999-A9 99.99: aaa aa aaaaaaaaa\\n.csv' "
+     + MEANT_AS.format("voters", "voters")),
+    ("review_decisions.xlsx", "'review_decisions.xlsx' looks meant as the review decisions, which are read from "
+     "review_decisions.csv only"),
+    ("Review Decisions.csv", "'Review Aaaaaaaaa.csv' looks meant as the review decisions"),
+    ("review-decisions.csv", "'review-aaaaaaaaa.csv' looks meant as the review decisions"),
+    ("review_decisions (2).csv", "'review_decisions (9).csv' looks meant as the review decisions"),
+    ("review_decision.csv", "'review_aaaaaaaa.csv' looks meant as the review decisions"),
     ("Population.CSV", "Population.CSV and population.csv both delivered: keep one"),
 ])
-def test_a_delivery_file_of_a_type_not_read_or_delivered_twice_is_refused_naming_it(landing, name, message):
+def test_a_file_named_like_a_delivery_file_but_not_read_is_refused_by_its_shape(landing, name, message):
+    """A clerk meant it as the delivery (a second copy, an old Excel, a backup): refused, never skipped; its name
+    shown by its shape, for a clerk names files after the person they concern."""
     (landing.root / "2024-S1" / "33.23" / name).write_text("x")
-    with pytest.raises(FileRejected, match=message.replace(".", r"\.")) as refused:
+    if message is None:
+        assert landing.zone.files("2024-S1", "33.23").ignored == (name,)
+        return
+    with pytest.raises(FileRejected) as refused:
         landing.zone.files("2024-S1", "33.23")
-    assert "\n" not in str(refused.value)
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+    assert "AGUS" not in str(refused.value) and "3323011308620001" not in str(refused.value)
 
 
-def test_a_symlink_loop_and_a_folder_under_a_file_name_are_refused(landing):
+def test_a_folder_under_a_file_name_is_refused(landing):
     folder = landing.root / "2024-S1" / "33.23"
-    (folder / "voters.csv").unlink()
-    (folder / "voters.csv").symlink_to(folder / "voters.csv")
-    with pytest.raises(FileRejected, match="voters.csv: a symlink that leads to no file"):
-        landing.zone.files("2024-S1", "33.23")
     (folder / "voters.csv").unlink()
     (folder / "voters.csv").mkdir()
     with pytest.raises(FileRejected, match="voters.csv: not a file"):
@@ -239,9 +261,7 @@ def test_the_sensor_says_in_its_log_what_it_does_not_use(landing, monkeypatch):
     deliver(landing.root / "2024-s1" / "33.23", "population.csv", "voters.csv")
     deliver(landing.root / "2024-S1" / "99.99", "population.csv", "voters.csv")
     deliver(landing.root / "2024-S2" / "33.23", "population.xls", "voters.csv")
-    said = []
-    log = SimpleNamespace(warning=said.append, info=said.append)
-    ready = sensors._settled_files(SimpleNamespace(log=log), LandingZone(root=str(landing.root)))  # noqa: SLF001
+    ready, said = sensors._settled_files(LandingZone(root=str(landing.root)))  # noqa: SLF001
     assert list(ready) == [("2024-S1", "33.23")]
     assert len(said) == 3
     assert any("2024-s1: not used" in line for line in said)
@@ -285,24 +305,26 @@ def test_pemadanan_run_refuses_a_key_that_is_none_before_reading_anything(isolat
     assert files_in(isolated.parent) == before
 
 
-def test_a_kabupaten_partition_added_in_the_ui_is_refused_by_the_runs_first_steps(isolated):
+@pytest.mark.parametrize("semester, kabupaten, why", [
+    ("2024-S1", "../../../srv/elsewhere", "'../../../srv/elsewhere' is not a kabupaten/kota code"),
+    ("2030-S2", "33.23", "2030-S2 has not closed yet"),  # its snapshot does not exist: nothing to publish
+])
+def test_a_partition_added_in_the_ui_is_refused_by_the_runs_first_steps(isolated, semester, kabupaten, why):
     """`addDynamicPartition` in the UI takes any key: a run of it must fail before a file is read or a folder
     replaced (the Data Docs swap used to delete `<outside>/population`)."""
     from pipelines.definitions import defs  # noqa: PLC0415
 
-    key = "../../../srv/elsewhere"
     before = files_in(isolated.parent)
     with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("semester", ["2024-S1"])
-        instance.add_dynamic_partitions("wilayah", [key])
+        instance.add_dynamic_partitions("semester", [semester])
+        instance.add_dynamic_partitions("wilayah", [kabupaten])
         result = defs.resolve_job_def("semester_job").execute_in_process(
-            partition_key=f"2024-S1|{key}", instance=instance, raise_on_error=False)
+            partition_key=f"{semester}|{kabupaten}", instance=instance, raise_on_error=False)
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
     assert {e.step_key for e in failures} == {"population", "deaths"}  # the two steps that start a run
-    assert all(e.step_failure_data.error.message.startswith("dagster._core.definitions.events.Failure: partition "
-                                                            "refused: '../../../srv/elsewhere' is not a kabupaten/kota")
-               for e in failures)
+    assert all(e.step_failure_data.error.message.startswith(f"dagster._core.definitions.events.Failure: partition "
+                                                            f"refused: {why}") for e in failures)
     assert not any(e.is_step_success for e in result.all_events)
     assert files_in(isolated.parent) == before
     assert not (isolated.parent / "data" / "data_docs").exists()
@@ -437,10 +459,13 @@ def test_decisions_a_clerk_saved_as_spreadsheets_do_are_read(tmp_path, content, 
     assert "notes" not in read.columns  # a free-text column is never kept
 
 
-def offered(queue=(), settled=(), links=(), same_files=True) -> review.Offered:
+def offered(queue=(), settled=(), links=(), not_same_files=None) -> review.Offered:
     def pairs(rows):
         return pd.DataFrame(list(rows), columns=["voter_row", "population_row"], dtype="int64")
-    return review.Offered(pairs(queue), pairs(settled), pairs(links), same_files)
+    return review.Offered(pairs(queue), pairs(settled), pairs(links), not_same_files)
+
+
+ACCEPTED_ROWS = pd.Series(range(1, 100))  # the rows this run accepted, of both files
 
 
 def decided(tmp_path: Path, *lines: str) -> pd.DataFrame:
@@ -455,17 +480,19 @@ def decided(tmp_path: Path, *lines: str) -> pd.DataFrame:
     ("11,22,reject", offered(queue=[(10, 20)]), False, review.NOT_OFFERED_REJECT),
     ("10,20,accept", offered(settled=[(10, 20)]), True, None),  # a re-run applies it again
     ("10,20,reject", offered(settled=[(10, 20)]), True, None),  # a reviewer changed their mind
-    ("10,20,accept", offered(queue=[(10, 20)], same_files=False), False, review.FILES_CHANGED),
-    ("10,20,accept", offered(same_files=None), False, review.NOT_PUBLISHED),
+    ("10,20,accept", offered(queue=[(10, 20)], not_same_files=review.FILES_CHANGED), False, review.FILES_CHANGED),
+    ("10,20,accept", offered(queue=[(10, 20)], not_same_files=review.FILES_UNKNOWN), False, review.FILES_UNKNOWN),
+    ("10,20,accept", offered(not_same_files=review.NOT_PUBLISHED), False, review.NOT_PUBLISHED),
+    ("10,200,accept", offered(queue=[(10, 200)]), False, review.ROW_QUARANTINED),  # population row 200 is now
 ])
 def test_a_decision_applies_only_to_what_this_delivery_offered_for_review(tmp_path, line, state, applied, why):
-    [row] = review.check(decided(tmp_path, line), state).decisions.to_dict("records")
+    [row] = review.check(decided(tmp_path, line), state, ACCEPTED_ROWS, ACCEPTED_ROWS).decisions.to_dict("records")
     assert (row["applied"], row["why"]) == (applied, why)
 
 
 def test_ignored_decisions_are_said_one_line_per_reason_naming_the_lines(tmp_path):
     checked = review.check(decided(tmp_path, "1,1,accept", "2,2,accept", "3,3,reject", "4,4,accept"),
-                           offered(queue=[(1, 1)]))
+                           offered(queue=[(1, 1)]), ACCEPTED_ROWS, ACCEPTED_ROWS)
     assert checked.ignored_lines("review_decisions.csv") == [
         f"review_decisions.csv: lines 3, 5 ignored: {review.NOT_OFFERED}",
         f"review_decisions.csv: line 4 ignored: {review.NOT_OFFERED_REJECT}"]
@@ -474,21 +501,28 @@ def test_ignored_decisions_are_said_one_line_per_reason_naming_the_lines(tmp_pat
 
 # ------------------------------------------------------------------------------------- what runs write, and serve
 
-def test_output_folders_a_symlink_leads_out_of_are_refused(tmp_path, monkeypatch):
+@pytest.mark.parametrize("target", ["outside", "inside"])
+def test_output_folders_and_files_that_are_symlinks_are_refused_wherever_they_lead(tmp_path, monkeypatch, target):
+    """Out of their root a run would delete what is not ours; inside it, one kabupaten's lists or report would
+    replace another's."""
     monkeypatch.setenv("PEMADANAN_DATA_DIR", str(tmp_path / "data"))
-    outside = deliver(tmp_path / "outside" / "33.23" / "population", "index.html")
+    elsewhere = tmp_path / "outside" if target == "outside" else tmp_path / "data" / "{folder}" / "2023-S2"
     for folder in ("data_docs", "coklit"):
         (tmp_path / "data" / folder).mkdir(parents=True)
-        (tmp_path / "data" / folder / "2024-S1").symlink_to(tmp_path / "outside", target_is_directory=True)
-    with pytest.raises(KeyRejected, match="leads outside"):
+        real = Path(str(elsewhere).format(folder=folder))
+        deliver(real / "33.23" / "population", "index.html")
+        (tmp_path / "data" / folder / "2024-S1").symlink_to(real, target_is_directory=True)
+    with pytest.raises(KeyRejected, match="2024-S1: a symlink"):
         Validation().docs_folder("2024-S1", "33.23", "population")
-    with pytest.raises(KeyRejected, match="leads outside"):
+    with pytest.raises(KeyRejected, match="2024-S1: a symlink"):
         CoklitLists().folder("2024-S1", "33.23")
-    (tmp_path / "data" / "reports").mkdir()
-    (tmp_path / "data" / "reports" / "pemadanan-2024-S1-33.23.html").symlink_to(outside / "index.html")
-    with pytest.raises(KeyRejected, match="leads outside"):
-        report_path(tmp_path / "data" / "reports", "2024-S1", "33.23")
-    assert (outside / "index.html").read_text() == "NIK\n"
+    reports = tmp_path / "data" / "reports"
+    reports.mkdir()
+    (reports / "pemadanan-2024-S1-33.24.html").write_text("33.24's report")
+    (reports / "pemadanan-2024-S1-33.23.html").symlink_to(reports / "pemadanan-2024-S1-33.24.html" if target == "inside"
+                                                          else tmp_path / "outside" / "33.23" / "population" / "index.html")
+    with pytest.raises(KeyRejected, match="a symlink"):
+        report_path(reports, "2024-S1", "33.23")
 
 
 def test_a_report_is_never_written_through_a_symlink_planted_at_its_staging_name(tmp_path, monkeypatch):
@@ -527,3 +561,181 @@ def test_the_file_server_follows_no_symlink_named_index_html_out_of_its_folder(t
     finally:
         server.shutdown()
 
+
+
+# ------------------------------------------------- what the first attack on this change found (each once a failure)
+
+def test_a_csv_that_is_a_bom_alone_is_an_empty_file_and_stops_no_other_kabupaten(landing, tmp_path):
+    """Excel's "CSV UTF-8" of an empty sheet; flat in the semester folder it stopped the sensor for the semester."""
+    (landing.root / "2024-S1" / "population.csv").write_bytes(b"\xef\xbb\xbf\r\n")
+    found = landing.zone.kabupaten("2024-S1")
+    assert found.keys == ["33.23"] and "no NO_PROP and NO_KAB columns" in found.refused[0]
+    with pytest.raises(FileBlocked, match="check columns_present failed"):
+        ingest(POPULATION, landing.root / "2024-S1" / "population.csv", "2024-S1", kabupaten="33.23")
+
+
+def test_what_is_parsed_is_what_the_digest_describes_though_the_file_is_replaced_meanwhile(tmp_path):
+    """Review decisions trust the digest: a file replaced while a run read it must not be recorded as the new one."""
+    import hashlib  # noqa: PLC0415
+
+    from pemadanan.ingest import delivered_bytes  # noqa: PLC0415
+
+    path = tmp_path / "population.csv"
+    path.write_text(GOOD_POPULATION)
+    data = delivered_bytes(path)
+    header, *rows = GOOD_POPULATION.splitlines()
+    path.write_text("\n".join([header, rows[0]]) + "\n")  # replaced between reading and the end of the run
+    result = ingest(POPULATION, path, "2024-S1", kabupaten="33.23", data=data)
+    assert result.rows_in == 3 and result.file_sha256 == hashlib.sha256(GOOD_POPULATION.encode()).hexdigest()
+
+
+def test_a_population_snapshot_published_under_another_key_is_refused(tmp_path, fresh_database):
+    from assets.ingest import _refuse_a_snapshot_published_under_another_key as refuse  # noqa: PLC0415
+    from resources import Warehouse  # noqa: PLC0415
+
+    url = fresh_database("warehouse")
+    data = GOOD_POPULATION.encode()
+    import hashlib  # noqa: PLC0415
+
+    deliveries = pd.DataFrame({"dataset": ["population"], "file_name": ["population.csv"], "rows_in": [3],
+                               "rows_accepted": [3], "rows_quarantined": [0], "rows_flagged": [0], "rows_repaired": [0],
+                               "file_sha256": [hashlib.sha256(data).hexdigest()]})
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries}, dashboard=None)
+    refuse(Warehouse(url=url), "population.csv", data, "2024-S1", "33.23")  # a re-run of the same delivery
+    for semester, kabupaten in (("2024-S2", "33.23"), ("2024-S1", "33.24")):
+        with pytest.raises(FileRejected, match="byte for byte the population file published for 2024-S1 33.23"):
+            refuse(Warehouse(url=url), "population.csv", data, semester, kabupaten)
+
+
+@pytest.mark.parametrize("url, password", [
+    ("postgresql://pemadanan:p@ss@word@127.0.0.1:1/db", "p@ss@word"),
+    ("postgresql://admin:Rahasia2024?Tq=Zx9v@127.0.0.1:1/db", "Rahasia2024?Tq=Zx9v"),
+    ("postgresql://u:zz?host=secretpart@127.0.0.1:1/db", "zz?host=secretpart"),
+    ("postgresql://u:a/b#c@127.0.0.1:1/db", "a/b#c"),
+])
+def test_a_password_with_url_characters_reaches_no_message(url, password):
+    from urllib.parse import unquote, urlsplit  # noqa: PLC0415
+
+    assert unquote(urlsplit(warehouse.libpq_url(url)).password) == password
+    with pytest.raises(warehouse.WarehouseUnavailable) as unreachable:
+        warehouse.connect(url)
+    said = str(unreachable.value) + warehouse.describe(url)
+    assert not any(password[i:i + 6] in said for i in range(len(password) - 5))  # shorter ones are words ("art")
+
+
+def test_the_national_sensor_reads_past_a_semester_an_older_version_published_under_a_bad_key(monkeypatch):
+    from pipelines import sensors  # noqa: PLC0415
+    from resources import Warehouse  # noqa: PLC0415
+
+    published = pd.DataFrame({"semester": ["٢٠٢٤-S1"], "kabupaten": ["33.23"], "published_at": [pd.Timestamp.now()],
+                              "compared_with": [None]}).set_index(["semester", "kabupaten"])
+    monkeypatch.setattr(warehouse, "publications", lambda url: published)
+    monkeypatch.setattr(warehouse, "table_exists", lambda url, table: False)
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(url="unused")})
+        assert sensors.national_sensor(context) == []
+
+
+def test_parquet_integers_with_a_gap_keep_every_nik_of_papua(tmp_path):
+    """pandas reads an int64 column with a null as float64, which rounds NIKs beyond 2^53 (provinces 91-96)."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    frame = pd.read_csv(CORPUS / "good.csv", dtype=str)
+    niks = [9171015508950001, 9171011203800002, None]
+    table = pa.Table.from_pandas(frame.drop(columns="NIK")).append_column("NIK", pa.array(niks, type=pa.int64()))
+    pq.write_table(table, tmp_path / "population.parquet")
+    result = ingest(POPULATION, tmp_path / "population.parquet", "2024-S1", policy=EVERY_ROW_MAY_FAIL)
+    accepted = result.accepted.set_index("source_row")["nik"]
+    assert accepted.loc[1] == "9171015508950001" and accepted.loc[2] == "9171011203800002"
+
+
+def test_a_binary_parquet_column_is_read_as_text_and_bytes_that_are_not_utf8_quarantine_their_row(tmp_path):
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    frame = pd.read_csv(CORPUS / "good.csv", dtype=str)
+    names = [b"SITI AMINAH", b"\xff\xfex", b"NUR HALIZA"]
+    table = pa.Table.from_pandas(frame.drop(columns="NAMA_LGKP")).append_column("NAMA_LGKP", pa.array(names, pa.binary()))
+    pq.write_table(table, tmp_path / "population.parquet")
+    result = ingest(POPULATION, tmp_path / "population.parquet", "2024-S1", policy=EVERY_ROW_MAY_FAIL)
+    assert result.accepted["name"].tolist() == ["SITI AMINAH", "NUR HALIZA"]
+    assert result.quarantine["reasons"].str.contains("unreadable bytes").tolist() == [True]
+
+
+def test_a_missing_landing_folder_and_a_kabupaten_packed_in_an_archive_are_said(landing, tmp_path):
+    assert "the landing folder is missing" in Landing(tmp_path / "unmounted", _kabupaten_of).semesters().refused[0]
+    (landing.root / "2024-S1" / "33.24.zip").write_bytes(b"PK\x03\x04")
+    (landing.root / "2024-S2.zip").write_bytes(b"PK\x03\x04")
+    assert "'33.24.zip' is not a folder" in landing.zone.kabupaten("2024-S1").refused[0]
+    assert "'2024-S2.zip' is not a folder" in landing.zone.semesters().refused[0]
+
+
+def test_a_voter_list_of_the_kota_in_the_folder_of_the_kabupaten_of_its_name_is_blocked_naming_both(tmp_path):
+    """Kota Magelang (33.71) and Kab. Magelang (33.08) share a name: KOTA or KAB. in the cell tells them apart."""
+    from pemadanan.regions import kabupaten_regions  # noqa: PLC0415
+
+    desa = kabupaten_regions("33.71").iloc[0]
+    row = VOTER.replace("KEL. BULU,BULU,KAB. TEMANGGUNG", f"{desa['desa_name']},{desa['kecamatan_name']},KOTA MAGELANG")
+    path = tmp_path / "voters.csv"
+    path.write_text("\n".join([VOTER_HEADER, row, row.replace("SITI", "SRI")]) + "\n")
+    with pytest.raises(FileBlocked, match=r"rows of 33\.71 \(2 rows\), in a delivery for 33\.08"):
+        ingest(VOTERS, path, "2024-S1", kabupaten="33.08", policy=EVERY_ROW_MAY_FAIL)
+
+
+def test_decision_lines_are_the_files_lines_across_a_quoted_line_break_and_a_column_named_twice_is_refused(tmp_path):
+    read = review.read_decisions(decisions_file(tmp_path, HEADER + '1,2,accept,"Budi\nSantoso"\n3,4,reject,andi\n'))
+    assert read["line"].tolist() == [2, 4]
+    with pytest.raises(FileRejected, match="its header names voter_row more than once"):
+        review.read_decisions(decisions_file(tmp_path, "voter_row,population_row,decision,voter_row\n1,2,accept,9\n"))
+
+
+@pytest.mark.parametrize("path", ["/reports/%00", "/data_docs/" + "a" * 5000, "/reports/%ff%fe"])
+def test_the_file_server_answers_a_path_it_cannot_resolve_with_404(tmp_path, path):
+    import http.client  # noqa: PLC0415
+
+    from pemadanan import file_server  # noqa: PLC0415
+
+    (tmp_path / "reports").mkdir()
+    server = file_server.serve(0, tmp_path)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+        connection.request("GET", path)
+        assert connection.getresponse().status == 404
+    finally:
+        server.shutdown()
+
+
+def test_a_folder_swap_that_cannot_finish_puts_the_old_folder_back_and_says_why(tmp_path, monkeypatch):
+    from pemadanan.folders import swap_in  # noqa: PLC0415
+
+    folder, staging = deliver(tmp_path / "33.23", "old.csv"), deliver(tmp_path / ".33.23.new", "new.csv")
+    real_rename = Path.rename
+
+    def failing(self, target):
+        if self == staging:
+            raise OSError(28, "No space left on device")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", failing)
+    with pytest.raises(OSError, match="No space left"):
+        swap_in(staging, folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["33.23"] and (folder / "old.csv").exists()
+
+
+def test_the_landing_sensor_says_a_refusal_once_not_every_five_minutes(landing, fresh_database, monkeypatch):
+    from pipelines import sensors  # noqa: PLC0415
+    from resources import Warehouse  # noqa: PLC0415
+
+    deliver(landing.root / "2024-S1" / "99.99", "population.csv", "voters.csv")
+    said = []
+    monkeypatch.setattr(dg.SensorEvaluationContext, "log", property(lambda self: SimpleNamespace(
+        warning=said.append)))
+    url = fresh_database("warehouse")
+    cursor = None
+    with dg.instance_for_test() as instance:
+        for _ in range(3):
+            context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={
+                "landing": LandingZone(root=str(landing.root)), "warehouse_db": Warehouse(url=url)})
+            cursor = sensors.landing_sensor(context).cursor
+    assert len([line for line in said if "99.99: not used" in line]) == 1

@@ -474,7 +474,7 @@ def test_an_unreliable_nik_is_in_no_nik_column_its_digits_stay_for_linkage_alone
     rows = [VOTER.replace("'3323015508950001", "3323015508950000"),
             VOTER.replace("'3323015508950001", "3.32301E+15").replace("3323010106090001", "3.32301E+15")]
     (tmp_path / "voters.csv").write_text("\n".join([VOTER_HEADER, *rows]) + "\n")
-    voters = ingest(VOTERS, tmp_path / "voters.csv", SEMESTER, kabupaten_codes=["33.23"], policy=EVERY_ROW_MAY_FAIL)
+    voters = ingest(VOTERS, tmp_path / "voters.csv", SEMESTER, kabupaten="33.23", policy=EVERY_ROW_MAY_FAIL)
     accepted = voters.accepted.set_index("source_row")
     assert accepted["nik"].isna().all() and (accepted["nik_status"] == "unreliable").all()
     assert accepted["nik_digits"].tolist() == ["3323015508950000", "3323010000000000"]
@@ -499,7 +499,7 @@ def test_a_file_without_its_header_line_is_refused_as_such_not_for_repeating_a_v
     text = "\n".join([VOTER_HEADER, VOTER]).split("\n", 1)[1]  # a voter file without its header
     (tmp_path / "voters.csv").write_text(text + "\n")
     with pytest.raises(FileRejected, match=r"^voters.csv: the header line is missing: .*\(TPS, NKK, NIK, NAMA, "):
-        ingest(VOTERS, tmp_path / "voters.csv", SEMESTER, kabupaten_codes=["33.23"])
+        ingest(VOTERS, tmp_path / "voters.csv", SEMESTER, kabupaten="33.23")
 
 
 def _workbook_with_sheet(tmp_path, edit) -> Path:
@@ -583,7 +583,7 @@ def test_parquet_and_csv_files_beyond_what_the_largest_kabupaten_needs_are_refus
     with pytest.raises(FileRejected, match=r"^population.parquet: 3 rows \(as its footer declares\), more than the 2 "
                                            r"the largest kabupaten needs: refused unread$"):
         ingest(POPULATION, tmp_path / "population.parquet", SEMESTER)
-    monkeypatch.setattr(module, "MAX_CSV_BYTES", 100)
+    monkeypatch.setattr(module, "MAX_FILE_BYTES", 100)
     size = (CORPUS / "good.csv").stat().st_size
     with pytest.raises(FileRejected, match=rf"^good.csv: {size:,} bytes, more than the 100 the largest kabupaten's file "
                                            r"needs: refused unread$"):
@@ -600,7 +600,7 @@ def test_a_person_file_with_nik_and_family_card_headers_swapped_is_blocked(tmp_p
     rows = [VOTER, VOTER.replace("SITI AMINAH", "SITI A."), VOTER.replace("1,3323", "2,3323", 1)]
     (tmp_path / "voters.csv").write_text("\n".join([VOTER_HEADER.replace("NKK,NIK", "NIK,NKK"), *rows]) + "\n")
     with pytest.raises(FileBlocked) as blocked:
-        ingest(VOTERS, tmp_path / "voters.csv", SEMESTER, kabupaten_codes=["33.23"])
+        ingest(VOTERS, tmp_path / "voters.csv", SEMESTER, kabupaten="33.23")
     assert str(blocked.value) == f"voters.csv: {NIK_NKK_SWAPPED} (3 of 3 rows)"
     text = (CORPUS / "good.csv").read_text()
     (tmp_path / "population.csv").write_text(text.replace("NIK,NO_KK", "NO_KK,NIK", 1))

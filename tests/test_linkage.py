@@ -281,3 +281,11 @@ def test_an_explanation_is_each_fields_weight_in_bits_largest_first():
         parsed = json.loads(text)
         assert parsed == row.to_dict() and list(parsed.values()) == sorted(parsed.values(), reverse=True)
     assert explanations(weights.iloc[:0]) == []
+
+
+def test_pemadanan_evaluate_scores_a_generated_semester(small_kabupaten, capsys):
+    from pipelines.cli import main
+
+    assert main(["evaluate", "--semester", "2024-S1", "--truth", str(small_kabupaten / "truth")]) == 0
+    said = capsys.readouterr().out
+    assert "precision" in said and "2024-S1: " in said

@@ -92,7 +92,7 @@ def test_file_names_are_found_whatever_their_case_and_a_loop_or_a_second_copy_is
 
     deliver(tmp_path, "2025-S1", "population.csv")
     (tmp_path / "2025-S1" / "33.23" / "voters.csv").symlink_to(tmp_path / "2025-S1" / "33.23" / "voters.csv")
-    with pytest.raises(FileRejected, match="voters.csv: a symlink that leads to no file"):
+    with pytest.raises(FileRejected, match="voters.csv: a symlink, not a folder or file of its own"):
         LandingZone(root=str(tmp_path)).semester_files("2025-S1", "33.23")
     requests, _ = evaluate(tmp_path, url)  # the sensor skips what it cannot read, and runs the rest
     assert [r.partition_key for r in requests] == ["2024-S1|33.23"]
