@@ -81,14 +81,15 @@ class Landing:
             return Found(refused=[f"{self.root}: the landing folder is missing or no folder (a share not mounted?)"])
         found = Found()
         for entry in sorted(self.root.iterdir()):
+            if not (entry.is_dir() or SEMESTER_LIKE.match(entry.name)):
+                continue  # a file beside the semester folders says nothing about a semester
             if entry.is_symlink():
                 found.refused.append(f"{entry}: not used: {SYMLINK}")
                 continue
-            if entry.is_file():
-                if SEMESTER_LIKE.match(entry.name):
-                    found.refused.append(f"{self.root}: {shown(_label(entry.name), LABEL_SHOWN)} is not a folder (a semester "
-                                         "packed in an archive?): unpack it into its <semester>/ folder")
-                continue  # another file beside the semester folders says nothing about a semester
+            if not entry.is_dir():
+                found.refused.append(f"{self.root}: {shown(_label(entry.name), LABEL_SHOWN)} is not a folder (a "
+                                     "semester packed in an archive?): unpack it into its <semester>/ folder")
+                continue
             try:
                 inside(self.root, semester_key(entry.name))
             except KeyRejected as rejected:
@@ -105,14 +106,16 @@ class Landing:
             return Found()
         found = Found()
         for entry in sorted(folder.iterdir()):
-            if entry.is_symlink() and (entry.is_dir() or not entry.exists() or KABUPATEN_LIKE.match(entry.name)):
+            if not (entry.is_dir() or KABUPATEN_LIKE.match(entry.name)):
+                continue  # files straight in the semester folder: `_flat`
+            if entry.is_symlink():
                 found.refused.append(f"{entry}: not used: {SYMLINK}")
                 continue
-            if entry.is_file():
-                if KABUPATEN_LIKE.match(entry.name):
-                    found.refused.append(f"{folder}: {shown(_label(entry.name), LABEL_SHOWN)} is not a folder (a kabupaten's "
-                                         "folder packed in an archive?): unpack it into <semester>/<kabupaten code>/")
-                continue  # files straight in the semester folder: `_flat`
+            if not entry.is_dir():
+                found.refused.append(f"{folder}: {shown(_label(entry.name), LABEL_SHOWN)} is not a folder (a "
+                                     "kabupaten's folder packed in an archive?): unpack it into <semester>/<kabupaten "
+                                     "code>/")
+                continue
             try:
                 inside(self.root, semester, kabupaten_key(entry.name))
             except KeyRejected as rejected:

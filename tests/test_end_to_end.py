@@ -312,4 +312,4 @@ def test_a_missing_landing_folder_or_a_symlink_loop_is_one_line_on_stderr(tmp_pa
     (folder / "population.csv").symlink_to(folder / "population.csv")
     assert main(["run", "--semester", "2024-S1", "--landing", str(tmp_path / "landing")]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "population.csv: a symlink that leads to no file" in err
+    assert err.count("\n") == 1 and "population.csv: a symlink, not a folder or file of its own" in err
