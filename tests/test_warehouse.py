@@ -9,7 +9,7 @@ import pytest
 
 from conftest import free_port
 from pemadanan import warehouse
-from pemadanan.warehouse import DashboardRole
+from pemadanan.warehouse import DashboardRole, publish
 
 
 def deliveries(n: int) -> pd.DataFrame:
@@ -88,7 +88,7 @@ def test_the_dashboard_password_never_reaches_the_server_as_text(fresh_database)
     with psycopg2.connect(warehouse.libpq_url(url), cursor_factory=RecordingCursor) as conn, conn.cursor() as cur:
         cur.execute("CREATE SCHEMA IF NOT EXISTS published")
         cur.execute("CREATE SCHEMA IF NOT EXISTS restricted")
-        warehouse._grant_dashboard(cur, warehouse.DashboardRole("dashboard_test", password))
+        publish._grant_dashboard(cur, warehouse.DashboardRole("dashboard_test", password))
     conn.close()
     sent = "\n".join(RecordingCursor.statements)
     assert "SCRAM-SHA-256$" in sent and password not in sent
@@ -102,13 +102,13 @@ def test_a_server_gone_mid_publish_is_one_line_and_leaves_nothing_of_the_semeste
 
     url = fresh_database("warehouse")
     warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(10)}, dashboard=None)
-    ensure = warehouse._ensure_table
+    ensure = publish._ensure_table
 
     def dies_at_the_second_table(cur, table):
         if table is warehouse.PUBLICATIONS:  # the connection is killed as a crashed server would drop it
             cur.execute("SELECT pg_terminate_backend(pg_backend_pid())")
         ensure(cur, table)
-    monkeypatch.setattr(warehouse, "_ensure_table", dies_at_the_second_table)
+    monkeypatch.setattr(publish, "_ensure_table", dies_at_the_second_table)
     frames = {warehouse.DELIVERIES: deliveries(20), warehouse.PUBLICATIONS: pd.DataFrame({
         "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [None]})}
     with pytest.raises(warehouse.WarehouseUnavailable) as gone:

@@ -1,0 +1,356 @@
+"""The warehouse's tables, as one catalogue: every table's schema, name, columns (SQL type, description) and how it is
+partitioned. Publishing, reading, the docs (docs/TABLES.md, docs/DASHBOARDS.md) and the dashboards' example queries
+take their names from here.
+
+`restricted` holds personal data for operators; `published` holds only aggregates and masked identifiers, for
+dashboards. Each table carries `semester` and `kabupaten` columns and is partitioned by semester, each semester by
+kabupaten (PostgreSQL declarative partitioning). The national step's tables are per semester only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pemadanan.keys import kabupaten_key, semester_key
+from pemadanan.tms import KPU_CODES, TMS_MEANINGS, rules_markdown
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    description: str
+
+
+KABUPATEN = Column("kabupaten", "text", "Kabupaten/kota whose files gave the row (Kemendagri code, e.g. 33.23): a run of "
+                   "that kabupaten replaces its rows and no other's.")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table partitioned by semester and, unless `per_kabupaten` is off (the national step's, one per semester),
+    each semester by kabupaten, with `kabupaten` as its last column."""
+
+    schema: str
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    per_kabupaten: bool = True
+    indexes: tuple[str, ...] = ()  # columns looked up by: one index each, on every partition
+
+    def __post_init__(self) -> None:
+        if self.per_kabupaten:
+            object.__setattr__(self, "columns", (*self.columns, KABUPATEN))
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def ddl(self) -> str:
+        cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in self.columns)
+        return f"CREATE TABLE {self.qualified} (\n  {cols}\n) PARTITION BY LIST (semester)"
+
+    def partition(self, semester: str, kabupaten: str | None = None) -> str:
+        """`restricted.voter_links_2024_s1`: the table that holds one semester's rows; with a kabupaten,
+        `restricted.voter_links_2024_s1_33_23`, the one that holds that kabupaten's rows of it."""
+        semester_key(semester)  # the keys name a table: checked here too, whoever called
+        if kabupaten is not None:
+            kabupaten_key(kabupaten)
+        name = f"{self.qualified}_{semester.lower().replace('-', '_')}"
+        return name if kabupaten is None else f"{name}_{kabupaten.replace('.', '_')}"
+
+
+SEMESTER = Column("semester", "text NOT NULL", "Semester of the population data, e.g. 2024-S1 (as at 30 June 2024).")
+
+VOTER_LINKS = Table("restricted", "voter_links", "One row per voter row linked to a resident; a resident links to one row.", (
+    SEMESTER,
+    Column("voter_row", "integer NOT NULL", "1-based data row of the voter file (voters.*)."),
+    Column("population_row", "integer NOT NULL", "1-based data row of the population file (population.*)."),
+    Column("link_method", "text NOT NULL", "Cascade stage that made the link: reviewer, exact_nik, nik_one_edit or probabilistic."),
+    Column("match_score", "double precision NOT NULL", "exact_nik/nik_one_edit: name similarity; probabilistic: match probability; reviewer: 1."),
+    Column("match_weight", "double precision", "probabilistic: Fellegi-Sunter match weight in bits (sum of the explanation)."),
+    Column("name_similarity", "double precision", "Indel similarity of the names' spelling keys, 0..1."),
+    Column("birth_date_agrees", "boolean", "Voter and resident birth dates are equal."),
+    Column("sex_agrees", "boolean", "Voter and resident sex are equal."),
+    Column("explanation", "jsonb NOT NULL", "Why: per field, what was compared; for probabilistic links each field's weight in bits, largest first."),
+    Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
+))
+REVIEW_QUEUE = Table("restricted", "review_queue", "Voter/resident pairs the model is unsure of, for a person to decide (see README: Review).", (
+    SEMESTER,
+    Column("voter_row", "integer NOT NULL", "1-based data row of the voter file."),
+    Column("population_row", "integer NOT NULL", "1-based data row of the population file."),
+    Column("score", "double precision NOT NULL", "Match probability (probabilistic) or name similarity (NIK within one edit)."),
+    Column("reasons", "text NOT NULL", "Why it is not a link, and which fields agree."),
+))
+REVIEW_DECISIONS = Table("restricted", "review_decisions", "Every line of the kabupaten's review_decisions.csv, applied or not and why not (see README: Review): the decisions a re-run applies again.", (
+    SEMESTER,
+    Column("line", "integer NOT NULL", "Line of review_decisions.csv (its header is line 1)."),
+    Column("voter_row", "integer NOT NULL", "1-based data row of the voter file."),
+    Column("population_row", "integer NOT NULL", "1-based data row of the population file."),
+    Column("decision", "text NOT NULL", "accept or reject."),
+    Column("decided_by", "text", "Who decided, as the file says."),
+    Column("applied", "boolean NOT NULL", "Whether the decision was applied: the pair was offered for review by the publication of the same files, or (reject) linked by it."),
+    Column("why", "text", "Why it was not applied."),
+))
+VOTER_DUPLICATES = Table("restricted", "voter_duplicates", "Voter rows that list a person already listed (TMS 2, ganda).", (
+    SEMESTER,
+    Column("voter_row", "integer NOT NULL", "1-based data row of the voter file: the row listed again."),
+    Column("duplicate_of_voter_row", "integer NOT NULL", "The row kept for that person (the one linked to a resident, else the first)."),
+    Column("score", "double precision", "Indel similarity of the two rows' names."),
+    Column("evidence", "text NOT NULL", "What agrees between the rows (same NIK, same NKK, same RT/RW, same resident)."),
+))
+UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to no resident and not duplicates, with why.", (
+    SEMESTER,
+    Column("voter_row", "integer NOT NULL", "1-based data row of the voter file."),
+    Column("reason", "text NOT NULL", "What the data shows about the row: NIK missing, unreliable or malformed; "
+           "NIK found (or one digit from a resident's) but the person does not match; no resident with this NIK; "
+           "whether a candidate awaits review."),
+    Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
+    Column("nik", "text", "NIK of the row where it is trustworthy (valid or repaired), else empty: what the national "
+           "step looks for in the other kabupaten (personal data)."),
+    Column("birth_date", "date", "Date of birth on the row (personal data)."),
+    Column("name_key", "text", "Spelling key of the name on the row (personal data): with birth_date, how the "
+           "national step finds a row whose NIK is missing or wrong."),
+))
+QUARANTINE = Table("restricted", "quarantine", "Rows set aside at ingest, with every reason and the row as delivered.", (
+    SEMESTER,
+    Column("dataset", "text NOT NULL", "population, voters or deaths."),
+    Column("source_row", "integer NOT NULL", "1-based data row of that file."),
+    Column("reasons", "text NOT NULL", "Every reason that applies, separated by '; '."),
+    Column("original", "jsonb NOT NULL", "The row's values as delivered (personal data: restricted)."),
+))
+LINK_SUMMARY = Table("published", "link_summary", "Voter rows linked and unlinked, per region. No personal data.", (
+    SEMESTER,
+    Column("region_level", "text NOT NULL", "kabupaten, kecamatan or desa."),
+    Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),
+    Column("region_name", "text", "Name of the region as in the Kemendagri table."),
+    Column("voters", "integer", "Voter rows accepted at ingest in the region. Empty at desa level where suppressed."),
+    Column("linked", "integer", "Of those, rows linked to a resident. Empty at desa level where suppressed."),
+    Column("duplicates", "integer", "Of those, rows listing a person already listed. Empty at desa level where suppressed."),
+    Column("unlinked", "integer", "Of those, rows linked to no resident and not duplicates. Empty at desa level where suppressed."),
+    Column("link_rate", "double precision", "linked / voters."),
+    Column("residents", "integer", "Residents accepted at ingest in the region. Empty at desa level where suppressed."),
+))
+
+ROW_ISSUES = Table("restricted", "row_issues", "Accepted rows that were flagged or repaired at ingest, with what was delivered.", (
+    SEMESTER,
+    Column("dataset", "text NOT NULL", "population, voters or deaths."),
+    Column("source_row", "integer NOT NULL", "1-based data row of that file."),
+    Column("flags", "text", "Failed `flag` checks, separated by '; ' (the row is kept; e.g. an unreliable NIK)."),
+    Column("repairs", "text", "Repairs made without guessing, separated by '; ' (leading apostrophe, date format)."),
+    Column("nik_delivered", "text", "The NIK as delivered, where it was repaired or is not valid (personal data)."),
+    Column("birth_date_delivered", "text", "The birth date as delivered, where it was not YYYY-MM-DD."),
+))
+DATA_QUALITY = Table("published", "data_quality", "Every expectation of every delivered file and its result. No personal data.", (
+    SEMESTER,
+    Column("dataset", "text NOT NULL", "population, voters or deaths."),
+    Column("file_name", "text NOT NULL", "The file as delivered, e.g. voters.csv."),
+    Column("check_name", "text NOT NULL", "The check (see docs/VALIDATION.md); also the Dagster asset check's name."),
+    Column("expectation", "text NOT NULL", "The Great Expectations expectation behind it."),
+    Column("column_name", "text", "The column checked (a derived column is lower-case); empty for table checks."),
+    Column("reason", "text NOT NULL", "What failing rows (or the file) have, as written in quarantine and flags."),
+    Column("outcome", "text NOT NULL", "What failing does: block (stop the run), quarantine (set rows aside) or flag (keep, mark)."),
+    Column("evaluated", "boolean NOT NULL", "False when the check could not run (no previous semester to compare volume with)."),
+    Column("success", "boolean", "The expectation held for every row."),
+    Column("element_count", "integer", "Rows checked."),
+    Column("unexpected_count", "integer", "Rows failing (for a table check: 1 if it failed)."),
+    Column("unexpected_percent", "double precision", "unexpected_count / element_count x 100."),
+))
+DELIVERIES = Table("published", "deliveries", "Each file of the semester: rows in = accepted + quarantined. No personal data.", (
+    SEMESTER,
+    Column("dataset", "text NOT NULL", "population, voters or deaths."),
+    Column("file_name", "text NOT NULL", "The file as delivered."),
+    Column("rows_in", "integer NOT NULL", "Data rows read (the header excluded); the next semester's volume check compares with it."),
+    Column("rows_accepted", "integer NOT NULL", "Rows accepted."),
+    Column("rows_quarantined", "integer NOT NULL", "Rows in restricted.quarantine."),
+    Column("rows_flagged", "integer NOT NULL", "Accepted rows with at least one flag."),
+    Column("rows_repaired", "integer NOT NULL", "Accepted rows with at least one repair."),
+    Column("file_sha256", "text", "SHA-256 of the file's bytes: review decisions apply only to the files whose review queue they decide."),
+))
+
+VOTER_ROW = Column("voter_row", "integer NOT NULL", "1-based data row of the voter file.")
+POPULATION_ROW = Column("population_row", "integer NOT NULL", "1-based data row of the population file.")
+DESA = Column("desa_code", "text", "Desa (Kemendagri code) where the person lives (residents) or is listed (voter rows).")
+TMS_CANDIDATES = Table("restricted", "tms_candidates", "Voter rows that may not qualify (TMS), one row per row and code, with the evidence.", (
+    SEMESTER, VOTER_ROW,
+    Column("tms_code", "text NOT NULL", ", ".join(f"{code} {meaning}" for code, meaning in TMS_MEANINGS.items())
+           + " (nik_invalid is this project's; every rule is listed under TMS rules in docs/TABLES.md)."),
+    Column("reason", "text NOT NULL", "What the code means for this row."),
+    Column("evidence", "text NOT NULL", "What in the data says so (death record by NIK, resident record, duplicate row...)."),
+    Column("confidence", "text NOT NULL", "high: the data says so; medium: matched without a trustworthy NIK; low: the data cannot tell why."),
+    Column("needs_coklit", "boolean NOT NULL", "Only a visit can confirm it: do not strike the voter on this flag alone."),
+    DESA,
+))
+ELIGIBLE_UNREGISTERED = Table("restricted", "eligible_unregistered", "Residents eligible on the semester's reference date with no voter row (nor one awaiting review).", (
+    SEMESTER, POPULATION_ROW, DESA,
+    Column("rt", "integer", "RT where the resident lives."),
+    Column("rw", "integer", "RW where the resident lives."),
+    Column("address", "text", "Address (ALAMAT) where the resident lives."),
+    Column("age", "integer", "Completed years on the reference date."),
+    Column("reason", "text NOT NULL", "Why eligible."),
+))
+NEW_VOTERS = Table("restricted", "new_voters", "Pemilih baru: unlisted residents who became eligible this semester or become eligible by voting day.", (
+    SEMESTER, POPULATION_ROW, DESA,
+    Column("rt", "integer", "RT where the resident lives."),
+    Column("rw", "integer", "RW where the resident lives."),
+    Column("reason", "text NOT NULL", "turned 17 this semester; under 17 and married or ever married; left TNI/Polri; 16 today, 17 by voting day."),
+))
+POPULATION_CHANGES = Table("restricted", "population_changes", "Per person, what changed since the previous semester's population.", (
+    SEMESTER,
+    Column("change", "text NOT NULL", "born, died, moved_in, moved_out, moved_within, name_corrected, birth_date_corrected, married, joined_tni_polri, left_tni_polri, turned_17."),
+    Column("population_row", "integer", "Row in this semester's population file (empty for people who left)."),
+    Column("previous_population_row", "integer", "Row in the previous semester's population file (empty for newcomers)."),
+    Column("nik", "text", "NIK of the person (personal data)."),
+    DESA,
+))
+DEATH_RECORDS = Table("restricted", "death_records", "Every death record delivered, one row per record, under the semester whose file delivered it first; a record delivered again later is not stored again. TMS 1 reads the records of all semesters up to its own.", (
+    Column("semester", "text NOT NULL", "Semester whose deaths file delivered the record first."),
+    Column("nik", "text", "NIK of the deceased (personal data)."),
+    Column("name_norm", "text", "Normalised name (personal data)."),
+    Column("death_date", "date", "TGL_KEMATIAN."),
+    Column("source_row", "integer NOT NULL", "1-based data row of that semester's deaths file."),
+))
+POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next semester compares with, and the national step looks people up in: the accepted residents, one row each.", (
+    SEMESTER, POPULATION_ROW,
+    Column("nik", "text", "NIK (personal data)."),
+    Column("name_norm", "text", "Normalised name (personal data)."),
+    Column("birth_date", "date", "Date of birth (personal data)."),
+    Column("marital", "integer", "STAT_KWN code."),
+    Column("occupation", "integer", "JENIS_PKRJN code."),
+    DESA,
+    Column("name_key", "text", "Spelling key of the name (personal data): what the national step finds people by "
+           "where a NIK fails."),
+), indexes=("nik", "name_key", "population_row"))
+REGION = (Column("region_level", "text NOT NULL", "provinsi, kabupaten, kecamatan or desa."),
+          Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),
+          Column("region_name", "text", "Name of the region as in the Kemendagri table."))
+COVERAGE_BY_REGION = Table("published", "coverage_by_region", "Residents, eligible, registered and flagged per region; each level adds up to the one above. No personal data.", (
+    SEMESTER, *REGION,
+    Column("residents", "integer", "Residents accepted at ingest, by where they live. Empty at desa level where suppressed."),
+    Column("eligible", "integer", "Of those, eligible on the day the semester is judged on (the coming voting day, else the reference date). Empty at desa level where suppressed."),
+    Column("registered", "integer", "Voter rows accepted at ingest, by the desa they are listed in. Empty at desa level where suppressed."),
+    Column("linked", "integer", "Of those, rows linked to a resident. Empty at desa level where suppressed."),
+    Column("eligible_unregistered", "integer", "Eligible residents with no voter row. Empty at desa level where suppressed."),
+    *[Column(f"tms_{code}", "integer", f"Voter rows flagged TMS {code} ({TMS_MEANINGS[code]}). Empty at desa level "
+             "where suppressed.") for code in KPU_CODES],
+    Column("new_voters", "integer", "Pemilih baru (see restricted.new_voters). Empty at desa level where suppressed."),
+    Column("coverage_pct", "double precision", "Eligible residents on the list: 100 x (eligible - eligible_unregistered) / eligible."),
+))
+SEMESTER_CHANGES = Table("published", "semester_changes", "People per change since the previous semester, per region. No personal data.", (
+    SEMESTER, *REGION,
+    Column("change", "text NOT NULL", "As in restricted.population_changes."),
+    Column("people", "integer", "People with that change (where they live now, or lived before leaving). Empty at desa level where suppressed."),
+))
+
+PUBLICATIONS = Table("published", "publications", "One row per semester and kabupaten published: when, and the semester whose population it was compared with. A kabupaten's semester published before its predecessor was (compared_with empty, or published earlier than it) is stale; the landing sensor runs it again.", (
+    SEMESTER,
+    Column("published_at", "timestamptz NOT NULL", "When the kabupaten's rows of the semester were last replaced."),
+    Column("compared_with", "text", "The previous semester whose published population snapshot gave moves, corrections and marriages; empty if it was not published then."),
+))
+
+NATIONAL_FINDINGS = Table("restricted", "national_findings", "What the national step found across the kabupaten published for the semester, one row per finding; replaced whole each time the step runs (a late kabupaten runs it again).", (
+    SEMESTER,
+    Column("kabupaten", "text NOT NULL", "Kabupaten of the voter row (moved, listed_twice) or of the resident (listed_elsewhere)."),
+    Column("finding", "text NOT NULL", "moved: the voter row's person lives in another kabupaten (TMS 4, moved to other_kabupaten); "
+           "listed_twice: the person is listed in other_kabupaten too (TMS 2 across kabupaten); listed_elsewhere: an "
+           "eligible resident 'unregistered' here is listed in other_kabupaten (not unregistered: pindah memilih)."),
+    Column("tms_code", "text", "4 (moved), 2 (listed twice); empty for listed_elsewhere."),
+    Column("voter_row", "integer", "1-based data row of the kabupaten's voter file (moved, listed_twice)."),
+    Column("population_row", "integer", "1-based data row of the kabupaten's population file (listed_elsewhere)."),
+    Column("other_kabupaten", "text NOT NULL", "Where the person lives (moved) or is listed too."),
+    Column("other_desa_code", "text", "Desa where the person lives (moved)."),
+    Column("other_voter_row", "integer", "The voter row in other_kabupaten (listed_twice, listed_elsewhere)."),
+    Column("found_by", "text NOT NULL", "NIK, or name and birth date where the row's NIK is nobody's."),
+    Column("confidence", "text NOT NULL", "high: found by NIK (and, listed twice, the person lives in other_kabupaten: strike this row); "
+           "medium: found by name and birth date, or listed twice and living in neither kabupaten (a visit decides)."),
+), per_kabupaten=False)
+NATIONAL_COVERAGE = Table("published", "national_coverage", "Which kabupaten the national step covered for the semester, and what it found in each. No personal data.", (
+    SEMESTER,
+    Column("kabupaten", "text NOT NULL", "A kabupaten whose rows of the semester the step read."),
+    Column("published_at", "timestamptz NOT NULL", "When those rows were published (published.publications): the step is current while this agrees."),
+    Column("kabupaten_covered", "integer NOT NULL", "Kabupaten of the semester the step read (the same on every row of the run)."),
+    Column("moved_out", "integer NOT NULL", "Voter rows here whose person lives in another kabupaten."),
+    Column("listed_twice", "integer NOT NULL", "Voter rows here whose person is listed in another kabupaten too."),
+    Column("listed_elsewhere", "integer NOT NULL", "Eligible residents here with no voter row here, listed in another kabupaten."),
+    Column("computed_at", "timestamptz NOT NULL", "When the national step ran."),
+), per_kabupaten=False)
+NATIONAL_TABLES = (NATIONAL_FINDINGS, NATIONAL_COVERAGE)
+
+TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, REVIEW_DECISIONS, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES,
+                             TMS_CANDIDATES, ELIGIBLE_UNREGISTERED, NEW_VOTERS, POPULATION_CHANGES, DEATH_RECORDS,
+                             POPULATION_SNAPSHOT,
+                             LINK_SUMMARY, COVERAGE_BY_REGION, SEMESTER_CHANGES, DATA_QUALITY, DELIVERIES, PUBLICATIONS)
+
+
+
+def tables_markdown() -> str:
+    """docs/TABLES.md, generated from the definitions above (a test keeps the file in step)."""
+    lines = ["# Warehouse tables", "", "Generated from `pemadanan/warehouse/catalogue.py` by "
+             "`pemadanan docs`; do not edit by hand.", "",
+             "`restricted` holds personal data for operators. `published` is for dashboards: aggregates and "
+             "masked identifiers only.", ""]
+    for table in (*TABLES, *NATIONAL_TABLES):
+        lines += _table_section(table)
+    lines += ["## TMS rules", "", "Every rule that flags a row in `restricted.tms_candidates` (registry `TMS_RULES` in "
+              "`pemadanan/tms.py`). A code may have rules of different confidence.", "", rules_markdown(), ""]
+    return "\n".join(lines)
+
+
+def _table_section(table: Table) -> list[str]:
+    return [f"## `{table.qualified}`", "", table.description, "", "| column | type | meaning |", "|---|---|---|",
+            *[f"| `{c.name}` | {c.sql_type.replace(' NOT NULL', '')} | {c.description} |" for c in table.columns], ""]
+
+
+DASHBOARD_QUERIES = (
+    ("Coverage and TMS candidates per kecamatan, latest semester first",
+     """SELECT semester, region_code, region_name, eligible, eligible_unregistered, coverage_pct,
+       tms_1 AS meninggal, tms_2 AS ganda, tms_3 AS di_bawah_umur, tms_6 + tms_7 AS tni_polri
+FROM published.coverage_by_region
+WHERE region_level = 'kecamatan'
+ORDER BY semester DESC, coverage_pct;"""),
+    ("Births, deaths and moves per kabupaten, semester over semester",
+     """SELECT semester, region_name, change, people
+FROM published.semester_changes
+WHERE region_level = 'kabupaten' AND change IN ('born', 'died', 'moved_in', 'moved_out')
+ORDER BY region_name, change, semester;"""),
+)
+
+
+def dashboards_markdown() -> str:
+    """docs/DASHBOARDS.md: what a dashboard can read, generated from the definitions above."""
+    lines = ["# Dashboards", "", "Generated from `pemadanan/warehouse/catalogue.py` by `pemadanan docs`; do not edit by hand.", "",
+             "Dashboards read the `published` schema of the warehouse and nothing else: counts per region, no personal "
+             "data. Every publish creates (or updates) the PostgreSQL role `pemadanan_dashboard` (resource "
+             "`warehouse_db.dashboard_role`) with `USAGE` on `published` and `SELECT` on its tables, and no access to "
+             "`restricted`. Its password is read from `$PEMADANAN_DASHBOARD_PASSWORD` when the pipeline runs; without "
+             "one a new role cannot log in and an existing role keeps its login. Every table has a `semester` column (`2024-S1` is the population as at 30 June "
+             "2024) and a `kabupaten` column (`33.23`): a kabupaten's semester is replaced whole in one transaction, "
+             "so a dashboard never sees half of one. `national_coverage` says which kabupaten the semester's national "
+             "step (people who moved between kabupaten, or are listed in two) read, and what it found in each.", "",
+             "Region levels are `provinsi`, `kabupaten`, `kecamatan` and `desa` (Kemendagri codes, `33.23.01.2001`); "
+             "the kabupaten and kecamatan counts add up to the level above.", "",
+             "**Small counts are suppressed at desa level**, as statistical offices do, so that a dashboard cannot "
+             "single out a person: in `link_summary`, `coverage_by_region` and `semester_changes` a desa count from 1 "
+             "to 4 is empty (NULL), and where a kecamatan has only one such cell in a column (for `semester_changes`, "
+             "per kind of change) the next smallest count of that column there is emptied too, so that the kecamatan "
+             "total minus the other desa does not give it back. A rate computed from an emptied count (`link_rate`, "
+             "`coverage_pct`) is empty as well. Zero is shown: nobody is singled out by it. Desa rows therefore add up "
+             "to at most their kecamatan; use the kecamatan rows for totals. The threshold is the resource setting "
+             "`warehouse_db.small_count_threshold` (default 5).", "",
+             "**Connecting.** With an external PostgreSQL, use its host and the role above. With the embedded one, "
+             "`.venv/bin/pemadanan warehouse start` serves it on `127.0.0.1:5433` and prints its URL. Metabase: Admin > "
+             "Databases > Add database > PostgreSQL, host `127.0.0.1`, port `5433`, database `pemadanan`, user "
+             "`pemadanan_dashboard`, its password, and schemas `published` only. Superset: Settings > Database "
+             "connections > + Database > PostgreSQL, SQLAlchemy URI "
+             "`postgresql://pemadanan_dashboard:PASSWORD@127.0.0.1:5433/pemadanan`.", "",
+             "A death in `semester_changes` counts where the person lived in the previous semester's snapshot, or, "
+             "when the previous semester was not published, in the kecamatan its NIK was issued in (and the levels "
+             "above, not in a desa); `unknown` only when the NIK names no current kecamatan either.", ""]
+    for table in (*TABLES, *NATIONAL_TABLES):
+        if table.schema == "published":
+            lines += _table_section(table)
+    lines += ["## Example queries", ""]
+    for title, query in DASHBOARD_QUERIES:
+        lines += [f"{title}:", "", "```sql", query, "```", ""]
+    return "\n".join(lines)
+

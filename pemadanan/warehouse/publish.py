@@ -1,0 +1,274 @@
+"""Publishing: one kabupaten's rows of a semester (or a national table's semester) replaced in every table given, in
+one transaction, so readers never see half of one, a re-run gives the same rows, and a publish locks no other
+kabupaten's rows; tables made or brought up to date first, in a short transaction of their own; the dashboard role
+granted what it may read."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+import psycopg2
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from pemadanan.warehouse.catalogue import Table
+from pemadanan.warehouse.connection import WarehouseUnavailable, connect, describe, driver_error, libpq_url, sql_literal
+
+
+@dataclass(frozen=True)
+class DashboardRole:
+    """The role dashboards log in as: it reads `published` and nothing else. Created without login when no password
+    is given; an existing role keeps its login then."""
+
+    name: str
+    password: str | None = None
+
+
+def replace_kabupaten(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame], *,
+                      dashboard: DashboardRole | None) -> dict[str, int]:
+    """Replaces the kabupaten's rows of the semester in every table given, in one transaction (`kabupaten` None: a
+    national table's semester). Other kabupaten's rows are not touched, and their publishes go on meanwhile.
+
+    `dashboard` is granted SELECT on the `published` tables, those this publish creates included; it has no default
+    because a publish that forgot it left a new table unreadable to dashboards until another publish (None: no
+    dashboard reads this warehouse)."""
+    what = f"{semester} {kabupaten}" if kabupaten else f"{semester} (national tables)"
+    try:
+        _ensure_partitions(url, semester, kabupaten, list(frames), dashboard)
+        return _replace_rows(url, semester, kabupaten, frames)
+    except _CommitInDoubt as doubt:
+        status = _transaction_status(url, doubt.xid)
+        if status == "committed":  # only the answer was lost: the publish is done
+            return doubt.counts
+        gone = f"the warehouse {describe(url)} went away while committing {what} ({driver_error(doubt.error, url)}): "
+        if status == "aborted":
+            raise WarehouseUnavailable(gone + "the server did not commit it: nothing of it was written (asked after "
+                                       "reconnecting); run it again") from None
+        raise WarehouseUnavailable(gone + "it may or may not have been written; once the server answers, SELECT "
+                                   f"txid_status({doubt.xid}) there says which (committed: written whole; aborted: "
+                                   "nothing), or run it again: a re-run replaces the same rows") from None
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:  # before COMMIT: the server rolls it back
+        raise WarehouseUnavailable(f"the warehouse {describe(url)} went away while {what} was published "
+                                   f"({driver_error(error, url)}): nothing of it was written; run it again once the "
+                                   "server is back") from None
+
+
+class _CommitInDoubt(Exception):
+    """COMMIT was sent and no answer came: the server may have committed transaction `xid` before it went away."""
+
+    def __init__(self, xid: int, error: Exception, counts: dict[str, int]) -> None:
+        super().__init__(xid)
+        self.xid, self.error, self.counts = xid, error, counts
+
+
+def _transaction_status(url: str, xid: int) -> str | None:
+    """What the server says became of transaction `xid` (committed, aborted, in progress), from a new connection;
+    None if it cannot be asked."""
+    try:  # a server gone from the network may not answer at all: seconds, not the system's TCP timeout
+        conn = psycopg2.connect(libpq_url(url), connect_timeout=10)
+    except psycopg2.Error:
+        return None
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT txid_status(%s)", (xid,))
+            return cur.fetchone()[0]
+    except psycopg2.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def _ensure_partitions(url: str, semester: str, kabupaten: str | None, tables: list[Table],
+                       dashboard: DashboardRole | None) -> None:
+    """Tables and partitions, created or migrated in a transaction of their own, committed before any row is
+    written: DDL locks a whole table, so it must not be held while a kabupaten's rows are copied."""
+    with connect(url) as conn, conn.cursor() as cur:
+        # Two first publishes must not both create the schemas (CREATE SCHEMA IF NOT EXISTS races).
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('pemadanan:ddl'))")
+        legacy_kabupaten = None
+        for table in tables:
+            if _ensure_table(cur, table):  # its rows predate kabupaten partitions
+                legacy_kabupaten = legacy_kabupaten or _kabupaten_before_partitions(cur) or kabupaten
+                _rebuild_by_kabupaten(cur, table, legacy_kabupaten)
+            _partition(cur, table, semester, kabupaten if table.per_kabupaten else None)
+        if dashboard is not None:
+            _grant_dashboard(cur, dashboard)
+    conn.close()
+
+
+def _replace_rows(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame]) -> dict[str, int]:
+    """Raises _CommitInDoubt when the connection fails during COMMIT: the server may have committed then."""
+    conn = connect(url)
+    try:
+        counts = _copy_rows(conn, semester, kabupaten, frames)
+        with conn.cursor() as cur:
+            # Its id, asked before COMMIT: should the answer to COMMIT be lost, a new connection can ask the server
+            # whether it committed (txid_status), rather than guess.
+            cur.execute("SELECT txid_current()")
+            xid = cur.fetchone()[0]
+        try:
+            conn.commit()
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+            raise _CommitInDoubt(xid, error, counts) from None
+    finally:
+        conn.close()  # without COMMIT (an error before it), the server rolls the transaction back
+    return counts
+
+
+def _copy_rows(conn, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame]) -> dict[str, int]:
+    with conn.cursor() as cur:
+        # Two runs of one kabupaten's semester must not interleave their emptying and copying.
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"pemadanan:publish:{semester}|{kabupaten}",))
+        counts = {}
+        for table, frame in frames.items():
+            expected = [c.name for c in table.columns]
+            frame = frame.assign(semester=semester, **({"kabupaten": kabupaten} if table.per_kabupaten else {}))[expected]
+            # TRUNCATE, not DELETE: a re-run does not scan and mark a million old rows, and COPY into a table
+            # emptied in its own transaction writes no WAL on a server with wal_level=minimal. It locks this
+            # kabupaten's partition only, until the publish commits.
+            partition = table.partition(semester, kabupaten if table.per_kabupaten else None)
+            cur.execute(f"TRUNCATE {partition}")
+            cur.copy_expert(f"COPY {partition} ({', '.join(expected)}) FROM STDIN WITH (FORMAT csv)",
+                            _copy_csv(frame, table))
+            counts[table.qualified] = len(frame)
+    return counts
+
+
+def _copy_csv(frame: pd.DataFrame, table: Table) -> io.BytesIO:
+    """The rows as COPY's CSV, written by Arrow's C++ writer (pandas' `to_csv` took two thirds of the publish).
+    Strings are always quoted, so an empty string stays one and only a missing value is NULL. An integer column
+    with gaps is float in pandas ("5.0", which PostgreSQL refuses): it goes as Int64."""
+    integers = [c.name for c in table.columns if c.sql_type.startswith("integer")]
+    arrow = pa.Table.from_pandas(frame.astype({name: "Int64" for name in integers}), preserve_index=False)
+    buffer = io.BytesIO()
+    pa_csv.write_csv(arrow, buffer, pa_csv.WriteOptions(include_header=False))
+    buffer.seek(0)
+    return buffer
+
+
+def _grant_dashboard(cur, role: DashboardRole) -> None:
+    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role.name,))
+    exists = cur.fetchone() is not None
+    if role.password:
+        # The server gets a SCRAM verifier computed here, never the password: statement logging would keep it.
+        verifier = psycopg2.extensions.encrypt_password(role.password, role.name, cur.connection, "scram-sha-256")
+        cur.execute(f'{"ALTER" if exists else "CREATE"} ROLE "{role.name}" LOGIN PASSWORD {sql_literal(cur, verifier)}')
+    elif not exists:  # an existing role's login, perhaps set by a DBA, is left alone
+        cur.execute(f'CREATE ROLE "{role.name}" NOLOGIN')
+    cur.execute("SELECT current_database()")
+    cur.execute(f'GRANT CONNECT ON DATABASE "{cur.fetchone()[0]}" TO "{role.name}"')
+    cur.execute(f'GRANT USAGE ON SCHEMA published TO "{role.name}"')
+    cur.execute("SELECT to_regnamespace('restricted')")
+    if cur.fetchone()[0] is not None:
+        cur.execute(f'REVOKE ALL ON SCHEMA restricted FROM "{role.name}"')
+        cur.execute("REVOKE ALL ON SCHEMA restricted FROM PUBLIC")
+    # Table by table, and only where a grant is missing or too much: GRANT ... ON ALL TABLES would lock every
+    # partition, and wait for the other kabupaten's publishes. Dashboards read the tables, not their partitions.
+    cur.execute("SELECT c.oid::regclass::text, n.nspname, c.relispartition, has_table_privilege(%s, c.oid, 'SELECT'), "
+                "has_table_privilege(%s, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname IN ('published', 'restricted') AND c.relkind IN ('r', 'p')", (role.name, role.name))
+    for table, schema, partition, reads, any_privilege in cur.fetchall():
+        if schema == "published" and not partition and not reads:
+            cur.execute(f'GRANT SELECT ON {table} TO "{role.name}"')
+        elif schema == "restricted" and any_privilege:
+            cur.execute(f'REVOKE ALL ON {table} FROM "{role.name}"')
+
+
+
+def _ensure_table(cur, table: Table) -> bool:
+    """Creates the table, or brings one a version before wrote up to date (appended nullable columns, nullability,
+    comments). True if its rows predate kabupaten partitions and it must be rebuilt: `_rebuild_by_kabupaten`."""
+    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
+    cur.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (table.qualified,))
+    found = cur.fetchone()
+    if found is None:
+        cur.execute(table.ddl())
+    cur.execute(
+        "SELECT column_name, is_nullable = 'YES' FROM information_schema.columns WHERE table_schema = %s AND "
+        "table_name = %s ORDER BY ordinal_position", (table.schema, table.name))
+    existing = cur.fetchall()
+    actual = [name for name, _ in existing]
+    expected = [c.name for c in table.columns]
+    if table.per_kabupaten and found is not None and (found[0] == "r" or "kabupaten" not in actual):
+        if actual != expected[:len(actual)] or "kabupaten" in actual:
+            raise RuntimeError(f"{table.qualified} has columns {actual}, this version writes {expected}: migrate it first")
+        return True
+    # Columns are written and read by name: one a newer version added sits after `kabupaten` in a table a version
+    # before made, and that is fine.
+    added = [c for c in table.columns if c.name not in actual]
+    _ensure_indexes(cur, table)
+    if found is not None and not added and sorted(actual) == sorted(expected):
+        nullable = dict(existing)
+        if all(nullable[c.name] == ("NOT NULL" not in c.sql_type) for c in table.columns):
+            return False  # as this version writes it: no DDL, which would lock the whole table
+    if set(actual) - set(expected) or any("NOT NULL" in c.sql_type for c in added):
+        raise RuntimeError(f"{table.qualified} has columns {actual}, this version writes {expected}: migrate it first")
+    for column in added:  # a column a newer version added: empty in the rows published before it
+        cur.execute(f"ALTER TABLE {table.qualified} ADD COLUMN {column.name} {column.sql_type}")
+    cur.execute(f"COMMENT ON TABLE {table.qualified} IS %s", (table.description,))
+    for column in table.columns:
+        cur.execute(f"COMMENT ON COLUMN {table.qualified}.{column.name} IS %s", (column.description,))
+        if "NOT NULL" not in column.sql_type:  # a column that became nullable (suppressed counts) in a newer version
+            cur.execute(f"ALTER TABLE {table.qualified} ALTER COLUMN {column.name} DROP NOT NULL")
+    return False
+
+
+def _ensure_indexes(cur, table: Table) -> None:
+    """An index on the parent is built on every partition, and on each one created later."""
+    for column in table.indexes:
+        name = f"{table.name}_{column}"
+        cur.execute("SELECT to_regclass(%s)", (f"{table.schema}.{name}",))
+        if cur.fetchone()[0] is None:
+            cur.execute(f"CREATE INDEX {name} ON {table.qualified} ({column})")
+
+
+def _kabupaten_before_partitions(cur) -> str | None:
+    """The kabupaten a warehouse from before kabupaten partitions holds: the one most of its residents live in
+    (a version before them ran one kabupaten), None without a population snapshot."""
+    cur.execute("SELECT to_regclass('restricted.population_snapshot')")
+    if cur.fetchone()[0] is None:
+        return None
+    cur.execute("SELECT left(desa_code, 5) FROM restricted.population_snapshot WHERE desa_code IS NOT NULL "
+                "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    found = cur.fetchone()
+    return found[0] if found else None
+
+
+def _rebuild_by_kabupaten(cur, table: Table, kabupaten: str) -> None:
+    """A table written by a version before kabupaten partitions (or before partitions at all) rebuilt as semester
+    and kabupaten partitions, its rows kept and given `kabupaten` (once)."""
+    cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+                "ORDER BY ordinal_position", (table.schema, table.name))
+    old_columns = [r[0] for r in cur.fetchall()]
+    old = f"{table.name}_before_kabupaten"
+    cur.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = to_regclass(%s)", (table.qualified,))
+    for (child,) in cur.fetchall():  # the new semester partitions take these names
+        cur.execute(f"ALTER TABLE {table.schema}.{child} RENAME TO {child}_before_kabupaten")
+    cur.execute(f"ALTER TABLE {table.qualified} RENAME TO {old}")
+    _ensure_table(cur, table)
+    cur.execute(f"SELECT DISTINCT semester FROM {table.schema}.{old}")
+    columns = ", ".join(old_columns)
+    for (semester,) in cur.fetchall():
+        partition = _partition(cur, table, semester, kabupaten)
+        cur.execute(f"INSERT INTO {partition} ({columns}, kabupaten) SELECT {columns}, %s FROM {table.schema}.{old} "
+                    "WHERE semester = %s", (kabupaten, semester))
+    cur.execute(f"DROP TABLE {table.schema}.{old} CASCADE")
+
+
+def _partition(cur, table: Table, semester: str, kabupaten: str | None) -> str:
+    """The partition that holds the semester's (and kabupaten's) rows, created if need be."""
+    semester_partition = table.partition(semester)
+    by_kabupaten = " PARTITION BY LIST (kabupaten)" if table.per_kabupaten else ""
+    cur.execute(f"CREATE TABLE IF NOT EXISTS {semester_partition} PARTITION OF {table.qualified} FOR VALUES IN (%s)"
+                + by_kabupaten, (semester,))
+    if kabupaten is None:
+        return semester_partition
+    partition = table.partition(semester, kabupaten)
+    cur.execute(f"CREATE TABLE IF NOT EXISTS {partition} PARTITION OF {semester_partition} FOR VALUES IN (%s)",
+                (kabupaten,))
+    return partition
+
