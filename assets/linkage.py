@@ -33,7 +33,7 @@ def voter_resident_links(context: dg.AssetExecutionContext, landing: LandingZone
     for line in reviewed.ignored_lines(path.name if path else review.REVIEW_DECISIONS_FILE):
         context.log.warning(line)
     result = link(voters.accepted, population.accepted, reviewed.applied, linkage.policy())
-    result = dataclasses.replace(result, review_decisions=reviewed.decisions)
+    result = dataclasses.replace(result.without_measurements(), review_decisions=reviewed.decisions)
     rows = len(voters.accepted)
     by_method = result.links["link_method"].value_counts().rename_axis("method").reset_index(name="links")
     return dg.Output(result, metadata={

@@ -143,18 +143,22 @@ def coverage_by_region(context: dg.AssetExecutionContext, election_calendar: Ele
     })
 
 
-# Written once the tables are published, so that a run that fails to publish leaves the previous lists too.
-@dg.asset(**OUTPUTS, kinds={"csv", "xlsx"}, deps=[dg.AssetKey(["restricted", "tms_candidates"])])
-def coklit_lists(context: dg.AssetExecutionContext, coklit: CoklitLists, voter_resident_links: LinkResult,
-                 population: IngestResult, voters: IngestResult, tms_candidates: pd.DataFrame,
-                 eligible_unregistered: pd.DataFrame) -> dg.MaterializeResult:
+# Written from the published restricted.coklit_list: a run that fails to publish leaves the previous lists, and the
+# lists of a published partition can be written again alone.
+@dg.asset(**OUTPUTS, kinds={"csv", "xlsx"}, deps=[dg.AssetKey(["restricted", "coklit_list"])])
+def coklit_lists(context: dg.AssetExecutionContext, coklit: CoklitLists, warehouse_db: Warehouse) -> dg.MaterializeResult:
     """One CSV and one XLSX per desa with the people Pantarlih officers visit, by RW, RT and address; only the
     operator can read them, and no cell is a formula. The semester's folder is replaced whole, so a failed step
     leaves the previous lists."""
     semester, kabupaten = semester_and_kabupaten(context)
-    reference_date = Semester.parse(semester).reference_date
-    people = maintenance.coklit_list(tms_candidates, eligible_unregistered, voters.accepted, population.accepted,
-                                     reference_date, (lambda nik: nik) if coklit.full_nik else mask_nik)
+    url = warehouse_db.resolved_url()
+    if (semester, kabupaten) not in warehouse.publications(url).index:
+        raise dg.Failure(f"{semester} {kabupaten} is not published: its coklit lists are written from what it publishes")
+    published = warehouse.read_semester(url, warehouse.COKLIT_LIST, semester, kabupaten)
+    people = (published if published is not None else pd.DataFrame(columns=maintenance.COKLIT_COLUMNS))[
+        maintenance.COKLIT_COLUMNS]
+    if not coklit.full_nik:
+        people = people.assign(nik=mask_nik(people["nik"]))
     folder = coklit.folder(semester, kabupaten)
     coklit_files.write_lists(people, folder, context.run.run_id)
     return dg.MaterializeResult(metadata={

@@ -7,11 +7,13 @@ import pandas as pd
 
 from assets import markdown_table
 from pemadanan import maintenance, quality, warehouse
+from pemadanan.semester import Semester
+from pemadanan.warehouse import staging
 from pemadanan.frames import stack
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
 from pemadanan.summary import link_summary, suppress_small_counts
-from pipelines.partitions import kabupaten_partitions, semester_and_kabupaten
+from pipelines.partitions import kabupaten_partitions, partitions_in_flight, semester_and_kabupaten
 from resources import Warehouse
 
 TABLE_ASSETS = {table: dg.AssetKey([table.schema, table.name]) for table in warehouse.TABLES}
@@ -72,8 +74,14 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
               **published, warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files),
               warehouse.PUBLICATIONS: pd.DataFrame({"published_at": [pd.Timestamp.now(tz="UTC")],
                                                     "compared_with": [population_changes.attrs.get("compared_with")]})}
-    counts = warehouse.replace_kabupaten(warehouse_db.resolved_url(), *semester_and_kabupaten(context), frames,
-                                        dashboard=warehouse_db.dashboard())
+    semester, kabupaten = semester_and_kabupaten(context)
+    frames[warehouse.COKLIT_LIST] = maintenance.coklit_list(tms_candidates, eligible_unregistered, voters.accepted,
+                                                            population.accepted, Semester.parse(semester).reference_date)
+    url = warehouse_db.resolved_url()
+    counts = warehouse.replace_kabupaten(url, semester, kabupaten, frames, dashboard=warehouse_db.dashboard())
+    # Published: the partition's staged outputs have served, and what killed runs left long ago goes too.
+    staging.drop_partition(url, str(context.partition_key))
+    staging.sweep(url, in_flight=partitions_in_flight(context.instance))
     for table, key in TABLE_ASSETS.items():
         metadata = {"dagster/row_count": counts[table.qualified]}
         if table is warehouse.LINK_SUMMARY:

@@ -35,8 +35,8 @@ from pemadanan.frames import per_distinct_value, text_in
 from pemadanan.names import key_of_words, name_words, normalize_name
 from pemadanan.nik import TRUSTED, NikStatus, clean_nik, nik_birth_parts
 from pemadanan.semester import Semester
-from pemadanan.validation import (CheckOutcome, FileBlocked, FileValidation, ValidationPolicy, quarantine_reasons,
-                                  value_shape)
+from pemadanan.validation import (CheckOutcome, FileBlocked, FileValidation, ValidationPolicy, outcome_from_values,
+                                  outcome_values, quarantine_reasons, value_shape)
 
 POPULATION_COLUMNS = (
     "NIK", "NO_KK", "NAMA_LGKP", "JENIS_KLMIN", "TMPT_LHR", "TGL_LHR", "AGAMA", "STAT_KWN", "STAT_HBKEL",
@@ -127,6 +127,19 @@ class IngestResult:
             raise AssertionError(
                 f"{self.dataset}: {self.rows_in} rows in, {len(self.accepted)} accepted + "
                 f"{len(self.quarantine)} quarantined do not account for every row exactly once")
+
+    def to_frames(self) -> tuple[dict[str, pd.DataFrame], dict]:
+        """Its frames and its other values (JSON), as a step output staged in the warehouse keeps them."""
+        return {"accepted": self.accepted, "quarantine": self.quarantine}, {
+            "dataset": self.dataset, "file_name": self.file_name, "rows_in": self.rows_in,
+            "checks": [outcome_values(outcome) for outcome in self.checks],
+            "docs_index": str(self.docs_index) if self.docs_index else None, "file_sha256": self.file_sha256}
+
+    @classmethod
+    def from_frames(cls, frames: dict[str, pd.DataFrame], values: dict) -> IngestResult:
+        return cls(values["dataset"], values["file_name"], values["rows_in"], frames["accepted"], frames["quarantine"],
+                   [outcome_from_values(outcome) for outcome in values["checks"]],
+                   Path(values["docs_index"]) if values["docs_index"] else None, values["file_sha256"])
 
     @property
     def row_issues(self) -> pd.DataFrame:

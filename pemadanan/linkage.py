@@ -26,6 +26,7 @@ Each stage sees only what the previous ones left; a resident links to at most on
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -67,6 +68,27 @@ class LinkResult:
     stage_inputs: dict[str, pd.Series] = field(default_factory=dict)  # voter rows each stage started with
     pairs_compared: int = 0
     review_decisions: pd.DataFrame | None = None  # every decision of the reviewers' file, applied or not (`review`)
+
+    # What a step output keeps: `candidate_pairs` and `stage_inputs` measure one call of `link` (benchmarks,
+    # `pemadanan evaluate`) and do not cross a step boundary.
+    STAGED = ("links", "unlinked", "review_queue", "duplicates", "model", "review_decisions")
+
+    def to_frames(self) -> tuple[dict[str, pd.DataFrame], dict]:
+        return ({name: getattr(self, name) for name in self.STAGED if getattr(self, name) is not None},
+                {"pairs_compared": self.pairs_compared})
+
+    @classmethod
+    def from_frames(cls, frames: dict[str, pd.DataFrame], values: dict) -> LinkResult:
+        return cls(**{name: frames.get(name) for name in cls.STAGED}, candidate_pairs=NO_PAIRS,
+                   pairs_compared=values["pairs_compared"])
+
+    def without_measurements(self) -> LinkResult:
+        """What a step output keeps (`STAGED`, `pairs_compared`)."""
+        return dataclasses.replace(self, candidate_pairs=NO_PAIRS, stage_inputs={})
+
+
+NO_PAIRS = pd.MultiIndex.from_arrays([pd.Index([], dtype="int64"), pd.Index([], dtype="int64")],
+                                     names=["voter_row", "population_row"])
 
 
 def _people(frame: pd.DataFrame) -> pd.DataFrame:
@@ -316,5 +338,5 @@ def _unlinked(voters: pd.DataFrame, links: pd.DataFrame, listed_again: pd.DataFr
     reason = np.where(in_review, np.char.add(nik_reason.astype(str), "; a candidate resident awaits review"),
                       np.char.add(nik_reason.astype(str), "; no resident matches name, birth date and place"))
     return pd.DataFrame({"voter_row": rows["source_row"].to_numpy(), "reason": reason,
-                         "nik": rows["nik"].where(status.isin(TRUSTED)).to_numpy(),
-                         "birth_date": rows["birth_date"].to_numpy(), "name_key": rows["name_key"].to_numpy()})
+                         "nik": rows["nik"].where(status.isin(TRUSTED)).array,  # typed: an object column would hold pd.NA
+                         "birth_date": rows["birth_date"].to_numpy(), "name_key": rows["name_key"].array})

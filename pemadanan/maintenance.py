@@ -6,7 +6,6 @@ region and the coklit lists.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -183,10 +182,10 @@ COKLIT_COLUMNS = ["desa_code", "rw", "rt", "address", "tps", "name", "nik", "sex
 
 
 def coklit_list(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.DataFrame, residents: pd.DataFrame,
-                reference_date: dt.date, mask: Callable[[pd.Series], pd.Series]) -> pd.DataFrame:
+                reference_date: dt.date) -> pd.DataFrame:
     """The people Pantarlih officers visit, for every desa: voter rows flagged TMS (an invalid NIK only where no
-    resident record can repair it) and eligible residents missing from the list; by RW, RT and address.
-    `mask` is applied to the NIK (identity for an operator who asked for full data)."""
+    resident record can repair it) and eligible residents missing from the list; by RW, RT and address. The NIK is
+    whole: it is published in `restricted`, and the lists written for officers mask it (`nik.mask_nik`)."""
     to_visit = tms[(tms["tms_code"] != "nik_invalid") | tms["needs_coklit"]]
     # One line per voter row: its codes and reasons joined, the weakest confidence of them.
     strength = pd.Categorical(to_visit["confidence"], categories=[LOW, MEDIUM, HIGH], ordered=True)
@@ -199,13 +198,13 @@ def coklit_list(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.DataFr
     listed = voters.set_index("source_row").loc[codes.index]
     flagged = pd.DataFrame({
         "desa_code": listed["desa_code"], "rw": listed["rw"], "rt": listed["rt"], "address": listed["address"],
-        "tps": listed["tps"], "name": listed["name"], "nik": mask(listed["nik"]), "sex": listed["sex"],
+        "tps": listed["tps"], "name": listed["name"], "nik": listed["nik"], "sex": listed["sex"],
         "age": age_on(listed["birth_date"], reference_date), **codes, "voter_row": codes.index,
         "population_row": pd.NA}).reset_index(drop=True)
     resident = residents.set_index("source_row").loc[unregistered["population_row"]]
     missing = pd.DataFrame({
         "desa_code": resident["desa_code"], "rw": resident["rw"], "rt": resident["rt"], "address": resident["address"],
-        "tps": pd.NA, "name": resident["name"], "nik": mask(resident["nik"]), "sex": resident["sex"],
+        "tps": pd.NA, "name": resident["name"], "nik": resident["nik"], "sex": resident["sex"],
         "age": unregistered["age"].to_numpy(), "to_check": "eligible, not on the list",
         "reason": unregistered["reason"].to_numpy(), "confidence": HIGH, "voter_row": pd.NA,
         "population_row": unregistered["population_row"].to_numpy()}).reset_index(drop=True)

@@ -12,6 +12,7 @@ Docs render are stripped of raw values the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -91,6 +92,21 @@ class CheckOutcome:
         elif self.unexpected_count:
             detail = f" ({self.unexpected_count} rows)"
         return f"{file_name}: check {self.check.name} failed: {self.check.reason}{detail}"
+
+
+def outcome_values(outcome: CheckOutcome) -> dict:
+    """The outcome as JSON values (a step output staged in the warehouse carries its file's check outcomes)."""
+    values = dataclasses.asdict(outcome)
+    values["failing_rows"] = outcome.failing_rows.tolist()
+    return values
+
+
+def outcome_from_values(values: dict) -> CheckOutcome:
+    check = values["check"]
+    return CheckOutcome(**{
+        **values, "check": Check(**{**check, "outcome": Outcome(check["outcome"]), "parameters": tuple(check["parameters"])}),
+        "outcome": Outcome(values["outcome"]), "failing_rows": np.asarray(values["failing_rows"], dtype=np.int64),
+        "examples": [tuple(example) for example in values["examples"]]})
 
 
 class FileBlocked(ValueError):
@@ -325,4 +341,4 @@ def quarantine_reasons(outcomes: list[CheckOutcome], source_rows: pd.Series, out
     codes, distinct = pd.factorize(combination)
     joined = ["; ".join(result.check.reason for bit, result in enumerate(failed) if bits >> bit & 1) or pd.NA
               for bits in distinct]
-    return pd.Series(pd.array(joined, dtype=object)[codes], index=source_rows.index, dtype=object)
+    return pd.Series(pd.array(joined, dtype=object)[codes], index=source_rows.index, dtype="string")

@@ -7,7 +7,8 @@ ingest (population, voters, deaths; each validated by its expectation suite, sho
 -> outputs (population_changes, tms_candidates, eligible_unregistered, new_voters, coverage_by_region)
 -> publish (restricted.*, published.*, the kabupaten's partitions only; the dashboard role reads published only)
 -> coklit_lists (a CSV and an XLSX per desa for the officers who visit), semester_report.
-Step outputs stay in the run's memory (`resources.RunMemory`): a run materializes a kabupaten's semester whole.
+Step outputs are staged in the warehouse (`resources.WarehouseStaging`), never in a file: a failed step re-executes
+from failure, and one asset materializes alone.
 
 Per semester (national_job), started when kabupaten have published: the national step (restricted.national_findings,
 published.national_coverage) looks every published kabupaten's unlinked voters up in all of them.
@@ -20,8 +21,10 @@ import dagster as dg
 from assets import ingest, linkage, national, outputs, publish
 from pipelines.jobs import national_job, semester_job
 from pipelines.sensors import landing_sensor, national_sensor, semester_backstop_schedule
-from resources import CoklitLists, ElectionCalendar, LandingZone, Linkage, Validation, Warehouse, run_memory
+from resources import CoklitLists, ElectionCalendar, LandingZone, Linkage, Validation, Warehouse, WarehouseStaging
 
+
+WAREHOUSE = Warehouse()
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules([ingest, linkage, outputs, publish, national]),
@@ -29,11 +32,11 @@ defs = dg.Definitions(
     sensors=[landing_sensor, national_sensor],
     schedules=[semester_backstop_schedule],
     resources={
-        "io_manager": run_memory,  # personal data never pickled to DAGSTER_HOME
+        "io_manager": WarehouseStaging(warehouse_db=WAREHOUSE),  # personal data in PostgreSQL only
         "landing": LandingZone(),
         "validation": Validation(),
         "linkage": Linkage(),
-        "warehouse_db": Warehouse(),
+        "warehouse_db": WAREHOUSE,
         "election_calendar": ElectionCalendar(),
         "coklit": CoklitLists(),
     },

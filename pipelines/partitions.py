@@ -84,3 +84,13 @@ def add_requests(instance: dg.DagsterInstance, semesters: set[str], kabupaten: s
         if new:
             requests.append(partitions.build_add_request(new))
     return requests
+
+
+IN_FLIGHT = (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+             dg.DagsterRunStatus.STARTED)
+
+
+def partitions_in_flight(instance: dg.DagsterInstance) -> set[str]:
+    """The partitions a run is queued for or working on now."""
+    runs = instance.get_runs(dg.RunsFilter(statuses=list(IN_FLIGHT)))
+    return {run.tags["dagster/partition"] for run in runs if "dagster/partition" in run.tags}

@@ -15,14 +15,12 @@ from pemadanan.keys import KeyRejected, shown
 from pemadanan.semester import Semester
 from pemadanan.sizing import run_tags
 from pipelines.jobs import national_job, semester_job
-from pipelines.partitions import JAKARTA, add_requests, closed, partition_key, register
+from pipelines.partitions import IN_FLIGHT, JAKARTA, add_requests, closed, partition_key, register
 from resources import LandingZone, SemesterFiles, Warehouse
 
 # Files younger than this may still be being copied in.
 SETTLE_SECONDS = 60
 SAID = "said"  # the landing sensor's cursor key for what it last said about folders and files it cannot use
-IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-             dg.DagsterRunStatus.STARTED]
 
 
 def _settled_files(landing: LandingZone) -> tuple[dict[tuple[str, str], SemesterFiles], list[str]]:
@@ -126,7 +124,7 @@ def national_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse
         if was is not None and now.sort_index().to_dict() == was.sort_index().to_dict():
             continue
         in_flight = context.instance.get_run_records(dg.RunsFilter(
-            job_name=semester_job.name, statuses=IN_FLIGHT, tags={"dagster/partition/semester": semester}), limit=1)
+            job_name=semester_job.name, statuses=list(IN_FLIGHT), tags={"dagster/partition/semester": semester}), limit=1)
         if in_flight:
             continue  # the rest of the semester first: one national step after them
         state = hashlib.sha256(json.dumps(now.sort_index().to_dict()).encode()).hexdigest()[:16]

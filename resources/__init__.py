@@ -7,15 +7,17 @@ import os
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 from dagster import Config, ConfigurableResource
 
 from expectations.checks import MAX_QUARANTINED_SHARE, Outcome
 from pemadanan import settings, warehouse
+from pemadanan.warehouse import staging
 from pemadanan.eligibility import DEFAULT_CALENDAR, Election, JudgingDay, judging_day
-from pemadanan.ingest import kabupaten_of
+from pemadanan.ingest import IngestResult, kabupaten_of
 from pemadanan.keys import inside, kabupaten_key, semester_key
 from pemadanan.landing import Found, Landing, SemesterFiles
-from pemadanan.linkage import LinkagePolicy
+from pemadanan.linkage import LinkagePolicy, LinkResult
 from pemadanan.summary import SMALL_COUNT_THRESHOLD
 from pemadanan.validation import ValidationPolicy
 
@@ -48,28 +50,6 @@ class LandingZone(ConfigurableResource):
         return self.landing.files(semester, kabupaten)
 
 
-class RunMemory(dg.InMemoryIOManager):
-    """Step outputs (the semester's residents, voter rows, links: personal data) live in the run's memory and
-    nowhere else: never pickled to DAGSTER_HOME, so the warehouse's restricted schema is the only place they are
-    kept. A run therefore materializes a semester whole; a subset whose inputs another run computed fails at once,
-    saying so."""
-
-    def load_input(self, context: dg.InputContext) -> object:
-        try:
-            return super().load_input(context)
-        except KeyError:
-            upstream = context.upstream_output.asset_key.to_user_string() if context.upstream_output else "its input"
-            raise dg.Failure(
-                f"{upstream} was not computed in this run: pemadanan keeps personal data in memory within one run "
-                "and never on disk, so materialize the whole semester (job semester_job), not a subset or a "
-                "re-execution from failure") from None
-
-
-@dg.io_manager(description="Step outputs in the run's memory only: personal data is never pickled to disk.")
-def run_memory(_) -> RunMemory:
-    return RunMemory()
-
-
 class Warehouse(ConfigurableResource):
     """PostgreSQL for the published tables: `url`, else $PEMADANAN_WAREHOUSE_URL (read at run time, so the
     password never enters run config or the UI), else the project's embedded server under data/warehouse."""
@@ -87,6 +67,38 @@ class Warehouse(ConfigurableResource):
 
     def dashboard(self) -> warehouse.DashboardRole:
         return warehouse.DashboardRole(self.dashboard_role, os.environ.get("PEMADANAN_DASHBOARD_PASSWORD") or None)
+
+
+class WarehouseStaging(dg.ConfigurableIOManager):
+    """Step outputs (residents, voter rows, links: personal data) staged in the warehouse's `staging` schema, per
+    asset and partition, never in a file (`pemadanan.warehouse.staging`): a failed step re-executes from the outputs
+    the run staged, an asset materializes alone from its partition's latest ones, and steps may run in processes of
+    their own. A partition's staging is dropped when it publishes."""
+
+    warehouse_db: Warehouse
+
+    def handle_output(self, context: dg.OutputContext, obj: object) -> None:
+        frames, values = (({"frame": obj}, {"attrs": obj.attrs}) if isinstance(obj, pd.DataFrame)
+                          else obj.to_frames())
+        staging.write(self.warehouse_db.resolved_url(), str(context.asset_partition_key),
+                      context.asset_key.to_user_string(), context.run_id,
+                      staging.Staged(frames, {**values, "type": type(obj).__name__}))
+
+    def load_input(self, context: dg.InputContext) -> object:
+        partition, output = str(context.asset_partition_key), context.upstream_output.asset_key.to_user_string()
+        staged = staging.read(self.warehouse_db.resolved_url(), partition, output)
+        if staged is None:
+            raise dg.Failure(f"{output} of {partition} is not staged: materialize it first (the partition's whole "
+                             "semester_job, or this asset with it); a partition's staging is dropped once it publishes")
+        kind = staged.values.pop("type")
+        if kind == "DataFrame":
+            frame = staged.frames["frame"]
+            frame.attrs.update(staged.values["attrs"])
+            return frame
+        return STAGED_TYPES[kind].from_frames(staged.frames, staged.values)
+
+
+STAGED_TYPES = {cls.__name__: cls for cls in (IngestResult, LinkResult)}
 
 
 class Validation(ConfigurableResource):

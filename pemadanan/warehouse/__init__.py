@@ -2,7 +2,7 @@
 publishing one kabupaten's semester atomically (`publish`), reading what was published (`readers`), and the
 embedded server (`server`). Import from here: `from pemadanan import warehouse; warehouse.VOTER_LINKS`."""
 
-from pemadanan.warehouse.catalogue import (COVERAGE_BY_REGION, DASHBOARD_QUERIES, DATA_QUALITY, DEATH_RECORDS,
+from pemadanan.warehouse.catalogue import (COKLIT_LIST, COVERAGE_BY_REGION, DASHBOARD_QUERIES, DATA_QUALITY, DEATH_RECORDS,
                                            DELIVERIES, ELIGIBLE_UNREGISTERED, LINK_SUMMARY, NATIONAL_COVERAGE,
                                            NATIONAL_FINDINGS, NATIONAL_TABLES, NEW_VOTERS, POPULATION_CHANGES,
                                            POPULATION_SNAPSHOT, PUBLICATIONS, QUARANTINE, REVIEW_DECISIONS,
@@ -17,7 +17,7 @@ from pemadanan.warehouse.readers import (copy_out, previous_rows_in, publication
 from pemadanan.warehouse.server import embedded_url, ensure_database, resolve_url, serve, serving_url, stop_serving
 
 __all__ = [
-    "COVERAGE_BY_REGION", "DASHBOARD_QUERIES", "DATA_QUALITY", "DEATH_RECORDS", "DELIVERIES", "ELIGIBLE_UNREGISTERED",
+    "COKLIT_LIST", "COVERAGE_BY_REGION", "DASHBOARD_QUERIES", "DATA_QUALITY", "DEATH_RECORDS", "DELIVERIES", "ELIGIBLE_UNREGISTERED",
     "LINK_SUMMARY", "NATIONAL_COVERAGE", "NATIONAL_FINDINGS", "NATIONAL_TABLES", "NEW_VOTERS", "POPULATION_CHANGES",
     "POPULATION_SNAPSHOT", "PUBLICATIONS", "QUARANTINE", "REVIEW_DECISIONS", "REVIEW_QUEUE", "ROW_ISSUES", "SEMESTER",
     "SEMESTER_CHANGES", "TABLES", "TMS_CANDIDATES", "UNLINKED_VOTERS", "VOTER_DUPLICATES", "VOTER_LINKS", "Column",

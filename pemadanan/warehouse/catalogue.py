@@ -210,6 +210,22 @@ DEATH_RECORDS = Table("restricted", "death_records", "Every death record deliver
     Column("death_date", "date", "TGL_KEMATIAN."),
     Column("source_row", "integer NOT NULL", "1-based data row of that semester's deaths file."),
 ))
+COKLIT_LIST = Table("restricted", "coklit_list", "The people Pantarlih officers visit, by desa, RW, RT and address: voter rows that may not qualify (TMS) and eligible residents missing from the list. The coklit files for officers (data/coklit) are written from it, NIKs masked.", (
+    SEMESTER, DESA,
+    Column("rw", "integer", "RW (rukun warga)."),
+    Column("rt", "integer", "RT (rukun tetangga)."),
+    Column("address", "text", "Address (personal data)."),
+    Column("tps", "integer", "TPS of the voter row (empty for a resident not on the list)."),
+    Column("name", "text", "Name (personal data)."),
+    Column("nik", "text", "NIK, whole (personal data): the files for officers mask it."),
+    Column("sex", "text", "L or P."),
+    Column("age", "integer", "Age in whole years on the semester's reference date."),
+    Column("to_check", "text NOT NULL", "What the officer checks: the TMS codes and their meanings, or 'eligible, not on the list'."),
+    Column("reason", "text", "Why, per code."),
+    Column("confidence", "text NOT NULL", "low, medium or high: a row flagged twice is as certain as its weakest flag."),
+    Column("voter_row", "integer", "1-based data row of the voter file (TMS rows)."),
+    Column("population_row", "integer", "1-based data row of the population file (residents not on the list)."),
+))
 POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next semester compares with, and the national step looks people up in: the accepted residents, one row each.", (
     SEMESTER, POPULATION_ROW,
     Column("nik", "text", "NIK (personal data)."),
@@ -278,7 +294,7 @@ NATIONAL_TABLES = (NATIONAL_FINDINGS, NATIONAL_COVERAGE)
 
 TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, REVIEW_DECISIONS, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES,
                              TMS_CANDIDATES, ELIGIBLE_UNREGISTERED, NEW_VOTERS, POPULATION_CHANGES, DEATH_RECORDS,
-                             POPULATION_SNAPSHOT,
+                             COKLIT_LIST, POPULATION_SNAPSHOT,
                              LINK_SUMMARY, COVERAGE_BY_REGION, SEMESTER_CHANGES, DATA_QUALITY, DELIVERIES, PUBLICATIONS)
 
 
