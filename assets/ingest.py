@@ -12,13 +12,21 @@ from assets import markdown_table
 from expectations.checks import Outcome
 from pemadanan import warehouse
 from pemadanan.file_server import url_for
-from pemadanan.ingest import (DEATHS, POPULATION, VOTERS, Dataset, FileRejected, IngestResult, delivered_bytes, ingest,
-                              no_deaths_file)
+from pemadanan.ingest import (
+    DEATHS,
+    POPULATION,
+    VOTERS,
+    Dataset,
+    FileRejected,
+    IngestResult,
+    delivered_bytes,
+    ingest,
+    no_deaths_file,
+)
 from pemadanan.semester import Semester
 from pemadanan.validation import CheckOutcome, FileBlocked
 from pipelines.partitions import kabupaten_partitions, semester_and_kabupaten
 from resources import LandingZone, Validation, Warehouse
-
 
 OUTCOME_MEANS = {Outcome.BLOCK: "Blocking: a failure stops the run, nothing is published.",
                  Outcome.QUARANTINE: "Failing rows go to restricted.quarantine with this reason; the run goes on.",

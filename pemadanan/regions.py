@@ -50,7 +50,7 @@ def nik_region_prefixes() -> frozenset[str]:
     table = region_table()
     kecamatan = table.loc[table["level"] == "kecamatan", "code"]
     retired = pd.read_csv(RETIRED_KABUPATEN, dtype=str)
-    old_by_new = dict(zip(retired["current_code"], retired["retired_code"]))
+    old_by_new = dict(zip(retired["current_code"], retired["retired_code"], strict=True))
     moved = kecamatan[kecamatan.str.slice(0, 5).isin(old_by_new)]
     historical = moved.str.slice(0, 5).map(old_by_new) + moved.str.slice(5)
     return frozenset(pd.concat([kecamatan, historical]).str.replace(".", "", regex=False))

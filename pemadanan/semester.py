@@ -21,13 +21,13 @@ class Semester:
     half: int  # 1 or 2
 
     @classmethod
-    def parse(cls, key: str) -> "Semester":
+    def parse(cls, key: str) -> Semester:
         """`2024-S1` exactly (`keys.semester_key`), or KeyRejected."""
         match = SEMESTER_KEY.fullmatch(semester_key(key))
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
-    def last_closed(cls, today: dt.date) -> "Semester":
+    def last_closed(cls, today: dt.date) -> Semester:
         """The newest semester whose reference date has passed."""
         if today >= dt.date(today.year, 12, 31):
             return cls(today.year, 2)
@@ -48,10 +48,10 @@ class Semester:
     def label(self) -> str:
         return f"Semester {'I' if self.half == 1 else 'II'} {self.year}"
 
-    def next(self) -> "Semester":
+    def next(self) -> Semester:
         return Semester(self.year, 2) if self.half == 1 else Semester(self.year + 1, 1)
 
-    def previous(self) -> "Semester":
+    def previous(self) -> Semester:
         return Semester(self.year, 1) if self.half == 2 else Semester(self.year - 1, 2)
 
     def __str__(self) -> str:

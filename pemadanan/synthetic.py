@@ -22,8 +22,16 @@ from pemadanan.dates import age_on
 from pemadanan.eligibility import judging_day
 from pemadanan.nik import make_nik
 from pemadanan.semester import Semester
-from pemadanan.synthetic_names import (abbreviated, make_names, one_word, space_moved, spelling_variant, titled,
-                                       typo, words_reordered)
+from pemadanan.synthetic_names import (
+    abbreviated,
+    make_names,
+    one_word,
+    space_moved,
+    spelling_variant,
+    titled,
+    typo,
+    words_reordered,
+)
 
 # JENIS_PKRJN codes used here (SIAK has 88 of them).
 PKRJN_NONE, PKRJN_HOUSEHOLD, PKRJN_STUDENT, PKRJN_RETIRED, PKRJN_CIVIL_SERVANT = 1, 2, 3, 4, 5

@@ -24,8 +24,13 @@ from pemadanan.linkage import LinkResult
 from pemadanan.names import name_words
 from pemadanan.nik import TRUSTED, NikStatus, nik_birth_parts, nik_neighbour_pairs
 from pemadanan.semester import SemesterInputs
-from pemadanan.similarity import (NAMES_AGREE, NAMES_CLOSE, name_similarity, names_agree_fully_or_partly,
-                                  names_agree_word_by_word)
+from pemadanan.similarity import (
+    NAMES_AGREE,
+    NAMES_CLOSE,
+    name_similarity,
+    names_agree_fully_or_partly,
+    names_agree_word_by_word,
+)
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 TMS_COLUMNS = ["voter_row", "tms_code", "reason", "evidence", "confidence", "needs_coklit"]

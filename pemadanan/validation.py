@@ -317,7 +317,7 @@ def make_offline(folder: Path) -> None:
     for page in folder.rglob("*.html"):
         prefix = "../" * (len(page.relative_to(folder).parts) - 1) + "vendor/"
 
-        def local(match: re.Match) -> str:
+        def local(match: re.Match, prefix: str = prefix) -> str:
             tag, url = match.group(1), match.group(2)
             target = next((path for suffix, path in _CDN.items() if url.endswith(suffix)), None)
             if target is None:

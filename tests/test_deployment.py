@@ -16,9 +16,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+from test_end_to_end import personal_data_on_disk
 
 from pemadanan import settings, warehouse
-from test_end_to_end import personal_data_on_disk
 
 DAGSTER = Path(sys.executable).parent / "dagster"
 

@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 import psycopg2
 import pytest
+from conftest import DASHBOARD_PASSWORD
 
 from pemadanan import review, settings, warehouse
 from pemadanan.report import report_path
@@ -15,22 +16,6 @@ from pipelines.cli import run_semester
 SEMESTERS = ("2024-S1", "2024-S2")
 
 
-@pytest.fixture
-def instance_env(tmp_path, monkeypatch, fresh_database):
-    """DAGSTER_HOME with the shipped dagster-postgres config, and a warehouse database."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(settings.PROJECT_ROOT / "deploy" / "dagster-postgres.yaml", home / "dagster.yaml")
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
-    monkeypatch.setenv("PEMADANAN_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PEMADANAN_DAGSTER_PG_URL", warehouse.sqlalchemy_url(fresh_database("dagster")))
-    url = fresh_database("warehouse")
-    monkeypatch.setenv("PEMADANAN_WAREHOUSE_URL", url)
-    monkeypatch.setenv("PEMADANAN_DASHBOARD_PASSWORD", DASHBOARD_PASSWORD)
-    return url
-
-
-DASHBOARD_PASSWORD = "read-only-for-tests"  # noqa: S105 - a throwaway server's role
 
 
 def snapshot(url: str, semester: str) -> dict[str, pd.DataFrame]:

@@ -7,8 +7,14 @@ import pytest
 
 from pemadanan import regions
 from pemadanan.nik import clean_nik, nik_agrees_with
-from pemadanan.synthetic import (BASIC_DEFECTS, REALISTIC_DEFECTS, GeneratorConfig, _unique_niks_nationally, generate,
-                                 generate_national)
+from pemadanan.synthetic import (
+    BASIC_DEFECTS,
+    REALISTIC_DEFECTS,
+    GeneratorConfig,
+    _unique_niks_nationally,
+    generate,
+    generate_national,
+)
 
 SEMESTERS = ("2024-S1", "2024-S2")
 

@@ -11,7 +11,6 @@ are hostile cases too; this file holds the ones about what arrives beside the fi
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 

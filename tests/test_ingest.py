@@ -32,7 +32,7 @@ def population(name: str, **options):
 
 
 def by_row(frame: pd.DataFrame, column: str) -> dict[int, str]:
-    return {int(row): value for row, value in zip(frame["source_row"], frame[column]) if pd.notna(value)}
+    return {int(row): value for row, value in zip(frame["source_row"], frame[column], strict=True) if pd.notna(value)}
 
 
 # file -> (rows in, {quarantined row: reasons}, {accepted row: flags}, {accepted row: repairs})

@@ -12,10 +12,22 @@ from pemadanan.evaluation import evaluate, load_truth
 from pemadanan.febrl import link_febrl4
 from pemadanan.ingest import POPULATION, VOTERS, ingest
 from pemadanan.linkage import LinkagePolicy, link
-from pemadanan.nik import nik_neighbours
 from pemadanan.names import name_key, name_words, normalize_name
-from pemadanan.probabilistic import (AGREE, DISAGREE, MAX_PAIRS_PER_KEY, MISSING, VOTER_MODEL, FieldWeights,
-                                    candidate_pairs, compare, ecm, explanations, one_to_one, people)
+from pemadanan.nik import nik_neighbours
+from pemadanan.probabilistic import (
+    AGREE,
+    DISAGREE,
+    MAX_PAIRS_PER_KEY,
+    MISSING,
+    VOTER_MODEL,
+    FieldWeights,
+    candidate_pairs,
+    compare,
+    ecm,
+    explanations,
+    one_to_one,
+    people,
+)
 from pemadanan.synthetic import GeneratorConfig, generate
 
 

@@ -5,7 +5,6 @@ import pandas as pd
 
 from pemadanan.names import name_key
 from pemadanan.national import national_findings
-from test_end_to_end import instance_env  # noqa: F401 - a fixture: Dagster's storage and the warehouse in PostgreSQL
 
 A, B, C = "33.23", "33.24", "34.02"
 MOVER, DOUBLE, NOWHERE, HOME, NO_NIK, UNREGISTERED = (f"33230101019{n}0001" for n in range(1, 7))

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import psycopg2
 import pytest
-
 from conftest import new_database
+
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
 from pemadanan.warehouse import staging
@@ -25,7 +25,8 @@ PARTITION = "2024-S1|33.23"
 @pytest.fixture(scope="module")
 def outputs(small_kabupaten, tmp_path_factory, pg_server_url):
     """Every step output of 2024-S1 of the small kabupaten, computed in memory."""
-    from assets import ingest, linkage, outputs as output_assets  # noqa: PLC0415
+    from assets import ingest, linkage  # noqa: PLC0415
+    from assets import outputs as output_assets
     from pipelines.definitions import defs  # noqa: PLC0415
 
     data = tmp_path_factory.mktemp("data")

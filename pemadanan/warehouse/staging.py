@@ -150,7 +150,7 @@ def drop_partition(url: str, partition: str) -> int:
 def sweep(url: str, in_flight: set[str], older_than: dt.timedelta = RETENTION) -> int:
     """Drops what runs no longer alive staged longer ago than `older_than` (a killed run's outputs); `in_flight`:
     the partitions a run is working on now, kept whatever their age."""
-    cutoff = dt.datetime.now(dt.timezone.utc) - older_than
+    cutoff = dt.datetime.now(dt.UTC) - older_than
     return _drop(url, "staged_at < %s AND NOT (partition_key = ANY(%s))", (cutoff, sorted(in_flight)))
 
 
