@@ -145,8 +145,7 @@ def population(context: dg.AssetExecutionContext, landing: LandingZone, validati
 
 @dg.asset(partitions_def=kabupaten_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
           check_specs=check_specs(VOTERS))
-def voters(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation, warehouse_db: Warehouse,
-           population: IngestResult):
+def voters(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation, warehouse_db: Warehouse):
     """KPU's voter list (DPT) for the semester, validated and typed; region names resolved within the kabupaten."""
     files = landing.semester_files(*semester_and_kabupaten(context))
     yield from _validated(context, VOTERS, files.voters, validation, warehouse_db,

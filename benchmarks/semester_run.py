@@ -10,9 +10,11 @@ Each semester then runs in a fresh child process, 2024-S2 comparing with 2024-S1
 each version into a warehouse emptied at the start, so that neither publishes into one grown by earlier runs.
 Each commit runs from a git worktree of its own under --work (uncommitted changes are not measured). With
 --compare REV the earlier commit runs the same files, alternating with this one, so that the noise of a shared
-machine falls on both. Wall time and peak RSS are the child's (RSS sampled every 50 ms and
-attributed to the step running); the embedded PostgreSQL's processes are reported separately (sum of their RSS,
-shared buffers counted once per process, so an upper bound). Publishes to the embedded server under --work.
+machine falls on both. Wall time is the child's; peak RSS is summed over the child and every process below it (the
+steps' processes), sampled every 100 ms and attributed to the steps running then; cores used is the CPU time of the
+child and its processes over the wall time (the embedded PostgreSQL, a server of its own, is not in it). The embedded
+PostgreSQL's processes are reported separately (sum of their RSS, shared buffers counted once per process, so an
+upper bound). Publishes to the embedded server under --work.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,6 +43,23 @@ def rss_gb(pid: int | str = "self") -> float:
         return 0.0
     match = re.search(r"VmRSS:\s+(\d+) kB", status)
     return int(match.group(1)) / 1024 ** 2 if match else 0.0
+
+
+def tree_rss_gb(root: int) -> float:
+    """RSS of `root` and every process below it (the steps' processes, their forkserver), summed."""
+    parents = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        grew = bool(below)
+    return sum(rss_gb(pid) for pid in tree)
 
 
 def postgres_rss_gb(data_dir: str) -> float:
@@ -66,8 +86,9 @@ def child(landing: Path, semester: str) -> None:
     data_dir = os.environ["PEMADANAN_DATA_DIR"]
 
     def sample() -> None:
-        while not stop.wait(0.05):
-            samples.append((time.time(), rss_gb(), postgres_rss_gb(data_dir) if len(samples) % 10 == 0 else 0.0))
+        while not stop.wait(0.1):
+            samples.append((time.time(), tree_rss_gb(os.getpid()),
+                            postgres_rss_gb(data_dir) if len(samples) % 10 == 0 else 0.0))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -98,11 +119,15 @@ def run_child(code: Path, work: Path, landing: Path, semester: str) -> dict:
     env = {**os.environ, "PEMADANAN_DATA_DIR": str(work / "data"), "PYTHONPATH": str(code)}
     env.pop("PEMADANAN_WAREHOUSE_URL", None)
     env.pop("DAGSTER_HOME", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([sys.executable, str(HERE), "--child", semester, "--landing", str(landing)], cwd=code,
                           env=env, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child and every process it waited for
     if done.returncode:
         raise SystemExit(f"{code} {semester} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {**figures, "cpu_seconds": round(cpu, 1), "cores_used": round(cpu / figures["wall"], 2)}
 
 
 def worktree(rev: str, work: Path) -> Path:
@@ -129,6 +154,9 @@ def table(results: dict[str, dict[str, dict]]) -> str:
         lines.append(f"{step:<28}" + "".join(cells))
     lines.append(f"{'whole run (wall, peak)':<28}" + "".join(
         f"{results[label][semester]['wall']:>12.1f}{results[label][semester]['peak_rss_gb']:>12.2f}"
+        for label, semester in columns))
+    lines.append(f"{'cores used (CPU s / wall)':<28}" + "".join(
+        f"{results[label][semester]['cpu_seconds']:>12.1f}{results[label][semester]['cores_used']:>12.2f}"
         for label, semester in columns))
     lines.append(f"{'embedded PostgreSQL (RSS)':<28}" + "".join(
         f"{'':>12}{results[label][semester]['postgres_rss_gb']:>12.2f}" for label, semester in columns))

@@ -46,7 +46,8 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     from pemadanan.ingest import FileRejected  # noqa: PLC0415
     from pemadanan.keys import KeyRejected, kabupaten_key  # noqa: PLC0415
     from pemadanan.report import report_path  # noqa: PLC0415
-    from pipelines.definitions import defs  # noqa: PLC0415
+    from pemadanan.sizing import launch  # noqa: PLC0415
+    from pipelines import definitions  # noqa: PLC0415
     from pipelines.partitions import closed_semester, partition_key, register  # noqa: PLC0415
     from resources import LandingZone  # noqa: PLC0415
 
@@ -76,7 +77,8 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
             succeeded = False
             continue
         register(instance, semester, code)
-        result = _run(instance, defs.resolve_job_def("semester_job"), partition_key(semester, code), f"{semester} {code}")
+        result = _run(instance, definitions.semester_job, partition_key(semester, code), f"{semester} {code}",
+                      launch(files.population))
         if result.success:
             report = report_path(settings.reports_dir(), semester, code).resolve()
             lines += [f"{semester} {code}: run {result.run_id} succeeded", _step_lines(result), f"report: {report}"]
@@ -84,24 +86,30 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
             lines.append(f"{semester} {code}: run {result.run_id} failed: {_first_failure(result)}")
             succeeded = False
     if any(line.endswith("succeeded") for line in lines):
-        result = _run(instance, defs.resolve_job_def("national_job"), semester, f"{semester} national")
+        result = _run(instance, definitions.national_job, semester, f"{semester} national")
         lines.append(f"{semester} national step: run {result.run_id} "
                      + ("succeeded" if result.success else f"failed: {_first_failure(result)}"))
         succeeded &= result.success
     return succeeded, "\n".join(lines)
 
 
-def _run(instance, job, key: str, label: str):
+def _run(instance, job_fn, key: str, label: str, sized=None):
+    """One run of the job `job_fn` returns, for the partition `key`, through Dagster's execute_job: its executor runs
+    the steps side by side in processes of their own (`sizing.run_config`), as a run launched from the UI does."""
+    import dagster as dg  # noqa: PLC0415
+
+    job = job_fn()
     # The console shows a line per run; every event, tracebacks included, is in the run (Dagster UI).
-    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-    run_id = str(uuid.uuid4())  # known before the run starts, so its progress can be followed
-    with _progress_bar(label) as progress, _watching_steps(instance, run_id, len(job.graph.nodes), progress):
-        return job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=quiet,
-                                      run_id=run_id)
+    run_config = {**job.get_run_config_for_partition_key(key), **(sized.run_config if sized else {}),
+                  "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    marker = {"pemadanan/launched_by": f"pemadanan run {uuid.uuid4()}"}  # finds the run while it runs
+    tags = {**job.partitions_def.get_tags_for_partition_key(key), **(sized.tags if sized else {}), **marker}
+    with _progress_bar(label) as progress, _watching_steps(instance, marker, len(job.graph.nodes), progress):
+        return dg.execute_job(dg.reconstructable(job_fn), instance=instance, run_config=run_config, tags=tags)
 
 
 @contextlib.contextmanager
-def _watching_steps(instance, run_id: str, steps: int, progress):
+def _watching_steps(instance, marker: dict[str, str], steps: int, progress):
     """Tells `progress` every second how many of the run's steps are done and which one runs, read from the
     run's events; only on a terminal, where the bar shows."""
     if not sys.stderr.isatty():
@@ -113,8 +121,11 @@ def _watching_steps(instance, run_id: str, steps: int, progress):
 
     def watch() -> None:
         while not stop.wait(1):
-            records = instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START,
-                                                         dg.DagsterEventType.STEP_SUCCESS})
+            runs = instance.get_runs(dg.RunsFilter(tags=marker), limit=1)
+            if not runs:
+                continue
+            records = instance.all_logs(runs[0].run_id, of_type={dg.DagsterEventType.STEP_START,
+                                                                 dg.DagsterEventType.STEP_SUCCESS})
             done = [r.step_key for r in records if r.dagster_event.event_type == dg.DagsterEventType.STEP_SUCCESS]
             running = [r.step_key for r in records if r.step_key not in done]
             progress(len(done), steps, running[-1] if running else "")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import ingest, linkage, national, outputs, publish
-from pipelines.jobs import national_job, semester_job
+from pipelines import jobs
 from pipelines.sensors import landing_sensor, national_sensor, semester_backstop_schedule
 from resources import CoklitLists, ElectionCalendar, LandingZone, Linkage, Validation, Warehouse, WarehouseStaging
 
@@ -27,7 +27,7 @@ WAREHOUSE = Warehouse()
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules([ingest, linkage, outputs, publish, national]),
-    jobs=[semester_job, national_job],
+    jobs=[jobs.semester_job, jobs.national_job],
     sensors=[landing_sensor, national_sensor],
     schedules=[semester_backstop_schedule],
     resources={
@@ -39,6 +39,15 @@ defs = dg.Definitions(
         "election_calendar": ElectionCalendar(),
         "coklit": CoklitLists(),
     },
-    # Steps share one process: each step would otherwise pay pandas/GX imports again.
-    executor=dg.in_process_executor,
+    # Multiprocess by default (semester_job's config), in one process where a run asks (sizing.run_config).
+    executor=dg.multi_or_in_process_executor,
 )
+
+
+def semester_job():
+    """The job, reconstructable in the processes its steps run in (`pemadanan run`)."""
+    return defs.resolve_job_def("semester_job")
+
+
+def national_job():
+    return defs.resolve_job_def("national_job")

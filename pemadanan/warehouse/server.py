@@ -116,10 +116,14 @@ def embedded_url(data_dir: Path, database: str = "pemadanan") -> str:
 
 
 def ensure_database(server_url: str, database: str) -> None:
+    """Creates the database unless it exists; the steps of a run start side by side and may all ask at once."""
     conn = connect(server_url)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
         if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{database}"')
+            try:
+                cur.execute(f'CREATE DATABASE "{database}"')
+            except (psycopg2.errors.DuplicateDatabase, psycopg2.errors.UniqueViolation):
+                pass  # another process created it between the two statements
     conn.close()
