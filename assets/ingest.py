@@ -9,6 +9,7 @@ import dagster as dg
 import pandas as pd
 
 from assets import markdown_table
+from assets.partitions import kabupaten_partitions, semester_and_kabupaten
 from expectations.checks import Outcome
 from pemadanan import warehouse
 from pemadanan.file_server import url_for
@@ -25,7 +26,6 @@ from pemadanan.ingest import (
 )
 from pemadanan.semester import Semester
 from pemadanan.validation import CheckOutcome, FileBlocked
-from pipelines.partitions import kabupaten_partitions, semester_and_kabupaten
 from resources import LandingZone, Validation, Warehouse
 
 OUTCOME_MEANS = {Outcome.BLOCK: "Blocking: a failure stops the run, nothing is published.",

@@ -6,10 +6,10 @@ import dataclasses
 import dagster as dg
 
 from assets import markdown_table
+from assets.partitions import kabupaten_partitions, semester_and_kabupaten
 from pemadanan import review, warehouse
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult, link
-from pipelines.partitions import kabupaten_partitions, semester_and_kabupaten
 from resources import LandingZone, Linkage, Warehouse
 
 

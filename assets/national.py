@@ -9,9 +9,9 @@ import dagster as dg
 import pandas as pd
 
 from assets import markdown_table
+from assets.partitions import semester_of, semester_partitions
 from assets.publish import TABLE_ASSETS
 from pemadanan import national, warehouse
-from pipelines.partitions import semester_of, semester_partitions
 from resources import Warehouse
 
 NATIONAL_ASSETS = {table: dg.AssetKey([table.schema, table.name]) for table in warehouse.NATIONAL_TABLES}

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from assets import markdown_table
+from assets.partitions import kabupaten_partitions, semester_and_kabupaten
 from pemadanan import coklit as coklit_files
 from pemadanan import maintenance, regions, report, settings, tms, warehouse
 from pemadanan.file_server import url_for
@@ -13,7 +14,6 @@ from pemadanan.ingest import IngestResult, quarantined_niks
 from pemadanan.linkage import LinkResult
 from pemadanan.nik import mask_nik
 from pemadanan.semester import Semester, SemesterInputs
-from pipelines.partitions import kabupaten_partitions, semester_and_kabupaten
 from resources import CoklitLists, ElectionCalendar, Warehouse
 
 OUTPUTS = {"group_name": "outputs", "partitions_def": kabupaten_partitions}

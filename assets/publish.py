@@ -5,6 +5,7 @@ import dagster as dg
 import pandas as pd
 
 from assets import markdown_table
+from assets.partitions import kabupaten_partitions, partitions_in_flight, semester_and_kabupaten
 from pemadanan import maintenance, quality, warehouse
 from pemadanan.frames import stack
 from pemadanan.ingest import IngestResult
@@ -12,7 +13,6 @@ from pemadanan.linkage import LinkResult
 from pemadanan.semester import Semester
 from pemadanan.summary import link_summary, suppress_small_counts
 from pemadanan.warehouse import staging
-from pipelines.partitions import kabupaten_partitions, partitions_in_flight, semester_and_kabupaten
 from resources import Warehouse
 
 TABLE_ASSETS = {table: dg.AssetKey([table.schema, table.name]) for table in warehouse.TABLES}

@@ -43,12 +43,12 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     _prepare_dagster_home()
     import dagster as dg  # noqa: PLC0415 - after the environment is set, which the definitions read
 
+    from assets.partitions import closed_semester, partition_key, register  # noqa: PLC0415
     from pemadanan.ingest import FileRejected  # noqa: PLC0415
     from pemadanan.keys import KeyRejected, kabupaten_key  # noqa: PLC0415
     from pemadanan.report import report_path  # noqa: PLC0415
     from pemadanan.sizing import launch  # noqa: PLC0415
     from pipelines import definitions  # noqa: PLC0415
-    from pipelines.partitions import closed_semester, partition_key, register  # noqa: PLC0415
     from resources import LandingZone  # noqa: PLC0415
 
     try:  # keys from the command line name folders and tables: checked before anything is read

@@ -9,13 +9,13 @@ import time
 
 import dagster as dg
 
+from assets.partitions import IN_FLIGHT, JAKARTA, add_requests, closed, partition_key, register
 from pemadanan import warehouse
 from pemadanan.ingest import FileRejected
 from pemadanan.keys import KeyRejected, shown
 from pemadanan.semester import Semester
 from pemadanan.sizing import launch
 from pipelines.jobs import national_job, semester_job
-from pipelines.partitions import IN_FLIGHT, JAKARTA, add_requests, closed, partition_key, register
 from resources import LandingZone, SemesterFiles, Warehouse
 
 # Files younger than this may still be being copied in.

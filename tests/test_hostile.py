@@ -18,6 +18,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from assets.partitions import partition_key
 from pemadanan import keys, review, warehouse
 from pemadanan.ingest import POPULATION, VOTERS, FileRejected, ingest
 from pemadanan.keys import KeyRejected
@@ -25,7 +26,6 @@ from pemadanan.landing import Landing
 from pemadanan.report import report_path
 from pemadanan.semester import Semester
 from pemadanan.validation import FileBlocked, ValidationPolicy
-from pipelines.partitions import partition_key
 from resources import CoklitLists, LandingZone, Validation
 
 CORPUS = Path(__file__).parent / "corpus"

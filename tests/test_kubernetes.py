@@ -21,7 +21,7 @@ from dagster_k8s import K8sRunLauncher
 from dagster_k8s.job import get_user_defined_k8s_config
 
 from pemadanan import settings
-from pemadanan.sizing import K8S_CONFIG_TAG, SIZE_CLASS_TAG, SIZE_CLASSES, population_rows, launch, size_class
+from pemadanan.sizing import K8S_CONFIG_TAG, SIZE_CLASS_TAG, SIZE_CLASSES, launch, population_rows, size_class
 
 DEPLOY = settings.PROJECT_ROOT / "deploy"
 RELEASE = "pemadanan"

@@ -9,10 +9,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from assets.partitions import partition_key
 from pemadanan import warehouse
 from pemadanan.warehouse import staging
 from pipelines.definitions import defs
-from pipelines.partitions import partition_key
 
 KEY = partition_key("2024-S1", "33.23")
 

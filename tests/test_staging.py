@@ -14,10 +14,10 @@ import psycopg2
 import pytest
 from conftest import new_database
 
+from assets.partitions import partition_key
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
 from pemadanan.warehouse import staging
-from pipelines.partitions import partition_key
 
 PARTITION = "2024-S1|33.23"
 
