@@ -88,22 +88,10 @@ def counted_rows(population_file: Path) -> int | None:
         return None
 
 
-@dataclass(frozen=True)
-class Launch:
-    """What a semester run of a population file is launched with."""
-
-    tags: dict[str, str]
-    run_config: dict
-
-
-def launch(population_file: Path) -> Launch:
-    rows = counted_rows(population_file)
-    return Launch(run_tags(rows), run_config(rows))
-
-
-def run_tags(rows: int | None) -> dict[str, str]:
+def run_tags(population_file: Path) -> dict[str, str]:
     """The tags a semester run is launched with: its size class, and the pod resources that class needs. None for
-    a file that could not be counted: the run gets the biggest pod."""
+    a file that cannot be counted: the run gets the biggest pod."""
+    rows = counted_rows(population_file)
     if rows is None:
         return {}
     chosen = size_class(rows)

@@ -47,7 +47,7 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     from pemadanan.ingest import FileRejected  # noqa: PLC0415
     from pemadanan.keys import KeyRejected, kabupaten_key  # noqa: PLC0415
     from pemadanan.report import report_path  # noqa: PLC0415
-    from pemadanan.sizing import launch  # noqa: PLC0415
+    from pemadanan.sizing import run_tags  # noqa: PLC0415
     from pipelines import definitions  # noqa: PLC0415
     from resources import LandingZone  # noqa: PLC0415
 
@@ -78,7 +78,7 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
             continue
         register(instance, semester, code)
         result = _run(instance, definitions.semester_job, partition_key(semester, code), f"{semester} {code}",
-                      launch(files.population))
+                      run_tags(files.population))
         if result.success:
             report = report_path(settings.reports_dir(), semester, code).resolve()
             lines += [f"{semester} {code}: run {result.run_id} succeeded", _step_lines(result), f"report: {report}"]
@@ -93,17 +93,17 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     return succeeded, "\n".join(lines)
 
 
-def _run(instance, job_fn, key: str, label: str, sized=None):
-    """One run of the job `job_fn` returns, for the partition `key`, through Dagster's execute_job: its executor runs
-    the steps side by side in processes of their own (`sizing.run_config`), as a run launched from the UI does."""
+def _run(instance, job_fn, key: str, label: str, tags: dict[str, str] | None = None):
+    """One run of the job `job_fn` returns, for the partition `key`, through Dagster's execute_job, with the config
+    the job gives the partition (its executor: `jobs.execution_for`), as a run launched from the UI gets."""
     import dagster as dg  # noqa: PLC0415
 
     job = job_fn()
     # The console shows a line per run; every event, tracebacks included, is in the run (Dagster UI).
-    run_config = {**job.get_run_config_for_partition_key(key), **(sized.run_config if sized else {}),
+    run_config = {**job.get_run_config_for_partition_key(key),
                   "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     marker = {"pemadanan/launched_by": f"pemadanan run {uuid.uuid4()}"}  # finds the run while it runs
-    tags = {**job.partitions_def.get_tags_for_partition_key(key), **(sized.tags if sized else {}), **marker}
+    tags = {**job.partitions_def.get_tags_for_partition_key(key), **(tags or {}), **marker}
     with _progress_bar(label) as progress, _watching_steps(instance, marker, len(job.graph.nodes), progress):
         return dg.execute_job(dg.reconstructable(job_fn), instance=instance, run_config=run_config, tags=tags)
 

@@ -2,9 +2,25 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pemadanan.sizing import IN_PROCESS, MULTIPROCESS
+from assets.partitions import kabupaten_partitions
+from pemadanan.ingest import FileRejected
+from pemadanan.keys import KeyRejected
+from pemadanan.sizing import IN_PROCESS, counted_rows, run_config
+from resources import LandingZone
 
 NATIONAL = dg.AssetSelection.groups("national")
+
+
+def execution_for(partition: str) -> dict:
+    """A kabupaten's run executes its steps by the size of its population file (`sizing.run_config`: side by side,
+    or in one process for a small kabupaten), whoever launches it: the UI, a backfill, the sensor, `pemadanan run`."""
+    keys = kabupaten_partitions.get_partition_key_from_str(partition).keys_by_dimension
+    try:
+        population = LandingZone().semester_files(keys["semester"], keys["wilayah"]).population
+    except (FileRejected, KeyRejected):
+        population = None  # the run's first step says what is wrong
+    return run_config(counted_rows(population) if population else None)
+
 
 semester_job = dg.define_asset_job(
     "semester_job",
@@ -12,8 +28,8 @@ semester_job = dg.define_asset_job(
     description="One kabupaten's semester end to end: ingest, validate, link, outputs, publish.",
     # The run queue (deploy/dagster*.yaml) runs one run of a kabupaten at a time (Dagster's tag
     # dagster/partition/wilayah), in the order they were requested: each semester compares with its predecessor's
-    # published snapshot. Its steps run side by side unless a run says otherwise (`sizing.run_config`).
-    config={"execution": {"config": MULTIPROCESS}},
+    # published snapshot.
+    config=dg.PartitionedConfig(partitions_def=kabupaten_partitions, run_config_for_partition_key_fn=execution_for),
 )
 
 national_job = dg.define_asset_job(

@@ -14,7 +14,7 @@ from pemadanan import warehouse
 from pemadanan.ingest import FileRejected
 from pemadanan.keys import KeyRejected, shown
 from pemadanan.semester import Semester
-from pemadanan.sizing import launch
+from pemadanan.sizing import run_tags
 from pipelines.jobs import national_job, semester_job
 from resources import LandingZone, SemesterFiles, Warehouse
 
@@ -88,11 +88,10 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone, wa
         requested.add(this)
         if rerun:
             seen[f"{key} after"] = predecessor_published
-        sized = launch(files.population)
         requests.append(dg.RunRequest(run_key=f"{key}:{fingerprint}:{seen.get(f'{key} after', '')}",
-                                      partition_key=key, run_config=sized.run_config,
+                                      partition_key=key,
                                       tags={"pemadanan/why": f"{previous[0]} published after it" if rerun and not changed
-                                            else "files delivered", **sized.tags}))
+                                            else "files delivered", **run_tags(files.population)}))
     return dg.SensorResult(
         run_requests=requests, cursor=json.dumps(seen, sort_keys=True),
         dynamic_partitions_requests=add_requests(context.instance, {s for s, _ in requested}, {k for _, k in requested}))
@@ -156,10 +155,8 @@ def semester_backstop_schedule(context: dg.ScheduleEvaluationContext, landing: L
             waiting.append(f"{kabupaten}: waiting for {', '.join(files.missing)} in {files.folder}")
             continue
         register(context.instance, semester, kabupaten)
-        sized = launch(files.population)
         requests.append(dg.RunRequest(run_key=f"{partition_key(semester, kabupaten)}:{files.fingerprint()}",
-                                      partition_key=partition_key(semester, kabupaten), tags=sized.tags,
-                                      run_config=sized.run_config))
+                                      partition_key=partition_key(semester, kabupaten), tags=run_tags(files.population)))
     for line in waiting:
         context.log.warning(f"{semester}: {line}")
     if not requests:

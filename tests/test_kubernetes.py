@@ -21,7 +21,7 @@ from dagster_k8s import K8sRunLauncher
 from dagster_k8s.job import get_user_defined_k8s_config
 
 from pemadanan import settings
-from pemadanan.sizing import K8S_CONFIG_TAG, SIZE_CLASS_TAG, SIZE_CLASSES, launch, population_rows, size_class
+from pemadanan.sizing import K8S_CONFIG_TAG, SIZE_CLASS_TAG, SIZE_CLASSES, population_rows, run_tags, size_class
 
 DEPLOY = settings.PROJECT_ROOT / "deploy"
 RELEASE = "pemadanan"
@@ -108,7 +108,7 @@ def test_a_runs_size_class_becomes_the_pod_dagster_k8s_builds(tmp_path, resident
     with population.open("w") as file:
         file.write("NIK,NAMA_LGKP\n")
         file.write("3323010101900001,ANI\n" * residents)
-    tags = launch(population).tags
+    tags = run_tags(population)
     expected = size_class(residents)
     assert tags[SIZE_CLASS_TAG] == expected.name
     assert expected.name == ("small" if residents <= 250_000 else "medium" if residents <= 700_000
@@ -134,7 +134,7 @@ def test_population_rows_are_counted_in_every_delivered_format_without_parsing(t
 def test_a_file_that_cannot_be_counted_gets_no_size_class_and_so_the_biggest_pod(tmp_path):
     broken = tmp_path / "population.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
-    assert launch(broken).tags == {}
+    assert run_tags(broken) == {}
 
 
 def test_the_image_installs_the_dependency_set_the_tests_ran_with(tmp_path):
