@@ -69,6 +69,9 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
         return False, (f"{semester}: no files in {zone.path / semester}: deliver them in <semester>/<kabupaten code>/, "
                        "or name the landing folder with --landing")
     instance = dg.DagsterInstance.get()
+    from pemadanan import warehouse  # noqa: PLC0415
+
+    warehouse.resolve_url()  # the embedded server, if it is the warehouse, stays up while this process runs the steps
     succeeded = not lines
     for code, files in runs:
         if not files.complete:
@@ -346,11 +349,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_ui(args: argparse.Namespace) -> int:
     """The Dagster UI (`dagster dev`: webserver and daemon) on this project's instance, and beside it the file
     server that makes its report and Data Docs links open."""
-    from pemadanan import file_server  # noqa: PLC0415
+    from pemadanan import file_server, warehouse  # noqa: PLC0415
 
     if args.landing:
         os.environ["PEMADANAN_LANDING_DIR"] = str(Path(args.landing).resolve())
     home = _prepare_dagster_home()
+    warehouse.resolve_url()  # the embedded server, if it is the warehouse, stays up while the UI runs its runs
     files = file_server.serve(args.files_port)
     os.environ["PEMADANAN_FILES_URL"] = f"http://127.0.0.1:{files.server_port}"  # runs launched here link to it
     print(f"Dagster UI: http://127.0.0.1:{args.port} (instance {home.resolve()}, landing {settings.landing_dir()})\n"

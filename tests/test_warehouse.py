@@ -2,6 +2,7 @@
 
 import re
 import threading
+import time
 
 import pandas as pd
 import psycopg2
@@ -333,21 +334,22 @@ def test_no_part_of_a_password_with_a_raw_at_sign_reaches_an_unreachable_warehou
     assert [part for part in password_fragments(password) if part in said] == []
 
 
-class CopyMarking(psycopg2.extensions.cursor):
-    def copy_expert(self, *args, **kwargs):
-        self.connection.copied = True
-        return super().copy_expert(*args, **kwargs)
+class SwapMarking(psycopg2.extensions.cursor):
+    def execute(self, query, *args, **kwargs):
+        if "ATTACH PARTITION" in str(query):
+            self.connection.swapped = True
+        return super().execute(query, *args, **kwargs)
 
 
 def commit_lost(outcome: str, server: dict):
-    """A connection whose COMMIT of a publish (a transaction that copied rows) gets no answer: the server committed
-    (`committed`), did not (`aborted`), or committed and cannot be reached afterwards (`unreachable`)."""
+    """A connection whose COMMIT of a publish (the transaction that swaps the new rows in) gets no answer: the server
+    committed (`committed`), did not (`aborted`), or committed and cannot be reached afterwards (`unreachable`)."""
     class CommitLost(psycopg2.extensions.connection):
         def cursor(self, *args, **kwargs):
-            return super().cursor(*args, cursor_factory=CopyMarking, **kwargs)
+            return super().cursor(*args, cursor_factory=SwapMarking, **kwargs)
 
         def commit(self):
-            if not getattr(self, "copied", False):
+            if not getattr(self, "swapped", False):
                 return super().commit()
             super().commit() if outcome != "aborted" else super().rollback()
             self.close()
@@ -452,3 +454,80 @@ def test_the_national_step_grants_the_dashboard_its_coverage_table(fresh_databas
         assert not readable(conn, warehouse.NATIONAL_FINDINGS)
     finally:
         conn.close()
+
+
+def relations(url: str, like: str) -> list[tuple[str, bool]]:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT c.relname, c.relispartition FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname IN ('published', 'restricted') AND c.relkind IN ('r', 'p') AND c.relname LIKE %s "
+                    "ORDER BY 1", (like,))
+        found = cur.fetchall()
+    conn.close()
+    return found
+
+
+def test_a_publish_swaps_the_new_rows_in_readers_see_the_old_ones_meanwhile_and_no_copy_is_left(fresh_database,
+                                                                                                 monkeypatch):
+    url = fresh_database("warehouse")
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(10)}, dashboard=None)
+    seen = []
+    copy_csv = publish._copy_csv
+
+    def reading_meanwhile(frame, table):  # while the new rows are copied, a reader sees the old ones, whole
+        seen.append(warehouse.read_table(url, warehouse.DELIVERIES, "2024-S1", "33.23")["rows_in"].tolist())
+        return copy_csv(frame, table)
+    monkeypatch.setattr(publish, "_copy_csv", reading_meanwhile)
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(20)}, dashboard=None)
+    assert seen == [[10]]
+    assert warehouse.read_table(url, warehouse.DELIVERIES, "2024-S1", "33.23")["rows_in"].tolist() == [20]
+    assert relations(url, "deliveries%") == [("deliveries", False), ("deliveries_2024_s1", True),
+                                             ("deliveries_2024_s1_33_23", True)]
+
+
+def test_a_publish_that_fails_leaves_the_old_rows_and_no_copy_and_a_killed_ones_copies_go_with_the_next(
+        fresh_database, monkeypatch):
+    url = fresh_database("warehouse")
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(10)}, dashboard=None)
+    frames = {warehouse.DELIVERIES: deliveries(20), warehouse.PUBLICATIONS: pd.DataFrame({"published_at": ["x"],
+                                                                                           "compared_with": [None]})}
+    with pytest.raises(psycopg2.Error):  # the second table's rows are refused: the first's copy was made
+        warehouse.replace_kabupaten(url, "2024-S1", "33.23", frames, dashboard=None)
+    assert warehouse.read_table(url, warehouse.DELIVERIES)["rows_in"].tolist() == [10]
+    assert [name for name, _ in relations(url, "%\\_n%")] == []
+    # A publish killed between copying and swapping leaves its copies: the next publish of the kabupaten drops them.
+    monkeypatch.setattr(publish, "_drop_shadows", lambda url, shadows: None)
+    monkeypatch.setattr(publish, "_swap", lambda *args: (_ for _ in ()).throw(SystemExit("killed")))
+    with pytest.raises(SystemExit):
+        warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(30)}, dashboard=None)
+    assert len(relations(url, "deliveries\\_2024\\_s1\\_33\\_23\\_n%")) == 1
+    monkeypatch.undo()
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(40)}, dashboard=None)
+    assert relations(url, "deliveries\\_2024\\_s1\\_33\\_23\\_n%") == []
+    assert warehouse.read_table(url, warehouse.DELIVERIES)["rows_in"].tolist() == [40]
+
+
+def test_the_swapped_in_leaf_has_its_indexes_and_a_reader_holding_the_semester_only_delays_the_swap(
+        fresh_database, monkeypatch):
+    url = fresh_database("warehouse")
+    snapshot = warehouse.POPULATION_SNAPSHOT
+    frame = pd.DataFrame({c.name: pd.Series([None], dtype=object) for c in snapshot.columns
+                          if c.name not in ("semester", "kabupaten")}).assign(population_row=[1], nik=["3323015508950001"])
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {snapshot: frame}, dashboard=None)
+    monkeypatch.setattr(publish, "SWAP_LOCK_TIMEOUT", "200ms")
+    reader = psycopg2.connect(url)  # a long dashboard query on the semester
+    with reader.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {snapshot.qualified} WHERE semester = '2024-S1'")
+    release = threading.Timer(1.5, reader.rollback)
+    release.start()
+    started = time.monotonic()
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {snapshot: frame.assign(population_row=[2])}, dashboard=None)
+    assert time.monotonic() - started >= 1.0  # it waited for the reader, a little at a time
+    release.join()
+    reader.close()
+    assert warehouse.read_table(url, snapshot, "2024-S1", "33.23")["population_row"].tolist() == [2]
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1",
+                    (snapshot.partition("2024-S1", "33.23").split(".")[1],))
+        indexed = [row[0].split("(")[-1].rstrip(")") for row in cur.fetchall()]
+    conn.close()
+    assert sorted(indexed) == sorted(snapshot.indexes)

@@ -1,11 +1,15 @@
-"""Publishing: one kabupaten's rows of a semester (or a national table's semester) replaced in every table given, in
-one transaction, so readers never see half of one, a re-run gives the same rows, and a publish locks no other
-kabupaten's rows; tables made or brought up to date first, in a short transaction of their own; the dashboard role
-granted what it may read."""
+"""Publishing: one kabupaten's rows of a semester (or a national table's semester) replaced in every table given, all
+or nothing, locking no other kabupaten's rows. Each table's new rows are copied into a table of their own first (the
+leaf partition to be, with its indexes and a constraint that proves its bounds), outside any lock; then one short
+transaction swaps them in: the kabupaten's old leaf partitions detached and dropped, the new ones attached under
+their names. Readers see the old rows or the new ones, never half. Tables are made or brought up to date before,
+in a short transaction of their own, and the dashboard role granted what it may read."""
 
 from __future__ import annotations
 
 import io
+import secrets
+import time
 from dataclasses import dataclass
 
 import pandas as pd
@@ -35,9 +39,12 @@ def replace_kabupaten(url: str, semester: str, kabupaten: str | None, frames: di
     because a publish that forgot it left a new table unreadable to dashboards until another publish (None: no
     dashboard reads this warehouse)."""
     what = f"{semester} {kabupaten}" if kabupaten else f"{semester} (national tables)"
+    shadows: dict[Table, str] = {}
     try:
         _ensure_partitions(url, semester, kabupaten, list(frames), dashboard)
-        return _replace_rows(url, semester, kabupaten, frames)
+        counts = _copy_shadows(url, semester, kabupaten, frames, shadows)
+        _swap(url, semester, kabupaten, shadows, counts)
+        return counts
     except _CommitInDoubt as doubt:
         status = _transaction_status(url, doubt.xid)
         if status == "committed":  # only the answer was lost: the publish is done
@@ -53,6 +60,8 @@ def replace_kabupaten(url: str, semester: str, kabupaten: str | None, frames: di
         raise WarehouseUnavailable(f"the warehouse {describe(url)} went away while {what} was published "
                                    f"({driver_error(error, url)}): nothing of it was written; run it again once the "
                                    "server is back") from None
+    finally:
+        _drop_shadows(url, shadows)  # what a failed publish copied: its rows never reached a reader
 
 
 class _CommitInDoubt(Exception):
@@ -92,18 +101,90 @@ def _ensure_partitions(url: str, semester: str, kabupaten: str | None, tables: l
             if _ensure_table(cur, table):  # its rows predate kabupaten partitions
                 legacy_kabupaten = legacy_kabupaten or _kabupaten_before_partitions(cur) or kabupaten
                 _rebuild_by_kabupaten(cur, table, legacy_kabupaten)
-            _partition(cur, table, semester, kabupaten if table.per_kabupaten else None)
+            if table.per_kabupaten:  # the semester's partition; the kabupaten's own is swapped in with its rows
+                _partition(cur, table, semester, None)
+            _drop_orphaned_shadows(cur, table, semester, kabupaten)
         if dashboard is not None:
             _grant_dashboard(cur, dashboard)
     conn.close()
 
 
-def _replace_rows(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame]) -> dict[str, int]:
-    """Raises _CommitInDoubt when the connection fails during COMMIT: the server may have committed then."""
+def _leaf(table: Table, semester: str, kabupaten: str | None) -> tuple[str, str, str, tuple[str, ...]]:
+    """(the partition that holds the kabupaten's rows of the semester, its parent, its bound, the constraint that
+    proves the rows are inside it): a national table's leaf is its semester's."""
+    if table.per_kabupaten:
+        return (table.partition(semester, kabupaten), table.partition(semester), kabupaten,
+                ("semester IS NOT NULL AND semester = %s AND kabupaten IS NOT NULL AND kabupaten = %s",
+                 semester, kabupaten))
+    return table.partition(semester), table.qualified, semester, ("semester IS NOT NULL AND semester = %s", semester)
+
+
+def _copy_shadows(url: str, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame],
+                  shadows: dict[Table, str]) -> dict[str, int]:
+    """Each table's new rows in a table of their own, shaped as its leaf partition (columns, indexes, and a CHECK of
+    its bounds, so that attaching it scans nothing), committed, and recorded in `shadows` as they are made. No lock
+    is taken on the published tables: readers and other kabupaten's publishes go on."""
+    counts = {}
+    token = secrets.token_hex(4)
     conn = connect(url)
     try:
-        counts = _copy_rows(conn, semester, kabupaten, frames)
+        for table, frame in frames.items():
+            leaf, parent, _, (check, *bounds) = _leaf(table, semester, kabupaten)
+            schema, name = leaf.split(".")
+            shadow = f"{schema}.{name[:50]}_n{token}"
+            expected = [c.name for c in table.columns]
+            frame = frame.assign(semester=semester, **({"kabupaten": kabupaten} if table.per_kabupaten else {}))[expected]
+            with conn.cursor() as cur:
+                # Created and filled in one transaction: with wal_level=minimal the copy writes no WAL.
+                cur.execute(f"CREATE TABLE {shadow} (LIKE {parent} INCLUDING DEFAULTS)")
+                shadows[table] = shadow
+                cur.execute(f"ALTER TABLE {shadow} ADD CONSTRAINT {shadow.split('.')[1]}_bound CHECK ({check})", bounds)
+                cur.copy_expert(f"COPY {shadow} ({', '.join(expected)}) FROM STDIN WITH (FORMAT csv)",
+                                _copy_csv(frame, table))
+                for column in table.indexes:  # the leaf's indexes, built here: attaching adopts them
+                    cur.execute(f"CREATE INDEX {shadow.split('.')[1]}_{column[:10]} ON {shadow} ({column})")
+            conn.commit()
+            counts[table.qualified] = len(frame)
+    finally:
+        conn.close()
+    return counts
+
+
+SWAP_LOCK_TIMEOUT = "5s"
+SWAP_ATTEMPTS = 60
+
+
+def _swap(url: str, semester: str, kabupaten: str | None, shadows: dict[Table, str], counts: dict[str, int]) -> None:
+    """The swap (`_swap_once`), tried again while readers hold the semester's partition: detaching a leaf waits for
+    every query reading its parent, and queries that start meanwhile wait behind it, so it waits a few seconds at a
+    time, never long, and lets them through in between."""
+    for attempt in range(SWAP_ATTEMPTS):
+        try:
+            return _swap_once(url, semester, kabupaten, shadows, counts)
+        except psycopg2.errors.LockNotAvailable:
+            if attempt == SWAP_ATTEMPTS - 1:
+                raise
+            time.sleep(1)
+
+
+def _swap_once(url: str, semester: str, kabupaten: str | None, shadows: dict[Table, str],
+               counts: dict[str, int]) -> None:
+    """One transaction: each table's old leaf detached and dropped, its shadow attached under the leaf's name.
+    Raises _CommitInDoubt when the connection fails during COMMIT: the server may have committed then."""
+    conn = connect(url)
+    try:
         with conn.cursor() as cur:
+            cur.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
+            # Two runs of one kabupaten's semester must not swap at once.
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"pemadanan:publish:{semester}|{kabupaten}",))
+            for table, shadow in list(shadows.items()):
+                leaf, parent, bound, _ = _leaf(table, semester, kabupaten)
+                cur.execute("SELECT to_regclass(%s)", (leaf,))
+                if cur.fetchone()[0] is not None:
+                    cur.execute(f"ALTER TABLE {parent} DETACH PARTITION {leaf}")
+                    cur.execute(f"DROP TABLE {leaf}")
+                cur.execute(f"ALTER TABLE {parent} ATTACH PARTITION {shadow} FOR VALUES IN (%s)", (bound,))
+                cur.execute(f"ALTER TABLE {shadow} RENAME TO {leaf.split('.')[1]}")
             # Its id, asked before COMMIT: should the answer to COMMIT be lost, a new connection can ask the server
             # whether it committed (txid_status), rather than guess.
             cur.execute("SELECT txid_current()")
@@ -111,29 +192,23 @@ def _replace_rows(url: str, semester: str, kabupaten: str | None, frames: dict[T
         try:
             conn.commit()
         except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+            shadows.clear()  # attached, or not: the server knows, and a shadow left behind is dropped by the next run
             raise _CommitInDoubt(xid, error, counts) from None
+        shadows.clear()  # in place: nothing of them to drop
     finally:
         conn.close()  # without COMMIT (an error before it), the server rolls the transaction back
-    return counts
 
 
-def _copy_rows(conn, semester: str, kabupaten: str | None, frames: dict[Table, pd.DataFrame]) -> dict[str, int]:
-    with conn.cursor() as cur:
-        # Two runs of one kabupaten's semester must not interleave their emptying and copying.
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"pemadanan:publish:{semester}|{kabupaten}",))
-        counts = {}
-        for table, frame in frames.items():
-            expected = [c.name for c in table.columns]
-            frame = frame.assign(semester=semester, **({"kabupaten": kabupaten} if table.per_kabupaten else {}))[expected]
-            # TRUNCATE, not DELETE: a re-run does not scan and mark a million old rows, and COPY into a table
-            # emptied in its own transaction writes no WAL on a server with wal_level=minimal. It locks this
-            # kabupaten's partition only, until the publish commits.
-            partition = table.partition(semester, kabupaten if table.per_kabupaten else None)
-            cur.execute(f"TRUNCATE {partition}")
-            cur.copy_expert(f"COPY {partition} ({', '.join(expected)}) FROM STDIN WITH (FORMAT csv)",
-                            _copy_csv(frame, table))
-            counts[table.qualified] = len(frame)
-    return counts
+def _drop_shadows(url: str, shadows: dict[Table, str]) -> None:
+    if not shadows:
+        return
+    try:
+        with connect(url) as conn, conn.cursor() as cur:
+            for shadow in shadows.values():
+                cur.execute(f"DROP TABLE IF EXISTS {shadow}")
+        conn.close()
+    except (psycopg2.Error, WarehouseUnavailable):
+        pass  # the server is gone: `_ensure_partitions` of the next publish drops them
 
 
 def _copy_csv(frame: pd.DataFrame, table: Table) -> io.BytesIO:
@@ -257,6 +332,16 @@ def _rebuild_by_kabupaten(cur, table: Table, kabupaten: str) -> None:
         cur.execute(f"INSERT INTO {partition} ({columns}, kabupaten) SELECT {columns}, %s FROM {table.schema}.{old} "
                     "WHERE semester = %s", (kabupaten, semester))
     cur.execute(f"DROP TABLE {table.schema}.{old} CASCADE")
+
+
+def _drop_orphaned_shadows(cur, table: Table, semester: str, kabupaten: str | None) -> None:
+    """Shadows a killed publish of this kabupaten left (a publish of it runs alone: none is in use)."""
+    leaf = _leaf(table, semester, kabupaten)[0]
+    schema, name = leaf.split(".")
+    cur.execute("SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
+                "AND c.relname LIKE %s AND NOT c.relispartition", (schema, f"{name[:50]}\\_n%"))
+    for (orphan,) in cur.fetchall():
+        cur.execute(f"DROP TABLE IF EXISTS {schema}.{orphan}")
 
 
 def _partition(cur, table: Table, semester: str, kabupaten: str | None) -> str:

