@@ -10,9 +10,11 @@ Each semester then runs in a fresh child process, 2024-S2 comparing with 2024-S1
 each version into a warehouse emptied at the start, so that neither publishes into one grown by earlier runs.
 Each commit runs from a git worktree of its own under --work (uncommitted changes are not measured). With
 --compare REV the earlier commit runs the same files, alternating with this one, so that the noise of a shared
-machine falls on both. Wall time is the child's; peak RSS is summed over the child and every process below it (the
-steps' processes), sampled every 100 ms and attributed to the steps running then; cores used is the CPU time of the
-child and its processes over the wall time (the embedded PostgreSQL, a server of its own, is not in it). The embedded
+machine falls on both. Wall times are the kabupaten's run's, the national step's and the whole `pemadanan run`'s; peak memory is the
+proportional set size (PSS: a page forked processes share counted once) summed over the child and every process below
+it (the steps' processes), sampled every 100 ms and attributed to the steps running then; cores used is the CPU time
+of those processes during the kabupaten's run over its wall time (the embedded PostgreSQL, a server of its own, is
+not in it). The embedded
 PostgreSQL's processes are reported separately (sum of their RSS, shared buffers counted once per process, so an
 upper bound). Publishes to the embedded server under --work.
 """
@@ -23,7 +25,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -45,8 +46,8 @@ def rss_gb(pid: int | str = "self") -> float:
     return int(match.group(1)) / 1024 ** 2 if match else 0.0
 
 
-def tree_rss_gb(root: int) -> float:
-    """RSS of `root` and every process below it (the steps' processes, their forkserver), summed."""
+def tree(root: int) -> set[int]:
+    """`root` and every process below it (the steps' processes, their forkserver)."""
     parents = {}
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
@@ -54,12 +55,30 @@ def tree_rss_gb(root: int) -> float:
                 parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 continue
-    tree, grew = {root}, True
+    found, grew = {root}, True
     while grew:
-        below = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= below
+        below = {pid for pid, parent in parents.items() if parent in found} - found
+        found |= below
         grew = bool(below)
-    return sum(rss_gb(pid) for pid in tree)
+    return found
+
+
+def pss_gb(pid: int) -> float:
+    """Proportional set size: a page shared by forked processes counted once across them, as RSS would not."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
+    return int(match.group(1)) / 1024 ** 2 if match else 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_rss_gb(data_dir: str) -> float:
@@ -81,13 +100,17 @@ def child(landing: Path, semester: str) -> None:
 
     from pipelines.cli import run_semester
 
-    samples: list[tuple[float, float, float]] = []
+    samples: list[tuple[float, float, float, float]] = []  # time, PSS of the tree, its CPU seconds so far, PostgreSQL
+    cpu: dict[int, float] = {}  # per process, the most CPU time seen: a process gone keeps what it used
     stop = threading.Event()
     data_dir = os.environ["PEMADANAN_DATA_DIR"]
 
     def sample() -> None:
         while not stop.wait(0.1):
-            samples.append((time.time(), tree_rss_gb(os.getpid()),
+            pids = tree(os.getpid())
+            for pid in pids:
+                cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds(pid))
+            samples.append((time.time(), sum(pss_gb(pid) for pid in pids), sum(cpu.values()),
                             postgres_rss_gb(data_dir) if len(samples) % 10 == 0 else 0.0))
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -101,33 +124,42 @@ def child(landing: Path, semester: str) -> None:
         print(message, file=sys.stderr)
         sys.exit(1)
     instance = dg.DagsterInstance.get()
-    run = instance.get_runs(limit=1)[0]
+
+    def span(job: str) -> tuple[float, float, str]:
+        run = instance.get_run_records(dg.RunsFilter(job_name=job), limit=1)[0]
+        return run.start_time, run.end_time, run.dagster_run.run_id
+
+    def during(begin: float, end: float) -> list[tuple[float, float, float, float]]:
+        return [sample for sample in samples if begin <= sample[0] <= end] or [(begin, 0.0, 0.0, 0.0)]
+
+    begin, end, run_id = span("semester_job")
     spans: dict[str, list[float]] = {}
-    for record in instance.all_logs(run.run_id, of_type={dg.DagsterEventType.STEP_START,
-                                                         dg.DagsterEventType.STEP_SUCCESS}):
+    for record in instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS}):
         spans.setdefault(record.step_key, []).append(record.timestamp)
     steps = {}
-    for step, (begin, end) in sorted(spans.items(), key=lambda item: item[1][0]):
-        during = [rss for t, rss, _ in samples if begin <= t <= end] or [0.0]
-        steps[step] = {"seconds": round(end - begin, 2), "peak_rss_gb": round(max(during), 2)}
-    print(json.dumps({"semester": semester, "wall": round(wall, 1), "steps": steps,
-                      "peak_rss_gb": round(max(rss for _, rss, _ in samples), 2),
-                      "postgres_rss_gb": round(max(pg for _, _, pg in samples), 2)}))
+    for step, (step_begin, step_end) in sorted(spans.items(), key=lambda item: item[1][0]):
+        steps[step] = {"seconds": round(step_end - step_begin, 2),
+                       "peak_rss_gb": round(max(pss for _, pss, _, _ in during(step_begin, step_end)), 2)}
+    run = during(begin, end)
+    national_begin, national_end, _ = span("national_job")
+    print(json.dumps({
+        "semester": semester, "wall": round(wall, 1), "steps": steps, "kabupaten_wall": round(end - begin, 1),
+        "peak_rss_gb": round(max(pss for _, pss, _, _ in run), 2),
+        "cores_used": round((run[-1][2] - run[0][2]) / max(run[-1][0] - run[0][0], 1e-9), 2),
+        "national_wall": round(national_end - national_begin, 1),
+        "national_peak_gb": round(max(pss for _, pss, _, _ in during(national_begin, national_end)), 2),
+        "postgres_rss_gb": round(max(sample[3] for sample in samples), 2)}))
 
 
 def run_child(code: Path, work: Path, landing: Path, semester: str) -> dict:
     env = {**os.environ, "PEMADANAN_DATA_DIR": str(work / "data"), "PYTHONPATH": str(code)}
     env.pop("PEMADANAN_WAREHOUSE_URL", None)
     env.pop("DAGSTER_HOME", None)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([sys.executable, str(HERE), "--child", semester, "--landing", str(landing)], cwd=code,
                           env=env, capture_output=True, text=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child and every process it waited for
     if done.returncode:
         raise SystemExit(f"{code} {semester} failed:\n{done.stderr[-3000:]}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {**figures, "cpu_seconds": round(cpu, 1), "cores_used": round(cpu / figures["wall"], 2)}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def worktree(rev: str, work: Path) -> Path:
@@ -152,12 +184,15 @@ def table(results: dict[str, dict[str, dict]]) -> str:
             figures = results[label][semester]["steps"].get(step)
             cells.append(f"{figures['seconds']:>12.1f}{figures['peak_rss_gb']:>12.2f}" if figures else f"{'–':>24}")
         lines.append(f"{step:<28}" + "".join(cells))
-    lines.append(f"{'whole run (wall, peak)':<28}" + "".join(
-        f"{results[label][semester]['wall']:>12.1f}{results[label][semester]['peak_rss_gb']:>12.2f}"
-        for label, semester in columns))
-    lines.append(f"{'cores used (CPU s / wall)':<28}" + "".join(
-        f"{results[label][semester]['cpu_seconds']:>12.1f}{results[label][semester]['cores_used']:>12.2f}"
-        for label, semester in columns))
+    def row(label: str, seconds: str, gigabytes: str, digits: int = 1) -> str:
+        return f"{label:<28}" + "".join(f"{results[v][s][seconds]:>12.{digits}f}{results[v][s][gigabytes]:>12.2f}"
+                                        for v, s in columns)
+
+    lines.append(row("kabupaten run (wall, peak)", "kabupaten_wall", "peak_rss_gb"))
+    lines.append(f"{'cores used in it':<28}" + "".join(f"{results[v][s]['cores_used']:>12.2f}{'':>12}"
+                                                        for v, s in columns))
+    lines.append(row("national step (wall, peak)", "national_wall", "national_peak_gb"))
+    lines.append(f"{'pemadanan run (wall)':<28}" + "".join(f"{results[v][s]['wall']:>12.1f}{'':>12}" for v, s in columns))
     lines.append(f"{'embedded PostgreSQL (RSS)':<28}" + "".join(
         f"{'':>12}{results[label][semester]['postgres_rss_gb']:>12.2f}" for label, semester in columns))
     return "\n".join(lines)

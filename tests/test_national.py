@@ -106,28 +106,22 @@ def test_a_nik_excel_or_a_typist_spoiled_finds_a_namesake_born_that_day_where_it
 def test_three_kabupaten_run_through_dagster_and_the_national_step_finds_who_moved_between_them(
         tmp_path, instance_env):
     """The national generator's files, each kabupaten a run of its own, then the national step (`run_semester`);
-    scored against the truth on a small sample (3 x 4,000 residents, seed 3: docs/NATIONAL.md has the figures of
-    larger runs and more seeds)."""
+    scored against the truth on a small sample (3 x 3,000 residents, seed 3, the second semester: movers of the
+    first are listed where they left; docs/NATIONAL.md has the figures of larger runs and more seeds). That a
+    kabupaten's publish replaces its rows and no other's is tested in tests/test_warehouse.py."""
     from pemadanan import warehouse
     from pemadanan.evaluation import national_scores
     from pemadanan.synthetic import GeneratorConfig, generate_national
     from pipelines.cli import run_semester
 
     regions = [A, B, C]
-    generate_national(GeneratorConfig(semesters=("2024-S1", "2024-S2"), seed=3), regions, [4000] * 3, tmp_path / "land")
-    for semester in ("2024-S1", "2024-S2"):
-        ok, message = run_semester(semester, str(tmp_path / "land"))
-        assert ok, message
-        assert message.count("succeeded") == len(regions) + 1  # a run per kabupaten, then the national step
+    generate_national(GeneratorConfig(semesters=("2024-S1", "2024-S2"), seed=3), regions, [3000] * 3, tmp_path / "land")
+    ok, message = run_semester("2024-S2", str(tmp_path / "land"))
+    assert ok, message
+    assert message.count("succeeded") == len(regions) + 1  # a run per kabupaten, then the national step
     coverage = warehouse.read_table(instance_env, warehouse.NATIONAL_COVERAGE, "2024-S2")
     assert sorted(coverage["kabupaten"]) == regions and set(coverage["kabupaten_covered"]) == {3}
     scores = dict(national_scores(instance_env, tmp_path / "land" / "truth", "2024-S2", regions))
-    assert scores["moved"].relevant >= 30  # the sample has movers to find
+    assert scores["moved"].relevant >= 20  # the sample has movers to find
     assert scores["moved"].precision >= 0.97 and scores["moved"].recall >= 0.9, scores["moved"]
     assert scores["listed elsewhere"].precision >= 0.97 and scores["listed elsewhere"].recall >= 0.9
-    # Each kabupaten's rows are its own: re-running one replaces its rows and leaves the others'.
-    before = warehouse.read_table(instance_env, warehouse.VOTER_LINKS, "2024-S2").groupby("kabupaten").size()
-    ok, message = run_semester("2024-S2", kabupaten=[B])
-    assert ok, message
-    after = warehouse.read_table(instance_env, warehouse.VOTER_LINKS, "2024-S2").groupby("kabupaten").size()
-    assert after.to_dict() == before.to_dict()
