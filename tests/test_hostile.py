@@ -321,7 +321,7 @@ def test_a_partition_added_in_the_ui_is_refused_by_the_runs_first_steps(isolated
             partition_key=f"{semester}|{kabupaten}", instance=instance, raise_on_error=False)
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
-    assert {e.step_key for e in failures} == {"population", "deaths"}  # the two steps that start a run
+    assert {e.step_key for e in failures} == {"population", "voters", "deaths"}  # the steps that start a run
     assert all(e.step_failure_data.error.message.startswith(f"dagster._core.definitions.events.Failure: partition "
                                                             f"refused: {why}") for e in failures)
     assert not any(e.is_step_success for e in result.all_events)

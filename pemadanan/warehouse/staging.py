@@ -1,7 +1,9 @@
-"""Step outputs staged in PostgreSQL, the one place personal data may be kept: each frame of an output a table of the
-`staging` schema (nobody but the warehouse's owner may read it), written and read as Arrow through ADBC's binary
-COPY, and a manifest row per output saying which tables and values make it up, with each frame's Arrow schema: its
-pandas metadata gives back the exact dtypes (nullable integers, categoricals, Arrow strings, datetimes).
+"""Step outputs staged in PostgreSQL, the one place personal data may be kept: each frame of an output its Arrow IPC
+stream (zstd) in a table of the `staging` schema (nobody but the warehouse's owner may read it), written and read
+through ADBC's binary COPY, and a manifest row per output saying which tables and values make it up. The stream
+carries the Arrow schema and its pandas metadata, so the exact dtypes come back (nullable integers, categoricals with
+their categories, Arrow strings, datetimes). Stored as a stream, not as a typed table of a million rows: at 1M
+residents 2-4 times faster to write and read, and a fifth of the space (benchmarks/staging.py).
 
 An output is staged per asset and partition, as Dagster's own IO managers keep the latest output of each asset
 partition: a re-execution from failure, or an asset materialized alone, reads what the partition's last run staged.
@@ -12,7 +14,6 @@ it is older than the retention (`sweep`).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import json
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pemadanan.warehouse.connection import connect, libpq_url
 
@@ -51,26 +51,28 @@ def _ensure_schema(cur) -> None:
                 "staged_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (partition_key, output))")
 
 
-def _storable(frame: pd.DataFrame) -> tuple[pa.Table, pa.Schema, dict[str, list]]:
-    """The frame as PostgreSQL can take it (dictionaries as their values, columns of nothing as text), the Arrow
-    schema that gives it back exactly, and each dictionary's values (a categorical's categories, in their order,
-    used or not)."""
+CHUNK = 64 * 1024 * 1024  # bytes of an Arrow stream per row: far below PostgreSQL's 1 GB a value
+
+
+def _as_arrow_rows(frame: pd.DataFrame) -> pa.Table:
+    """The frame's Arrow IPC stream (zstd), in rows of (seq, bytes): schema, pandas metadata and dictionaries
+    included, so it comes back exactly, and PostgreSQL stores bytes, not a million rows to parse and index."""
     if not frame.index.equals(pd.RangeIndex(len(frame))):
         raise ValueError("a staged frame has the default index (0, 1, ...): reset it")
-    exact = pa.Table.from_pandas(frame, preserve_index=False)
-    dictionaries = {field.name: exact.column(field.name).combine_chunks().dictionary.to_pylist()
-                    for field in exact.schema if pa.types.is_dictionary(field.type)}
-    fields = []
-    for field in exact.schema:
-        kind = field.type
-        if pa.types.is_dictionary(kind):
-            kind = kind.value_type
-        elif pa.types.is_null(kind):
-            kind = pa.string()
-        elif pa.types.is_timestamp(kind) and kind.unit == "ns":
-            kind = pa.timestamp("us", kind.tz)  # PostgreSQL keeps microseconds
-        fields.append(pa.field(field.name, kind))
-    return exact.cast(pa.schema(fields)), exact.schema, dictionaries
+    sink = pa.BufferOutputStream()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as stream:
+        stream.write_table(table)
+    data = sink.getvalue()
+    bounds = [*range(0, data.size, CHUNK), data.size]
+    chunks = pa.Array.from_buffers(pa.large_binary(), len(bounds) - 1,
+                                   [None, pa.array(bounds, pa.int64()).buffers()[1], data])
+    return pa.table({"seq": pa.array(range(len(chunks)), pa.int32()), "data": chunks})
+
+
+def _from_arrow_rows(rows: pa.Table) -> pd.DataFrame:
+    ordered = rows.sort_by("seq").column("data").to_pylist()
+    return pa.ipc.open_stream(pa.py_buffer(b"".join(ordered))).read_all().to_pandas()
 
 
 def write(url: str, partition: str, output: str, run_id: str, staged: Staged) -> None:
@@ -87,11 +89,9 @@ def write(url: str, partition: str, output: str, run_id: str, staged: Staged) ->
         before = cur.fetchone()
         for name, frame in staged.frames.items():
             table = _table_name(partition, output, name)
-            storable, exact, dictionaries = _storable(frame)
             cur.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{table}")
-            cur.adbc_ingest(table, storable, mode="create", db_schema_name=SCHEMA)
-            frames[name] = {"table": table, "schema": base64.b64encode(exact.serialize().to_pybytes()).decode(),
-                            "dictionaries": dictionaries}
+            cur.adbc_ingest(table, _as_arrow_rows(frame), mode="create", db_schema_name=SCHEMA)
+            frames[name] = {"table": table}
         for gone in set(json.loads(before[0]) if before else {}) - set(frames):
             cur.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{json.loads(before[0])[gone]['table']}")
         cur.execute(f"INSERT INTO {MANIFEST} (partition_key, output, run_id, frames, \"values\") "
@@ -121,25 +121,21 @@ def read(url: str, partition: str, output: str) -> Staged | None:
     frames = {}
     with adbc.connect(libpq_url(url)) as conn, conn.cursor() as cur:
         for name, meta in frames_meta.items():
-            exact = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(meta["schema"])))
-            cur.execute(f"SELECT * FROM {SCHEMA}.{meta['table']}")
-            frames[name] = _exactly(cur.fetch_arrow_table(), exact, meta["dictionaries"])
+            cur.execute(f"SELECT seq, data FROM {SCHEMA}.{meta['table']}")
+            frames[name] = _from_arrow_rows(cur.fetch_arrow_table())
     return Staged(frames, values)
 
 
-def _exactly(table: pa.Table, exact: pa.Schema, dictionaries: dict[str, list]) -> pd.DataFrame:
-    columns = []
-    for field in exact:
-        column = table.column(field.name).combine_chunks()
-        if pa.types.is_null(field.type):  # a column of nothing, stored as text
-            columns.append(pa.nulls(len(table)))
-            continue
-        if pa.types.is_dictionary(field.type):
-            values = pa.array(dictionaries[field.name], type=field.type.value_type)
-            indices = pc.index_in(column.cast(field.type.value_type), value_set=values).cast(field.type.index_type)
-            column = pa.DictionaryArray.from_arrays(indices, values, ordered=field.type.ordered)
-        columns.append(column.cast(field.type))
-    return pa.Table.from_arrays(columns, schema=exact).to_pandas()
+def stored_bytes(url: str, partition: str, output: str) -> int:
+    """What the output takes in PostgreSQL (its tables, TOAST included)."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(f"SELECT frames FROM {MANIFEST} WHERE partition_key = %s AND output = %s", (partition, output))
+        tables = [meta["table"] for meta in cur.fetchone()[0].values()]
+        cur.execute("SELECT sum(pg_total_relation_size(t::regclass)) FROM unnest(%s::text[]) t",
+                    ([f"{SCHEMA}.{table}" for table in tables],))
+        size = cur.fetchone()[0]
+    conn.close()
+    return int(size or 0)
 
 
 def drop_partition(url: str, partition: str) -> int:
