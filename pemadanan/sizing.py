@@ -10,6 +10,7 @@ dimension of an XLSX. The class sets the run pod's memory through dagster-k8s's
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,11 +69,17 @@ MULTIPROCESS = {"multiprocess": {"max_concurrent": 2, "start_method": {"forkserv
     "pipelines.definitions", "great_expectations", "great_expectations.expectations", "pemadanan.probabilistic"]}}}}
 # A small kabupaten's run takes less than forking its steps costs: one process.
 IN_PROCESS = {"in_process": {}}
+# Up to how many residents a run's steps run in one process: the small size class's, unless the deployment says.
+ONE_PROCESS_MAX_RESIDENTS = "PEMADANAN_ONE_PROCESS_MAX_RESIDENTS"
 
 
 def run_config(residents: int | None) -> dict:
     """How a run of this many residents executes its steps (unknown: side by side)."""
-    small = residents is not None and size_class(residents) is SIZE_CLASSES[0]
+    limit = os.environ.get(ONE_PROCESS_MAX_RESIDENTS, "").strip()
+    if limit and not (limit.isascii() and limit.isdigit()):
+        raise ValueError(f"{ONE_PROCESS_MAX_RESIDENTS} must be a number of residents, not {limit!r}")
+    in_one_process = int(limit) if limit else SIZE_CLASSES[0].max_residents
+    small = residents is not None and residents <= in_one_process
     return {"execution": {"config": IN_PROCESS if small else MULTIPROCESS}}
 
 
