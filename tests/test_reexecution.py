@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 
 import dagster as dg
-import pandas as pd
 import pytest
+from conftest import same_tables
 
 from assets.partitions import partition_key
 from pemadanan import warehouse
@@ -19,18 +19,6 @@ KEY = partition_key("2024-S1", "33.23")
 
 def semester_job():
     return defs.resolve_job_def("semester_job")
-
-
-def tables(url: str) -> dict[str, pd.DataFrame]:
-    """Every published table's rows of the partition, in a stable order (when it was published aside)."""
-    out = {}
-    for table in warehouse.TABLES:
-        if table is warehouse.PUBLICATIONS:
-            continue
-        rows = warehouse.read_table(url, table, "2024-S1", "33.23")
-        out[table.qualified] = rows.sort_values([c for c in rows.columns if c not in ("original", "explanation")]
-                                                ).reset_index(drop=True)
-    return out
 
 
 @pytest.fixture
@@ -45,30 +33,6 @@ def partition(small_kabupaten, tmp_path, monkeypatch, fresh_database):
         instance.add_dynamic_partitions("semester", ["2024-S1"])
         instance.add_dynamic_partitions("wilayah", ["33.23"])
         yield instance
-
-
-@pytest.fixture(scope="module")
-def undisturbed(small_kabupaten, tmp_path_factory, pg_server_url):
-    """The partition's tables as a run that nothing disturbed publishes them."""
-    from conftest import new_database  # noqa: PLC0415
-
-    tmp = tmp_path_factory.mktemp("undisturbed")
-    shutil.copytree(small_kabupaten / "2024-S1", tmp / "landing" / "2024-S1" / "33.23")
-    url = new_database(pg_server_url, "undisturbed")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in (("PEMADANAN_DATA_DIR", tmp / "data"), ("PEMADANAN_LANDING_DIR", tmp / "landing"),
-                            ("PEMADANAN_WAREHOUSE_URL", url)):
-            patch.setenv(name, str(value))
-        with dg.instance_for_test() as instance:
-            instance.add_dynamic_partitions("semester", ["2024-S1"])
-            instance.add_dynamic_partitions("wilayah", ["33.23"])
-            assert semester_job().execute_in_process(partition_key=KEY, instance=instance).success
-    return tables(url)
-
-
-def same_tables(url: str, expected: dict[str, pd.DataFrame]) -> None:
-    for name, rows in tables(url).items():
-        pd.testing.assert_frame_equal(rows, expected[name], obj=name)
 
 
 def test_a_step_that_failed_re_executes_from_failure_and_publishes_what_an_undisturbed_run_does(

@@ -4,41 +4,20 @@ semester report with every request off this machine refused. Screenshots are kep
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import free_port, new_database
-from playwright.sync_api import Page, sync_playwright
+from conftest import free_port, new_database, pemadanan_ui
+from playwright.sync_api import Page
 
 from pemadanan import settings
 from pipelines.cli import run_semester
 
 SEMESTERS = ("2024-S1", "2024-S2")
 ARTIFACTS = Path(os.environ.get("PEMADANAN_TEST_ARTIFACTS", settings.PROJECT_ROOT / "test-artifacts")) / "ui"
-# This machine's network is closed: without these, Chromium keeps trying to reach Google's hosts.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"pemadanan ui exited with {process.returncode}")
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own server on loopback
-            return
-        time.sleep(1)
-    raise AssertionError(f"{url} did not answer in {timeout} s")
 
 
 @pytest.fixture(scope="module")
@@ -59,38 +38,14 @@ def ui(tmp_path_factory, pg_server_url, small_kabupaten):
         for semester in SEMESTERS:
             ok, message = run_semester(semester)
             assert ok, message
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "pemadanan"), "ui", "--port", str(ui_port), "--files-port",
-             str(files_port)], env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
-        try:
-            wait_until_up(f"http://127.0.0.1:{ui_port}/server_info", process)
-            yield f"http://127.0.0.1:{ui_port}", env["PEMADANAN_FILES_URL"]
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(90)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                raise AssertionError("pemadanan ui did not stop on SIGTERM") from None
+        with pemadanan_ui(os.environ.copy(), ui_port, files_port) as dagster_url:
+            yield dagster_url, env["PEMADANAN_FILES_URL"]
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = os.environ.get("PEMADANAN_CHROMIUM") or shutil.which("chromium")
-    if not chromium:
-        pytest.fail("no Chromium: scripts/bootstrap.sh installs Debian's chromium package (as root), or set "
-                    "PEMADANAN_CHROMIUM to a Chromium binary")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
