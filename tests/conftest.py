@@ -27,6 +27,15 @@ from pemadanan import settings, warehouse
 from pemadanan.synthetic import GeneratorConfig, generate
 from pemadanan.warehouse import ensure_database
 
+# The files that take minutes, longest first: the two workers start them before the many short ones, which then
+# fill in around them (pytest-xdist takes files in this order, `--no-loadscope-reorder`).
+SLOWEST_FIRST = ("test_end_to_end.py", "test_ui_operations.py", "test_deployment.py", "test_national.py", "test_ui.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
 
 @pytest.fixture(scope="session")
 def pg_server_url(tmp_path_factory) -> str:
