@@ -4,7 +4,9 @@ started in another folder finds the same ones."""
 import os
 from pathlib import Path
 
-from pemadanan import settings
+import pytest
+
+from pemadanan import settings, sizing
 
 FOLDERS = ("data_dir", "landing_dir", "dagster_home", "reports_dir", "data_docs_dir")
 
@@ -58,3 +60,21 @@ def test_dagster_takes_a_relative_data_dir_and_the_processes_it_starts_read_the_
         assert Path(instance.root_directory) == home
     finally:
         instance.dispose()
+
+
+@pytest.mark.parametrize(("limit", "residents", "executor"), [
+    (None, 6_000, "in_process"), (None, 250_000, "in_process"), (None, 250_001, "multiprocess"),
+    (None, None, "multiprocess"), ("0", 6_000, "multiprocess"), (" 300000 ", 280_000, "in_process")])
+def test_steps_share_one_process_up_to_the_bound_the_deployment_sets(monkeypatch, limit, residents, executor):
+    if limit is None:
+        monkeypatch.delenv(sizing.ONE_PROCESS_MAX_RESIDENTS, raising=False)
+    else:
+        monkeypatch.setenv(sizing.ONE_PROCESS_MAX_RESIDENTS, limit)
+    assert list(sizing.run_config(residents)["execution"]["config"]) == [executor]
+
+
+@pytest.mark.parametrize("limit", ["250,000", "1e6", "-1", "٣٠٠", "lots"])
+def test_a_bound_that_is_not_a_number_of_residents_is_refused_naming_the_variable(monkeypatch, limit):
+    monkeypatch.setenv(sizing.ONE_PROCESS_MAX_RESIDENTS, limit)
+    with pytest.raises(ValueError, match="PEMADANAN_ONE_PROCESS_MAX_RESIDENTS must be a number of residents"):
+        sizing.run_config(6_000)
