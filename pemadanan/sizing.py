@@ -63,24 +63,24 @@ def population_rows(path: Path) -> int:
 
 
 # Steps side by side on both cores (the three ingests; the outputs; the coklit lists beside the report), each in a
-# process forked from one that imported the pipeline, Great Expectations and pandas once: a step starts in a
-# fraction of a second, not the 4 s those imports take. Two at a time keeps a 1M semester within 3 GB.
+# process forked from one that imported the pipeline, Great Expectations and pandas once.
 MULTIPROCESS = {"multiprocess": {"max_concurrent": 2, "start_method": {"forkserver": {"preload_modules": [
     "pipelines.definitions", "great_expectations", "great_expectations.expectations", "pemadanan.probabilistic"]}}}}
-# A small kabupaten's run takes less than forking its steps costs: one process.
 IN_PROCESS = {"in_process": {}}
-# Up to how many residents a run's steps run in one process: the small size class's, unless the deployment says.
+# Up to how many residents a run's steps share one process; above it they run side by side. Unset: one process at
+# every size. Measured at 1M residents on 2 cores (benchmarks/semester_run.py, 2026-12): one process 145-153 s and
+# 2.8-2.9 GB; side by side 161-173 s and 3.8-4.0 GB (two 1M-row steps at once take as long as one after the other,
+# and each process decodes its inputs from staging again). Side by side pays where a run has more cores than two.
 ONE_PROCESS_MAX_RESIDENTS = "PEMADANAN_ONE_PROCESS_MAX_RESIDENTS"
 
 
 def run_config(residents: int | None) -> dict:
-    """How a run of this many residents executes its steps (unknown: side by side)."""
+    """How a run of this many residents (None: unknown) executes its steps."""
     limit = os.environ.get(ONE_PROCESS_MAX_RESIDENTS, "").strip()
     if limit and not (limit.isascii() and limit.isdigit()):
         raise ValueError(f"{ONE_PROCESS_MAX_RESIDENTS} must be a number of residents, not {limit!r}")
-    in_one_process = int(limit) if limit else SIZE_CLASSES[0].max_residents
-    small = residents is not None and residents <= in_one_process
-    return {"execution": {"config": IN_PROCESS if small else MULTIPROCESS}}
+    side_by_side = bool(limit) and (residents is None or residents > int(limit))
+    return {"execution": {"config": MULTIPROCESS if side_by_side else IN_PROCESS}}
 
 
 def size_class(residents: int) -> SizeClass:

@@ -39,7 +39,8 @@ defs = dg.Definitions(
         "election_calendar": ElectionCalendar(),
         "coklit": CoklitLists(),
     },
-    # Multiprocess by default (semester_job's config), in one process where a run asks (sizing.run_config).
+    # semester_job's config picks one process or steps side by side (sizing.run_config); runs of assets picked in
+    # the UI take the executor's default, side by side.
     executor=dg.multi_or_in_process_executor,
 )
 

@@ -12,8 +12,8 @@ NATIONAL = dg.AssetSelection.groups("national")
 
 
 def execution_for(partition: str) -> dict:
-    """A kabupaten's run executes its steps by the size of its population file (`sizing.run_config`: side by side,
-    or in one process for a small kabupaten), whoever launches it: the UI, a backfill, the sensor, `pemadanan run`."""
+    """A kabupaten's run executes its steps by the size of its population file (`sizing.run_config`: in one process,
+    or side by side above the deployment's bound), whoever launches it: the UI, a backfill, the sensor, `pemadanan run`."""
     keys = kabupaten_partitions.get_partition_key_from_str(partition).keys_by_dimension
     try:
         population = LandingZone().semester_files(keys["semester"], keys["wilayah"]).population

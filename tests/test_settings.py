@@ -63,8 +63,9 @@ def test_dagster_takes_a_relative_data_dir_and_the_processes_it_starts_read_the_
 
 
 @pytest.mark.parametrize(("limit", "residents", "executor"), [
-    (None, 6_000, "in_process"), (None, 250_000, "in_process"), (None, 250_001, "multiprocess"),
-    (None, None, "multiprocess"), ("0", 6_000, "multiprocess"), (" 300000 ", 280_000, "in_process")])
+    (None, 6_000, "in_process"), (None, 5_500_000, "in_process"), (None, None, "in_process"),
+    ("0", 6_000, "multiprocess"), (" 300000 ", 280_000, "in_process"), ("300000", 300_001, "multiprocess"),
+    ("300000", None, "multiprocess")])
 def test_steps_share_one_process_up_to_the_bound_the_deployment_sets(monkeypatch, limit, residents, executor):
     if limit is None:
         monkeypatch.delenv(sizing.ONE_PROCESS_MAX_RESIDENTS, raising=False)
