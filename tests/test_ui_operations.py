@@ -47,13 +47,6 @@ def operated(tmp_path_factory, pg_server_url, small_kabupaten):
             yield dagster_url, instance, env["PEMADANAN_WAREHOUSE_URL"], env
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    yield context.new_page()
-    context.close()
-
-
 def launch_partition(page: Page, dagster_url: str) -> str:
     """The launchpad of semester_job: the partition picked, "Launch Run". The run's id."""
     page.goto(f"{dagster_url}/locations/pipelines.definitions/jobs/semester_job/playground")
