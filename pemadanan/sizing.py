@@ -74,12 +74,18 @@ IN_PROCESS = {"in_process": {}}
 ONE_PROCESS_MAX_RESIDENTS = "PEMADANAN_ONE_PROCESS_MAX_RESIDENTS"
 
 
-def run_config(residents: int | None) -> dict:
-    """How a run of this many residents (None: unknown) executes its steps."""
+def one_process_max_residents() -> int | None:
+    """The deployment's bound (`PEMADANAN_ONE_PROCESS_MAX_RESIDENTS`); None: one process at every size."""
     limit = os.environ.get(ONE_PROCESS_MAX_RESIDENTS, "").strip()
     if limit and not (limit.isascii() and limit.isdigit()):
         raise ValueError(f"{ONE_PROCESS_MAX_RESIDENTS} must be a number of residents, not {limit!r}")
-    side_by_side = bool(limit) and (residents is None or residents > int(limit))
+    return int(limit) if limit else None
+
+
+def run_config(residents: int | None) -> dict:
+    """How a run of this many residents (None: unknown) executes its steps."""
+    bound = one_process_max_residents()
+    side_by_side = bound is not None and (residents is None or residents > bound)
     return {"execution": {"config": MULTIPROCESS if side_by_side else IN_PROCESS}}
 
 

@@ -5,7 +5,7 @@ import dagster as dg
 from assets.partitions import kabupaten_partitions
 from pemadanan.ingest import FileRejected
 from pemadanan.keys import KeyRejected
-from pemadanan.sizing import IN_PROCESS, counted_rows, run_config
+from pemadanan.sizing import IN_PROCESS, counted_rows, one_process_max_residents, run_config
 from resources import LandingZone
 
 NATIONAL = dg.AssetSelection.groups("national")
@@ -14,12 +14,15 @@ NATIONAL = dg.AssetSelection.groups("national")
 def execution_for(partition: str) -> dict:
     """A kabupaten's run executes its steps by the size of its population file (`sizing.run_config`: in one process,
     or side by side above the deployment's bound), whoever launches it: the UI, a backfill, the sensor, `pemadanan run`."""
-    keys = kabupaten_partitions.get_partition_key_from_str(partition).keys_by_dimension
-    try:
-        population = LandingZone().semester_files(keys["semester"], keys["wilayah"]).population
-    except (FileRejected, KeyRejected):
-        population = None  # the run's first step says what is wrong
-    return run_config(counted_rows(population) if population else None)
+    residents = None
+    if one_process_max_residents() is not None:  # the population file is read only where its size decides
+        keys = kabupaten_partitions.get_partition_key_from_str(partition).keys_by_dimension
+        try:
+            population = LandingZone().semester_files(keys["semester"], keys["wilayah"]).population
+        except (FileRejected, KeyRejected):
+            population = None  # the run's first step says what is wrong
+        residents = counted_rows(population) if population else None
+    return run_config(residents)
 
 
 semester_job = dg.define_asset_job(
