@@ -16,29 +16,23 @@ published.national_coverage) looks every published kabupaten's unlinked voters u
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from assets import ingest, linkage, national, outputs, publish
 from pipelines import jobs
 from pipelines.sensors import landing_sensor, national_sensor, semester_backstop_schedule
-from resources import CoklitLists, ElectionCalendar, LandingZone, Linkage, Validation, Warehouse, WarehouseStaging
-
-WAREHOUSE = Warehouse()
+from resources import DEPLOYMENT_VARIABLE, for_deployment
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules([ingest, linkage, outputs, publish, national]),
     jobs=[jobs.semester_job, jobs.national_job],
     sensors=[landing_sensor, national_sensor],
     schedules=[semester_backstop_schedule],
-    resources={
-        "io_manager": WarehouseStaging(warehouse_db=WAREHOUSE),  # personal data in PostgreSQL only
-        "landing": LandingZone(),
-        "validation": Validation(),
-        "linkage": Linkage(),
-        "warehouse_db": WAREHOUSE,
-        "election_calendar": ElectionCalendar(),
-        "coklit": CoklitLists(),
-    },
+    # landing, validation, linkage, warehouse_db, election_calendar, coklit, and the io_manager that stages step
+    # outputs in the warehouse; configured per deployment: local (embedded PostgreSQL), external, kubernetes.
+    resources=for_deployment(os.environ.get(DEPLOYMENT_VARIABLE)),
     # semester_job's config picks one process or steps side by side (sizing.run_config); runs of assets picked in
     # the UI take the executor's default, side by side.
     executor=dg.multi_or_in_process_executor,

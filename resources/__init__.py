@@ -171,3 +171,37 @@ class CoklitLists(ConfigurableResource):
         """Replaced whole by each run: never a folder a symlink leads to outside the root."""
         return inside(Path(self.root) if self.root else settings.data_dir() / "coklit", semester_key(semester),
                       kabupaten_key(kabupaten))
+
+
+DEPLOYMENT_VARIABLE = "PEMADANAN_DEPLOYMENT"
+DEPLOYMENTS = ("local", "external", "kubernetes")
+
+
+def for_deployment(name: str | None) -> dict[str, object]:
+    """The resources of a deployment, named by $PEMADANAN_DEPLOYMENT (unset: local). Where a deployment needs a
+    setting, the resource reads it with `dg.EnvVar`: the Dagster UI shows which variable configures it, never its value,
+    and a run started without it fails on its first step naming the variable.
+
+    - local: the warehouse at $PEMADANAN_WAREHOUSE_URL when set, else the embedded server under the data folder;
+      files under the project's data/ unless $PEMADANAN_DATA_DIR or $PEMADANAN_LANDING_DIR say otherwise.
+    - external: the warehouse must be $PEMADANAN_WAREHOUSE_URL, rather than a server started beside the run that no
+      dashboard reads.
+    - kubernetes: as external, and the landing folder must be $PEMADANAN_LANDING_DIR (the volume mounted in the code
+      server and run pods: an empty folder in the image would look like a semester nobody delivered).
+    """
+    name = (name or "").strip() or "local"
+    if name not in DEPLOYMENTS:
+        raise ValueError(f"{DEPLOYMENT_VARIABLE}={name!r} is not a deployment: set one of {', '.join(DEPLOYMENTS)} "
+                         "(unset: local)")
+    warehouse_db = Warehouse() if name == "local" else Warehouse(url=dg.EnvVar("PEMADANAN_WAREHOUSE_URL"))
+    landing = LandingZone(root=dg.EnvVar("PEMADANAN_LANDING_DIR")) if name == "kubernetes" else LandingZone()
+    return {
+        "io_manager": WarehouseStaging(warehouse_db=warehouse_db),  # personal data in PostgreSQL only
+        "landing": landing,
+        "validation": Validation(),
+        "linkage": Linkage(),
+        "warehouse_db": warehouse_db,
+        "election_calendar": ElectionCalendar(),
+        "coklit": CoklitLists(),
+    }
+

@@ -6,6 +6,7 @@ the dependency set the tests ran with. No cluster, no Docker daemon and no Helm 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -152,3 +153,17 @@ def test_the_image_installs_the_dependency_set_the_tests_ran_with(tmp_path):
     assert {"dagster", "dagster-k8s", "dagster-postgres", "great-expectations", "recordlinkage"} <= set(planned)
     here = {name: metadata.version(name) for name in planned if name != "pemadanan"}
     assert {name: planned[name] for name in here} == here
+
+
+def test_the_code_server_and_its_run_pods_are_the_kubernetes_deployment(values):
+    """Run pods get the code server's env (includeConfigInLaunchedRuns): the deployment that requires the warehouse
+    URL and the landing volume (`resources.for_deployment`), with which the definitions load."""
+    deployment = values["dagster-user-deployments"]["deployments"][0]
+    env = {item["name"]: item["value"] for item in deployment["env"]}
+    assert env["PEMADANAN_DEPLOYMENT"] == "kubernetes"
+    assert deployment["includeConfigInLaunchedRuns"]["enabled"]
+    loaded = subprocess.run([sys.executable, "-c", "from pipelines.definitions import defs; print(defs.resources)"],
+                            capture_output=True, text=True, cwd=settings.PROJECT_ROOT, check=False,
+                            env={**os.environ, **env})
+    assert loaded.returncode == 0, loaded.stderr
+    assert "root='PEMADANAN_LANDING_DIR'" in loaded.stdout  # the variable's name, resolved in the run

@@ -79,3 +79,47 @@ def test_a_bound_that_is_not_a_number_of_residents_is_refused_naming_the_variabl
     monkeypatch.setenv(sizing.ONE_PROCESS_MAX_RESIDENTS, limit)
     with pytest.raises(ValueError, match="PEMADANAN_ONE_PROCESS_MAX_RESIDENTS must be a number of residents"):
         sizing.run_config(6_000)
+
+
+def test_an_unknown_deployment_is_refused_naming_the_variable_and_the_choices():
+    from resources import for_deployment
+
+    with pytest.raises(ValueError, match=r"PEMADANAN_DEPLOYMENT='prod' is not a deployment: set one of local, "
+                                         r"external, kubernetes"):
+        for_deployment("prod")
+
+
+def warehouse_url_of(deployment: str) -> str:
+    import dagster as dg
+
+    from resources import for_deployment
+
+    with dg.build_resources({"warehouse_db": for_deployment(deployment)["warehouse_db"]}) as built:
+        return built.warehouse_db.resolved_url()
+
+
+def test_outside_a_local_deployment_the_warehouse_is_the_url_given_never_an_embedded_server(monkeypatch):
+    import dagster as dg
+
+    given = "postgresql://pemadanan@db.example:5432/pemadanan"
+    monkeypatch.setenv("PEMADANAN_WAREHOUSE_URL", given)
+    for deployment in ("local", "external", "kubernetes"):
+        assert warehouse_url_of(deployment) == given
+    monkeypatch.delenv("PEMADANAN_WAREHOUSE_URL")
+    for deployment in ("external", "kubernetes"):
+        with pytest.raises(dg.DagsterInvalidConfigError, match="PEMADANAN_WAREHOUSE_URL"):
+            warehouse_url_of(deployment)
+
+
+def test_on_kubernetes_the_landing_folder_must_be_named(monkeypatch, tmp_path):
+    import dagster as dg
+
+    from resources import for_deployment
+
+    monkeypatch.setenv("PEMADANAN_LANDING_DIR", str(tmp_path))
+    with dg.build_resources({"landing": for_deployment("kubernetes")["landing"]}) as built:
+        assert built.landing.path == tmp_path
+    monkeypatch.delenv("PEMADANAN_LANDING_DIR")
+    with pytest.raises(dg.DagsterInvalidConfigError, match="PEMADANAN_LANDING_DIR"), \
+            dg.build_resources({"landing": for_deployment("kubernetes")["landing"]}):
+        pass
