@@ -11,6 +11,7 @@ from pemadanan import coklit as coklit_files
 from pemadanan import maintenance, regions, report, settings, tms, warehouse
 from pemadanan.file_server import url_for
 from pemadanan.ingest import IngestResult, quarantined_niks
+from pemadanan.kpu import TMS_MEANINGS
 from pemadanan.linkage import LinkResult
 from pemadanan.nik import mask_nik
 from pemadanan.semester import Semester, SemesterInputs
@@ -81,7 +82,7 @@ def tms_candidates(context: dg.AssetExecutionContext, election_calendar: Electio
     flagged = tms.tms_candidates(semester, population_changes, known_deaths)
     flagged["desa_code"] = flagged["voter_row"].map(voters.accepted.set_index("source_row")["desa_code"])
     per_code = (flagged.groupby(["tms_code", "confidence", "needs_coklit"]).size().rename("voter_rows").reset_index()
-                .assign(meaning=lambda f: f["tms_code"].map(tms.TMS_MEANINGS)))
+                .assign(meaning=lambda f: f["tms_code"].map(TMS_MEANINGS)))
     return dg.Output(flagged, metadata={
         "dagster/row_count": len(flagged), "voter_rows_flagged": int(flagged["voter_row"].nunique()),
         "judged_on": semester.judged_on.describe(),

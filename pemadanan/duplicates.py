@@ -18,11 +18,12 @@ import recordlinkage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from pemadanan.catalogue import VOTER_DUPLICATES
 from pemadanan.nik import TRUSTED
 from pemadanan.probabilistic import desa_rt_rw, first_rows, keys_of, second_rows
 from pemadanan.similarity import birth_dates_near, name_similarity, names_agree, nik_distance
 
-DUPLICATE_COLUMNS = ["voter_row", "duplicate_of_voter_row", "score", "evidence"]
+DUPLICATE_COLUMNS = VOTER_DUPLICATES.frame_columns
 
 
 def _voter_view(voters: pd.DataFrame) -> pd.DataFrame:

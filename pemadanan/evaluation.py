@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from pemadanan.kpu import KPU_CODES
 from pemadanan.linkage import METHODS, PROBABILISTIC, LinkResult
 from pemadanan.similarity import nik_one_edit
-from pemadanan.tms import KPU_CODES, TMS_RULES
+from pemadanan.tms import TMS_RULES
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from expectations import checks as suites
 from expectations.checks import Check, Outcome
 from pemadanan import regions
+from pemadanan.catalogue import QUARANTINE
 from pemadanan.dates import age_on, parse_dates, real_date
 from pemadanan.frames import per_distinct_value, text_in
 from pemadanan.names import key_of_words, name_words, normalize_name
@@ -111,7 +112,7 @@ _FILE_NOT_CELLS = re.compile(r"File is not a zip file|Bad magic number|Worksheet
 SEX_CODES = {"1": "L", "L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "2": "P", "P": "P", "PEREMPUAN": "P"}
 MARITAL_CODES = {"1": 1, "BELUM KAWIN": 1, "2": 2, "KAWIN": 2, "3": 3, "CERAI HIDUP": 3, "4": 4, "CERAI MATI": 4}
 
-QUARANTINE_COLUMNS = ("dataset", "source_row", "reasons", "original")
+QUARANTINE_COLUMNS = tuple(QUARANTINE.frame_columns)
 
 
 class FileRejected(ValueError):

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pemadanan import duplicates, probabilistic
+from pemadanan import catalogue, duplicates, probabilistic
 from pemadanan.frames import stack
 from pemadanan.nik import TRUSTED, NikStatus, nik_neighbour_pairs
 from pemadanan.similarity import NAMES_AGREE, birth_dates_swapped, name_similarity, names_agree_word_by_word
@@ -44,9 +44,8 @@ NIK_ONE_EDIT = "nik_one_edit"
 PROBABILISTIC = "probabilistic"
 METHODS = (REVIEWER, EXACT_NIK, NIK_ONE_EDIT, PROBABILISTIC)
 
-LINK_COLUMNS = ["voter_row", "population_row", "link_method", "match_score", "match_weight", "name_similarity",
-                "birth_date_agrees", "sex_agrees", "explanation"]
-REVIEW_COLUMNS = ["voter_row", "population_row", "score", "reasons"]
+LINK_COLUMNS = catalogue.VOTER_LINKS.frame_columns
+REVIEW_COLUMNS = catalogue.REVIEW_QUEUE.frame_columns
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,17 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from pemadanan import regions
+from pemadanan import catalogue, regions
 from pemadanan.dates import age_on
 from pemadanan.eligibility import BELUM_KAWIN, VOTING_AGE, eligibility, serving, turns_of_age_between
 from pemadanan.frames import text_in
+from pemadanan.kpu import KPU_CODES, TMS_MEANINGS
 from pemadanan.names import name_key
 from pemadanan.semester import SemesterInputs
 from pemadanan.summary import counts_per_region
-from pemadanan.tms import HIGH, KPU_CODES, LOW, MEDIUM, TMS_MEANINGS
+from pemadanan.tms import HIGH, LOW, MEDIUM
 
-DEATH_RECORD_COLUMNS = ["nik", "name_norm", "death_date", "source_row", "delivered_in"]
+DEATH_RECORD_COLUMNS = [*catalogue.DEATH_RECORDS.frame_columns, "delivered_in"]  # published under delivered_in
 
 
 def remembered_deaths(delivered: pd.DataFrame, semester: str, earlier: pd.DataFrame | None) -> pd.DataFrame:
@@ -74,7 +75,7 @@ def new_voters(semester: SemesterInputs, changes: pd.DataFrame) -> pd.DataFrame:
                          "rw": rows["rw"], "reason": reason[chosen]}).reset_index(drop=True)
 
 
-SNAPSHOT_COLUMNS = ["population_row", "nik", "name_norm", "birth_date", "marital", "occupation", "desa_code", "name_key"]
+SNAPSHOT_COLUMNS = catalogue.POPULATION_SNAPSHOT.frame_columns
 
 
 def snapshot(residents: pd.DataFrame) -> pd.DataFrame:
@@ -129,7 +130,7 @@ def population_changes(residents: pd.DataFrame, deaths: pd.DataFrame, reference_
     return pd.concat(changes, ignore_index=True)[CHANGE_COLUMNS]
 
 
-CHANGE_COLUMNS = ["change", "population_row", "previous_population_row", "nik", "desa_code"]
+CHANGE_COLUMNS = catalogue.POPULATION_CHANGES.frame_columns
 
 
 
@@ -154,8 +155,7 @@ def coverage_by_region(semester: SemesterInputs, tms: pd.DataFrame, unregistered
     return merged[COVERAGE_COLUMNS].reset_index(drop=True)
 
 
-COVERAGE_COLUMNS = ["region_level", "region_code", "region_name", "residents", "eligible", "registered", "linked",
-                    "eligible_unregistered", *[f"tms_{c}" for c in KPU_CODES], "new_voters", "coverage_pct"]
+COVERAGE_COLUMNS = catalogue.COVERAGE_BY_REGION.frame_columns
 
 
 def changes_per_region(changes: pd.DataFrame) -> pd.DataFrame:
@@ -177,8 +177,7 @@ def changes_per_region(changes: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[["region_level", "region_code", "region_name", "change", "people"]]
 
 
-COKLIT_COLUMNS = ["desa_code", "rw", "rt", "address", "tps", "name", "nik", "sex", "age", "to_check", "reason",
-                  "confidence", "voter_row", "population_row"]
+COKLIT_COLUMNS = catalogue.COKLIT_LIST.frame_columns
 
 
 def coklit_list(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.DataFrame, residents: pd.DataFrame,

@@ -155,33 +155,33 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
         return empty, empty, empty
     with warehouse.connect(url) as conn, conn.cursor() as cur:
         # Three index lookups, not one scan with ORs: each side of the UNION is a join on an indexed column.
-        cur.execute("""
+        cur.execute(f"""
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
-            WITH unlinked AS (SELECT nik, name_key, birth_date FROM restricted.unlinked_voters
+            WITH unlinked AS (SELECT nik, name_key, birth_date FROM {warehouse.UNLINKED_VOTERS.qualified}
                               WHERE semester = %(semester)s)
-            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM restricted.population_snapshot
+            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM {warehouse.POPULATION_SNAPSHOT.qualified}
                 WHERE semester = %(semester)s AND nik IN (SELECT nik FROM unlinked)
             UNION
-            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM restricted.population_snapshot
+            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM {warehouse.POPULATION_SNAPSHOT.qualified}
                 WHERE semester = %(semester)s AND (name_key, extract(year FROM birth_date)) IN (
                     SELECT name_key, extract(year FROM birth_date) FROM unlinked)
             UNION
             SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code
-                FROM restricted.population_snapshot r JOIN restricted.eligible_unregistered e
+                FROM {warehouse.POPULATION_SNAPSHOT.qualified} r JOIN {warehouse.ELIGIBLE_UNREGISTERED.qualified} e
                 ON e.kabupaten = r.kabupaten AND e.population_row = r.population_row
                 WHERE r.semester = %(semester)s AND e.semester = %(semester)s""", {"semester": semester})
         residents = _fetch(cur, "SELECT * FROM concerned")
-        linked = _fetch(cur, """
-            SELECT l.kabupaten, l.voter_row, c.nik, true AS linked FROM restricted.voter_links l
+        linked = _fetch(cur, f"""
+            SELECT l.kabupaten, l.voter_row, c.nik, true AS linked FROM {warehouse.VOTER_LINKS.qualified} l
             JOIN concerned c ON c.kabupaten = l.kabupaten AND c.population_row = l.population_row
             WHERE l.semester = %s""", (semester,))
-        unlinked = _fetch(cur, """
+        unlinked = _fetch(cur, f"""
             SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, false AS linked, i.nik_delivered
-            FROM restricted.unlinked_voters u LEFT JOIN restricted.row_issues i
+            FROM {warehouse.UNLINKED_VOTERS.qualified} u LEFT JOIN {warehouse.ROW_ISSUES.qualified} i
                 ON i.semester = u.semester AND i.kabupaten = u.kabupaten AND i.dataset = 'voters'
                 AND i.source_row = u.voter_row
             WHERE u.semester = %s""", (semester,))
-        unregistered = _fetch(cur, "SELECT kabupaten, population_row FROM restricted.eligible_unregistered "
+        unregistered = _fetch(cur, f"SELECT kabupaten, population_row FROM {warehouse.ELIGIBLE_UNREGISTERED.qualified} "
                                    "WHERE semester = %s", (semester,))
     conn.close()
     return residents, pd.concat([linked, unlinked], ignore_index=True), unregistered

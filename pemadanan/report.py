@@ -18,7 +18,7 @@ import pandas as pd
 
 from pemadanan import regions, warehouse
 from pemadanan.keys import inside, kabupaten_key, semester_key
-from pemadanan.tms import KPU_CODES, TMS_MEANINGS
+from pemadanan.kpu import KPU_CODES, TMS_MEANINGS
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:60em;color:#222}
 h1{font-size:1.6em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}
@@ -81,10 +81,10 @@ def build_report(url: str, semester: str, kabupaten: str) -> str:
     deliveries = warehouse.read_table(url, warehouse.DELIVERIES, semester, kabupaten)
     quality = warehouse.read_table(url, warehouse.DATA_QUALITY, semester, kabupaten)
     published = warehouse.publications(url)
-    methods = _counts(url, "SELECT link_method AS method, count(*) AS links FROM restricted.voter_links "
+    methods = _counts(url, f"SELECT link_method AS method, count(*) AS links FROM {warehouse.VOTER_LINKS.qualified} "
                            "WHERE semester = %s AND kabupaten = %s GROUP BY 1 ORDER BY 2 DESC", semester, kabupaten)
     coklit = _counts(url, "SELECT left(desa_code, 8) AS kecamatan, count(DISTINCT voter_row) AS voter_rows "
-                          "FROM restricted.tms_candidates WHERE semester = %s AND kabupaten = %s AND needs_coklit "
+                          f"FROM {warehouse.TMS_CANDIDATES.qualified} WHERE semester = %s AND kabupaten = %s AND needs_coklit "
                           "GROUP BY 1 ORDER BY 2 DESC", semester, kabupaten)
     coklit["kecamatan"] = coklit["kecamatan"].map(kecamatan.set_index("region_code")["name"]).fillna(coklit["kecamatan"])
 

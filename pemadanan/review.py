@@ -27,13 +27,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pemadanan.catalogue import REVIEW_DECISIONS
 from pemadanan.ingest import FileRejected
 
 DECISIONS = ("accept", "reject")
 REQUIRED = ("voter_row", "population_row", "decision")
 MAX_BYTES = 20 * 1024 * 1024  # a review queue is about 0.1% of a kabupaten's voter rows: 20 MB is a hundred times the largest
 LINES_SHOWN = 10
-DECISION_COLUMNS = ["line", "voter_row", "population_row", "decision", "decided_by", "applied", "why"]
+DECISION_COLUMNS = REVIEW_DECISIONS.frame_columns
 NO_DECISIONS = pd.DataFrame({"line": pd.Series(dtype="int64"), "voter_row": pd.Series(dtype="int64"),
                              "population_row": pd.Series(dtype="int64"), "decision": pd.Series(dtype=object),
                              "decided_by": pd.Series(dtype=object)})

@@ -17,9 +17,11 @@ from functools import cached_property
 
 import pandas as pd
 
+from pemadanan.catalogue import TMS_CANDIDATES
 from pemadanan.dates import age_on
 from pemadanan.eligibility import BELUM_KAWIN, POLRI, TNI, VOTING_AGE
 from pemadanan.frames import text_in
+from pemadanan.kpu import TMS_MEANINGS
 from pemadanan.linkage import LinkResult
 from pemadanan.names import name_words
 from pemadanan.nik import TRUSTED, NikStatus, nik_birth_parts, nik_neighbour_pairs
@@ -33,17 +35,20 @@ from pemadanan.similarity import (
 )
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
-TMS_COLUMNS = ["voter_row", "tms_code", "reason", "evidence", "confidence", "needs_coklit"]
+TMS_COLUMNS = TMS_CANDIDATES.frame_columns
 
 
 @dataclass(frozen=True)
 class TmsRule:
-    code: str  # KPU's TMS code 1..8; nik_invalid is this project's
-    meaning: str  # KPU's word for the code
+    code: str  # KPU's TMS code 1..8; nik_invalid is this project's (`pemadanan.kpu`)
     applies_when: str
     confidence: str  # high: the data says so; medium: matched without a trustworthy NIK; low: the data cannot tell why
     needs_coklit: bool  # only a visit can confirm it: nobody strikes a voter on this flag alone
     find: Callable[[Facts], pd.DataFrame]  # voter_row, reason, evidence of the rows it flags
+
+    @property
+    def meaning(self) -> str:
+        return TMS_MEANINGS[self.code]
 
 
 class Facts:
@@ -162,33 +167,31 @@ def _nik_invalid(repairable: bool) -> Callable[[Facts], pd.DataFrame]:
 
 
 TMS_RULES: tuple[TmsRule, ...] = (
-    TmsRule("1", "meninggal", "a death record (this semester's or an earlier one's) has the row's NIK, or one digit "
+    TmsRule("1", "a death record (this semester's or an earlier one's) has the row's NIK, or one digit "
             "off with the voter's birth date in it, and the names agree; the row links to no resident",
             HIGH, False, _dead(HIGH)),
-    TmsRule("1", "meninggal", "the row has no trustworthy NIK; its name, sex and birth date agree with a death "
+    TmsRule("1", "the row has no trustworthy NIK; its name, sex and birth date agree with a death "
             "record's name and the birth date and sex its NIK carries, or its NIK's serial was zeroed by Excel and the "
             "rest and the name agree word by word", MEDIUM, True, _dead(MEDIUM)),
-    TmsRule("2", "ganda", "the row lists a person another row lists already (same NIK, or same KK or desa and the "
+    TmsRule("2", "the row lists a person another row lists already (same NIK, or same KK or desa and the "
             "same resident)", HIGH, False, _listed_again),
-    TmsRule("3", "di bawah umur", "the linked resident is under 17 and never married on the day the semester is "
+    TmsRule("3", "the linked resident is under 17 and never married on the day the semester is "
             "judged on (the coming voting day, else the reference date)", HIGH, False, _under_age),
-    TmsRule("3", "di bawah umur", "no resident matches, and the row's own birth date and status say under 17 and "
+    TmsRule("3", "no resident matches, and the row's own birth date and status say under 17 and "
             "never married on that day", MEDIUM, True, _under_age_by_the_list),
-    TmsRule("4", "pindah domisili", "no resident matches, and the row's NIK left the population since the previous "
+    TmsRule("4", "no resident matches, and the row's NIK left the population since the previous "
             "semester with no death recorded", LOW, True, _moved_away),
-    TmsRule("5", "tidak dikenal", "no resident matches with enough confidence and nothing says why", LOW, True,
+    TmsRule("5", "no resident matches with enough confidence and nothing says why", LOW, True,
             _unknown),
-    TmsRule("6", "TNI", "the linked resident serves in TNI (JENIS_PKRJN 6)", HIGH, False, _serving(TNI, "TNI")),
-    TmsRule("7", "Polri", "the linked resident serves in Polri (JENIS_PKRJN 7)", HIGH, False, _serving(POLRI, "Polri")),
-    TmsRule("8", "salah penempatan TPS", "the linked resident lives in another desa than the row is listed in",
+    TmsRule("6", "the linked resident serves in TNI (JENIS_PKRJN 6)", HIGH, False, _serving(TNI, "TNI")),
+    TmsRule("7", "the linked resident serves in Polri (JENIS_PKRJN 7)", HIGH, False, _serving(POLRI, "Polri")),
+    TmsRule("8", "the linked resident lives in another desa than the row is listed in",
             HIGH, False, _listed_in_another_desa),
-    TmsRule("nik_invalid", "NIK/KK invalid", "the row's NIK is missing or not valid, and its linked resident's NIK "
+    TmsRule("nik_invalid", "the row's NIK is missing or not valid, and its linked resident's NIK "
             "can replace it", HIGH, False, _nik_invalid(repairable=True)),
-    TmsRule("nik_invalid", "NIK/KK invalid", "the row's NIK is missing or not valid, and no linked resident can "
+    TmsRule("nik_invalid", "the row's NIK is missing or not valid, and no linked resident can "
             "give the NIK", HIGH, True, _nik_invalid(repairable=False)),
 )
-TMS_MEANINGS = {rule.code: rule.meaning for rule in TMS_RULES}
-KPU_CODES = tuple(code for code in TMS_MEANINGS if code.isdigit())  # "1".."8", the codes KPU reports
 
 
 def tms_candidates(semester: SemesterInputs, changes: pd.DataFrame, deaths: pd.DataFrame) -> pd.DataFrame:

@@ -531,3 +531,23 @@ def test_the_swapped_in_leaf_has_its_indexes_and_a_reader_holding_the_semester_o
         indexed = [row[0].split("(")[-1].rstrip(")") for row in cur.fetchall()]
     conn.close()
     assert sorted(indexed) == sorted(snapshot.indexes)
+
+
+def test_a_table_dashboards_read_cannot_declare_a_personal_column():
+    nik = warehouse.Column("nik", "text", "NIK.", personal=True)
+    with pytest.raises(ValueError, match=r"published.counts is read by dashboards: no personal column \(nik\)"):
+        warehouse.Table("published", "counts", "Counts.", (warehouse.SEMESTER, nik))
+    assert warehouse.Table("restricted", "people", "People.", (warehouse.SEMESTER, nik)).columns[1].personal
+    assert not [c.name for t in (*warehouse.TABLES, *warehouse.NATIONAL_TABLES) if t.schema == "published"
+                for c in t.columns if c.personal]
+
+
+def test_rows_that_do_not_have_their_tables_columns_are_refused_naming_them_not_dropped():
+    links = pd.DataFrame({c: [] for c in warehouse.VOTER_LINKS.frame_columns})
+    assert "desa_code" not in links  # joined in by voter row at publish
+    with pytest.raises(ValueError, match="the rows for restricted.voter_links do not have its columns: missing desa_code$"):
+        warehouse.VOTER_LINKS.rows_of(links, "2024-S1", "33.23")
+    with pytest.raises(ValueError, match="missing desa_code; not in the table name$"):  # a name would be dropped
+        warehouse.VOTER_LINKS.rows_of(links.assign(name=[]), "2024-S1", "33.23")
+    rows = warehouse.VOTER_LINKS.rows_of(links.assign(desa_code=[]), "2024-S1", "33.23")
+    assert list(rows.columns) == [c.name for c in warehouse.VOTER_LINKS.columns]

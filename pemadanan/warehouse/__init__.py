@@ -2,7 +2,7 @@
 publishing one kabupaten's semester atomically (`publish`), reading what was published (`readers`), and the
 embedded server (`server`). Import from here: `from pemadanan import warehouse; warehouse.VOTER_LINKS`."""
 
-from pemadanan.warehouse.catalogue import (
+from pemadanan.catalogue import (
                                            COKLIT_LIST,
                                            COVERAGE_BY_REGION,
                                            DASHBOARD_QUERIES,

@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import psycopg2
 
-from pemadanan.warehouse.catalogue import Table
+from pemadanan.catalogue import Table
 
 
 def encoded_url(url: str) -> str:

@@ -17,7 +17,7 @@ import psycopg2
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from pemadanan.warehouse.catalogue import Table
+from pemadanan.catalogue import POPULATION_SNAPSHOT, Table
 from pemadanan.warehouse.connection import WarehouseUnavailable, connect, describe, driver_error, libpq_url, sql_literal
 
 
@@ -132,8 +132,8 @@ def _copy_shadows(url: str, semester: str, kabupaten: str | None, frames: dict[T
             leaf, parent, _, (check, *bounds) = _leaf(table, semester, kabupaten)
             schema, name = leaf.split(".")
             shadow = f"{schema}.{name[:50]}_n{token}"
-            expected = [c.name for c in table.columns]
-            frame = frame.assign(semester=semester, **({"kabupaten": kabupaten} if table.per_kabupaten else {}))[expected]
+            frame = table.rows_of(frame, semester, kabupaten)
+            expected = list(frame.columns)
             with conn.cursor() as cur:
                 # Created and filled in one transaction: with wal_level=minimal the copy writes no WAL.
                 cur.execute(f"CREATE TABLE {shadow} (LIKE {parent} INCLUDING DEFAULTS)")
@@ -303,10 +303,10 @@ def _ensure_indexes(cur, table: Table) -> None:
 def _kabupaten_before_partitions(cur) -> str | None:
     """The kabupaten a warehouse from before kabupaten partitions holds: the one most of its residents live in
     (a version before them ran one kabupaten), None without a population snapshot."""
-    cur.execute("SELECT to_regclass('restricted.population_snapshot')")
+    cur.execute(f"SELECT to_regclass('{POPULATION_SNAPSHOT.qualified}')")
     if cur.fetchone()[0] is None:
         return None
-    cur.execute("SELECT left(desa_code, 5) FROM restricted.population_snapshot WHERE desa_code IS NOT NULL "
+    cur.execute(f"SELECT left(desa_code, 5) FROM {POPULATION_SNAPSHOT.qualified} WHERE desa_code IS NOT NULL "
                 "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
     found = cur.fetchone()
     return found[0] if found else None

@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from pemadanan.catalogue import DELIVERIES, PUBLICATIONS, REVIEW_DECISIONS, REVIEW_QUEUE, VOTER_LINKS, Table
 from pemadanan.review import FILES_CHANGED, FILES_UNKNOWN, NOT_PUBLISHED, Offered
-from pemadanan.warehouse.catalogue import DELIVERIES, PUBLICATIONS, REVIEW_DECISIONS, REVIEW_QUEUE, VOTER_LINKS, Table
 from pemadanan.warehouse.connection import _exists, connect, table_exists
 
 

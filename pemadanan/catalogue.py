@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from pemadanan.keys import kabupaten_key, semester_key
-from pemadanan.tms import KPU_CODES, TMS_MEANINGS, rules_markdown
+from pemadanan.kpu import KPU_CODES, TMS_MEANINGS
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Column:
     name: str
     sql_type: str
     description: str
+    personal: bool = False  # NIK, a name, a birth date or an address: restricted tables only, never in a file
 
 
 KABUPATEN = Column("kabupaten", "text", "Kabupaten/kota whose files gave the row (Kemendagri code, e.g. 33.23): a run of "
@@ -37,10 +40,35 @@ class Table:
     columns: tuple[Column, ...]
     per_kabupaten: bool = True
     indexes: tuple[str, ...] = ()  # columns looked up by: one index each, on every partition
+    joined_by_voter_row: tuple[str, ...] = ()  # joined in from the voter rows, not in the domain function's frame
 
     def __post_init__(self) -> None:
         if self.per_kabupaten:
             object.__setattr__(self, "columns", (*self.columns, KABUPATEN))
+        personal = [c.name for c in self.columns if c.personal]
+        if self.schema == "published" and personal:
+            raise ValueError(f"{self.qualified} is read by dashboards: no personal column ({', '.join(personal)})")
+
+    @property
+    def frame_columns(self) -> list[str]:
+        """The columns, in order, of the frame the domain function behind the table returns: without the semester
+        and kabupaten publish gives every row, nor what is joined in by voter row."""
+        return [c.name for c in self.columns
+                if c.name != "semester" and c is not KABUPATEN and c.name not in self.joined_by_voter_row]
+
+    def rows_of(self, frame: pd.DataFrame, semester: str, kabupaten: str | None) -> pd.DataFrame:
+        """The frame as the table's rows: its columns exactly the frame's, the semester and kabupaten given to each
+        row. A frame with a column missing, or one the table has not, is refused naming them: a step and the
+        catalogue that disagree fail here, not by a column silently dropped."""
+        given = [c for c in frame.columns if c != "semester" and not (self.per_kabupaten and c == "kabupaten")]
+        expected = [c.name for c in self.columns if c.name != "semester" and c is not KABUPATEN]
+        missing, unexpected = [c for c in expected if c not in given], [c for c in given if c not in expected]
+        if missing or unexpected:
+            raise ValueError(f"the rows for {self.qualified} do not have its columns: "
+                             + "; ".join(f"{what} {', '.join(names)}" for what, names in
+                                         (("missing", missing), ("not in the table", unexpected)) if names))
+        return frame.assign(semester=semester, **({"kabupaten": kabupaten} if self.per_kabupaten else {}))[
+            [c.name for c in self.columns]]
 
     @property
     def qualified(self) -> str:
@@ -74,7 +102,7 @@ VOTER_LINKS = Table("restricted", "voter_links", "One row per voter row linked t
     Column("sex_agrees", "boolean", "Voter and resident sex are equal."),
     Column("explanation", "jsonb NOT NULL", "Why: per field, what was compared; for probabilistic links each field's weight in bits, largest first."),
     Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
-))
+), joined_by_voter_row=("desa_code",))
 REVIEW_QUEUE = Table("restricted", "review_queue", "Voter/resident pairs the model is unsure of, for a person to decide (see README: Review).", (
     SEMESTER,
     Column("voter_row", "integer NOT NULL", "1-based data row of the voter file."),
@@ -107,17 +135,17 @@ UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to n
            "whether a candidate awaits review."),
     Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
     Column("nik", "text", "NIK of the row where it is trustworthy (valid or repaired), else empty: what the national "
-           "step looks for in the other kabupaten (personal data)."),
-    Column("birth_date", "date", "Date of birth on the row (personal data)."),
-    Column("name_key", "text", "Spelling key of the name on the row (personal data): with birth_date, how the "
-           "national step finds a row whose NIK is missing or wrong."),
-))
+           "step looks for in the other kabupaten.", personal=True),
+    Column("birth_date", "date", "Date of birth on the row.", personal=True),
+    Column("name_key", "text", "Spelling key of the name on the row: with birth_date, how the "
+           "national step finds a row whose NIK is missing or wrong.", personal=True),
+), joined_by_voter_row=("desa_code",))
 QUARANTINE = Table("restricted", "quarantine", "Rows set aside at ingest, with every reason and the row as delivered.", (
     SEMESTER,
     Column("dataset", "text NOT NULL", "population, voters or deaths."),
     Column("source_row", "integer NOT NULL", "1-based data row of that file."),
     Column("reasons", "text NOT NULL", "Every reason that applies, separated by '; '."),
-    Column("original", "jsonb NOT NULL", "The row's values as delivered (personal data: restricted)."),
+    Column("original", "jsonb NOT NULL", "The row's values as delivered.", personal=True),
 ))
 LINK_SUMMARY = Table("published", "link_summary", "Voter rows linked and unlinked, per region. No personal data.", (
     SEMESTER,
@@ -138,8 +166,8 @@ ROW_ISSUES = Table("restricted", "row_issues", "Accepted rows that were flagged 
     Column("source_row", "integer NOT NULL", "1-based data row of that file."),
     Column("flags", "text", "Failed `flag` checks, separated by '; ' (the row is kept; e.g. an unreliable NIK)."),
     Column("repairs", "text", "Repairs made without guessing, separated by '; ' (leading apostrophe, date format)."),
-    Column("nik_delivered", "text", "The NIK as delivered, where it was repaired or is not valid (personal data)."),
-    Column("birth_date_delivered", "text", "The birth date as delivered, where it was not YYYY-MM-DD."),
+    Column("nik_delivered", "text", "The NIK as delivered, where it was repaired or is not valid.", personal=True),
+    Column("birth_date_delivered", "text", "The birth date as delivered, where it was not YYYY-MM-DD.", personal=True),
 ))
 DATA_QUALITY = Table("published", "data_quality", "Every expectation of every delivered file and its result. No personal data.", (
     SEMESTER,
@@ -180,12 +208,12 @@ TMS_CANDIDATES = Table("restricted", "tms_candidates", "Voter rows that may not 
     Column("confidence", "text NOT NULL", "high: the data says so; medium: matched without a trustworthy NIK; low: the data cannot tell why."),
     Column("needs_coklit", "boolean NOT NULL", "Only a visit can confirm it: do not strike the voter on this flag alone."),
     DESA,
-))
+), joined_by_voter_row=("desa_code",))
 ELIGIBLE_UNREGISTERED = Table("restricted", "eligible_unregistered", "Residents eligible on the semester's reference date with no voter row (nor one awaiting review).", (
     SEMESTER, POPULATION_ROW, DESA,
     Column("rt", "integer", "RT where the resident lives."),
     Column("rw", "integer", "RW where the resident lives."),
-    Column("address", "text", "Address (ALAMAT) where the resident lives."),
+    Column("address", "text", "Address (ALAMAT) where the resident lives.", personal=True),
     Column("age", "integer", "Completed years on the reference date."),
     Column("reason", "text NOT NULL", "Why eligible."),
 ))
@@ -200,13 +228,13 @@ POPULATION_CHANGES = Table("restricted", "population_changes", "Per person, what
     Column("change", "text NOT NULL", "born, died, moved_in, moved_out, moved_within, name_corrected, birth_date_corrected, married, joined_tni_polri, left_tni_polri, turned_17."),
     Column("population_row", "integer", "Row in this semester's population file (empty for people who left)."),
     Column("previous_population_row", "integer", "Row in the previous semester's population file (empty for newcomers)."),
-    Column("nik", "text", "NIK of the person (personal data)."),
+    Column("nik", "text", "NIK of the person.", personal=True),
     DESA,
 ))
 DEATH_RECORDS = Table("restricted", "death_records", "Every death record delivered, one row per record, under the semester whose file delivered it first; a record delivered again later is not stored again. TMS 1 reads the records of all semesters up to its own.", (
     Column("semester", "text NOT NULL", "Semester whose deaths file delivered the record first."),
-    Column("nik", "text", "NIK of the deceased (personal data)."),
-    Column("name_norm", "text", "Normalised name (personal data)."),
+    Column("nik", "text", "NIK of the deceased.", personal=True),
+    Column("name_norm", "text", "Normalised name.", personal=True),
     Column("death_date", "date", "TGL_KEMATIAN."),
     Column("source_row", "integer NOT NULL", "1-based data row of that semester's deaths file."),
 ))
@@ -214,10 +242,10 @@ COKLIT_LIST = Table("restricted", "coklit_list", "The people Pantarlih officers 
     SEMESTER, DESA,
     Column("rw", "integer", "RW (rukun warga)."),
     Column("rt", "integer", "RT (rukun tetangga)."),
-    Column("address", "text", "Address (personal data)."),
+    Column("address", "text", "Address.", personal=True),
     Column("tps", "integer", "TPS of the voter row (empty for a resident not on the list)."),
-    Column("name", "text", "Name (personal data)."),
-    Column("nik", "text", "NIK, whole (personal data): the files for officers mask it."),
+    Column("name", "text", "Name.", personal=True),
+    Column("nik", "text", "NIK, whole: the files for officers mask it.", personal=True),
     Column("sex", "text", "L or P."),
     Column("age", "integer", "Age in whole years on the semester's reference date."),
     Column("to_check", "text NOT NULL", "What the officer checks: the TMS codes and their meanings, or 'eligible, not on the list'."),
@@ -228,14 +256,14 @@ COKLIT_LIST = Table("restricted", "coklit_list", "The people Pantarlih officers 
 ))
 POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next semester compares with, and the national step looks people up in: the accepted residents, one row each.", (
     SEMESTER, POPULATION_ROW,
-    Column("nik", "text", "NIK (personal data)."),
-    Column("name_norm", "text", "Normalised name (personal data)."),
-    Column("birth_date", "date", "Date of birth (personal data)."),
+    Column("nik", "text", "NIK.", personal=True),
+    Column("name_norm", "text", "Normalised name.", personal=True),
+    Column("birth_date", "date", "Date of birth.", personal=True),
     Column("marital", "integer", "STAT_KWN code."),
     Column("occupation", "integer", "JENIS_PKRJN code."),
     DESA,
-    Column("name_key", "text", "Spelling key of the name (personal data): what the national step finds people by "
-           "where a NIK fails."),
+    Column("name_key", "text", "Spelling key of the name: what the national step finds people by "
+           "where a NIK fails.", personal=True),
 ), indexes=("nik", "name_key", "population_row"))
 REGION = (Column("region_level", "text NOT NULL", "provinsi, kabupaten, kecamatan or desa."),
           Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),
@@ -301,7 +329,8 @@ TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, REVIEW_DECISIONS, VOTER_
 
 def tables_markdown() -> str:
     """docs/TABLES.md, generated from the definitions above (a test keeps the file in step)."""
-    lines = ["# Warehouse tables", "", "Generated from `pemadanan/warehouse/catalogue.py` by "
+    from pemadanan.tms import rules_markdown  # noqa: PLC0415 - the rules' module makes frames in these shapes
+    lines = ["# Warehouse tables", "", "Generated from `pemadanan/catalogue.py` by "
              "`pemadanan docs`; do not edit by hand.", "",
              "`restricted` holds personal data for operators. `published` is for dashboards: aggregates and "
              "masked identifiers only.", ""]
@@ -314,7 +343,8 @@ def tables_markdown() -> str:
 
 def _table_section(table: Table) -> list[str]:
     return [f"## `{table.qualified}`", "", table.description, "", "| column | type | meaning |", "|---|---|---|",
-            *[f"| `{c.name}` | {c.sql_type.replace(' NOT NULL', '')} | {c.description} |" for c in table.columns], ""]
+            *[f"| `{c.name}` | {c.sql_type.replace(' NOT NULL', '')} | {c.description}"
+              f"{' **Personal data.**' if c.personal else ''} |" for c in table.columns], ""]
 
 
 DASHBOARD_QUERIES = (
@@ -334,7 +364,7 @@ ORDER BY region_name, change, semester;"""),
 
 def dashboards_markdown() -> str:
     """docs/DASHBOARDS.md: what a dashboard can read, generated from the definitions above."""
-    lines = ["# Dashboards", "", "Generated from `pemadanan/warehouse/catalogue.py` by `pemadanan docs`; do not edit by hand.", "",
+    lines = ["# Dashboards", "", "Generated from `pemadanan/catalogue.py` by `pemadanan docs`; do not edit by hand.", "",
              "Dashboards read the `published` schema of the warehouse and nothing else: counts per region, no personal "
              "data. Every publish creates (or updates) the PostgreSQL role `pemadanan_dashboard` (resource "
              "`warehouse_db.dashboard_role`) with `USAGE` on `published` and `SELECT` on its tables, and no access to "
