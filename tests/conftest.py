@@ -29,7 +29,8 @@ from pemadanan.warehouse import ensure_database
 
 # The files that take minutes, longest first: the two workers start them before the many short ones, which then
 # fill in around them (pytest-xdist takes files in this order, `--no-loadscope-reorder`).
-SLOWEST_FIRST = ("test_end_to_end.py", "test_ui_operations.py", "test_deployment.py", "test_national.py", "test_ui.py")
+SLOWEST_FIRST = ("test_ui_operations.py", "test_end_to_end.py", "test_national.py", "test_ui.py", "test_step_faults.py",
+                 "test_deployment.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -57,10 +58,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def new_database(server_url: str, prefix: str) -> str:
-    """Creates a new, empty database on the server and gives its URL."""
+def new_database(server_url: str, prefix: str, copy_of: str | None = None) -> str:
+    """Creates a new database on the server, empty or a copy of the database at `copy_of`, and gives its URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    ensure_database(server_url, name)
+    if copy_of is None:
+        ensure_database(server_url, name)
+    else:
+        conn = warehouse.connect(server_url)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{copy_of.partition("?")[0].rsplit("/", 1)[1]}"')
+        conn.close()
     base, _, query = server_url.partition("?")
     base = base.rsplit("/", 1)[0] if base.count("/") > 2 else base
     return f"{base}/{name}" + (f"?{query}" if query else "")
@@ -116,8 +124,15 @@ def same_tables(url: str, expected: dict[str, pd.DataFrame]) -> None:
 
 
 @pytest.fixture(scope="module")
-def undisturbed(small_kabupaten, tmp_path_factory, pg_server_url) -> dict[str, pd.DataFrame]:
+def undisturbed(published_once) -> dict[str, pd.DataFrame]:
     """2024-S1 of the small kabupaten (33.23) as a run that nothing disturbed publishes it."""
+    return published_rows(published_once)
+
+
+@pytest.fixture(scope="module")
+def published_once(small_kabupaten, tmp_path_factory, pg_server_url) -> str:
+    """A warehouse into which a run published 2024-S1 of the small kabupaten (33.23), from its files as delivered
+    (so review decisions about them apply). Tests take copies (`new_database(..., copy_of=)`), never it."""
     from pipelines.definitions import defs  # noqa: PLC0415
 
     tmp = tmp_path_factory.mktemp("undisturbed")
@@ -132,7 +147,7 @@ def undisturbed(small_kabupaten, tmp_path_factory, pg_server_url) -> dict[str, p
             instance.add_dynamic_partitions("wilayah", ["33.23"])
             assert defs.resolve_job_def("semester_job").execute_in_process(
                 partition_key="2024-S1|33.23", instance=instance).success
-    return published_rows(url)
+    return url
 
 
 # This machine's network is closed: without these, Chromium keeps trying to reach Google's hosts.

@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 import psycopg2
 import pytest
-from conftest import DASHBOARD_PASSWORD
+from conftest import DASHBOARD_PASSWORD, new_database
 
 from pemadanan import review, settings, warehouse
 from pemadanan.report import report_path
@@ -192,14 +192,15 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
     assert snapshot(url, "2024-S1")[warehouse.PUBLICATIONS.qualified]["compared_with"].isna().all()
 
 
-def test_review_decisions_round_trip(small_kabupaten, instance_env, tmp_path):
-    """A reviewer accepts one queued pair and rejects one link; the next run of the semester follows them. An accept
-    of a pair never queued (it would override a NIK link) is ignored and said; a re-run gives the same tables."""
-    url = instance_env
+def test_review_decisions_round_trip(small_kabupaten, instance_env, tmp_path, monkeypatch, pg_server_url,
+                                     published_once):
+    """A reviewer accepts one queued pair and rejects one link of a published semester; the next run of the semester
+    follows them. An accept of a pair never queued (it would override a NIK link) is ignored and said; a re-run gives
+    the same tables."""
+    url = new_database(pg_server_url, "reviewed", copy_of=published_once)  # 2024-S1 published from the same files
+    monkeypatch.setenv("PEMADANAN_WAREHOUSE_URL", url)
     landing = tmp_path / "landing"
     shutil.copytree(small_kabupaten / "2024-S1", landing / "2024-S1")
-    ok, message = run_semester("2024-S1", str(landing))
-    assert ok, message
     queue = warehouse.read_table(url, warehouse.REVIEW_QUEUE, "2024-S1")
     links = warehouse.read_table(url, warehouse.VOTER_LINKS, "2024-S1")
     assert len(queue) > 0
@@ -235,10 +236,10 @@ def test_review_decisions_round_trip(small_kabupaten, instance_env, tmp_path):
     assert not decided & set(zip(queue_after["voter_row"], queue_after["population_row"], strict=True))
 
 
-def test_a_broken_delivery_fails_with_one_line_and_publishes_nothing(small_kabupaten, instance_env, tmp_path):
-    url = instance_env
-    ok, message = run_semester("2024-S1", str(small_kabupaten))
-    assert ok, message
+def test_a_broken_delivery_fails_with_one_line_and_publishes_nothing(small_kabupaten, instance_env, tmp_path,
+                                                                      monkeypatch, pg_server_url, published_once):
+    url = new_database(pg_server_url, "broken", copy_of=published_once)  # 2024-S1 published whole
+    monkeypatch.setenv("PEMADANAN_WAREHOUSE_URL", url)
     before = snapshot(url, "2024-S1")
 
     broken = tmp_path / "landing" / "2024-S1"
