@@ -20,6 +20,7 @@ from test_end_to_end import personal_data_on_disk
 
 from pemadanan import settings, warehouse
 
+pytestmark = pytest.mark.daemon
 DAGSTER = Path(sys.executable).parent / "dagster"
 
 

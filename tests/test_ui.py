@@ -16,6 +16,7 @@ from playwright.sync_api import Page
 from pemadanan import settings
 from pipelines.cli import run_semester
 
+pytestmark = [pytest.mark.browser, pytest.mark.daemon]  # `pemadanan ui`: webserver and daemon
 SEMESTERS = ("2024-S1", "2024-S2")
 ARTIFACTS = Path(os.environ.get("PEMADANAN_TEST_ARTIFACTS", settings.PROJECT_ROOT / "test-artifacts")) / "ui"
 

@@ -23,6 +23,7 @@ from test_ui import screenshot
 from pemadanan import settings
 from pemadanan.warehouse import connect
 
+pytestmark = [pytest.mark.browser, pytest.mark.daemon]  # `pemadanan ui`: webserver and daemon
 KEY = "2024-S1|33.23"
 
 

@@ -1,6 +1,7 @@
-"""The PostgreSQL warehouse, by job: the catalogue of its tables (`catalogue`), reaching it (`connection`),
-publishing one kabupaten's semester atomically (`publish`), reading what was published (`readers`), and the
-embedded server (`server`). Import from here: `from pemadanan import warehouse; warehouse.VOTER_LINKS`."""
+"""The PostgreSQL warehouse, by job: reaching it (`connection`), publishing one kabupaten's semester atomically
+(`publish`), reading what was published (`readers`), staging step outputs (`staging`) and the embedded server
+(`server`); its tables are those of `pemadanan.catalogue`, given here too. Import from here:
+`from pemadanan import warehouse; warehouse.VOTER_LINKS`."""
 
 from pemadanan.catalogue import (
                                            COKLIT_LIST,
