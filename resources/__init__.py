@@ -80,12 +80,16 @@ class WarehouseStaging(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: object) -> None:
         frames, values = (({"frame": obj}, {"attrs": obj.attrs}) if isinstance(obj, pd.DataFrame)
                           else obj.to_frames())
-        staging.write(self.warehouse_db.resolved_url(), str(context.asset_partition_key),
-                      context.asset_key.to_user_string(), context.run_id,
+        partition, output = str(context.asset_partition_key), context.asset_key.to_user_string()
+        staging.write(self.warehouse_db.resolved_url(), partition, output, context.run_id,
                       staging.Staged(frames, {**values, "type": type(obj).__name__}))
+        _handed_over(context.run_id)[(partition, output)] = obj
 
     def load_input(self, context: dg.InputContext) -> object:
         partition, output = str(context.asset_partition_key), context.upstream_output.asset_key.to_user_string()
+        handed_over = _HANDED_OVER.get(context.upstream_output.run_id, {})  # the run that gave it, if it ran here
+        if (partition, output) in handed_over:
+            return handed_over[(partition, output)]
         staged = staging.read(self.warehouse_db.resolved_url(), partition, output)
         if staged is None:
             raise dg.Failure(f"{output} of {partition} is not staged: materialize it first (the partition's whole "
@@ -99,6 +103,19 @@ class WarehouseStaging(dg.ConfigurableIOManager):
 
 
 STAGED_TYPES = {cls.__name__: cls for cls in (IngestResult, LinkResult)}
+
+# The outputs this process's steps handed over in the run it executes: a later step of that run in the same process
+# (one process per run, the default) takes them as they were, as it did before outputs were staged, rather than decode
+# what was staged a moment ago (about 12 s of a 1M-resident run). Another run (a re-execution, the next partition)
+# reads the staging.
+_HANDED_OVER: dict[str, dict[tuple[str, str], object]] = {}
+
+
+def _handed_over(run_id: str) -> dict[tuple[str, str], object]:
+    if run_id not in _HANDED_OVER:
+        _HANDED_OVER.clear()  # one run's at a time: an earlier run's frames are freed
+        _HANDED_OVER[run_id] = {}
+    return _HANDED_OVER[run_id]
 
 
 class Validation(ConfigurableResource):
