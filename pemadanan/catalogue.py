@@ -304,8 +304,9 @@ NATIONAL_FINDINGS = Table("restricted", "national_findings", "What the national 
     Column("other_kabupaten", "text NOT NULL", "Where the person lives (moved) or is listed too."),
     Column("other_desa_code", "text", "Desa where the person lives (moved)."),
     Column("other_voter_row", "integer", "The voter row in other_kabupaten (listed_twice, listed_elsewhere)."),
-    Column("found_by", "text NOT NULL", "NIK, or name and birth date where the row's NIK is nobody's."),
-    Column("confidence", "text NOT NULL", "high: found by NIK (and, listed twice, the person lives in other_kabupaten: strike this row); "
+    Column("found_by", "text NOT NULL", "NIK, or name and birth date where the row's NIK is nobody's, or by the name "
+           "on the row another person's."),
+    Column("confidence", "text NOT NULL", "high: found by NIK (and, listed twice, the person lives in other_kabupaten: strike this row; listed elsewhere: the other row carries the NIK itself); "
            "medium: found by name and birth date, or listed twice and living in neither kabupaten (a visit decides)."),
 ), per_kabupaten=False)
 NATIONAL_COVERAGE = Table("published", "national_coverage", "Which kabupaten the national step covered for the semester, and what it found in each. No personal data.", (

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from pemadanan.dates import calendar
 from pemadanan.probabilistic import placeholder_days
+from pemadanan.similarity import NAMES_CLOSE, name_similarity
 
 BY_NIK, BY_NAME_AND_BIRTH_DATE = "NIK", "name and birth date"
 
@@ -27,7 +28,7 @@ BY_NIK, BY_NAME_AND_BIRTH_DATE = "NIK", "name and birth date"
 class NationalFindings:
     moved: pd.DataFrame  # kabupaten, voter_row, lives_in, lives_in_desa, found_by, confidence
     listed_twice: pd.DataFrame  # kabupaten, voter_row, also_listed_in, also_voter_row, found_by, confidence
-    listed_elsewhere: pd.DataFrame  # kabupaten, population_row, listed_in, listed_voter_row
+    listed_elsewhere: pd.DataFrame  # kabupaten, population_row, listed_in, listed_voter_row, found_by, confidence
 
 
 def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
@@ -43,12 +44,17 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
       kabupaten, this row is the one to strike (TMS 2, high); where in neither, both rows are reported, each naming
       the other (medium: a visit decides). A row where the person lives is never struck.
     - listed_elsewhere: an eligible resident with no voter row here whose NIK is on another kabupaten's list:
-      registered, in the wrong place (to be moved: pindah memilih), not unregistered.
+      registered, in the wrong place (to be moved: pindah memilih), not unregistered. High only where the row
+      carries the NIK itself: a row that took it by name and birth date may be a namesake's.
+
+    A NIK on an unlinked row is someone else's where the name on the row is not close to the name of anyone with
+    that NIK (a typo that gives another real NIK): the row is then looked for as a row without a usable NIK.
     """
     # NIKs as numbers (16 digits fit in int64): hashing them is many times faster than hashing strings.
     residents = residents.assign(nik=_numbers(residents["nik"]))
     voters = voters.reset_index(drop=True)
-    voters = _identified(voters.assign(nik=_numbers(voters["nik"])), residents)
+    voters = _identified(_without_another_persons_nik(voters.assign(nik=_numbers(voters["nik"])), residents),
+                         residents)
     listed = voters.dropna(subset=["nik"])
     unlinked = listed[~listed["linked"].astype(bool)]
     unregistered = eligible_unregistered.merge(residents[["kabupaten", "population_row", "nik"]].dropna(),
@@ -65,17 +71,20 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
     moved = placed[~pd.MultiIndex.from_frame(placed[["kabupaten", "nik"]]).isin(resident_here)]
     moved = moved.assign(confidence=(moved["found_by"] == BY_NIK).map({True: "high", False: "medium"}))
 
-    twice = unlinked.merge(listed[["nik", "kabupaten", "voter_row"]].rename(
-        columns={"kabupaten": "also_listed_in", "voter_row": "also_voter_row"}), on="nik")
+    twice = unlinked.merge(listed[["nik", "kabupaten", "voter_row", *(["name_key"] if "name_key" in listed else [])]].rename(
+        columns={"kabupaten": "also_listed_in", "voter_row": "also_voter_row", "name_key": "also_name_key"}),
+        on="nik")
     twice = twice[(twice["also_listed_in"] != twice["kabupaten"])
-                  & ~pd.MultiIndex.from_frame(twice[["kabupaten", "nik"]]).isin(resident_here)]
+                  & ~pd.MultiIndex.from_frame(twice[["kabupaten", "nik"]]).isin(resident_here)
+                  & ~_names_differ(twice, "name_key", "also_name_key")]  # two rows of one NIK, two people
     lives_there = pd.MultiIndex.from_frame(twice[["also_listed_in", "nik"]]).isin(resident_here)
     twice = twice.assign(confidence=pd.Series(lives_there & (twice["found_by"] == BY_NIK).to_numpy(),
                                               index=twice.index).map({True: "high", False: "medium"}))
 
-    elsewhere = unregistered.merge(listed[["nik", "kabupaten", "voter_row"]].rename(
+    elsewhere = unregistered.merge(listed[["nik", "kabupaten", "voter_row", "found_by"]].rename(
         columns={"kabupaten": "listed_in", "voter_row": "listed_voter_row"}), on="nik")
     elsewhere = elsewhere[elsewhere["listed_in"] != elsewhere["kabupaten"]]
+    elsewhere = elsewhere.assign(confidence=(elsewhere["found_by"] == BY_NIK).map({True: "high", False: "medium"}))
 
     return NationalFindings(
         moved=moved[["kabupaten", "voter_row", "lives_in", "lives_in_desa", "found_by", "confidence"]].sort_values(
@@ -83,13 +92,33 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
         listed_twice=twice[["kabupaten", "voter_row", "also_listed_in", "also_voter_row", "found_by",
                             "confidence"]].sort_values(
             ["kabupaten", "voter_row", "also_listed_in"], ignore_index=True),
-        listed_elsewhere=elsewhere[["kabupaten", "population_row", "listed_in", "listed_voter_row"]].sort_values(
-            ["kabupaten", "population_row"], ignore_index=True),
+        listed_elsewhere=elsewhere[["kabupaten", "population_row", "listed_in", "listed_voter_row", "found_by",
+                                    "confidence"]].sort_values(["kabupaten", "population_row"], ignore_index=True),
     )
 
 
 def _numbers(nik: pd.Series) -> pd.Series:
     return nik.astype("string[pyarrow]").astype("int64[pyarrow]")
+
+
+def _names_differ(frame: pd.DataFrame, left: str, right: str) -> pd.Series:
+    """Both names given and not even close (NAMES_CLOSE: a typo or another spelling is close): two people."""
+    if left not in frame or right not in frame:
+        return pd.Series(False, index=frame.index)
+    given = frame[left].notna() & frame[right].notna()
+    return given & (name_similarity(frame[left], frame[right]) < NAMES_CLOSE)
+
+
+def _without_another_persons_nik(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
+    """`voters` where an unlinked row's NIK belongs to residents of whom none has a name close to the row's: not
+    the row's person (a mistyped NIK that is another real one), so the row's NIK is taken as unusable."""
+    if "name_key" not in voters or "name_key" not in residents:
+        return voters
+    rows = voters[~voters["linked"].astype(bool) & voters["nik"].notna() & voters["name_key"].notna()]
+    owners = rows[["nik", "name_key"]].reset_index().merge(
+        residents[["nik", "name_key"]].dropna().rename(columns={"name_key": "owner_name_key"}), on="nik")
+    someone_else = owners.assign(other=_names_differ(owners, "name_key", "owner_name_key")).groupby("index")["other"].all()
+    return voters.assign(nik=voters["nik"].mask(voters.index.isin(someone_else.index[someone_else])))
 
 
 def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
@@ -204,7 +233,7 @@ def findings_table(found: NationalFindings) -> pd.DataFrame:
                                                                                              tms_code="2")
     elsewhere = found.listed_elsewhere.rename(columns={"listed_in": "other_kabupaten",
                                                        "listed_voter_row": "other_voter_row"}).assign(
-        finding="listed_elsewhere", found_by=BY_NIK, confidence="high")
+        finding="listed_elsewhere")
     columns = ["kabupaten", "finding", "tms_code", "voter_row", "population_row", "other_kabupaten",
                "other_desa_code", "other_voter_row", "found_by", "confidence"]
     return pd.concat([frame.reindex(columns=columns) for frame in (moved, twice, elsewhere)], ignore_index=True)

@@ -53,8 +53,46 @@ def test_an_eligible_resident_listed_in_another_kabupaten_is_not_unregistered():
     unregistered = pd.DataFrame({"kabupaten": [C, B], "population_row": [1, 1]})
     elsewhere = national_findings(residents(), voters(), unregistered).listed_elsewhere
     assert elsewhere.to_dict("records") == [
-        {"kabupaten": B, "population_row": 1, "listed_in": A, "listed_voter_row": 10},
-        {"kabupaten": C, "population_row": 1, "listed_in": A, "listed_voter_row": 15}]
+        {"kabupaten": B, "population_row": 1, "listed_in": A, "listed_voter_row": 10, "found_by": "NIK",
+         "confidence": "high"},
+        {"kabupaten": C, "population_row": 1, "listed_in": A, "listed_voter_row": 15, "found_by": "NIK",
+         "confidence": "high"}]
+
+
+def test_a_namesake_born_the_same_day_is_never_listed_elsewhere_by_nik_nor_with_high_confidence():
+    """A voter who died, still listed in A without a usable NIK, and an eligible resident of B with the same name and
+    birth date and no voter row: the row takes B's NIK by name and birth date, and so says the finding."""
+    residents = pd.DataFrame([(B, 1, "3324014503700001", "SITI AMINAH", "1970-03-05", "33.24.01.2001")],
+                             columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date", "desa_code"])
+    voters = pd.DataFrame([(A, 1, None, False, "SITI AMINAH", "1970-03-05")],
+                          columns=["kabupaten", "voter_row", "nik", "linked", "name_norm", "birth_date"])
+    residents["name_key"] = name_key(residents["name_norm"])
+    voters["name_key"] = name_key(voters["name_norm"])
+    found = national_findings(residents, voters, pd.DataFrame({"kabupaten": [B], "population_row": [1]}))
+    assert found.listed_elsewhere[["listed_voter_row", "found_by", "confidence"]].values.tolist() == [
+        [1, "name and birth date", "medium"]]
+    assert found.moved[["found_by", "confidence"]].values.tolist() == [["name and birth date", "medium"]]
+
+
+def test_a_nik_that_is_another_persons_makes_no_finding_by_nik():
+    """A's row carries a NIK one typo away from its own that is B's resident's, whose name is another: nobody moved;
+    a row naming one person with two spellings of the name is still that person."""
+    residents = pd.DataFrame([
+        (B, 1, "3324014503700001", "SITI AMINAH", "1970-03-05"),
+        (B, 2, "3324011208650002", "SOEHARTO", "1965-08-12"),
+    ], columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date"]).assign(desa_code="33.24.01.2001")
+    voters = pd.DataFrame([
+        (A, 1, "3324014503700001", False, "BAMBANG WIJAYA", "1981-01-09"),  # another person's NIK
+        (A, 2, "3324011208650002", False, "SUHARTO", "1965-08-12"),          # the same person, another spelling
+        (A, 3, "3323019999990003", False, "DEWI LESTARI", "1990-02-02"),     # listed in A and C, lives in neither...
+        (C, 1, "3323019999990003", False, "AGUS SALIM", "1979-04-04"),       # ...but C's row is another person
+    ], columns=["kabupaten", "voter_row", "nik", "linked", "name_norm", "birth_date"])
+    residents["name_key"] = name_key(residents["name_norm"])
+    voters["name_key"] = name_key(voters["name_norm"])
+    found = national_findings(residents, voters, pd.DataFrame({"kabupaten": [B], "population_row": [1]}))
+    assert found.moved[["voter_row", "lives_in", "found_by"]].values.tolist() == [[2, B, "NIK"]]
+    assert found.listed_elsewhere.empty
+    assert found.listed_twice.empty
 
 
 def test_a_row_without_a_usable_nik_is_found_by_exact_name_and_birth_date_unless_that_could_be_anyone():
