@@ -39,7 +39,7 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     per_kabupaten: bool = True
-    indexes: tuple[str, ...] = ()  # columns looked up by: one index each, on every partition
+    indexes: tuple[str, ...] = ()  # what is looked up by ("nik", "name_key, birth_date"): an index each, every partition
     joined_by_voter_row: tuple[str, ...] = ()  # joined in from the voter rows, not in the domain function's frame
 
     def __post_init__(self) -> None:
@@ -264,7 +264,7 @@ POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next 
     DESA,
     Column("name_key", "text", "Spelling key of the name: what the national step finds people by "
            "where a NIK fails.", personal=True),
-), indexes=("nik", "name_key", "population_row"))
+), indexes=("nik", "name_key, birth_date", "population_row"))
 REGION = (Column("region_level", "text NOT NULL", "provinsi, kabupaten, kecamatan or desa."),
           Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),
           Column("region_name", "text", "Name of the region as in the Kemendagri table."))

@@ -183,7 +183,8 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
         empty = pd.DataFrame(columns=["kabupaten"])
         return empty, empty, empty
     with warehouse.connect(url) as conn, conn.cursor() as cur:
-        # Three index lookups, not one scan with ORs: each side of the UNION is a join on an indexed column.
+        # Three index lookups, not one scan with ORs: each side of the UNION is a join on an index, namesakes by
+        # name key and a year of birth dates (a common name's namesakes of other years are never read).
         cur.execute(f"""
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
             WITH unlinked AS (SELECT nik, name_key, birth_date FROM {warehouse.UNLINKED_VOTERS.qualified}
@@ -191,9 +192,11 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
             SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM {warehouse.POPULATION_SNAPSHOT.qualified}
                 WHERE semester = %(semester)s AND nik IN (SELECT nik FROM unlinked)
             UNION
-            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM {warehouse.POPULATION_SNAPSHOT.qualified}
-                WHERE semester = %(semester)s AND (name_key, extract(year FROM birth_date)) IN (
-                    SELECT name_key, extract(year FROM birth_date) FROM unlinked)
+            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code
+                FROM (SELECT DISTINCT name_key, extract(year FROM birth_date)::int AS born FROM unlinked) u
+                JOIN {warehouse.POPULATION_SNAPSHOT.qualified} r ON r.name_key = u.name_key
+                    AND r.birth_date >= make_date(u.born, 1, 1) AND r.birth_date < make_date(u.born + 1, 1, 1)
+                WHERE r.semester = %(semester)s
             UNION
             SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code
                 FROM {warehouse.POPULATION_SNAPSHOT.qualified} r JOIN {warehouse.ELIGIBLE_UNREGISTERED.qualified} e

@@ -551,3 +551,26 @@ def test_rows_that_do_not_have_their_tables_columns_are_refused_naming_them_not_
         warehouse.VOTER_LINKS.rows_of(links.assign(name=[]), "2024-S1", "33.23")
     rows = warehouse.VOTER_LINKS.rows_of(links.assign(desa_code=[]), "2024-S1", "33.23")
     assert list(rows.columns) == [c.name for c in warehouse.VOTER_LINKS.columns]
+
+
+def test_a_leaf_is_swapped_in_with_statistics_and_an_index_no_longer_declared_goes_an_operators_stays(fresh_database):
+    url = fresh_database("warehouse")
+    snapshot = warehouse.POPULATION_SNAPSHOT
+    frame = pd.DataFrame({c.name: pd.Series([None] * 3, dtype=object) for c in snapshot.columns
+                          if c.name not in ("semester", "kabupaten")}).assign(population_row=[1, 2, 3])
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {snapshot: frame}, dashboard=None)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:  # as a version that indexed name_key alone left it
+        cur.execute(f"CREATE INDEX population_snapshot_name_key ON {snapshot.qualified} (name_key)")
+        cur.execute(f"CREATE INDEX by_desa_for_a_dashboard ON {snapshot.qualified} (desa_code)")
+    conn.close()
+    warehouse.replace_kabupaten(url, "2024-S2", "33.23", {snapshot: frame}, dashboard=None)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'population_snapshot' ORDER BY 1")
+        indexes = [row[0] for row in cur.fetchall()]
+        cur.execute("SELECT count(*) FROM pg_stats WHERE schemaname = 'restricted' AND tablename = %s",
+                    (snapshot.partition("2024-S2", "33.23").split(".")[1],))
+        columns_with_statistics = cur.fetchone()[0]
+    conn.close()
+    assert indexes == ["by_desa_for_a_dashboard", "population_snapshot_name_key_birth_date", "population_snapshot_nik",
+                       "population_snapshot_population_row"]
+    assert columns_with_statistics == len(snapshot.columns)  # none: the planner would guess
