@@ -21,7 +21,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", dg.BetaWarning)
     READS = [dg.AssetDep(TABLE_ASSETS[table], partition_mapping=dg.MultiToSingleDimensionPartitionMapping("semester"))
              for table in (warehouse.POPULATION_SNAPSHOT, warehouse.VOTER_LINKS, warehouse.UNLINKED_VOTERS,
-                           warehouse.ELIGIBLE_UNREGISTERED, warehouse.PUBLICATIONS)]
+                           warehouse.ELIGIBLE_UNREGISTERED, warehouse.DEATH_RECORDS, warehouse.PUBLICATIONS)]
 
 
 @dg.multi_asset(
@@ -43,6 +43,7 @@ def national_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     found = national.national_findings(*national.read_published(url, semester))
     findings = national.findings_table(found)
     per_kabupaten = pd.DataFrame({
+        "died_elsewhere": found.died.groupby("kabupaten").size(),
         "moved_out": found.moved.groupby("kabupaten").size(),
         "listed_twice": found.listed_twice.groupby("kabupaten").size(),
         "listed_elsewhere": found.listed_elsewhere.groupby("kabupaten").size(),
@@ -60,4 +61,5 @@ def national_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     yield dg.MaterializeResult(asset_key=NATIONAL_ASSETS[warehouse.NATIONAL_COVERAGE], metadata={
         "dagster/row_count": counts[warehouse.NATIONAL_COVERAGE.qualified],
         "kabupaten_covered": len(covered), "kabupaten": ", ".join(covered.index),
-        "per_kabupaten": markdown_table(coverage[["kabupaten", "moved_out", "listed_twice", "listed_elsewhere"]])})
+        "per_kabupaten": markdown_table(coverage[["kabupaten", "died_elsewhere", "moved_out", "listed_twice",
+                                                  "listed_elsewhere"]])})

@@ -294,14 +294,15 @@ PUBLICATIONS = Table("published", "publications", "One row per semester and kabu
 
 NATIONAL_FINDINGS = Table("restricted", "national_findings", "What the national step found across the kabupaten published for the semester, one row per finding; replaced whole each time the step runs (a late kabupaten runs it again).", (
     SEMESTER,
-    Column("kabupaten", "text NOT NULL", "Kabupaten of the voter row (moved, listed_twice) or of the resident (listed_elsewhere)."),
-    Column("finding", "text NOT NULL", "moved: the voter row's person lives in another kabupaten (TMS 4, moved to other_kabupaten); "
+    Column("kabupaten", "text NOT NULL", "Kabupaten of the voter row (died, moved, listed_twice) or of the resident (listed_elsewhere)."),
+    Column("finding", "text NOT NULL", "died: the voter row's NIK is in other_kabupaten's death records, under a name close to the row's (TMS 1); "
+           "moved: the voter row's person lives in another kabupaten (TMS 4, moved to other_kabupaten); "
            "listed_twice: the person is listed in other_kabupaten too (TMS 2 across kabupaten); listed_elsewhere: an "
            "eligible resident 'unregistered' here is listed in other_kabupaten (not unregistered: pindah memilih)."),
-    Column("tms_code", "text", "4 (moved), 2 (listed twice); empty for listed_elsewhere."),
-    Column("voter_row", "integer", "1-based data row of the kabupaten's voter file (moved, listed_twice)."),
+    Column("tms_code", "text", "1 (died), 4 (moved), 2 (listed twice); empty for listed_elsewhere."),
+    Column("voter_row", "integer", "1-based data row of the kabupaten's voter file (died, moved, listed_twice)."),
     Column("population_row", "integer", "1-based data row of the kabupaten's population file (listed_elsewhere)."),
-    Column("other_kabupaten", "text NOT NULL", "Where the person lives (moved) or is listed too."),
+    Column("other_kabupaten", "text NOT NULL", "Whose death records have the person (died), where the person lives (moved) or is listed too."),
     Column("other_desa_code", "text", "Desa where the person lives (moved)."),
     Column("other_voter_row", "integer", "The voter row in other_kabupaten (listed_twice, listed_elsewhere)."),
     Column("found_by", "text NOT NULL", "NIK, or name and birth date where the row's NIK is nobody's, or by the name "
@@ -318,6 +319,8 @@ NATIONAL_COVERAGE = Table("published", "national_coverage", "Which kabupaten the
     Column("listed_twice", "integer NOT NULL", "Voter rows here whose person is listed in another kabupaten too."),
     Column("listed_elsewhere", "integer NOT NULL", "Eligible residents here with no voter row here, listed in another kabupaten."),
     Column("computed_at", "timestamptz NOT NULL", "When the national step ran."),
+    Column("died_elsewhere", "integer", "Voter rows here whose NIK another kabupaten's death records have (empty: "
+           "computed before this count was)."),
 ), per_kabupaten=False)
 NATIONAL_TABLES = (NATIONAL_FINDINGS, NATIONAL_COVERAGE)
 

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pemadanan.dates import calendar
+from pemadanan.names import name_key
 from pemadanan.probabilistic import placeholder_days
 from pemadanan.similarity import NAMES_CLOSE, name_similarity
 
@@ -29,14 +30,19 @@ class NationalFindings:
     moved: pd.DataFrame  # kabupaten, voter_row, lives_in, lives_in_desa, found_by, confidence
     listed_twice: pd.DataFrame  # kabupaten, voter_row, also_listed_in, also_voter_row, found_by, confidence
     listed_elsewhere: pd.DataFrame  # kabupaten, population_row, listed_in, listed_voter_row, found_by, confidence
+    died: pd.DataFrame  # kabupaten, voter_row, recorded_in, found_by, confidence
 
 
-def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
-                      eligible_unregistered: pd.DataFrame) -> NationalFindings:
+def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_unregistered: pd.DataFrame,
+                      deaths: pd.DataFrame | None = None) -> NationalFindings:
     """`residents`: kabupaten, population_row, nik, name_key, birth_date, desa_code of every published resident;
     `voters`: kabupaten, voter_row, nik (missing where untrustworthy), linked (to a resident of its kabupaten; then
     the NIK is the resident's) of every voter row, and name_key, birth_date of the unlinked ones;
-    `eligible_unregistered`: kabupaten, population_row.
+    `eligible_unregistered`: kabupaten, population_row; `deaths`: kabupaten, nik, name_key of the death records the
+    kabupaten delivered up to the semester.
+
+    - died: an unlinked row whose NIK another kabupaten's death records carry, under a name close to the row's (TMS 1;
+      a kabupaten's own records are its own run's).
 
     - moved: an unlinked row whose NIK is a resident's of another kabupaten (and not of its own): the person moved
       there (TMS 4 with the destination; alone, a kabupaten can only say "moved or died").
@@ -86,7 +92,9 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
     elsewhere = elsewhere[elsewhere["listed_in"] != elsewhere["kabupaten"]]
     elsewhere = elsewhere.assign(confidence=(elsewhere["found_by"] == BY_NIK).map({True: "high", False: "medium"}))
 
+    died = _died_elsewhere(unlinked, deaths)
     return NationalFindings(
+        died=died,
         moved=moved[["kabupaten", "voter_row", "lives_in", "lives_in_desa", "found_by", "confidence"]].sort_values(
             ["kabupaten", "voter_row"], ignore_index=True),
         listed_twice=twice[["kabupaten", "voter_row", "also_listed_in", "also_voter_row", "found_by",
@@ -99,6 +107,19 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame,
 
 def _numbers(nik: pd.Series) -> pd.Series:
     return nik.astype("string[pyarrow]").astype("int64[pyarrow]")
+
+
+def _died_elsewhere(unlinked: pd.DataFrame, deaths: pd.DataFrame | None) -> pd.DataFrame:
+    columns = ["kabupaten", "voter_row", "recorded_in", "found_by", "confidence"]
+    if deaths is None or deaths.empty:
+        return pd.DataFrame(columns=columns)
+    records = deaths.assign(nik=_numbers(deaths["nik"])).dropna(subset=["nik"]).rename(
+        columns={"kabupaten": "recorded_in", "name_key": "recorded_name_key"})
+    died = unlinked[unlinked["found_by"] == BY_NIK].merge(
+        records[["nik", "recorded_in", "recorded_name_key"]].drop_duplicates(["nik", "recorded_in"]), on="nik")
+    died = died[(died["recorded_in"] != died["kabupaten"]) & ~_names_differ(died, "name_key", "recorded_name_key")]
+    return died.assign(confidence="high")[columns].drop_duplicates(["kabupaten", "voter_row"]).sort_values(
+        ["kabupaten", "voter_row"], ignore_index=True)
 
 
 def _names_differ(frame: pd.DataFrame, left: str, right: str) -> pd.Series:
@@ -171,8 +192,8 @@ def _nik_digits_agree(delivered: pd.Series, nik: pd.Series) -> pd.Series:
     return ((sixteen & (differing <= 2)) | (scientific & begins)).fillna(False).astype(bool)
 
 
-def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """`national_findings`' three inputs for the semester, as every kabupaten published them, narrowed in PostgreSQL
+def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """`national_findings`' four inputs for the semester, as every kabupaten published them, narrowed in PostgreSQL
     to the people the rules can concern: residents whose NIK is on an unlinked row or who are unregistered, or who
     share a name key and birth year with an unlinked row (the rules count namesakes born that year or day; found
     through the NIK and name-key indexes), and the voter rows linked to those residents. At 285 million residents
@@ -181,7 +202,7 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
 
     if not all(warehouse.table_exists(url, t) for t in (warehouse.POPULATION_SNAPSHOT, warehouse.UNLINKED_VOTERS)):
         empty = pd.DataFrame(columns=["kabupaten"])
-        return empty, empty, empty
+        return empty, empty, empty, empty
     with warehouse.connect(url) as conn, conn.cursor() as cur:
         # Three index lookups, not one scan with ORs: each side of the UNION is a join on an index, namesakes by
         # name key and a year of birth dates (a common name's namesakes of other years are never read).
@@ -215,15 +236,22 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
             WHERE u.semester = %s""", (semester,))
         unregistered = _fetch(cur, f"SELECT kabupaten, population_row FROM {warehouse.ELIGIBLE_UNREGISTERED.qualified} "
                                    "WHERE semester = %s", (semester,))
+        deaths = pd.DataFrame(columns=["kabupaten", "nik", "name_norm"])
+        if warehouse.table_exists(url, warehouse.DEATH_RECORDS):  # semesters sort as text: 2024-S1 < 2024-S2
+            deaths = _fetch(cur, f"""
+                SELECT d.kabupaten, d.nik, d.name_norm FROM {warehouse.DEATH_RECORDS.qualified} d
+                WHERE d.semester <= %s AND d.nik IN (SELECT nik FROM {warehouse.UNLINKED_VOTERS.qualified}
+                                                     WHERE semester = %s)""", (semester, semester))
     conn.close()
-    return residents, pd.concat([linked, unlinked], ignore_index=True), unregistered
+    deaths = deaths.assign(name_key=name_key(deaths["name_norm"].astype("string")))
+    return residents, pd.concat([linked, unlinked], ignore_index=True), unregistered, deaths
 
 
 def _fetch(cur, query: str, values: tuple = ()) -> pd.DataFrame:
     """Through COPY (`warehouse.copy_out`): rows as Python tuples took most of the step at 3 million residents."""
     from pemadanan import warehouse  # noqa: PLC0415 - the rules above need no database
 
-    text = {name: pa.string() for name in ("kabupaten", "nik", "name_key", "desa_code", "nik_delivered")}
+    text = {name: pa.string() for name in ("kabupaten", "nik", "name_key", "name_norm", "desa_code", "nik_delivered")}
     return warehouse.copy_out(cur, query, values, text).to_pandas()
 
 
@@ -237,6 +265,7 @@ def findings_table(found: NationalFindings) -> pd.DataFrame:
     elsewhere = found.listed_elsewhere.rename(columns={"listed_in": "other_kabupaten",
                                                        "listed_voter_row": "other_voter_row"}).assign(
         finding="listed_elsewhere")
+    died = found.died.rename(columns={"recorded_in": "other_kabupaten"}).assign(finding="died", tms_code="1")
     columns = ["kabupaten", "finding", "tms_code", "voter_row", "population_row", "other_kabupaten",
                "other_desa_code", "other_voter_row", "found_by", "confidence"]
-    return pd.concat([frame.reindex(columns=columns) for frame in (moved, twice, elsewhere)], ignore_index=True)
+    return pd.concat([frame.reindex(columns=columns) for frame in (died, moved, twice, elsewhere)], ignore_index=True)

@@ -163,3 +163,23 @@ def test_three_kabupaten_run_through_dagster_and_the_national_step_finds_who_mov
     assert scores["moved"].relevant >= 20  # the sample has movers to find
     assert scores["moved"].precision >= 0.97 and scores["moved"].recall >= 0.9, scores["moved"]
     assert scores["listed elsewhere"].precision >= 0.97 and scores["listed elsewhere"].recall >= 0.9
+
+
+def test_a_voter_whose_death_another_kabupaten_recorded_died():
+    """A's row carries a NIK B's deaths file recorded: TMS 1 across kabupaten. Not where the record's name is another
+    person's, nor for A's own records (A's run flags those), nor for a row without its own NIK."""
+    voters = pd.DataFrame([
+        (A, 1, "3323014503700001", False, "SITI AMINAH"),
+        (A, 2, "3323011208650002", False, "SUHARTO"),      # the record says BAMBANG: a NIK mistyped somewhere
+        (A, 3, "3323010101800003", False, "ANI"),          # recorded by A itself
+        (A, 4, None, False, "DEWI"),
+    ], columns=["kabupaten", "voter_row", "nik", "linked", "name_norm"]).assign(birth_date=None)
+    deaths = pd.DataFrame([
+        (B, "3323014503700001", "SITI AMINAH"), (C, "3323014503700001", "SITI AMINAH"),  # delivered twice
+        (B, "3323011208650002", "BAMBANG WIJAYA"), (A, "3323010101800003", "ANI"), (B, None, "DEWI"),
+    ], columns=["kabupaten", "nik", "name_norm"])
+    voters["name_key"] = name_key(voters["name_norm"])
+    deaths["name_key"] = name_key(deaths["name_norm"])
+    no_one = pd.DataFrame(columns=["kabupaten", "population_row", "nik", "name_key", "birth_date", "desa_code"])
+    found = national_findings(no_one, voters, pd.DataFrame(columns=["kabupaten", "population_row"]), deaths)
+    assert found.died[["voter_row", "recorded_in", "found_by", "confidence"]].values.tolist() == [[1, B, "NIK", "high"]]

@@ -169,7 +169,8 @@ def test_the_national_step_runs_once_the_semester_is_published_and_again_when_a_
     assert request.partition_key == "2024-S1" and request.tags["pemadanan/why"] == "2 kabupaten published"
     published = warehouse.publications(url).reset_index()
     coverage = published[published["semester"] == "2024-S1"][["kabupaten", "published_at"]].assign(
-        kabupaten_covered=2, moved_out=0, listed_twice=0, listed_elsewhere=0, computed_at=pd.Timestamp.now(tz="UTC"))
+        kabupaten_covered=2, moved_out=0, listed_twice=0, listed_elsewhere=0, computed_at=pd.Timestamp.now(tz="UTC"),
+        died_elsewhere=0)
     warehouse.replace_kabupaten(url, "2024-S1", None, {warehouse.NATIONAL_COVERAGE: coverage},  # as the step writes
                                 dashboard=None)
     assert tick() == []

@@ -415,7 +415,7 @@ def test_the_dashboard_reads_national_coverage_when_the_national_tables_are_the_
     role = DashboardRole(f"dashboard_{uuid.uuid4().hex[:8]}", "national-dashboard-pw")
     coverage = pd.DataFrame({"kabupaten": ["33.23"], "published_at": [pd.Timestamp.now(tz="UTC")],
                              "kabupaten_covered": [1], "moved_out": [0], "listed_twice": [0], "listed_elsewhere": [0],
-                             "computed_at": [pd.Timestamp.now(tz="UTC")]})
+                             "computed_at": [pd.Timestamp.now(tz="UTC")], "died_elsewhere": [0]})
     findings = pd.DataFrame(columns=[c.name for c in warehouse.NATIONAL_FINDINGS.columns if c.name != "semester"])
     warehouse.replace_kabupaten(url, "2024-S1", None, {warehouse.NATIONAL_FINDINGS: findings,
                                                         warehouse.NATIONAL_COVERAGE: coverage}, dashboard=role)
