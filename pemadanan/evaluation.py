@@ -216,18 +216,23 @@ def _national_truth(truth_dir: Path, semester: str, regions: list[str]) -> dict[
 
 def national_scores(url: str, truth_dir: Path, semester: str, regions: list[str]) -> list[tuple[str, Score]]:
     """Each national finding the step published for the semester (restricted.national_findings), scored against
-    the national generator's truth of the kabupaten in `regions`."""
+    the national generator's truth of the kabupaten in `regions`; and each again for its high-confidence findings
+    alone ("moved (high)": what may be acted on without a visit)."""
     from pemadanan import warehouse  # noqa: PLC0415 - the linkage scores above need no database
 
     truth = _national_truth(truth_dir, semester, regions)
     found = warehouse.read_table(url, warehouse.NATIONAL_FINDINGS, semester)
-    rows = {what: found[found["finding"] == what] for what in ("moved", "listed_twice", "listed_elsewhere")}
     person, resident = truth["rows"], truth["residents"]
-    predicted = {
-        "moved": {(r.kabupaten, person[r.kabupaten][r.voter_row], r.other_kabupaten) for r in rows["moved"].itertuples()},
-        "listed twice": {(r.kabupaten, person[r.kabupaten][r.voter_row]) for r in rows["listed_twice"].itertuples()},
-        "listed elsewhere": {(r.kabupaten, resident[r.kabupaten][r.population_row])
-                             for r in rows["listed_elsewhere"].itertuples()},
-    }
-    return [(what, Score(len(predicted[what]), len(predicted[what] & truth[what]), len(truth[what])))
-            for what in predicted]
+
+    def predicted(rows: pd.DataFrame) -> dict[str, set]:
+        by = {what: rows[rows["finding"] == what] for what in ("moved", "listed_twice", "listed_elsewhere")}
+        return {
+            "moved": {(r.kabupaten, person[r.kabupaten][r.voter_row], r.other_kabupaten) for r in by["moved"].itertuples()},
+            "listed twice": {(r.kabupaten, person[r.kabupaten][r.voter_row]) for r in by["listed_twice"].itertuples()},
+            "listed elsewhere": {(r.kabupaten, resident[r.kabupaten][r.population_row])
+                                 for r in by["listed_elsewhere"].itertuples()},
+        }
+
+    every, high = predicted(found), predicted(found[found["confidence"] == "high"])
+    return [(what, Score(len(every[what]), len(every[what] & truth[what]), len(truth[what]))) for what in every] + [
+        (f"{what} (high)", Score(len(high[what]), len(high[what] & truth[what]), len(truth[what]))) for what in high]
