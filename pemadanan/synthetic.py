@@ -76,10 +76,11 @@ class DemographyRates:
     # How names are drawn: "even" (every name of synthetic_names' lists as likely as the next) or "indonesian"
     # (`make_indonesian_names`: the commonest names far more often, many single-word names).
     name_frequencies: str = "even"
-    # National runs only. Of the people who died or left a kabupaten in a semester after which its voter list still
-    # carries some of them (`DefectRates.dead_still_listed`, `still_listed_after_moving`), and who were 15 or older:
-    # a resident of another kabupaten of the run (not the one they moved to, where there is a third) with the same
-    # name, sex and birth date, but a NIK, family card and address of their own.
+    # National runs only. Of the people 15 or older who died or left a kabupaten in a semester generated (its voter
+    # list, drawn a semester behind, still carries them then, and some of them a semester longer:
+    # `DefectRates.dead_still_listed`, `still_listed_after_moving`): a resident of another kabupaten of the run (not
+    # the one they moved to, where there is a third) with the same name, sex and birth date, but a NIK, family card
+    # and address of their own.
     namesakes_of_leavers: float = 0.0
     # National runs only. Likewise, of the residents eligible in a semester whom the list cannot carry yet (not
     # eligible, or not in the kabupaten, in the semester before; not living elsewhere in the run then).
@@ -160,7 +161,7 @@ HARSH_DEFECTS = replace(REALISTIC_DEFECTS, **{rate: 4 * getattr(REALISTIC_DEFECT
 # Realistic, and what made the national step's recall 0.88 on independent data (0.97 on realistic): NIKs of people
 # who moved spoiled, namesakes born the same day in other kabupaten, and Indonesian name frequencies (so common
 # names have namesakes born the same year, as in a country of millions).
-HARD_DEMOGRAPHY = replace(REALISTIC_DEMOGRAPHY, name_frequencies="indonesian", namesakes_of_leavers=0.25,
+HARD_DEMOGRAPHY = replace(REALISTIC_DEMOGRAPHY, name_frequencies="indonesian", namesakes_of_leavers=0.3,
                           namesakes_of_unregistered=0.1)
 HARD_DEFECTS = replace(REALISTIC_DEFECTS, mover_nik_spoiled=0.2)
 PROFILES = {"basic": (BASIC_DEMOGRAPHY, BASIC_DEFECTS), "realistic": (REALISTIC_DEMOGRAPHY, REALISTIC_DEFECTS),
@@ -787,8 +788,8 @@ def _add_namesakes(rng: np.random.Generator, runs: dict, semesters: list[Semeste
                      ).set_index("person_id")["home"]
     originals = []
     for kabupaten, (_, _, history, events) in runs.items():
-        # Those who left in a semester after which the list still carries some of them (see `_write`).
-        for semester in (s.previous() for s in semesters if s.previous().previous() in history):
+        # The list of a semester is drawn from the population of the one before: it carries those who left since.
+        for semester in semesters:
             before = history[semester.previous()]
             left = events.loc[(events["semester"] == semester.key) & events["event"].isin(("died", "moved_out")),
                               "person_id"]
