@@ -160,8 +160,11 @@ HARSH_DEFECTS = replace(REALISTIC_DEFECTS, **{rate: 4 * getattr(REALISTIC_DEFECT
     "stale_address")})
 # Realistic, and what made the national step's recall 0.88 on independent data (0.97 on realistic): NIKs of people
 # who moved spoiled, namesakes born the same day in other kabupaten, and Indonesian name frequencies (so common
-# names have namesakes born the same year, as in a country of millions).
-HARD_DEMOGRAPHY = replace(REALISTIC_DEMOGRAPHY, name_frequencies="indonesian", namesakes_of_leavers=0.3,
+# names have namesakes born the same year, as in a country of millions). The namesakes' share is set for recall:
+# measured with benchmarks/national_accuracy.py (3 x 5,000) and the step's rules on 3 x 10,000-20,000, the moved
+# recall is 0.89-0.91 at 0.3, 0.86-0.88 at 0.5. They cost precision too (0.6-0.75 at 0.5): a dead person's or
+# leaver's row with an intact NIK is given to a namesake of a name nobody else was born with that year.
+HARD_DEMOGRAPHY = replace(REALISTIC_DEMOGRAPHY, name_frequencies="indonesian", namesakes_of_leavers=0.5,
                           namesakes_of_unregistered=0.1)
 HARD_DEFECTS = replace(REALISTIC_DEFECTS, mover_nik_spoiled=0.2)
 PROFILES = {"basic": (BASIC_DEMOGRAPHY, BASIC_DEFECTS), "realistic": (REALISTIC_DEMOGRAPHY, REALISTIC_DEFECTS),

@@ -118,11 +118,13 @@ FEMALE_LATER = (
 
 
 # Any other first word of MALE_GIVEN or FEMALE_GIVEN weighs this much; the words after the first weigh
-# 1 / (rank + LATER_OFFSET) ** LATER_POWER. Names are thus far more concentrated than the country's (SUTRISNO is 0.1%
-# of men nationally, 2-3% here; SITI AMINAH 0.05% of women, about 1.5% here): a run of some ten thousand residents a
-# kabupaten then has about as many namesakes born the same year per name as a national run of millions.
+# 1 / (rank + LATER_OFFSET) ** LATER_POWER; single names weigh their count ** SINGLE_POWER. Names are thus far more
+# concentrated than the country's, in its order (SUTRISNO is 0.1% of men nationally, about 4% of adult men here;
+# NURHAYATI 0.2% of women, about 8% of adult women here): a run of some ten thousand residents a kabupaten then has about as many
+# namesakes born the same year per name as a national run of millions.
 OTHER_FIRST_WEIGHT = 2
-LATER_OFFSET, LATER_POWER = 1.0, 1.3
+LATER_OFFSET, LATER_POWER = 2.0, 1.1
+SINGLE_POWER = 1.5
 
 
 def _weighted(rng: np.random.Generator, choices: tuple[str, ...], weights: np.ndarray, n: int) -> np.ndarray:
@@ -144,19 +146,19 @@ def _later_words(rng: np.random.Generator, words: tuple[str, ...], n: int) -> np
 
 
 def make_indonesian_names(rng: np.random.Generator, sex: np.ndarray, born_year: np.ndarray) -> pd.Series:
-    """Full names as SIAK holds them, with Indonesian frequencies: single (Javanese-style) names for 65% of people
-    born before 1960, 50% of 1960-1979, 30% of 1980-1994 and 12% after, drawn most often from the commonest
+    """Full names as SIAK holds them, with Indonesian frequencies: single (Javanese-style) names for 75% of people
+    born before 1960, 65% of 1960-1979, 45% of 1980-1994 and 15% after, drawn most often from the commonest
     (SUTRISNO, NURHAYATI); names of several words begin with MUHAMMAD (in its spellings), AHMAD, SITI, SRI, NUR,
     DEWI... far more often than with anything else. So common names have many namesakes born the same year,
     as in a real list of millions. Titles, degrees and old spellings as in `make_names`."""
     n = len(sex)
     female = sex == "P"
     young = born_year >= 1990
-    single = rng.random(n) < np.select([born_year < 1960, born_year < 1980, born_year < 1995], [0.65, 0.5, 0.3], 0.12)
+    single = rng.random(n) < np.select([born_year < 1960, born_year < 1980, born_year < 1995], [0.75, 0.65, 0.45], 0.15)
     mononym = np.where(
         female,
-        _weighted(rng, tuple(w for w, _ in FEMALE_SINGLE), np.array([c for _, c in FEMALE_SINGLE], float), n),
-        _weighted(rng, tuple(w for w, _ in MALE_SINGLE), np.array([c for _, c in MALE_SINGLE], float), n))
+        _weighted(rng, tuple(w for w, _ in FEMALE_SINGLE), np.array([c for _, c in FEMALE_SINGLE], float) ** SINGLE_POWER, n),
+        _weighted(rng, tuple(w for w, _ in MALE_SINGLE), np.array([c for _, c in MALE_SINGLE], float) ** SINGLE_POWER, n))
     first = np.where(female, _first_words(rng, FEMALE_FIRST, FEMALE_GIVEN, young),
                      _first_words(rng, MALE_FIRST, MALE_GIVEN, young))
     second = np.where(female, _later_words(rng, FEMALE_LATER, n), _later_words(rng, MALE_LATER, n))
