@@ -3,6 +3,10 @@
     .venv/bin/python benchmarks/national_accuracy.py --regions 33.23,33.24,34.02,33.22,33.74 \\
         --residents 20000 --seeds 1,2,3 --work /tmp/national-accuracy [--profile realistic]
 
+--profile is the generator's (GeneratorConfig.profile): realistic (default), basic, harsh, or hard (realistic with
+movers' NIKs spoiled, same-day namesakes across kabupaten and Indonesian name frequencies: as hard for the national
+step as the independent data was).
+
 Per seed: `generate_national` writes the kabupaten; each semester runs through Dagster (`run_semester`: a run per
 kabupaten, then the national step) into a warehouse database of the seed's on the embedded server (a second call
 with the same --work scores again without running); what the national step published
@@ -31,7 +35,7 @@ def main() -> None:
     parser.add_argument("--residents", default="20000", help="one number for all, or one per region")
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--semesters", default="2024-S1,2024-S2")
-    parser.add_argument("--profile", default="realistic")
+    parser.add_argument("--profile", default="realistic", help="the generator's: realistic, basic, harsh or hard")
     parser.add_argument("--work", required=True)
     args = parser.parse_args()
     work = Path(args.work).resolve()

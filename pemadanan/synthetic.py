@@ -24,6 +24,7 @@ from pemadanan.nik import make_nik
 from pemadanan.semester import Semester
 from pemadanan.synthetic_names import (
     abbreviated,
+    make_indonesian_names,
     make_names,
     one_word,
     space_moved,
@@ -72,6 +73,18 @@ class DemographyRates:
     # Of people born before 1960: SIAK holds a placeholder (1 July, 31 December, 1 January of the year), the voter
     # list the date of an older record. The NIK follows SIAK.
     placeholder_birth_date_in_population: float = 0.0
+    # How names are drawn: "even" (every name of synthetic_names' lists as likely as the next) or "indonesian"
+    # (`make_indonesian_names`: the commonest names far more often, many single-word names).
+    name_frequencies: str = "even"
+    # National runs only. Of the people 15 or older who died or left a kabupaten in a semester generated (its voter
+    # list, drawn a semester behind, still carries them then, and some of them a semester longer:
+    # `DefectRates.dead_still_listed`, `still_listed_after_moving`): a resident of another kabupaten of the run (not
+    # the one they moved to, where there is a third) with the same name, sex and birth date, but a NIK, family card
+    # and address of their own.
+    namesakes_of_leavers: float = 0.0
+    # National runs only. Likewise, of the residents eligible in a semester whom the list cannot carry yet (not
+    # eligible, or not in the kabupaten, in the semester before; not living elsewhere in the run then).
+    namesakes_of_unregistered: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,11 @@ class DefectRates:
     # Of the voter and population files: rows ingest must quarantine (a desa name no table knows, a birth date after
     # the reference date), so that every run shows validation at work.
     bad_rows: float = 0.0
+    # Of the rows of people listed where they no longer live (they moved out in the semester the list lags behind,
+    # or in the one before and KPU has not struck them): the NIK spoiled in one of the ways above (missing, Excel's
+    # 3.32301E+15, last digit zeroed, a digit mistyped), in the proportions of their rates, in place of the list's
+    # usual NIK defects. Older records: what the independent lists showed for people who had moved.
+    mover_nik_spoiled: float = 0.0
 
 
 BASIC_DEMOGRAPHY, BASIC_DEFECTS = DemographyRates(), DefectRates()
@@ -140,8 +158,21 @@ HARSH_DEFECTS = replace(REALISTIC_DEFECTS, **{rate: 4 * getattr(REALISTIC_DEFECT
     "name_typo", "name_variant", "name_one_word", "name_reordered", "name_abbreviated", "name_title",
     "placeholder_birth_date", "day_month_swap", "nik_missing", "nik_typo", "nik_scientific", "nik_trailing_zero",
     "stale_address")})
+# Realistic, and what made the national step's recall 0.88 on independent data (0.97 on realistic): NIKs of people
+# who moved spoiled, namesakes born the same day in other kabupaten, and Indonesian name frequencies (so common
+# names have namesakes born the same year, as in a country of millions). The namesakes' share is set for recall:
+# measured with benchmarks/national_accuracy.py (3 x 5,000) and the step's rules on 3 x 10,000-20,000, the moved
+# recall is 0.89-0.91 at 0.3, 0.86-0.88 at 0.5. They cost precision too (0.6-0.75 at 0.5): a dead person's or
+# leaver's row with an intact NIK is given to a namesake of a name nobody else was born with that year.
+HARD_DEMOGRAPHY = replace(REALISTIC_DEMOGRAPHY, name_frequencies="indonesian", namesakes_of_leavers=0.5,
+                          namesakes_of_unregistered=0.1)
+HARD_DEFECTS = replace(REALISTIC_DEFECTS, mover_nik_spoiled=0.2)
 PROFILES = {"basic": (BASIC_DEMOGRAPHY, BASIC_DEFECTS), "realistic": (REALISTIC_DEMOGRAPHY, REALISTIC_DEFECTS),
-            "harsh": (REALISTIC_DEMOGRAPHY, HARSH_DEFECTS)}
+            "harsh": (REALISTIC_DEMOGRAPHY, HARSH_DEFECTS), "hard": (HARD_DEMOGRAPHY, HARD_DEFECTS)}
+# Rates added with the hard profile, left out of truth/config.json where they are off, so that the other profiles'
+# files stay as they were.
+_HARD_ONLY = {"name_frequencies": "even", "namesakes_of_leavers": 0.0, "namesakes_of_unregistered": 0.0,
+              "mover_nik_spoiled": 0.0}
 
 
 @dataclass(frozen=True)
@@ -160,6 +191,8 @@ class GeneratorConfig:
         demography, defects = PROFILES[self.profile]
         object.__setattr__(self, "demography", self.demography or demography)
         object.__setattr__(self, "defects", self.defects or defects)
+        if self.demography.name_frequencies not in ("even", "indonesian"):
+            raise ValueError(f"unknown name frequencies {self.demography.name_frequencies!r}: even or indonesian")
 
 
 class _Simulation:
@@ -247,7 +280,8 @@ class _Simulation:
             "hubungan": np.select([is_head, is_spouse], [KEPALA, ISTRI], ANAK),
         })
         self.next_person_id += n
-        people["name"] = make_names(rng, sex, people["birth_date"].dt.year.to_numpy())
+        names = make_indonesian_names if self.rates.name_frequencies == "indonesian" else make_names
+        people["name"] = names(rng, sex, people["birth_date"].dt.year.to_numpy())
         head_first_word = people["name"].str.replace(r"^(?:(?:H|HJ)\. )?(\S+).*$", r"\1", regex=True)
         namesake = is_child & (sex == "L") & head_male[person_hh] & (rng.random(n) < self.rates.named_after_father)
         father = pd.Series(head_first_word.to_numpy()[np.flatnonzero(is_head)[person_hh]], dtype="string")
@@ -520,6 +554,8 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
     nik[scientific] = nik[scientific].str.slice(0, 1) + "." + nik[scientific].str.slice(1, 6) + "E+15"
     nik[apostrophe] = "'" + nik[apostrophe]
     nik[missing] = ""
+    if defects.mover_nik_spoiled and "moved_away" in rows:
+        nik = _spoil_movers_niks(rng, rows, nik, is_copy, defects, defect_flags)
 
     born = rows["listed_birth_date"].fillna(rows["birth_date"])
     old = (born.dt.year < 1960).to_numpy()
@@ -579,6 +615,33 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
     return file, truth
 
 
+def _spoil_movers_niks(rng: np.random.Generator, rows: pd.DataFrame, nik: pd.Series, is_copy: np.ndarray,
+                       defects: DefectRates, defect_flags: dict[str, np.ndarray]) -> pd.Series:
+    """`nik` with the rows of people who moved away (not their duplicate copies) given NIK defects of their own:
+    `mover_nik_spoiled` of them missing, in scientific notation, last digit zeroed or a digit mistyped, in the
+    proportions of those defects' rates; the rest intact (or with the apostrophe they had). `defect_flags` follow."""
+    m = len(rows)
+    away = rows["moved_away"].fillna(False).to_numpy(dtype=bool) & ~is_copy
+    kinds = ("nik_missing", "nik_scientific", "nik_trailing_zero", "nik_typo")
+    weights = np.array([getattr(defects, k) for k in kinds], dtype=float)
+    kind = rng.choice(len(kinds), m, p=weights / weights.sum())
+    spoiled = away & (rng.random(m) < defects.mover_nik_spoiled)
+    for i, name in enumerate(kinds):
+        defect_flags[name] = np.where(away, spoiled & (kind == i), defect_flags[name])
+    defect_flags["nik_apostrophe"] = defect_flags["nik_apostrophe"] & ~spoiled
+    fresh = rows["nik"].astype("string").copy()
+    typo = away & defect_flags["nik_typo"]
+    fresh[typo] = _nik_typo(rng, fresh[typo])
+    zeroed = away & defect_flags["nik_trailing_zero"]
+    fresh[zeroed] = fresh[zeroed].str.slice(0, 15) + "0"
+    scientific = away & defect_flags["nik_scientific"]
+    fresh[scientific] = fresh[scientific].str.slice(0, 1) + "." + fresh[scientific].str.slice(1, 6) + "E+15"
+    apostrophe = away & defect_flags["nik_apostrophe"]
+    fresh[apostrophe] = "'" + fresh[apostrophe]
+    fresh[away & defect_flags["nik_missing"]] = ""
+    return nik.where(~away, fresh)
+
+
 def _nik_typo(rng: np.random.Generator, nik: pd.Series) -> pd.Series:
     """One digit in the birth date or serial replaced, or two neighbours swapped (never a no-op)."""
     out = []
@@ -601,7 +664,7 @@ def generate(config: GeneratorConfig, out: Path,
     sim, history, events = _simulate(config, semesters, lambda done, label: progress(done, 1 + steps, label))
     counts = _write(config, sim, history, events, semesters, out, "",
                     lambda done, label: progress(1 + done + steps - len(semesters), 1 + steps, label))
-    (out / "truth" / "config.json").write_text(pd.Series(asdict(config)).to_json(indent=2, default_handler=str))
+    (out / "truth" / "config.json").write_text(pd.Series(_recorded(config)).to_json(indent=2, default_handler=str))
     events.to_csv(out / "truth" / "events.csv", index=False)
     progress(1 + steps, 1 + steps, "written")
     return counts
@@ -635,6 +698,7 @@ def generate_national(config: GeneratorConfig, regions: Sequence[str], residents
         for frame in history.values():
             frame["household_id"] += offset
         sim.next_household_id += offset
+        sim.next_person_id += offset
         runs[kabupaten] = (local, sim, history, events)
     progress(len(regions), total, "moves between kabupaten")
     _unique_niks_nationally({k: run[2] for k, run in runs.items()})
@@ -642,6 +706,7 @@ def generate_national(config: GeneratorConfig, regions: Sequence[str], residents
     for semester in sorted({s for run in runs.values() for s in run[2]})[1:]:
         for kabupaten, (_, _, history, events) in runs.items():
             _move_between(rng, kabupaten, runs, semester, history[semester.previous()], events, moves_between)
+    _add_namesakes(rng, runs, semesters, config.demography)
     counts: dict[str, dict[str, dict[str, int]]] = {}
     for i, (kabupaten, (local, sim, history, events)) in enumerate(runs.items()):
         progress(len(regions) + 1 + i, total, f"{kabupaten}: files and truth")
@@ -651,11 +716,19 @@ def generate_national(config: GeneratorConfig, regions: Sequence[str], residents
     progress(total - 1, total, "truth across kabupaten")
     _national_truth(out, semesters, {k: run[2] for k, run in runs.items()})
     (out / "truth" / "config.json").write_text(pd.Series({
-        **asdict(config), "regions": list(regions), "residents": list(residents), "moves_between": moves_between,
+        **_recorded(config), "regions": list(regions), "residents": list(residents), "moves_between": moves_between,
         "still_listed_after_moving": still_listed_after_moving}).to_json(indent=2, default_handler=str))
     pd.concat([run[3].assign(kabupaten=k) for k, run in runs.items()]).to_csv(out / "truth" / "events.csv", index=False)
     progress(total, total, "written")
     return counts
+
+
+def _recorded(config: GeneratorConfig) -> dict:
+    """The config as truth/config.json records it: the rates added with the hard profile only where they are on."""
+    record = asdict(config)
+    for group in ("demography", "defects"):
+        record[group] = {k: v for k, v in record[group].items() if k not in _HARD_ONLY or v != _HARD_ONLY[k]}
+    return record
 
 
 def _unique_niks_nationally(histories: dict[str, dict[Semester, pd.DataFrame]]) -> None:
@@ -704,6 +777,70 @@ def _move_between(rng: np.random.Generator, origin: str, runs: dict, semester: S
         arrived = pd.DataFrame({"person_id": arriving["person_id"].to_numpy(), "event": "moved_in",
                                 "date": arriving["date"].to_numpy(), "semester": semester.key})
         runs[kabupaten] = (runs[kabupaten][0], sim, history, pd.concat([target_events, arrived], ignore_index=True))
+
+
+def _add_namesakes(rng: np.random.Generator, runs: dict, semesters: list[Semester], rates: DemographyRates) -> None:
+    """Residents who share name, sex and birth date with someone of another kabupaten of the run, but are other
+    people (`DemographyRates.namesakes_of_leavers`, `namesakes_of_unregistered`): each lives alone, in a household
+    of their own, in every semester simulated, with a NIK and family card of the kabupaten they live in."""
+    if not (rates.namesakes_of_leavers or rates.namesakes_of_unregistered):
+        return
+    histories = {k: run[2] for k, run in runs.items()}
+    simulated = sorted(next(iter(histories.values())))
+    home = pd.concat([h[simulated[-1]][["person_id"]].assign(home=k) for k, h in histories.items()]
+                     ).set_index("person_id")["home"]
+    originals = []
+    for kabupaten, (_, _, history, events) in runs.items():
+        # The list of a semester is drawn from the population of the one before: it carries those who left since.
+        for semester in semesters:
+            before = history[semester.previous()]
+            left = events.loc[(events["semester"] == semester.key) & events["event"].isin(("died", "moved_out")),
+                              "person_id"]
+            gone = before[before["person_id"].isin(left)
+                          & (age_on(before["birth_date"], semester.previous().reference_date) >= 15).to_numpy()]
+            originals.append(gone[rng.random(len(gone)) < rates.namesakes_of_leavers].assign(origin=kabupaten))
+        for semester in semesters:
+            now, before = history[semester], history[semester.previous()]
+            listable = before.loc[eligible_on(before, semester.previous().reference_date), "person_id"]
+            elsewhere = pd.concat([h[semester.previous()]["person_id"] for k, h in histories.items() if k != kabupaten])
+            waiting = now[eligible_on(now, judging_day(semester.reference_date).day).to_numpy()
+                          & ~now["person_id"].isin(listable) & ~now["person_id"].isin(elsewhere)]
+            originals.append(waiting[rng.random(len(waiting)) < rates.namesakes_of_unregistered].assign(origin=kabupaten))
+    originals = pd.concat(originals, ignore_index=True).drop_duplicates("person_id")
+    # Another kabupaten than the one they were in, and than the one they moved to where the run has a third.
+    kabupaten = np.asarray(list(runs))
+    origin = originals["origin"].to_numpy()
+    lives = originals["person_id"].map(home).fillna("").to_numpy()
+    to = np.empty(len(originals), dtype=object)
+    for here in kabupaten:
+        of = origin == here
+        others = kabupaten[kabupaten != here]
+        pick = rng.integers(0, len(others), of.sum())
+        clash = (others[pick] == lives[of]) & (len(others) > 1)
+        to[of] = others[np.where(clash, (pick + 1) % len(others), pick)]
+    taken = pd.concat([frame["nik"] for h in histories.values() for frame in h.values()], ignore_index=True)
+    for kabupaten_to, namesakes in originals.groupby(to):
+        _, sim, history, _ = runs[kabupaten_to]
+        n = len(namesakes)
+        people = namesakes.drop(columns="origin").reset_index(drop=True)
+        people["person_id"] = np.arange(sim.next_person_id, sim.next_person_id + n)
+        people["household_id"] = np.arange(sim.next_household_id, sim.next_household_id + n)
+        sim.next_person_id += n
+        sim.next_household_id += n
+        people["hubungan"] = KEPALA
+        # The birth date the list carries for the other person (SIAK may hold a placeholder for them).
+        people["birth_date"] = people["listed_birth_date"].fillna(people["birth_date"])
+        people["listed_birth_date"] = pd.NaT
+        people["birthplace"] = sim.kabupaten_name.upper().replace("KABUPATEN ", "").replace("KOTA ", "")
+        village = rng.choice(len(sim.villages), n, p=sim.village_weights)
+        places = sim.places(people["household_id"].to_numpy(), village, simulated[0].reference_date)
+        people = people.drop(columns=[c for c in places.columns if c != "household_id"]).merge(places, on="household_id")
+        people["nik_region"] = people["desa_code"].str.replace(".", "", regex=False).str.slice(0, 6)
+        people["nik"] = sim.assign_niks(people, taken)
+        taken = pd.concat([taken, people["nik"]], ignore_index=True)
+        people["no_kk"] = sim.assign_kk(people, pd.concat([frame["no_kk"] for frame in history.values()]))
+        for semester in simulated:
+            history[semester] = pd.concat([history[semester], people[history[semester].columns]], ignore_index=True)
 
 
 def _national_truth(out: Path, semesters: list[Semester], histories: dict[str, dict[Semester, pd.DataFrame]]) -> None:
@@ -793,6 +930,11 @@ def _write(config: GeneratorConfig, sim: _Simulation, history: dict[Semester, pd
                     earlier_events.loc[earlier_events["event"] == "moved_out", "person_id"])]
                 still_listed.append(gone[sim.rng.random(len(gone)) < still_listed_after_moving])
             listed_from = pd.concat([previous, *still_listed], ignore_index=True)
+        if config.defects.mover_nik_spoiled:
+            # Listed where they no longer live: they left in this semester (the list lags one behind) or the one before.
+            left = events.loc[(events["event"] == "moved_out")
+                              & events["semester"].isin([semester.key, semester.previous().key]), "person_id"]
+            listed_from = listed_from.assign(moved_away=listed_from["person_id"].isin(left).to_numpy())
         voters, voter_truth = voter_list(sim, listed_from, semester.previous().reference_date,
                                          semester.reference_date, config.defects)
         voters.to_csv(folder / "voters.csv", index=False)

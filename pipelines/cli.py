@@ -404,9 +404,11 @@ def main(argv: list[str] | None = None) -> int:
                      help="residents, one number for every kabupaten or one per --regions code (default 50000)")
     gen.add_argument("--semesters", default="2024-S1,2024-S2")
     gen.add_argument("--seed", type=int, default=7)
-    gen.add_argument("--profile", default="realistic", choices=("realistic", "basic", "harsh"),
-                     help="defect rates: realistic (default; the phenomena of real DPT/DKB files), basic, or harsh "
-                          "(realistic, with the defects of names, birth dates and NIKs at 4x: for measuring linkage)")
+    gen.add_argument("--profile", default="realistic", choices=("realistic", "basic", "harsh", "hard"),
+                     help="defect rates: realistic (default; the phenomena of real DPT/DKB files), basic, harsh "
+                          "(realistic, with the defects of names, birth dates and NIKs at 4x: for measuring linkage), "
+                          "or hard (realistic, with movers' NIKs spoiled, same-day namesakes across kabupaten and "
+                          "Indonesian name frequencies: for measuring the national step)")
     gen.add_argument("--out", required=True)
     gen.set_defaults(func=cmd_generate)
 
