@@ -174,7 +174,12 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
                                            .rename(columns={"nik": "resident_nik", "kabupaten": "resident_in"}),
                                            on=["name_key", "birth_date"])
     digits = _nik_digits_agree(found["nik_delivered"], found["resident_nik"]) if "nik_delivered" in found else False
-    found = found[(found["resident_in"] != found["kabupaten"]) & (found["alone_that_year"] | digits)].set_index("index")
+    # A row with a NIK of its own that is nobody's here is most often someone who died or left the run, whose
+    # namesake lives elsewhere: the name and day decide only where that NIK is the namesake's but for a typo.
+    own = found["nik"].notna()
+    own_digits = _nik_digits_agree(found["nik"].astype("string"), found["resident_nik"])
+    found = found[(found["resident_in"] != found["kabupaten"])
+                  & ((~own & (found["alone_that_year"] | digits)) | (own & own_digits))].set_index("index")
     return voters.assign(nik=voters["nik"].where(~voters.index.isin(found.index), found["resident_nik"]),
                          found_by=voters["found_by"].where(~voters.index.isin(found.index), BY_NAME_AND_BIRTH_DATE))
 

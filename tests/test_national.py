@@ -183,3 +183,19 @@ def test_a_voter_whose_death_another_kabupaten_recorded_died():
     no_one = pd.DataFrame(columns=["kabupaten", "population_row", "nik", "name_key", "birth_date", "desa_code"])
     found = national_findings(no_one, voters, pd.DataFrame(columns=["kabupaten", "population_row"]), deaths)
     assert found.died[["voter_row", "recorded_in", "found_by", "confidence"]].values.tolist() == [[1, B, "NIK", "high"]]
+
+
+def test_a_row_with_a_nik_of_its_own_is_not_handed_to_a_namesake_unless_the_nik_is_the_namesakes_but_for_a_typo():
+    """A row's intact NIK that is nobody's in the run: the person died or left it; their namesake born the same day in
+    B is another person. A NIK one digit from the namesake's is theirs, mistyped."""
+    residents = pd.DataFrame([(B, 1, "3324014503700001", "SITI AMINAH", "1970-03-05"),
+                              (B, 2, "3324011208650002", "SOEHARTO", "1965-08-12")],
+                             columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date"]).assign(
+        desa_code="33.24.01.2001")
+    voters = pd.DataFrame([(A, 1, "3323016603700004", False, "SITI AMINAH", "1970-03-05"),
+                           (A, 2, "3324011208650092", False, "SOEHARTO", "1965-08-12")],
+                          columns=["kabupaten", "voter_row", "nik", "linked", "name_norm", "birth_date"])
+    residents["name_key"] = name_key(residents["name_norm"])
+    voters["name_key"] = name_key(voters["name_norm"])
+    moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
+    assert moved[["voter_row", "lives_in", "found_by"]].values.tolist() == [[2, B, "name and birth date"]]
