@@ -123,13 +123,13 @@ def same_tables(url: str, expected: dict[str, pd.DataFrame]) -> None:
         pd.testing.assert_frame_equal(rows, expected[name], obj=name)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def undisturbed(published_once) -> dict[str, pd.DataFrame]:
     """2024-S1 of the small kabupaten (33.23) as a run that nothing disturbed publishes it."""
     return published_rows(published_once)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def published_once(small_kabupaten, tmp_path_factory, pg_server_url) -> str:
     """A warehouse into which a run published 2024-S1 of the small kabupaten (33.23), from its files as delivered
     (so review decisions about them apply). Tests take copies (`new_database(..., copy_of=)`), never it."""
