@@ -330,7 +330,6 @@ TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, REVIEW_DECISIONS, VOTER_
                              LINK_SUMMARY, COVERAGE_BY_REGION, SEMESTER_CHANGES, DATA_QUALITY, DELIVERIES, PUBLICATIONS)
 
 
-
 def tables_markdown() -> str:
     """docs/TABLES.md, generated from the definitions above (a test keeps the file in step)."""
     from pemadanan.tms import rules_markdown  # noqa: PLC0415 - the rules' module makes frames in these shapes

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -75,7 +76,7 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
     placed = unlinked.merge(homes, on="nik")
     # A resident here too (Dukcapil's to fix) has not moved; every other home is another kabupaten.
     moved = placed[~pd.MultiIndex.from_frame(placed[["kabupaten", "nik"]]).isin(resident_here)]
-    moved = moved.assign(confidence=(moved["found_by"] == BY_NIK).map({True: "high", False: "medium"}))
+    moved = moved.assign(confidence=_high_where(moved["found_by"] == BY_NIK))
 
     twice = unlinked.merge(listed[["nik", "kabupaten", "voter_row", *(["name_key"] if "name_key" in listed else [])]].rename(
         columns={"kabupaten": "also_listed_in", "voter_row": "also_voter_row", "name_key": "also_name_key"}),
@@ -84,17 +85,15 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
                   & ~pd.MultiIndex.from_frame(twice[["kabupaten", "nik"]]).isin(resident_here)
                   & ~_names_differ(twice, "name_key", "also_name_key")]  # two rows of one NIK, two people
     lives_there = pd.MultiIndex.from_frame(twice[["also_listed_in", "nik"]]).isin(resident_here)
-    twice = twice.assign(confidence=pd.Series(lives_there & (twice["found_by"] == BY_NIK).to_numpy(),
-                                              index=twice.index).map({True: "high", False: "medium"}))
+    twice = twice.assign(confidence=_high_where(lives_there & (twice["found_by"] == BY_NIK).to_numpy()))
 
     elsewhere = unregistered.merge(listed[["nik", "kabupaten", "voter_row", "found_by"]].rename(
         columns={"kabupaten": "listed_in", "voter_row": "listed_voter_row"}), on="nik")
     elsewhere = elsewhere[elsewhere["listed_in"] != elsewhere["kabupaten"]]
-    elsewhere = elsewhere.assign(confidence=(elsewhere["found_by"] == BY_NIK).map({True: "high", False: "medium"}))
+    elsewhere = elsewhere.assign(confidence=_high_where(elsewhere["found_by"] == BY_NIK))
 
-    died = _died_elsewhere(unlinked, deaths)
     return NationalFindings(
-        died=died,
+        died=_died_elsewhere(unlinked, deaths),
         moved=moved[["kabupaten", "voter_row", "lives_in", "lives_in_desa", "found_by", "confidence"]].sort_values(
             ["kabupaten", "voter_row"], ignore_index=True),
         listed_twice=twice[["kabupaten", "voter_row", "also_listed_in", "also_voter_row", "found_by",
@@ -107,6 +106,10 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
 
 def _numbers(nik: pd.Series) -> pd.Series:
     return nik.astype("string[pyarrow]").astype("int64[pyarrow]")
+
+
+def _high_where(high) -> np.ndarray:
+    return np.where(high, "high", "medium")
 
 
 def _died_elsewhere(unlinked: pd.DataFrame, deaths: pd.DataFrame | None) -> pd.DataFrame:
