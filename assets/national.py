@@ -47,6 +47,8 @@ def national_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
         "moved_out": found.moved.groupby("kabupaten").size(),
         "listed_twice": found.listed_twice.groupby("kabupaten").size(),
         "listed_elsewhere": found.listed_elsewhere.groupby("kabupaten").size(),
+        "listed_elsewhere_high": found.listed_elsewhere[found.listed_elsewhere["confidence"] == "high"].groupby(
+            "kabupaten").size(),
     }).reindex(covered.index, fill_value=0).fillna(0).astype(int)
     coverage = per_kabupaten.assign(published_at=covered, kabupaten_covered=len(covered),
                                     computed_at=pd.Timestamp.now(tz="UTC")).rename_axis("kabupaten").reset_index()
@@ -62,4 +64,4 @@ def national_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
         "dagster/row_count": counts[warehouse.NATIONAL_COVERAGE.qualified],
         "kabupaten_covered": len(covered), "kabupaten": ", ".join(covered.index),
         "per_kabupaten": markdown_table(coverage[["kabupaten", "died_elsewhere", "moved_out", "listed_twice",
-                                                  "listed_elsewhere"]])})
+                                                  "listed_elsewhere", "listed_elsewhere_high"]])})

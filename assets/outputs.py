@@ -1,6 +1,7 @@
 """Outputs: what KPU and Dukcapil act on (TMS candidates, eligible-unregistered, new voters, population changes,
 coverage per region, coklit lists). Counts and charts only in metadata: no personal data."""
 
+import warnings
 
 import dagster as dg
 import pandas as pd
@@ -8,7 +9,7 @@ import pandas as pd
 from assets import markdown_table
 from assets.partitions import kabupaten_partitions, semester_and_kabupaten
 from pemadanan import coklit as coklit_files
-from pemadanan import maintenance, regions, report, settings, tms, warehouse
+from pemadanan import maintenance, national, regions, report, settings, tms, warehouse
 from pemadanan.file_server import url_for
 from pemadanan.ingest import IngestResult, quarantined_niks
 from pemadanan.kpu import TMS_MEANINGS
@@ -144,13 +145,21 @@ def coverage_by_region(context: dg.AssetExecutionContext, election_calendar: Ele
     })
 
 
+# The national step's findings of the semester, whichever kabupaten's run the step followed.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    NATIONAL_FINDINGS = dg.AssetDep(dg.AssetKey(["restricted", "national_findings"]),
+                                    partition_mapping=dg.MultiToSingleDimensionPartitionMapping("semester"))
+
+
 # Written from the published restricted.coklit_list: a run that fails to publish leaves the previous lists, and the
-# lists of a published partition can be written again alone.
-@dg.asset(**OUTPUTS, kinds={"csv", "xlsx"}, deps=[dg.AssetKey(["restricted", "coklit_list"])])
+# lists of a published partition can be written again alone (officer_files_job, after each national step).
+@dg.asset(**OUTPUTS, kinds={"csv", "xlsx"}, deps=[dg.AssetKey(["restricted", "coklit_list"]), NATIONAL_FINDINGS])
 def coklit_lists(context: dg.AssetExecutionContext, coklit: CoklitLists, warehouse_db: Warehouse) -> dg.MaterializeResult:
-    """One CSV and one XLSX per desa with the people Pantarlih officers visit, by RW, RT and address; only the
-    operator can read them, and no cell is a formula. The semester's folder is replaced whole, so a failed step
-    leaves the previous lists."""
+    """One CSV and one XLSX per desa with the people Pantarlih officers visit, by RW, RT and address, and what the
+    national step found of them (moved to, also listed in, listed in another kabupaten); only the operator can read
+    them, and no cell is a formula. The semester's folder is replaced whole, so a failed step leaves the previous
+    lists."""
     semester, kabupaten = semester_and_kabupaten(context)
     url = warehouse_db.resolved_url()
     if (semester, kabupaten) not in warehouse.publications(url).index:
@@ -158,13 +167,18 @@ def coklit_lists(context: dg.AssetExecutionContext, coklit: CoklitLists, warehou
     published = warehouse.read_semester(url, warehouse.COKLIT_LIST, semester, kabupaten)
     people = (published if published is not None else pd.DataFrame(columns=maintenance.COKLIT_COLUMNS))[
         maintenance.COKLIT_COLUMNS]
+    found = warehouse.national_findings_of(url, semester, kabupaten)
+    people = people.assign(national_finding=national.officer_notes(people, found if found is not None else
+                                                                   pd.DataFrame()))
     if not coklit.full_nik:
         people = people.assign(nik=mask_nik(people["nik"]))
     folder = coklit.folder(semester, kabupaten)
     coklit_files.write_lists(people, folder, context.run.run_id)
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(folder)), "desa_files": int(people["desa_code"].nunique()),
-        "people_to_visit": len(people), "nik": "full (operator request)" if coklit.full_nik else "masked",
+        "people_to_visit": len(people), "with_national_finding": (int(people["national_finding"].notna().sum()) if found is not None
+                                  else "the national step has not read this publication yet"),
+        "nik": "full (operator request)" if coklit.full_nik else "masked",
         "per_kecamatan": _per_kecamatan(people["desa_code"], "people_to_visit"),
     })
 

@@ -41,9 +41,9 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
                      tms_candidates: pd.DataFrame, eligible_unregistered: pd.DataFrame, new_voters: pd.DataFrame,
                      population_changes: pd.DataFrame, coverage_by_region: pd.DataFrame):
     """Every table of the semester is replaced in one transaction: all or nothing, and a re-run gives the same rows."""
-    desa = voters.accepted.set_index("source_row")["desa_code"]
-    links = voter_resident_links.links.assign(desa_code=voter_resident_links.links["voter_row"].map(desa))
-    unlinked = voter_resident_links.unlinked.assign(desa_code=voter_resident_links.unlinked["voter_row"].map(desa))
+    where_listed = voters.accepted.set_index("source_row")[["desa_code", "tps"]]
+    links = voter_resident_links.links.join(where_listed, on="voter_row")
+    unlinked = voter_resident_links.unlinked.join(where_listed, on="voter_row")
     files = [population, voters, deaths]
     summary = link_summary(voters.accepted, population.accepted, links["voter_row"],
                            voter_resident_links.duplicates["voter_row"])

@@ -90,6 +90,8 @@ class Table:
 
 SEMESTER = Column("semester", "text NOT NULL", "Semester of the population data, e.g. 2024-S1 (as at 30 June 2024).")
 
+# Where the officers of another kabupaten find a row the national step names (empty in rows published before it).
+VOTER_TPS = Column("tps", "integer", "TPS of the voter row.")
 VOTER_LINKS = Table("restricted", "voter_links", "One row per voter row linked to a resident; a resident links to one row.", (
     SEMESTER,
     Column("voter_row", "integer NOT NULL", "1-based data row of the voter file (voters.*)."),
@@ -102,7 +104,8 @@ VOTER_LINKS = Table("restricted", "voter_links", "One row per voter row linked t
     Column("sex_agrees", "boolean", "Voter and resident sex are equal."),
     Column("explanation", "jsonb NOT NULL", "Why: per field, what was compared; for probabilistic links each field's weight in bits, largest first."),
     Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
-), joined_by_voter_row=("desa_code",))
+    VOTER_TPS,
+), joined_by_voter_row=("desa_code", "tps"))
 REVIEW_QUEUE = Table("restricted", "review_queue", "Voter/resident pairs the model is unsure of, for a person to decide (see README: Review).", (
     SEMESTER,
     Column("voter_row", "integer NOT NULL", "1-based data row of the voter file."),
@@ -139,7 +142,8 @@ UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to n
     Column("birth_date", "date", "Date of birth on the row.", personal=True),
     Column("name_key", "text", "Spelling key of the name on the row: with birth_date, how the "
            "national step finds a row whose NIK is missing or wrong.", personal=True),
-), joined_by_voter_row=("desa_code",))
+    VOTER_TPS,
+), joined_by_voter_row=("desa_code", "tps"))
 QUARANTINE = Table("restricted", "quarantine", "Rows set aside at ingest, with every reason and the row as delivered.", (
     SEMESTER,
     Column("dataset", "text NOT NULL", "population, voters or deaths."),
@@ -309,6 +313,7 @@ NATIONAL_FINDINGS = Table("restricted", "national_findings", "What the national 
            "on the row another person's."),
     Column("confidence", "text NOT NULL", "high: found by NIK (and, listed twice, the person lives in other_kabupaten: strike this row; listed elsewhere: the other row carries the NIK itself); "
            "medium: found by name and birth date, or listed twice and living in neither kabupaten (a visit decides)."),
+    Column("other_tps", "integer", "TPS of the voter row in other_kabupaten (listed_twice, listed_elsewhere)."),
 ), per_kabupaten=False)
 NATIONAL_COVERAGE = Table("published", "national_coverage", "Which kabupaten the national step covered for the semester, and what it found in each. No personal data.", (
     SEMESTER,
@@ -321,8 +326,65 @@ NATIONAL_COVERAGE = Table("published", "national_coverage", "Which kabupaten the
     Column("computed_at", "timestamptz NOT NULL", "When the national step ran."),
     Column("died_elsewhere", "integer", "Voter rows here whose NIK another kabupaten's death records have (empty: "
            "computed before this count was)."),
+    Column("listed_elsewhere_high", "integer", "Of listed_elsewhere, those whose row elsewhere carries their NIK "
+           "itself: registered, so no longer counted unregistered (empty: computed before this count was)."),
 ), per_kabupaten=False)
 NATIONAL_TABLES = (NATIONAL_FINDINGS, NATIONAL_COVERAGE)
+
+
+@dataclass(frozen=True)
+class View:
+    """A published view: read live from its tables, so never out of step with them. Created by the publish that
+    makes the last of `reads`; a newer version may only append columns (CREATE OR REPLACE VIEW)."""
+
+    schema: str
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    reads: tuple[Table, ...]
+    query: str
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+COVERAGE_WITH_NATIONAL = View(
+    "published", "coverage_with_national", "Per kabupaten and semester, its own counts beside what the national step "
+    "found across kabupaten: coverage once residents listed in another kabupaten (by their NIK) are no longer counted "
+    "unregistered, and the TMS codes each finding adds to. No personal data.", (
+        SEMESTER, KABUPATEN, Column("region_name", "text", "Name of the kabupaten."),
+        Column("eligible", "integer", "As in published.coverage_by_region."),
+        Column("registered", "integer", "As in published.coverage_by_region."),
+        Column("eligible_unregistered", "integer", "As the kabupaten's own run counted them."),
+        Column("listed_elsewhere", "integer", "Of those, listed in another kabupaten (any confidence)."),
+        Column("listed_elsewhere_high", "integer", "Of those, listed in another kabupaten by their own NIK."),
+        Column("unregistered_after_national", "integer", "eligible_unregistered - listed_elsewhere_high: those the "
+               "whole country's lists do not have."),
+        Column("coverage_pct_after_national", "double precision", "100 x (eligible - unregistered_after_national) / "
+               "eligible."),
+        Column("tms_1", "integer", "Died, by the kabupaten's own data."),
+        Column("died_elsewhere", "integer", "Voter rows whose death another kabupaten recorded (TMS 1)."),
+        Column("tms_2", "integer", "Listed twice within the kabupaten."),
+        Column("listed_twice", "integer", "Voter rows whose person is listed in another kabupaten too (TMS 2)."),
+        Column("tms_4", "integer", "Moved or gone, by the kabupaten's own data."),
+        Column("moved_out", "integer", "Of the voter rows no resident here has, those whose person lives in "
+               "another kabupaten (TMS 4, destination known)."),
+        Column("national_current", "boolean", "The national step read the kabupaten's rows as published now; false: "
+               "they were published again since (it runs again); empty: it has not run for the semester."),
+    ), (COVERAGE_BY_REGION, PUBLICATIONS, NATIONAL_COVERAGE), f"""
+    SELECT c.semester, c.kabupaten, c.region_name, c.eligible, c.registered, c.eligible_unregistered,
+           n.listed_elsewhere, n.listed_elsewhere_high,
+           c.eligible_unregistered - coalesce(n.listed_elsewhere_high, 0) AS unregistered_after_national,
+           round(100.0 * (c.eligible - c.eligible_unregistered + coalesce(n.listed_elsewhere_high, 0))
+                 / nullif(c.eligible, 0), 2)::double precision AS coverage_pct_after_national,
+           c.tms_1, n.died_elsewhere, c.tms_2, n.listed_twice, c.tms_4, n.moved_out,
+           n.published_at = p.published_at AS national_current
+    FROM {COVERAGE_BY_REGION.qualified} c
+    JOIN {PUBLICATIONS.qualified} p ON p.semester = c.semester AND p.kabupaten = c.kabupaten
+    LEFT JOIN {NATIONAL_COVERAGE.qualified} n ON n.semester = c.semester AND n.kabupaten = c.kabupaten
+    WHERE c.region_level = 'kabupaten'""")
+VIEWS = (COVERAGE_WITH_NATIONAL,)
 
 TABLES: tuple[Table, ...] = (VOTER_LINKS, REVIEW_QUEUE, REVIEW_DECISIONS, VOTER_DUPLICATES, UNLINKED_VOTERS, QUARANTINE, ROW_ISSUES,
                              TMS_CANDIDATES, ELIGIBLE_UNREGISTERED, NEW_VOTERS, POPULATION_CHANGES, DEATH_RECORDS,
@@ -337,14 +399,14 @@ def tables_markdown() -> str:
              "`pemadanan docs`; do not edit by hand.", "",
              "`restricted` holds personal data for operators. `published` is for dashboards: aggregates and "
              "masked identifiers only.", ""]
-    for table in (*TABLES, *NATIONAL_TABLES):
+    for table in (*TABLES, *NATIONAL_TABLES, *VIEWS):
         lines += _table_section(table)
     lines += ["## TMS rules", "", "Every rule that flags a row in `restricted.tms_candidates` (registry `TMS_RULES` in "
               "`pemadanan/tms.py`). A code may have rules of different confidence.", "", rules_markdown(), ""]
     return "\n".join(lines)
 
 
-def _table_section(table: Table) -> list[str]:
+def _table_section(table: Table | View) -> list[str]:
     return [f"## `{table.qualified}`", "", table.description, "", "| column | type | meaning |", "|---|---|---|",
             *[f"| `{c.name}` | {c.sql_type.replace(' NOT NULL', '')} | {c.description}"
               f"{' **Personal data.**' if c.personal else ''} |" for c in table.columns], ""]

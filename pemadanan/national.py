@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pemadanan import regions
 from pemadanan.dates import calendar
 from pemadanan.names import name_key
 from pemadanan.probabilistic import placeholder_days
@@ -29,8 +30,8 @@ BY_NIK, BY_NAME_AND_BIRTH_DATE = "NIK", "name and birth date"
 @dataclass(frozen=True)
 class NationalFindings:
     moved: pd.DataFrame  # kabupaten, voter_row, lives_in, lives_in_desa, found_by, confidence
-    listed_twice: pd.DataFrame  # kabupaten, voter_row, also_listed_in, also_voter_row, found_by, confidence
-    listed_elsewhere: pd.DataFrame  # kabupaten, population_row, listed_in, listed_voter_row, found_by, confidence
+    listed_twice: pd.DataFrame  # kabupaten, voter_row, also_listed_in, also_voter_row, also_tps, found_by, confidence
+    listed_elsewhere: pd.DataFrame  # kabupaten, population_row, listed_in, listed_voter_row, listed_tps, found_by, confidence
     died: pd.DataFrame  # kabupaten, voter_row, recorded_in, found_by, confidence
 
 
@@ -38,7 +39,7 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
                       deaths: pd.DataFrame | None = None) -> NationalFindings:
     """`residents`: kabupaten, population_row, nik, name_key, birth_date, desa_code of every published resident;
     `voters`: kabupaten, voter_row, nik (missing where untrustworthy), linked (to a resident of its kabupaten; then
-    the NIK is the resident's) of every voter row, and name_key, birth_date of the unlinked ones;
+    the NIK is the resident's), tps (optional) of every voter row, and name_key, birth_date of the unlinked ones;
     `eligible_unregistered`: kabupaten, population_row; `deaths`: kabupaten, nik, name_key of the death records the
     kabupaten delivered up to the semester.
 
@@ -60,6 +61,8 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
     # NIKs as numbers (16 digits fit in int64): hashing them is many times faster than hashing strings.
     residents = residents.assign(nik=_numbers(residents["nik"]))
     voters = voters.reset_index(drop=True)
+    if "tps" not in voters:
+        voters = voters.assign(tps=pd.NA)
     voters = _identified(_without_another_persons_nik(voters.assign(nik=_numbers(voters["nik"])), residents),
                          residents)
     listed = voters.dropna(subset=["nik"])
@@ -78,8 +81,10 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
     moved = placed[~pd.MultiIndex.from_frame(placed[["kabupaten", "nik"]]).isin(resident_here)]
     moved = moved.assign(confidence=_high_where(moved["found_by"] == BY_NIK))
 
-    twice = unlinked.merge(listed[["nik", "kabupaten", "voter_row", *(["name_key"] if "name_key" in listed else [])]].rename(
-        columns={"kabupaten": "also_listed_in", "voter_row": "also_voter_row", "name_key": "also_name_key"}),
+    twice = unlinked.drop(columns="tps").merge(listed[["nik", "kabupaten", "voter_row", "tps",
+                                                       *(["name_key"] if "name_key" in listed else [])]].rename(
+        columns={"kabupaten": "also_listed_in", "voter_row": "also_voter_row", "tps": "also_tps",
+                 "name_key": "also_name_key"}),
         on="nik")
     twice = twice[(twice["also_listed_in"] != twice["kabupaten"])
                   & ~pd.MultiIndex.from_frame(twice[["kabupaten", "nik"]]).isin(resident_here)
@@ -87,8 +92,8 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
     lives_there = pd.MultiIndex.from_frame(twice[["also_listed_in", "nik"]]).isin(resident_here)
     twice = twice.assign(confidence=_high_where(lives_there & (twice["found_by"] == BY_NIK).to_numpy()))
 
-    elsewhere = unregistered.merge(listed[["nik", "kabupaten", "voter_row", "found_by"]].rename(
-        columns={"kabupaten": "listed_in", "voter_row": "listed_voter_row"}), on="nik")
+    elsewhere = unregistered.merge(listed[["nik", "kabupaten", "voter_row", "tps", "found_by"]].rename(
+        columns={"kabupaten": "listed_in", "voter_row": "listed_voter_row", "tps": "listed_tps"}), on="nik")
     elsewhere = elsewhere[elsewhere["listed_in"] != elsewhere["kabupaten"]]
     elsewhere = elsewhere.assign(confidence=_high_where(elsewhere["found_by"] == BY_NIK))
 
@@ -96,11 +101,11 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
         died=_died_elsewhere(unlinked, deaths),
         moved=moved[["kabupaten", "voter_row", "lives_in", "lives_in_desa", "found_by", "confidence"]].sort_values(
             ["kabupaten", "voter_row"], ignore_index=True),
-        listed_twice=twice[["kabupaten", "voter_row", "also_listed_in", "also_voter_row", "found_by",
+        listed_twice=twice[["kabupaten", "voter_row", "also_listed_in", "also_voter_row", "also_tps", "found_by",
                             "confidence"]].sort_values(
             ["kabupaten", "voter_row", "also_listed_in"], ignore_index=True),
-        listed_elsewhere=elsewhere[["kabupaten", "population_row", "listed_in", "listed_voter_row", "found_by",
-                                    "confidence"]].sort_values(["kabupaten", "population_row"], ignore_index=True),
+        listed_elsewhere=elsewhere[["kabupaten", "population_row", "listed_in", "listed_voter_row", "listed_tps",
+                                    "found_by", "confidence"]].sort_values(["kabupaten", "population_row"], ignore_index=True),
     )
 
 
@@ -233,11 +238,11 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
                 WHERE r.semester = %(semester)s AND e.semester = %(semester)s""", {"semester": semester})
         residents = _fetch(cur, "SELECT * FROM concerned")
         linked = _fetch(cur, f"""
-            SELECT l.kabupaten, l.voter_row, c.nik, true AS linked FROM {warehouse.VOTER_LINKS.qualified} l
+            SELECT l.kabupaten, l.voter_row, c.nik, true AS linked, l.tps FROM {warehouse.VOTER_LINKS.qualified} l
             JOIN concerned c ON c.kabupaten = l.kabupaten AND c.population_row = l.population_row
             WHERE l.semester = %s""", (semester,))
         unlinked = _fetch(cur, f"""
-            SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, false AS linked, i.nik_delivered
+            SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, false AS linked, u.tps, i.nik_delivered
             FROM {warehouse.UNLINKED_VOTERS.qualified} u LEFT JOIN {warehouse.ROW_ISSUES.qualified} i
                 ON i.semester = u.semester AND i.kabupaten = u.kabupaten AND i.dataset = 'voters'
                 AND i.source_row = u.voter_row
@@ -267,13 +272,40 @@ def findings_table(found: NationalFindings) -> pd.DataFrame:
     """The three findings as rows of restricted.national_findings."""
     moved = found.moved.rename(columns={"lives_in": "other_kabupaten", "lives_in_desa": "other_desa_code"}).assign(
         finding="moved", tms_code="4")
-    twice = found.listed_twice.rename(columns={"also_listed_in": "other_kabupaten",
-                                               "also_voter_row": "other_voter_row"}).assign(finding="listed_twice",
+    twice = found.listed_twice.rename(columns={"also_listed_in": "other_kabupaten", "also_voter_row": "other_voter_row",
+                                               "also_tps": "other_tps"}).assign(finding="listed_twice",
                                                                                              tms_code="2")
     elsewhere = found.listed_elsewhere.rename(columns={"listed_in": "other_kabupaten",
-                                                       "listed_voter_row": "other_voter_row"}).assign(
+                                                       "listed_voter_row": "other_voter_row", "listed_tps": "other_tps"}).assign(
         finding="listed_elsewhere")
     died = found.died.rename(columns={"recorded_in": "other_kabupaten"}).assign(finding="died", tms_code="1")
     columns = ["kabupaten", "finding", "tms_code", "voter_row", "population_row", "other_kabupaten",
-               "other_desa_code", "other_voter_row", "found_by", "confidence"]
+               "other_desa_code", "other_voter_row", "found_by", "confidence", "other_tps"]
     return pd.concat([frame.reindex(columns=columns) for frame in (died, moved, twice, elsewhere)], ignore_index=True)
+
+
+def officer_notes(people: pd.DataFrame, findings: pd.DataFrame) -> pd.Series:
+    """What the officers of a desa are told, beside each person of their coklit list (`people`: voter_row,
+    population_row), of what the national step found (rows of restricted.national_findings of the kabupaten): died,
+    moved, listed twice by voter row, listed elsewhere by population row; in Indonesian, as they write it. A finding
+    not found by NIK, or one a visit must decide, asks them to make sure. Empty where nothing was found."""
+    notes = pd.Series(pd.NA, index=people.index, dtype="string")
+    if findings.empty:
+        return notes
+    names = {code: regions.region_name(code) or code
+             for code in pd.concat([findings["other_kabupaten"], findings["other_desa_code"]]).dropna().unique()}
+    where = findings["other_kabupaten"].map(names).astype("string")
+    desa = (", desa " + findings["other_desa_code"].map(names).astype("string")).fillna("")
+    tps = (", TPS " + findings["other_tps"].astype("Int64").astype("string")).fillna("")
+    said = pd.Series(pd.NA, index=findings.index, dtype="string")
+    for finding, note in (("died", "meninggal, tercatat di " + where), ("moved", "pindah ke " + where + desa),
+                          ("listed_twice", "juga terdaftar di " + where + tps),
+                          ("listed_elsewhere", "terdaftar di " + where + tps)):
+        said = said.mask(findings["finding"] == finding, note)
+    unsure = np.where(findings["found_by"] != BY_NIK, " (perlu dipastikan: nama dan tanggal lahir sama)",
+                      np.where(findings["confidence"] != "high", " (perlu dipastikan)", ""))
+    said = findings.assign(note=said + unsure)
+    for row in ("voter_row", "population_row"):
+        per_row = said.dropna(subset=[row]).astype({row: "int64"}).groupby(row)["note"].agg("; ".join)
+        notes = notes.fillna(people[row].astype("Int64").map(per_row).astype("string"))
+    return notes

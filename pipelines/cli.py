@@ -93,6 +93,14 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
         lines.append(f"{semester} national step: run {result.run_id} "
                      + ("succeeded" if result.success else f"failed: {_first_failure(result)}"))
         succeeded &= result.success
+        # Its findings reach the officers of every kabupaten it read, as officer_files_sensor does in a deployment.
+        for code in sorted(warehouse.publications(warehouse.resolve_url()).xs(semester, level="semester").index
+                           if result.success else []):
+            files = _run(instance, definitions.officer_files_job, partition_key(semester, code),
+                         f"{semester} {code} coklit lists and report")
+            lines.append(f"{semester} {code} coklit lists and report with the national findings: run {files.run_id} "
+                         + ("succeeded" if files.success else f"failed: {_first_failure(files)}"))
+            succeeded &= files.success
     return succeeded, "\n".join(lines)
 
 

@@ -11,7 +11,8 @@ Step outputs are staged in the warehouse (`resources.WarehouseStaging`), never i
 from failure, and one asset materializes alone.
 
 Per semester (national_job), started when kabupaten have published: the national step (restricted.national_findings,
-published.national_coverage) looks every published kabupaten's unlinked voters up in all of them.
+published.national_coverage) looks every published kabupaten's unlinked voters up in all of them; then each
+kabupaten's coklit lists and report are written again with its findings (officer_files_job).
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ import dagster as dg
 
 from assets import ingest, linkage, national, outputs, publish
 from pipelines import jobs
-from pipelines.sensors import landing_sensor, national_sensor, semester_backstop_schedule
+from pipelines.sensors import landing_sensor, national_sensor, officer_files_sensor, semester_backstop_schedule
 from resources import DEPLOYMENT_VARIABLE, for_deployment
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules([ingest, linkage, outputs, publish, national]),
-    jobs=[jobs.semester_job, jobs.national_job],
-    sensors=[landing_sensor, national_sensor],
+    jobs=[jobs.semester_job, jobs.national_job, jobs.officer_files_job],
+    sensors=[landing_sensor, national_sensor, officer_files_sensor],
     schedules=[semester_backstop_schedule],
     # landing, validation, linkage, warehouse_db, election_calendar, coklit, and the io_manager that stages step
     # outputs in the warehouse; configured per deployment: local (embedded PostgreSQL), external, kubernetes.
@@ -46,3 +47,7 @@ def semester_job():
 
 def national_job():
     return defs.resolve_job_def("national_job")
+
+
+def officer_files_job():
+    return defs.resolve_job_def("officer_files_job")

@@ -43,3 +43,12 @@ national_job = dg.define_asset_job(
     tags={"pemadanan/national_run": "true"},
     config={"execution": {"config": IN_PROCESS}},  # one step
 )
+
+officer_files_job = dg.define_asset_job(
+    "officer_files_job",
+    selection=dg.AssetSelection.assets("coklit_lists", "semester_report"),
+    partitions_def=kabupaten_partitions,
+    description="A kabupaten's coklit lists and semester report written again from what it published, with what the "
+                "national step found since (after each national step: officer_files_sensor, pemadanan run).",
+    config={"execution": {"config": IN_PROCESS}},
+)

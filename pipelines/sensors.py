@@ -1,5 +1,5 @@
 """What starts runs: files landing (sensor, one run per kabupaten), the national step after kabupaten publish
-(sensor), and a schedule as a backstop."""
+(sensor), each kabupaten's officer files after a national step (sensor), and a schedule as a backstop."""
 
 
 import datetime as dt
@@ -15,7 +15,7 @@ from pemadanan.ingest import FileRejected
 from pemadanan.keys import KeyRejected, shown
 from pemadanan.semester import Semester
 from pemadanan.sizing import run_tags
-from pipelines.jobs import national_job, semester_job
+from pipelines.jobs import national_job, officer_files_job, semester_job
 from resources import LandingZone, SemesterFiles, Warehouse
 
 # Files younger than this may still be being copied in.
@@ -132,6 +132,25 @@ def national_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse
         requests.append(dg.RunRequest(run_key=f"{semester}:{state}", partition_key=semester,
                                       tags={"pemadanan/why": f"{len(now)} kabupaten published"}))
     return requests
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[national_job],
+                      request_job=officer_files_job, default_status=dg.DefaultSensorStatus.STOPPED,
+                      description="After each national step: writes again the coklit lists and semester report of "
+                                  "every kabupaten it read, with its findings.")
+def officer_files_sensor(context: dg.RunStatusSensorContext, warehouse_db: Warehouse):
+    return officer_file_requests(warehouse_db.resolved_url(), context.dagster_run)
+
+
+def officer_file_requests(url: str, national_run: dg.DagsterRun) -> list[dg.RunRequest]:
+    """A run of officer_files_job per kabupaten the national step read (published.national_coverage), once per
+    national run."""
+    semester = national_run.tags.get("dagster/partition")
+    if semester is None:
+        return []
+    covered = warehouse.read_table(url, warehouse.NATIONAL_COVERAGE, semester)
+    return [dg.RunRequest(run_key=f"{national_run.run_id}:{kabupaten}", partition_key=partition_key(semester, kabupaten))
+            for kabupaten in sorted(covered["kabupaten"])]
 
 
 # Semester I data (30 June) is released in early August, Semester II (31 December) in early February.

@@ -51,7 +51,7 @@ def test_the_row_where_the_person_does_not_live_is_the_one_listed_twice():
 
 def test_an_eligible_resident_listed_in_another_kabupaten_is_not_unregistered():
     unregistered = pd.DataFrame({"kabupaten": [C, B], "population_row": [1, 1]})
-    elsewhere = national_findings(residents(), voters(), unregistered).listed_elsewhere
+    elsewhere = national_findings(residents(), voters(), unregistered).listed_elsewhere.drop(columns="listed_tps")
     assert elsewhere.to_dict("records") == [
         {"kabupaten": B, "population_row": 1, "listed_in": A, "listed_voter_row": 10, "found_by": "NIK",
          "confidence": "high"},
@@ -149,6 +149,7 @@ def test_three_kabupaten_run_through_dagster_and_the_national_step_finds_who_mov
     kabupaten's publish replaces its rows and no other's is tested in tests/test_warehouse.py."""
     from pemadanan import warehouse
     from pemadanan.evaluation import national_scores
+    from pemadanan.regions import region_name
     from pemadanan.synthetic import GeneratorConfig, generate_national
     from pipelines.cli import run_semester
 
@@ -156,9 +157,43 @@ def test_three_kabupaten_run_through_dagster_and_the_national_step_finds_who_mov
     generate_national(GeneratorConfig(semesters=("2024-S1", "2024-S2"), seed=3), regions, [3000] * 3, tmp_path / "land")
     ok, message = run_semester("2024-S2", str(tmp_path / "land"))
     assert ok, message
-    assert message.count("succeeded") == len(regions) + 1  # a run per kabupaten, then the national step
+    # A run per kabupaten, the national step, then each kabupaten's coklit lists and report again with its findings.
+    assert message.count("succeeded") == 2 * len(regions) + 1, message
     coverage = warehouse.read_table(instance_env, warehouse.NATIONAL_COVERAGE, "2024-S2")
     assert sorted(coverage["kabupaten"]) == regions and set(coverage["kabupaten_covered"]) == {3}
+
+    # The officers of each desa read the findings of their rows beside them.
+    findings = warehouse.read_table(instance_env, warehouse.NATIONAL_FINDINGS, "2024-S2")
+    moved = findings[(findings["finding"] == "moved") & (findings["kabupaten"] == A)]
+    assert len(moved) >= 5
+    lists = pd.concat([pd.read_csv(path, dtype=str) for path in (tmp_path / "data" / "coklit" / "2024-S2" / A).glob(
+        "*.csv")])
+    noted = lists.dropna(subset=["national_finding"]).set_index("voter_row")["national_finding"]
+    for row in moved.itertuples():
+        assert noted[str(int(row.voter_row))].startswith(f"pindah ke {region_name(row.other_kabupaten)}, desa "), row
+    elsewhere = findings[(findings["finding"] == "listed_elsewhere") & (findings["kabupaten"] == A)]
+    by_resident = lists.dropna(subset=["population_row"]).set_index("population_row")["national_finding"]
+    for row in elsewhere.itertuples():
+        assert by_resident[str(int(row.population_row))].startswith(
+            f"terdaftar di {region_name(row.other_kabupaten)}, TPS {int(row.other_tps)}"), row
+    assert len(noted) + by_resident.notna().sum() >= len(findings[findings["kabupaten"] == A].drop_duplicates(
+        ["voter_row", "population_row"]))
+
+    # Dashboards count them beside the kabupaten's own counts: residents listed elsewhere by their NIK are not
+    # unregistered there.
+    with warehouse.connect(instance_env) as conn, conn.cursor() as cur:
+        cur.execute("SELECT kabupaten, eligible_unregistered, listed_elsewhere_high, unregistered_after_national, "
+                    "moved_out, national_current FROM published.coverage_with_national WHERE semester = '2024-S2' "
+                    "ORDER BY kabupaten")
+        view = cur.fetchall()
+    conn.close()
+    high = findings[(findings["finding"] == "listed_elsewhere") & (findings["confidence"] == "high")]
+    assert [k for k, *_ in view] == regions and high["kabupaten"].nunique() >= 2
+    for kabupaten, unregistered, listed_elsewhere_high, after, moved_out, current in view:
+        assert listed_elsewhere_high == (high["kabupaten"] == kabupaten).sum()
+        assert after == unregistered - listed_elsewhere_high
+        assert moved_out == ((findings["finding"] == "moved") & (findings["kabupaten"] == kabupaten)).sum()
+        assert current is True
     scores = dict(national_scores(instance_env, tmp_path / "land" / "truth", "2024-S2", regions))
     assert scores["moved"].relevant >= 20  # the sample has movers to find
     assert scores["moved"].precision >= 0.97 and scores["moved"].recall >= 0.9, scores["moved"]
@@ -199,3 +234,31 @@ def test_a_row_with_a_nik_of_its_own_is_not_handed_to_a_namesake_unless_the_nik_
     voters["name_key"] = name_key(voters["name_norm"])
     moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
     assert moved[["voter_row", "lives_in", "found_by"]].values.tolist() == [[2, B, "name and birth date"]]
+
+
+def test_officers_read_each_finding_of_their_rows_in_indonesian_and_are_asked_to_make_sure_where_it_is_not_certain():
+    from pemadanan.national import officer_notes
+
+    findings = pd.DataFrame({
+        "finding": ["died", "moved", "listed_twice", "listed_elsewhere", "listed_twice"],
+        "voter_row": [1, 2, 2, None, 3], "population_row": [None, None, None, 7, None],
+        "other_kabupaten": ["32.05", B, C, "32.05", C], "other_desa_code": [None, "33.24.01.2001", None, None, None],
+        "other_tps": [None, None, 3, 12, None], "found_by": ["NIK", "name and birth date", "NIK", "NIK", "NIK"],
+        "confidence": ["high", "medium", "medium", "high", "high"]})
+    people = pd.DataFrame({"voter_row": pd.array([1, 2, 3, None, 4], dtype="Int64"),
+                           "population_row": pd.array([None, None, None, 7, None], dtype="Int64")})
+    assert officer_notes(people, findings).tolist() == [
+        "meninggal, tercatat di Kabupaten Garut",
+        "pindah ke Kabupaten Kendal, desa Blumah (perlu dipastikan: nama dan tanggal lahir sama); "
+        "juga terdaftar di Kabupaten Bantul, TPS 3 (perlu dipastikan)",
+        "juga terdaftar di Kabupaten Bantul",  # no TPS on a row published before TPS was kept
+        "terdaftar di Kabupaten Garut, TPS 12",
+        pd.NA]
+    assert officer_notes(people, findings.iloc[:0]).isna().all()
+
+
+def test_a_finding_names_the_tps_of_the_row_in_the_other_kabupaten():
+    unregistered = pd.DataFrame({"kabupaten": [C], "population_row": [1]})
+    found = national_findings(residents(), voters().assign(tps=range(1, 11)), unregistered)
+    assert found.listed_elsewhere[["listed_voter_row", "listed_tps"]].values.tolist() == [[15, 10]]
+    assert found.listed_twice.set_index("voter_row").loc[11, "also_tps"] == 3  # B's row 20

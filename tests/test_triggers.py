@@ -8,12 +8,13 @@ import time
 import dagster as dg
 import pytest
 
+from assets.partitions import partition_key
 from pemadanan import settings
 from pemadanan.ingest import FileRejected
 from pemadanan.quality import checks_markdown
 from pemadanan.sizing import SIZE_CLASS_TAG
 from pemadanan.warehouse import dashboards_markdown, tables_markdown
-from pipelines.sensors import SETTLE_SECONDS, landing_sensor, semester_backstop_schedule
+from pipelines.sensors import SETTLE_SECONDS, landing_sensor, officer_file_requests, semester_backstop_schedule
 from resources import LandingZone, Warehouse
 
 
@@ -170,9 +171,13 @@ def test_the_national_step_runs_once_the_semester_is_published_and_again_when_a_
     published = warehouse.publications(url).reset_index()
     coverage = published[published["semester"] == "2024-S1"][["kabupaten", "published_at"]].assign(
         kabupaten_covered=2, moved_out=0, listed_twice=0, listed_elsewhere=0, computed_at=pd.Timestamp.now(tz="UTC"),
-        died_elsewhere=0)
+        died_elsewhere=0, listed_elsewhere_high=0)
     warehouse.replace_kabupaten(url, "2024-S1", None, {warehouse.NATIONAL_COVERAGE: coverage},  # as the step writes
                                 dashboard=None)
+    # Each kabupaten the step read gets its coklit lists and report again, with the findings, once per national run.
+    national_run = dg.DagsterRun(job_name="national_job", run_id="a1b2c3", tags={"dagster/partition": "2024-S1"})
+    assert [(r.partition_key, r.run_key) for r in officer_file_requests(url, national_run)] == [
+        (partition_key("2024-S1", k), f"a1b2c3:{k}") for k in sorted(coverage["kabupaten"])]
     assert tick() == []
     publish(url, "2024-S1", kabupaten="33.24")  # a kabupaten published again
     [again] = tick()

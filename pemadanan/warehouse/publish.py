@@ -17,7 +17,7 @@ import psycopg2
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from pemadanan.catalogue import POPULATION_SNAPSHOT, Table
+from pemadanan.catalogue import POPULATION_SNAPSHOT, VIEWS, Table
 from pemadanan.warehouse.connection import WarehouseUnavailable, connect, describe, driver_error, libpq_url, sql_literal
 
 
@@ -106,7 +106,24 @@ def _ensure_partitions(url: str, semester: str, kabupaten: str | None, tables: l
             _drop_orphaned_shadows(cur, table, semester, kabupaten)
         if dashboard is not None:
             _grant_dashboard(cur, dashboard)
+        _ensure_views(cur, dashboard)
     conn.close()
+
+
+def _ensure_views(cur, dashboard: DashboardRole | None) -> None:
+    """Each view whose tables all exist, as this version defines it, readable by the dashboard role. Replaced only
+    where its columns are not this version's: replacing takes a lock that would wait for every dashboard reading it."""
+    for view in VIEWS:
+        cur.execute("SELECT count(to_regclass(t)) FROM unnest(%s::text[]) AS t", ([t.qualified for t in view.reads],))
+        if cur.fetchone()[0] < len(view.reads):
+            continue
+        cur.execute("SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = "
+                    "to_regclass(%s) AND attnum > 0 AND NOT attisdropped", (view.qualified,))
+        if cur.fetchone()[0] != [c.name for c in view.columns]:
+            cur.execute(f"CREATE OR REPLACE VIEW {view.qualified} AS {view.query}")
+        cur.execute(f"COMMENT ON VIEW {view.qualified} IS %s", (view.description,))
+        if dashboard is not None:
+            cur.execute(f'GRANT SELECT ON {view.qualified} TO "{dashboard.name}"')
 
 
 def _leaf(table: Table, semester: str, kabupaten: str | None) -> tuple[str, str, str, tuple[str, ...]]:

@@ -9,7 +9,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from pemadanan.catalogue import DELIVERIES, PUBLICATIONS, REVIEW_DECISIONS, REVIEW_QUEUE, VOTER_LINKS, Table
+from pemadanan.catalogue import (
+    DELIVERIES,
+    NATIONAL_COVERAGE,
+    NATIONAL_FINDINGS,
+    PUBLICATIONS,
+    REVIEW_DECISIONS,
+    REVIEW_QUEUE,
+    VOTER_LINKS,
+    Table,
+)
 from pemadanan.review import FILES_CHANGED, FILES_UNKNOWN, NOT_PUBLISHED, Offered
 from pemadanan.warehouse.connection import _exists, connect, table_exists
 
@@ -61,6 +70,21 @@ def read_table(url: str, table: Table, semester: str | None = None, kabupaten: s
         frame = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
     conn.close()
     return frame
+
+
+def national_findings_of(url: str, semester: str, kabupaten: str) -> pd.DataFrame | None:
+    """The national step's findings of the kabupaten's rows, or None where the last national step of the semester did
+    not read the kabupaten's rows as they are published now (not run since, or before they were published again):
+    its voter and population rows would be another delivery's."""
+    with connect(url) as conn, conn.cursor() as cur:
+        if not (_exists(cur, NATIONAL_FINDINGS) and _exists(cur, NATIONAL_COVERAGE)):
+            return None
+        cur.execute(f"""SELECT 1 FROM {NATIONAL_COVERAGE.qualified} n JOIN {PUBLICATIONS.qualified} p
+                        ON p.semester = n.semester AND p.kabupaten = n.kabupaten AND p.published_at = n.published_at
+                        WHERE n.semester = %s AND n.kabupaten = %s""", (semester, kabupaten))
+        current = cur.fetchone() is not None
+    conn.close()
+    return read_table(url, NATIONAL_FINDINGS, semester, kabupaten) if current else None
 
 
 def previous_rows_in(url: str, semester: str, kabupaten: str, dataset: str) -> int | None:
