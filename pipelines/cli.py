@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -37,6 +38,8 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     each, then the semester's national step, recorded in the instance at DAGSTER_HOME. Returns (success, what
     happened: a line per run, with its steps)."""
     if landing:
+        if not Path(landing).is_dir():
+            return False, _no_landing_folder(landing)
         os.environ["PEMADANAN_LANDING_DIR"] = str(Path(landing).resolve())
     if warehouse_url:
         os.environ["PEMADANAN_WAREHOUSE_URL"] = warehouse_url
@@ -94,6 +97,11 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
                      + ("succeeded" if result.success else f"failed: {_first_failure(result)}"))
         succeeded &= result.success
     return succeeded, "\n".join(lines)
+
+
+def _no_landing_folder(landing: str) -> str:
+    return (f"landing folder {Path(landing).absolute()} does not exist (or is no folder): name the folder the semester "
+            "folders are delivered in with --landing")
 
 
 def _run(instance, job_fn, key: str, label: str, tags: dict[str, str] | None = None):
@@ -193,8 +201,13 @@ def _progress_bar(what: str):
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from pemadanan.keys import shown  # noqa: PLC0415
     from pemadanan.synthetic import GeneratorConfig, generate, generate_national  # noqa: PLC0415
 
+    if not re.fullmatch(r"[0-9]+(,[0-9]+)*", args.residents):  # int() also takes " 5", "٥" and "5_000"
+        print(f"pemadanan generate: --residents {shown(args.residents)}: a number of residents, or one per --regions "
+              "code, e.g. 50000 or 20000,30000", file=sys.stderr)
+        return 2
     residents = [int(n) for n in args.residents.split(",")]
     regions = [r.strip() for r in args.regions.split(",")] if args.regions else [args.region]
     if len(residents) == 1:
@@ -264,50 +277,74 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Ingests the semester's files, runs the linkage cascade and the TMS/unregistered outputs outside Dagster, and
-    scores them against the truth."""
-    from pemadanan import ingest, maintenance, tms  # noqa: PLC0415
-    from pemadanan.evaluation import evaluate, evaluate_outputs, load_truth  # noqa: PLC0415
-    from pemadanan.keys import KeyRejected  # noqa: PLC0415
-    from pemadanan.linkage import link  # noqa: PLC0415
-    from pemadanan.semester import Semester, SemesterInputs  # noqa: PLC0415
-    from resources import ElectionCalendar, LandingZone  # noqa: PLC0415
+    """Scores each kabupaten of the semester (or the one given) against the generator's truth: its files ingested, the
+    linkage cascade and the TMS/unregistered outputs run outside Dagster. Every kabupaten, not the first landed: a
+    multi-kabupaten sample scored on one of them reads as the sample's score."""
+    from pemadanan import ingest  # noqa: PLC0415
+    from pemadanan.evaluation import semester_truth  # noqa: PLC0415
+    from pemadanan.keys import KeyRejected, kabupaten_key, semester_key  # noqa: PLC0415
+    from resources import LandingZone  # noqa: PLC0415
 
     truth = Path(args.truth)
     landing = LandingZone(root=str(Path(args.landing) if args.landing else truth.parent))
     try:
-        code = args.kabupaten or next(iter(landing.delivered_kabupaten(args.semester).keys), None)
-        if code is None:
-            print(f"{landing.path / args.semester}: no kabupaten delivered", file=sys.stderr)
+        semester_key(args.semester)
+        codes = [kabupaten_key(args.kabupaten)] if args.kabupaten else landing.delivered_kabupaten(args.semester).keys
+        if not codes:
+            print(f"pemadanan evaluate: no kabupaten delivered in {landing.path / args.semester}: name the folder "
+                  "with the semester's files with --landing", file=sys.stderr)
             return 1
-        files = landing.semester_files(args.semester, code)
+        chosen = []
+        for code in codes:
+            files = landing.semester_files(args.semester, code)
+            folder = semester_truth(truth, args.semester, code)
+            if folder is None:
+                print(f"pemadanan evaluate: no truth of {args.semester} {code} in {truth} (neither {args.semester}/{code}/"
+                      f"voters_truth.csv nor {args.semester}/voters_truth.csv): name the generator's truth folder with "
+                      "--truth", file=sys.stderr)
+                return 1
+            if not files.complete:
+                print(f"pemadanan evaluate: no {' and no '.join(files.missing)} file in {files.folder}", file=sys.stderr)
+                return 1
+            chosen.append((code, files))
     except (ingest.FileRejected, KeyRejected) as rejected:
         print(f"pemadanan evaluate: {rejected}", file=sys.stderr)
         return 1
-    if not files.complete:
-        print(f"{landing.path / args.semester}: missing {', '.join(files.missing)}", file=sys.stderr)
-        return 1
-    population = ingest.ingest(ingest.POPULATION, files.population, args.semester, kabupaten=code)
-    voters = ingest.ingest(ingest.VOTERS, files.voters, args.semester, kabupaten=code)
+    for code, files in chosen:
+        print(_evaluate_kabupaten(args.semester, code, files, truth), end="\n\n" if len(chosen) > 1 else "\n")
+    return 0
+
+
+def _evaluate_kabupaten(semester_key: str, code: str, files, truth: Path) -> str:
+    from pemadanan import ingest, maintenance, tms  # noqa: PLC0415
+    from pemadanan.evaluation import evaluate, evaluate_outputs, load_truth  # noqa: PLC0415
+    from pemadanan.linkage import link  # noqa: PLC0415
+    from pemadanan.semester import Semester, SemesterInputs  # noqa: PLC0415
+    from resources import ElectionCalendar  # noqa: PLC0415
+
+    population = ingest.ingest(ingest.POPULATION, files.population, semester_key, kabupaten=code)
+    voters = ingest.ingest(ingest.VOTERS, files.voters, semester_key, kabupaten=code)
     started = time.perf_counter()
     result = link(voters.accepted, population.accepted)  # the cascade alone: review decisions need a publication
     seconds = time.perf_counter() - started
-    print(f"{args.semester}: {len(voters.accepted):,} voter rows, {len(population.accepted):,} residents; "
-          f"linkage {seconds:.1f} s, {result.pairs_compared:,} pairs compared in the probabilistic stage\n")
-    print(evaluate(result, voters.accepted, population.accepted, load_truth(truth, args.semester)).report())
+    lines = [f"{semester_key} {code}: {len(voters.accepted):,} voter rows, {len(population.accepted):,} residents; "
+             f"linkage {seconds:.1f} s, {result.pairs_compared:,} pairs compared in the probabilistic stage\n",
+             evaluate(result, voters.accepted, population.accepted, load_truth(truth, semester_key, code)).report()]
 
-    # The outputs, as the run computes them without a previous semester (so no TMS 4: see README).
-    deaths = ingest.ingest(ingest.DEATHS, files.deaths, args.semester) if files.deaths else ingest.no_deaths_file()
-    term = Semester.parse(args.semester)
+    # The outputs, as the run computes them without a previous semester, nor the other kabupaten (so no TMS 4 of
+    # moves: see README).
+    deaths = ingest.ingest(ingest.DEATHS, files.deaths, semester_key) if files.deaths else ingest.no_deaths_file()
+    term = Semester.parse(semester_key)
     semester = SemesterInputs(term.reference_date, term.previous().reference_date,
                               ElectionCalendar().judging_day(term.reference_date), voters.accepted, population.accepted,
                               result, ingest.quarantined_niks(voters))
-    known = maintenance.remembered_deaths(deaths.accepted, args.semester, None)
+    known = maintenance.remembered_deaths(deaths.accepted, semester_key, None)
     changes = maintenance.population_changes(population.accepted, known, term.reference_date,
                                              term.previous().reference_date, None)
-    print("\n" + evaluate_outputs(tms.tms_candidates(semester, changes, known), maintenance.eligible_unregistered(semester),
-                                  voters.accepted, population.accepted, truth, args.semester))
-    return 0
+    lines.append("\n" + evaluate_outputs(tms.tms_candidates(semester, changes, known),
+                                         maintenance.eligible_unregistered(semester), voters.accepted,
+                                         population.accepted, truth, semester_key, code))
+    return "\n".join(lines)
 
 
 def cmd_warehouse(args: argparse.Namespace) -> int:
@@ -351,6 +388,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
     server that makes its report and Data Docs links open."""
     from pemadanan import file_server, warehouse  # noqa: PLC0415
 
+    if args.landing and not Path(args.landing).is_dir():
+        print(_no_landing_folder(args.landing), file=sys.stderr)
+        return 1
+    # Both ports before anything starts: with 3000 taken, dagster dev went on, printed the other UI's address as its
+    # own and started a second daemon on this instance.
+    for port, option in ((args.port, "--port"), (args.files_port, "--files-port")):
+        if port and not _port_free(port):
+            print(f"port {port} on 127.0.0.1 is taken (another `pemadanan ui`, or another program): stop it, or choose "
+                  f"another port with {option}", file=sys.stderr)
+            return 1
     if args.landing:
         os.environ["PEMADANAN_LANDING_DIR"] = str(Path(args.landing).resolve())
     home = _prepare_dagster_home()
@@ -378,6 +425,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
             return 1
     finally:
         files.shutdown()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: a closed port in TIME_WAIT is free
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def cmd_docs(_: argparse.Namespace) -> int:
@@ -428,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--semester", required=True)
     evaluate.add_argument("--truth", required=True, help="the generator's truth folder, e.g. data/sample/truth")
     evaluate.add_argument("--landing", help="folder with the semester's files (default: the truth folder's parent)")
-    evaluate.add_argument("--kabupaten", metavar="CODE", help="the kabupaten to score (default: the first landed)")
+    evaluate.add_argument("--kabupaten", metavar="CODE", help="the kabupaten to score (default: each one landed)")
     evaluate.set_defaults(func=cmd_evaluate)
 
     rep = sub.add_parser("report", help="write a kabupaten's semester report (HTML) from what it published")
