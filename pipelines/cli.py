@@ -33,7 +33,7 @@ def _prepare_dagster_home() -> Path:
 
 
 def run_semester(semester: str, landing: str | None = None, warehouse_url: str | None = None,
-                 kabupaten: list[str] | None = None) -> tuple[bool, str]:
+                 kabupaten: list[str] | None = None, replace: bool = False) -> tuple[bool, str]:
     """Materialises the semester of each kabupaten (those given, else every one landed) through Dagster, one run
     each, then the semester's national step, recorded in the instance at DAGSTER_HOME. Returns (success, what
     happened: a line per run, with its steps)."""
@@ -46,12 +46,9 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     _prepare_dagster_home()
     import dagster as dg  # noqa: PLC0415 - after the environment is set, which the definitions read
 
-    from assets.partitions import closed_semester, partition_key, register  # noqa: PLC0415
+    from assets.partitions import closed_semester  # noqa: PLC0415
     from pemadanan.ingest import FileRejected  # noqa: PLC0415
     from pemadanan.keys import KeyRejected, kabupaten_key  # noqa: PLC0415
-    from pemadanan.report import report_path  # noqa: PLC0415
-    from pemadanan.sizing import run_tags  # noqa: PLC0415
-    from pipelines import definitions  # noqa: PLC0415
     from resources import LandingZone  # noqa: PLC0415
 
     try:  # keys from the command line name folders and tables: checked before anything is read
@@ -71,17 +68,74 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     if not runs and not lines:
         return False, (f"{semester}: no files in {zone.path / semester}: deliver them in <semester>/<kabupaten code>/, "
                        "or name the landing folder with --landing")
+    lines += [f"{semester} {code}: no {' and no '.join(files.missing)} file in {files.folder}: deliver them there, "
+              "or name the landing folder with --landing" for code, files in runs if not files.complete]
+    runs = [(code, files) for code, files in runs if files.complete]
+    if not runs:
+        return False, "\n".join(lines)
     instance = dg.DagsterInstance.get()
     from pemadanan import warehouse  # noqa: PLC0415
+    from pemadanan.warehouse import locks  # noqa: PLC0415
 
-    warehouse.resolve_url()  # the embedded server, if it is the warehouse, stays up while this process runs the steps
+    url = warehouse.resolve_url()  # the embedded server, if it is the warehouse, stays up while this process runs
+    ready = [code for code, _ in runs]
+    try:
+        lock = locks.hold(url, ready, f"pemadanan run {semester} {' '.join(ready)} (pid {os.getpid()} on "
+                                      f"{socket.gethostname()})")
+    except locks.Held as held:
+        code, _, holder = str(held).partition(": ")
+        return False, (f"{semester} {code}: not started: {_in_progress(instance, code) or holder} is running it (one "
+                       "run of a kabupaten at a time): wait for it to end, then run again")
+    try:
+        refused = _refusals(instance, url, semester, ready, zone.path, replace)
+        if refused:
+            return False, "\n".join(refused)
+        return _run_kabupaten_then_national(instance, lock, semester, runs, lines)
+    finally:
+        lock.close()  # lets go of the locks
+
+
+def _in_progress(instance, kabupaten: str) -> str | None:
+    """The run of the kabupaten the instance has queued or running, as the queue sees it (deploy/dagster.yaml: one
+    run of each wilayah at a time, whatever the semester), e.g. `run 1f0c... (2024-S2|33.24, STARTED)`."""
+    import dagster as dg  # noqa: PLC0415
+
+    from assets.partitions import IN_FLIGHT  # noqa: PLC0415
+
+    runs = instance.get_runs(dg.RunsFilter(statuses=list(IN_FLIGHT), tags={"dagster/partition/wilayah": kabupaten}),
+                             limit=1)
+    return (f"run {runs[0].run_id} ({runs[0].tags.get('dagster/partition', kabupaten)}, {runs[0].status.value})"
+            if runs else None)
+
+
+def _refusals(instance, url: str, semester: str, kabupaten: list[str], landing: Path, replace: bool) -> list[str]:
+    """A line for each kabupaten that must not run now: a run of it queued or running in the Dagster instance (the UI,
+    the sensor, a backfill), or its semester published from another landing folder and --replace not given (a sample
+    in another folder once replaced the demo's 50,000 residents with 5,017 rows)."""
+    from pemadanan import warehouse  # noqa: PLC0415
+
+    lines = [f"{semester} {code}: not started: {running} is running it (one run of a kabupaten at a time): wait for "
+             "it to end, or cancel it in the Dagster UI if its process is gone, then run again"
+             for code in kabupaten if (running := _in_progress(instance, code))]
+    published = warehouse.publications(url)
+    if not replace and "landing" in published.columns:
+        for code in kabupaten:
+            other = published["landing"].get((semester, code))
+            if isinstance(other, str) and Path(other) != landing.resolve():
+                lines.append(f"{semester} {code}: not started: published from {other}, not {landing.resolve()}: run "
+                             "with --replace to replace it with this folder's files")
+    return lines
+
+
+def _run_kabupaten_then_national(instance, lock, semester: str, runs: list, lines: list[str]) -> tuple[bool, str]:
+    from assets.partitions import partition_key, register  # noqa: PLC0415
+    from pemadanan.report import report_path  # noqa: PLC0415
+    from pemadanan.sizing import run_tags  # noqa: PLC0415
+    from pemadanan.warehouse import locks  # noqa: PLC0415
+    from pipelines import definitions  # noqa: PLC0415
+
     succeeded = not lines
     for code, files in runs:
-        if not files.complete:
-            lines.append(f"{semester} {code}: no {' and no '.join(files.missing)} file in {files.folder}: deliver "
-                         "them there, or name the landing folder with --landing")
-            succeeded = False
-            continue
         register(instance, semester, code)
         result = _run(instance, definitions.semester_job, partition_key(semester, code), f"{semester} {code}",
                       run_tags(files.population))
@@ -92,6 +146,9 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
             lines.append(f"{semester} {code}: run {result.run_id} failed: {_first_failure(result)}")
             succeeded = False
     if any(line.endswith("succeeded") for line in lines):
+        waited_for = locks.wait_for_national_step(lock)
+        if waited_for:
+            lines.append(f"{semester} national step: waited for {waited_for}'s to end")
         result = _run(instance, definitions.national_job, semester, f"{semester} national")
         lines.append(f"{semester} national step: run {result.run_id} "
                      + ("succeeded" if result.success else f"failed: {_first_failure(result)}"))
@@ -233,7 +290,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    ok, message = run_semester(args.semester, args.landing, args.warehouse, args.kabupaten)
+    ok, message = run_semester(args.semester, args.landing, args.warehouse, args.kabupaten, args.replace)
     print(message, file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
 
@@ -475,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
                      help="kabupaten codes to run, e.g. 33.23 33.24 (default: every one landed for the semester)")
     run.add_argument("--landing", help="landing folder (default $PEMADANAN_LANDING_DIR or data/landing)")
     run.add_argument("--warehouse", help="PostgreSQL URL (default $PEMADANAN_WAREHOUSE_URL or the embedded server)")
+    run.add_argument("--replace", action="store_true",
+                     help="replace a kabupaten's semester published from another landing folder")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="generate a sample kabupaten and run two semesters")

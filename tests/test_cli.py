@@ -6,10 +6,15 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import dagster as dg
+import pandas as pd
 import pytest
 from conftest import free_port
+from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 
+from pemadanan import warehouse
 from pemadanan.synthetic import GeneratorConfig, generate_national
+from pemadanan.warehouse import locks
 from pipelines import cli
 
 HOSTILE_SEMESTERS = ["2024-1", "../2024-S1", "", "2024 S1", "2024-S1 ", "2024-S1/../x", "２０２４-S1", "2024-S3"]
@@ -89,3 +94,56 @@ def test_ui_refuses_a_port_that_is_taken_before_starting_anything(quiet_env, cap
         assert cli.main(["ui", *(item for pair in ports.items() for item in pair)]) != 0
     said = one_line(capsys)
     assert f"port {busy}" in said and taken in said
+
+
+@pytest.fixture
+def run_env(quiet_env, monkeypatch, fresh_database) -> str:
+    """quiet_env with a warehouse database of its own (the Dagster instance stays SQLite, which is quick)."""
+    url = fresh_database("cli")
+    monkeypatch.setenv("PEMADANAN_WAREHOUSE_URL", url)
+    return url
+
+
+def test_a_second_run_of_a_kabupaten_refuses_while_another_command_holds_it(run_env, two_kabupaten, capsys):
+    other = locks.hold(run_env, ["33.24"], "pemadanan run 2024-S1 33.24 (pid 4242 on elsewhere)")
+    try:
+        assert cli.main(["run", "--semester", "2024-S1", "--landing", str(two_kabupaten)]) != 0
+    finally:
+        other.close()
+    said = one_line(capsys)
+    assert said.startswith("2024-S1 33.24: not started:") and "pid 4242 on elsewhere" in said
+    assert not dg.DagsterInstance.get().get_runs(), "a run was started"
+
+
+def test_a_run_refuses_while_the_dagster_instance_runs_the_kabupaten(run_env, two_kabupaten, capsys):
+    """A run the UI, the sensor or a backfill started: the instance knows it; its id is what the user looks for."""
+    cli._prepare_dagster_home()
+    instance = dg.DagsterInstance.get()
+    running = instance.add_run(DagsterRun(job_name="semester_job", run_id="in-progress-run", status=DagsterRunStatus.STARTED,
+                                          tags={"dagster/partition": "2024-S2|33.23", "dagster/partition/wilayah": "33.23"}))
+    assert cli.main(["run", "--semester", "2024-S1", "--kabupaten", "33.23", "--landing", str(two_kabupaten)]) != 0
+    said = one_line(capsys)
+    assert running.run_id in said and "2024-S2|33.23" in said
+    assert [r.run_id for r in instance.get_runs()] == [running.run_id]
+
+
+def published_from(url: str, landing: Path) -> None:
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.PUBLICATIONS: pd.DataFrame({
+        "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [None], "landing": [str(landing.resolve())]})},
+        dashboard=None)
+
+
+def test_a_run_refuses_to_replace_what_another_landing_folder_published(run_env, two_kabupaten, tmp_path, capsys):
+    published_from(run_env, tmp_path / "demo-landing")
+    assert cli.main(["run", "--semester", "2024-S1", "--kabupaten", "33.23", "--landing", str(two_kabupaten)]) != 0
+    said = one_line(capsys)
+    assert str(tmp_path / "demo-landing") in said and "--replace" in said
+
+
+def test_the_same_landing_folder_or_replace_is_not_refused(run_env, two_kabupaten, tmp_path):
+    cli._prepare_dagster_home()
+    instance = dg.DagsterInstance.get()
+    published_from(run_env, two_kabupaten)
+    assert cli._refusals(instance, run_env, "2024-S1", ["33.23"], two_kabupaten, replace=False) == []
+    published_from(run_env, tmp_path / "demo-landing")
+    assert cli._refusals(instance, run_env, "2024-S1", ["33.23"], two_kabupaten, replace=True) == []
