@@ -13,7 +13,7 @@ from pemadanan.linkage import LinkResult
 from pemadanan.semester import Semester
 from pemadanan.summary import link_summary, suppress_small_counts
 from pemadanan.warehouse import staging
-from resources import Warehouse
+from resources import LandingZone, Warehouse
 
 TABLE_ASSETS = {table: dg.AssetKey([table.schema, table.name]) for table in warehouse.TABLES}
 UPSTREAM = ("voter_resident_links", "population", "voters", "deaths", "known_deaths", "tms_candidates",
@@ -36,7 +36,8 @@ def _column_schema(table: warehouse.Table) -> dg.TableSchema:
     ],
     ins={name: dg.AssetIn(name) for name in UPSTREAM},
 )
-def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse, voter_resident_links: LinkResult,
+def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse, landing: LandingZone,
+                     voter_resident_links: LinkResult,
                      population: IngestResult, voters: IngestResult, deaths: IngestResult, known_deaths: pd.DataFrame,
                      tms_candidates: pd.DataFrame, eligible_unregistered: pd.DataFrame, new_voters: pd.DataFrame,
                      population_changes: pd.DataFrame, coverage_by_region: pd.DataFrame):
@@ -72,7 +73,8 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
               warehouse.POPULATION_SNAPSHOT: maintenance.snapshot(population.accepted),
               **published, warehouse.DATA_QUALITY: quality.data_quality(files), warehouse.DELIVERIES: quality.deliveries(files),
               warehouse.PUBLICATIONS: pd.DataFrame({"published_at": [pd.Timestamp.now(tz="UTC")],
-                                                    "compared_with": [population_changes.attrs.get("compared_with")]})}
+                                                    "compared_with": [population_changes.attrs.get("compared_with")],
+                                                    "landing": [str(landing.path.resolve())]})}
     semester, kabupaten = semester_and_kabupaten(context)
     frames[warehouse.COKLIT_LIST] = maintenance.coklit_list(tms_candidates, eligible_unregistered, voters.accepted,
                                                             population.accepted, Semester.parse(semester).reference_date)

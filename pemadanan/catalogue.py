@@ -294,6 +294,7 @@ PUBLICATIONS = Table("published", "publications", "One row per semester and kabu
     SEMESTER,
     Column("published_at", "timestamptz NOT NULL", "When the kabupaten's rows of the semester were last replaced."),
     Column("compared_with", "text", "The previous semester whose published population snapshot gave moves, corrections and marriages; empty if it was not published then."),
+    Column("landing", "text", "The landing folder the kabupaten's files were read from (empty: published before it was recorded). `pemadanan run` from another folder refuses to replace them without --replace."),
 ))
 
 NATIONAL_FINDINGS = Table("restricted", "national_findings", "What the national step found across the kabupaten published for the semester, one row per finding; replaced whole each time the step runs (a late kabupaten runs it again).", (

@@ -76,8 +76,17 @@ class Evaluation:
 NIK_DEFECTS = ("nik_missing", "nik_scientific", "nik_trailing_zero", "nik_apostrophe", "nik_typo")
 
 
-def load_truth(truth_dir: Path, semester: str) -> pd.DataFrame:
-    truth = pd.read_csv(truth_dir / semester / "voters_truth.csv")
+def semester_truth(truth_dir: Path, semester: str, kabupaten: str | None = None) -> Path | None:
+    """The folder of the semester's truth: `<truth>/<semester>/<kabupaten>/` as `generate --regions` writes it, else
+    `<truth>/<semester>/` as `generate --region` does; None when neither has a voters_truth.csv."""
+    for folder in ([truth_dir / semester / kabupaten] if kabupaten else []) + [truth_dir / semester]:
+        if (folder / "voters_truth.csv").is_file():
+            return folder
+    return None
+
+
+def load_truth(truth_dir: Path, semester: str, kabupaten: str | None = None) -> pd.DataFrame:
+    truth = pd.read_csv(_truth_folder(truth_dir, semester, kabupaten) / "voters_truth.csv")
     defects = [d for d in NIK_DEFECTS if f"defect_{d}" in truth.columns]
     defect = pd.Series("none", index=truth.index)
     for name in reversed(defects):  # the first named wins where a row has several
@@ -143,12 +152,13 @@ def _reachable(result: LinkResult, voters: pd.DataFrame, residents: pd.DataFrame
 
 
 def evaluate_outputs(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.DataFrame, residents: pd.DataFrame,
-                     truth_dir: Path, semester: str) -> str:
+                     truth_dir: Path, semester: str, kabupaten: str | None = None) -> str:
     """Precision and recall of each TMS code the truth knows (every one but 5, tidak dikenal), the precision of each
     rule of `TMS_RULES`, and eligible-but-unregistered residents, as a printable table. A TMS 2 (ganda) flag is right
     when its row's person has another row not flagged 2: which of two identical rows is "the copy" is arbitrary,
     what matters is that the person stays listed exactly once."""
-    truth = pd.read_csv(truth_dir / semester / "voters_truth.csv", usecols=["source_row", "person_id", "tms_codes",
+    folder = _truth_folder(truth_dir, semester, kabupaten)
+    truth = pd.read_csv(folder / "voters_truth.csv", usecols=["source_row", "person_id", "tms_codes",
                                                                           "death_recorded_in"],
                         dtype={"tms_codes": str, "death_recorded_in": str})
     truth = truth[truth["source_row"].isin(voters["source_row"])]
@@ -179,12 +189,19 @@ def evaluate_outputs(tms: pd.DataFrame, unregistered: pd.DataFrame, voters: pd.D
         rows = relevant[relevant].index
         lines.append(Score(len(flagged_dead) if label.startswith("TMS") else int(flagged_dead.isin(rows).sum()),
                            int(flagged_dead.isin(rows).sum()), len(rows)).line(label))
-    population = pd.read_csv(truth_dir / semester / "population_truth.csv", usecols=["source_row", "eligible_unregistered"])
+    population = pd.read_csv(folder / "population_truth.csv", usecols=["source_row", "eligible_unregistered"])
     population = population[population["source_row"].isin(residents["source_row"])]
     relevant = population.loc[population["eligible_unregistered"], "source_row"]
     found = unregistered["population_row"]
     lines.append(Score(len(found), int(found.isin(relevant).sum()), len(relevant)).line("eligible, unregistered"))
     return "\n".join(lines)
+
+
+def _truth_folder(truth_dir: Path, semester: str, kabupaten: str | None) -> Path:
+    folder = semester_truth(truth_dir, semester, kabupaten)
+    if folder is None:
+        raise FileNotFoundError(f"no truth of {semester} {kabupaten or ''} in {truth_dir}".replace("  ", " "))
+    return folder
 
 
 def _national_truth(truth_dir: Path, semester: str, regions: list[str]) -> dict[str, set]:

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -32,23 +33,22 @@ def _prepare_dagster_home() -> Path:
 
 
 def run_semester(semester: str, landing: str | None = None, warehouse_url: str | None = None,
-                 kabupaten: list[str] | None = None) -> tuple[bool, str]:
+                 kabupaten: list[str] | None = None, replace: bool = False) -> tuple[bool, str]:
     """Materialises the semester of each kabupaten (those given, else every one landed) through Dagster, one run
     each, then the semester's national step, recorded in the instance at DAGSTER_HOME. Returns (success, what
     happened: a line per run, with its steps)."""
     if landing:
+        if not Path(landing).is_dir():
+            return False, _no_landing_folder(landing)
         os.environ["PEMADANAN_LANDING_DIR"] = str(Path(landing).resolve())
     if warehouse_url:
         os.environ["PEMADANAN_WAREHOUSE_URL"] = warehouse_url
     _prepare_dagster_home()
     import dagster as dg  # noqa: PLC0415 - after the environment is set, which the definitions read
 
-    from assets.partitions import closed_semester, partition_key, register  # noqa: PLC0415
+    from assets.partitions import closed_semester  # noqa: PLC0415
     from pemadanan.ingest import FileRejected  # noqa: PLC0415
     from pemadanan.keys import KeyRejected, kabupaten_key  # noqa: PLC0415
-    from pemadanan.report import report_path  # noqa: PLC0415
-    from pemadanan.sizing import run_tags  # noqa: PLC0415
-    from pipelines import definitions  # noqa: PLC0415
     from resources import LandingZone  # noqa: PLC0415
 
     try:  # keys from the command line name folders and tables: checked before anything is read
@@ -68,17 +68,74 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
     if not runs and not lines:
         return False, (f"{semester}: no files in {zone.path / semester}: deliver them in <semester>/<kabupaten code>/, "
                        "or name the landing folder with --landing")
+    lines += [f"{semester} {code}: no {' and no '.join(files.missing)} file in {files.folder}: deliver them there, "
+              "or name the landing folder with --landing" for code, files in runs if not files.complete]
+    runs = [(code, files) for code, files in runs if files.complete]
+    if not runs:
+        return False, "\n".join(lines)
     instance = dg.DagsterInstance.get()
     from pemadanan import warehouse  # noqa: PLC0415
+    from pemadanan.warehouse import locks  # noqa: PLC0415
 
-    warehouse.resolve_url()  # the embedded server, if it is the warehouse, stays up while this process runs the steps
+    url = warehouse.resolve_url()  # the embedded server, if it is the warehouse, stays up while this process runs
+    ready = [code for code, _ in runs]
+    try:
+        lock = locks.hold(url, ready, f"pemadanan run {semester} {' '.join(ready)} (pid {os.getpid()} on "
+                                      f"{socket.gethostname()})")
+    except locks.Held as held:
+        code, _, holder = str(held).partition(": ")
+        return False, (f"{semester} {code}: not started: {_in_progress(instance, code) or holder} is running it (one "
+                       "run of a kabupaten at a time): wait for it to end, then run again")
+    try:
+        refused = _refusals(instance, url, semester, ready, zone.path, replace)
+        if refused:
+            return False, "\n".join(refused)
+        return _run_kabupaten_then_national(instance, lock, semester, runs, lines)
+    finally:
+        lock.close()  # lets go of the locks
+
+
+def _in_progress(instance, kabupaten: str) -> str | None:
+    """The run of the kabupaten the instance has queued or running, as the queue sees it (deploy/dagster.yaml: one
+    run of each wilayah at a time, whatever the semester), e.g. `run 1f0c... (2024-S2|33.24, STARTED)`."""
+    import dagster as dg  # noqa: PLC0415
+
+    from assets.partitions import IN_FLIGHT  # noqa: PLC0415
+
+    runs = instance.get_runs(dg.RunsFilter(statuses=list(IN_FLIGHT), tags={"dagster/partition/wilayah": kabupaten}),
+                             limit=1)
+    return (f"run {runs[0].run_id} ({runs[0].tags.get('dagster/partition', kabupaten)}, {runs[0].status.value})"
+            if runs else None)
+
+
+def _refusals(instance, url: str, semester: str, kabupaten: list[str], landing: Path, replace: bool) -> list[str]:
+    """A line for each kabupaten that must not run now: a run of it queued or running in the Dagster instance (the UI,
+    the sensor, a backfill), or its semester published from another landing folder and --replace not given (a sample
+    in another folder once replaced the demo's 50,000 residents with 5,017 rows)."""
+    from pemadanan import warehouse  # noqa: PLC0415
+
+    lines = [f"{semester} {code}: not started: {running} is running it (one run of a kabupaten at a time): wait for "
+             "it to end, or cancel it in the Dagster UI if its process is gone, then run again"
+             for code in kabupaten if (running := _in_progress(instance, code))]
+    published = warehouse.publications(url)
+    if not replace and "landing" in published.columns:
+        for code in kabupaten:
+            other = published["landing"].get((semester, code))
+            if isinstance(other, str) and Path(other) != landing.resolve():
+                lines.append(f"{semester} {code}: not started: published from {other}, not {landing.resolve()}: run "
+                             "with --replace to replace it with this folder's files")
+    return lines
+
+
+def _run_kabupaten_then_national(instance, lock, semester: str, runs: list, lines: list[str]) -> tuple[bool, str]:
+    from assets.partitions import partition_key, register  # noqa: PLC0415
+    from pemadanan.report import report_path  # noqa: PLC0415
+    from pemadanan.sizing import run_tags  # noqa: PLC0415
+    from pemadanan.warehouse import locks  # noqa: PLC0415
+    from pipelines import definitions  # noqa: PLC0415
+
     succeeded = not lines
     for code, files in runs:
-        if not files.complete:
-            lines.append(f"{semester} {code}: no {' and no '.join(files.missing)} file in {files.folder}: deliver "
-                         "them there, or name the landing folder with --landing")
-            succeeded = False
-            continue
         register(instance, semester, code)
         result = _run(instance, definitions.semester_job, partition_key(semester, code), f"{semester} {code}",
                       run_tags(files.population))
@@ -89,6 +146,9 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
             lines.append(f"{semester} {code}: run {result.run_id} failed: {_first_failure(result)}")
             succeeded = False
     if any(line.endswith("succeeded") for line in lines):
+        waited_for = locks.wait_for_national_step(lock)
+        if waited_for:
+            lines.append(f"{semester} national step: waited for {waited_for}'s to end")
         result = _run(instance, definitions.national_job, semester, f"{semester} national")
         lines.append(f"{semester} national step: run {result.run_id} "
                      + ("succeeded" if result.success else f"failed: {_first_failure(result)}"))
@@ -102,6 +162,11 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
                          + ("succeeded" if files.success else f"failed: {_first_failure(files)}"))
             succeeded &= files.success
     return succeeded, "\n".join(lines)
+
+
+def _no_landing_folder(landing: str) -> str:
+    return (f"landing folder {Path(landing).absolute()} does not exist (or is no folder): name the folder the semester "
+            "folders are delivered in with --landing")
 
 
 def _run(instance, job_fn, key: str, label: str, tags: dict[str, str] | None = None):
@@ -201,8 +266,13 @@ def _progress_bar(what: str):
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from pemadanan.keys import shown  # noqa: PLC0415
     from pemadanan.synthetic import GeneratorConfig, generate, generate_national  # noqa: PLC0415
 
+    if not re.fullmatch(r"[0-9]+(,[0-9]+)*", args.residents):  # int() also takes " 5", "٥" and "5_000"
+        print(f"pemadanan generate: --residents {shown(args.residents)}: a number of residents, or one per --regions "
+              "code, e.g. 50000 or 20000,30000", file=sys.stderr)
+        return 2
     residents = [int(n) for n in args.residents.split(",")]
     regions = [r.strip() for r in args.regions.split(",")] if args.regions else [args.region]
     if len(residents) == 1:
@@ -228,7 +298,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    ok, message = run_semester(args.semester, args.landing, args.warehouse, args.kabupaten)
+    ok, message = run_semester(args.semester, args.landing, args.warehouse, args.kabupaten, args.replace)
     print(message, file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
 
@@ -272,50 +342,74 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Ingests the semester's files, runs the linkage cascade and the TMS/unregistered outputs outside Dagster, and
-    scores them against the truth."""
-    from pemadanan import ingest, maintenance, tms  # noqa: PLC0415
-    from pemadanan.evaluation import evaluate, evaluate_outputs, load_truth  # noqa: PLC0415
-    from pemadanan.keys import KeyRejected  # noqa: PLC0415
-    from pemadanan.linkage import link  # noqa: PLC0415
-    from pemadanan.semester import Semester, SemesterInputs  # noqa: PLC0415
-    from resources import ElectionCalendar, LandingZone  # noqa: PLC0415
+    """Scores each kabupaten of the semester (or the one given) against the generator's truth: its files ingested, the
+    linkage cascade and the TMS/unregistered outputs run outside Dagster. Every kabupaten, not the first landed: a
+    multi-kabupaten sample scored on one of them reads as the sample's score."""
+    from pemadanan import ingest  # noqa: PLC0415
+    from pemadanan.evaluation import semester_truth  # noqa: PLC0415
+    from pemadanan.keys import KeyRejected, kabupaten_key, semester_key  # noqa: PLC0415
+    from resources import LandingZone  # noqa: PLC0415
 
     truth = Path(args.truth)
     landing = LandingZone(root=str(Path(args.landing) if args.landing else truth.parent))
     try:
-        code = args.kabupaten or next(iter(landing.delivered_kabupaten(args.semester).keys), None)
-        if code is None:
-            print(f"{landing.path / args.semester}: no kabupaten delivered", file=sys.stderr)
+        semester_key(args.semester)
+        codes = [kabupaten_key(args.kabupaten)] if args.kabupaten else landing.delivered_kabupaten(args.semester).keys
+        if not codes:
+            print(f"pemadanan evaluate: no kabupaten delivered in {landing.path / args.semester}: name the folder "
+                  "with the semester's files with --landing", file=sys.stderr)
             return 1
-        files = landing.semester_files(args.semester, code)
+        chosen = []
+        for code in codes:
+            files = landing.semester_files(args.semester, code)
+            folder = semester_truth(truth, args.semester, code)
+            if folder is None:
+                print(f"pemadanan evaluate: no truth of {args.semester} {code} in {truth} (neither {args.semester}/{code}/"
+                      f"voters_truth.csv nor {args.semester}/voters_truth.csv): name the generator's truth folder with "
+                      "--truth", file=sys.stderr)
+                return 1
+            if not files.complete:
+                print(f"pemadanan evaluate: no {' and no '.join(files.missing)} file in {files.folder}", file=sys.stderr)
+                return 1
+            chosen.append((code, files))
     except (ingest.FileRejected, KeyRejected) as rejected:
         print(f"pemadanan evaluate: {rejected}", file=sys.stderr)
         return 1
-    if not files.complete:
-        print(f"{landing.path / args.semester}: missing {', '.join(files.missing)}", file=sys.stderr)
-        return 1
-    population = ingest.ingest(ingest.POPULATION, files.population, args.semester, kabupaten=code)
-    voters = ingest.ingest(ingest.VOTERS, files.voters, args.semester, kabupaten=code)
+    for code, files in chosen:
+        print(_evaluate_kabupaten(args.semester, code, files, truth), end="\n\n" if len(chosen) > 1 else "\n")
+    return 0
+
+
+def _evaluate_kabupaten(semester_key: str, code: str, files, truth: Path) -> str:
+    from pemadanan import ingest, maintenance, tms  # noqa: PLC0415
+    from pemadanan.evaluation import evaluate, evaluate_outputs, load_truth  # noqa: PLC0415
+    from pemadanan.linkage import link  # noqa: PLC0415
+    from pemadanan.semester import Semester, SemesterInputs  # noqa: PLC0415
+    from resources import ElectionCalendar  # noqa: PLC0415
+
+    population = ingest.ingest(ingest.POPULATION, files.population, semester_key, kabupaten=code)
+    voters = ingest.ingest(ingest.VOTERS, files.voters, semester_key, kabupaten=code)
     started = time.perf_counter()
     result = link(voters.accepted, population.accepted)  # the cascade alone: review decisions need a publication
     seconds = time.perf_counter() - started
-    print(f"{args.semester}: {len(voters.accepted):,} voter rows, {len(population.accepted):,} residents; "
-          f"linkage {seconds:.1f} s, {result.pairs_compared:,} pairs compared in the probabilistic stage\n")
-    print(evaluate(result, voters.accepted, population.accepted, load_truth(truth, args.semester)).report())
+    lines = [f"{semester_key} {code}: {len(voters.accepted):,} voter rows, {len(population.accepted):,} residents; "
+             f"linkage {seconds:.1f} s, {result.pairs_compared:,} pairs compared in the probabilistic stage\n",
+             evaluate(result, voters.accepted, population.accepted, load_truth(truth, semester_key, code)).report()]
 
-    # The outputs, as the run computes them without a previous semester (so no TMS 4: see README).
-    deaths = ingest.ingest(ingest.DEATHS, files.deaths, args.semester) if files.deaths else ingest.no_deaths_file()
-    term = Semester.parse(args.semester)
+    # The outputs, as the run computes them without a previous semester, nor the other kabupaten (so no TMS 4 of
+    # moves: see README).
+    deaths = ingest.ingest(ingest.DEATHS, files.deaths, semester_key) if files.deaths else ingest.no_deaths_file()
+    term = Semester.parse(semester_key)
     semester = SemesterInputs(term.reference_date, term.previous().reference_date,
                               ElectionCalendar().judging_day(term.reference_date), voters.accepted, population.accepted,
                               result, ingest.quarantined_niks(voters))
-    known = maintenance.remembered_deaths(deaths.accepted, args.semester, None)
+    known = maintenance.remembered_deaths(deaths.accepted, semester_key, None)
     changes = maintenance.population_changes(population.accepted, known, term.reference_date,
                                              term.previous().reference_date, None)
-    print("\n" + evaluate_outputs(tms.tms_candidates(semester, changes, known), maintenance.eligible_unregistered(semester),
-                                  voters.accepted, population.accepted, truth, args.semester))
-    return 0
+    lines.append("\n" + evaluate_outputs(tms.tms_candidates(semester, changes, known),
+                                         maintenance.eligible_unregistered(semester), voters.accepted,
+                                         population.accepted, truth, semester_key, code))
+    return "\n".join(lines)
 
 
 def cmd_warehouse(args: argparse.Namespace) -> int:
@@ -359,6 +453,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
     server that makes its report and Data Docs links open."""
     from pemadanan import file_server, warehouse  # noqa: PLC0415
 
+    if args.landing and not Path(args.landing).is_dir():
+        print(_no_landing_folder(args.landing), file=sys.stderr)
+        return 1
+    # Both ports before anything starts: with 3000 taken, dagster dev went on, printed the other UI's address as its
+    # own and started a second daemon on this instance.
+    for port, option in ((args.port, "--port"), (args.files_port, "--files-port")):
+        if port and not _port_free(port):
+            print(f"port {port} on 127.0.0.1 is taken (another `pemadanan ui`, or another program): stop it, or choose "
+                  f"another port with {option}", file=sys.stderr)
+            return 1
     if args.landing:
         os.environ["PEMADANAN_LANDING_DIR"] = str(Path(args.landing).resolve())
     home = _prepare_dagster_home()
@@ -386,6 +490,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
             return 1
     finally:
         files.shutdown()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: a closed port in TIME_WAIT is free
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def cmd_docs(_: argparse.Namespace) -> int:
@@ -426,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
                      help="kabupaten codes to run, e.g. 33.23 33.24 (default: every one landed for the semester)")
     run.add_argument("--landing", help="landing folder (default $PEMADANAN_LANDING_DIR or data/landing)")
     run.add_argument("--warehouse", help="PostgreSQL URL (default $PEMADANAN_WAREHOUSE_URL or the embedded server)")
+    run.add_argument("--replace", action="store_true",
+                     help="replace a kabupaten's semester published from another landing folder")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="generate a sample kabupaten and run two semesters")
@@ -436,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--semester", required=True)
     evaluate.add_argument("--truth", required=True, help="the generator's truth folder, e.g. data/sample/truth")
     evaluate.add_argument("--landing", help="folder with the semester's files (default: the truth folder's parent)")
-    evaluate.add_argument("--kabupaten", metavar="CODE", help="the kabupaten to score (default: the first landed)")
+    evaluate.add_argument("--kabupaten", metavar="CODE", help="the kabupaten to score (default: each one landed)")
     evaluate.set_defaults(func=cmd_evaluate)
 
     rep = sub.add_parser("report", help="write a kabupaten's semester report (HTML) from what it published")
