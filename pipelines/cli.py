@@ -90,7 +90,7 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
         refused = _refusals(instance, url, semester, ready, zone.path, replace)
         if refused:
             return False, "\n".join(refused)
-        return _run_kabupaten_then_national(instance, lock, semester, runs, lines)
+        return _run_kabupaten_then_national(instance, lock, url, semester, runs, lines)
     finally:
         lock.close()  # lets go of the locks
 
@@ -127,7 +127,8 @@ def _refusals(instance, url: str, semester: str, kabupaten: list[str], landing: 
     return lines
 
 
-def _run_kabupaten_then_national(instance, lock, semester: str, runs: list, lines: list[str]) -> tuple[bool, str]:
+def _run_kabupaten_then_national(instance, lock, url: str, semester: str, runs: list,
+                                 lines: list[str]) -> tuple[bool, str]:
     from assets.partitions import partition_key, register  # noqa: PLC0415
     from pemadanan.report import report_path  # noqa: PLC0415
     from pemadanan.sizing import run_tags  # noqa: PLC0415
@@ -154,8 +155,9 @@ def _run_kabupaten_then_national(instance, lock, semester: str, runs: list, line
                      + ("succeeded" if result.success else f"failed: {_first_failure(result)}"))
         succeeded &= result.success
         # Its findings reach the officers of every kabupaten it read, as officer_files_sensor does in a deployment.
-        for code in sorted(warehouse.publications(warehouse.resolve_url()).xs(semester, level="semester").index
-                           if result.success else []):
+        from pemadanan import warehouse  # noqa: PLC0415
+
+        for code in sorted(warehouse.publications(url).xs(semester, level="semester").index if result.success else []):
             files = _run(instance, definitions.officer_files_job, partition_key(semester, code),
                          f"{semester} {code} coklit lists and report")
             lines.append(f"{semester} {code} coklit lists and report with the national findings: run {files.run_id} "
