@@ -6,7 +6,7 @@ import pandas as pd
 
 from assets import markdown_table
 from assets.partitions import kabupaten_partitions, partitions_in_flight, semester_and_kabupaten
-from pemadanan import maintenance, quality, warehouse
+from pemadanan import maintenance, national, quality, warehouse
 from pemadanan.frames import stack
 from pemadanan.ingest import IngestResult
 from pemadanan.linkage import LinkResult
@@ -42,7 +42,8 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
                      tms_candidates: pd.DataFrame, eligible_unregistered: pd.DataFrame, new_voters: pd.DataFrame,
                      population_changes: pd.DataFrame, coverage_by_region: pd.DataFrame):
     """Every table of the semester is replaced in one transaction: all or nothing, and a re-run gives the same rows."""
-    where_listed = voters.accepted.set_index("source_row")[["desa_code", "tps"]]
+    where_listed = voters.accepted.set_index("source_row")[["desa_code", "tps"]].assign(
+        row_fingerprint=national.row_fingerprints(voters.accepted).to_numpy())
     links = voter_resident_links.links.join(where_listed, on="voter_row")
     unlinked = voter_resident_links.unlinked.join(where_listed, on="voter_row")
     files = [population, voters, deaths]

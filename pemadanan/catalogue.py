@@ -92,6 +92,9 @@ SEMESTER = Column("semester", "text NOT NULL", "Semester of the population data,
 
 # Where the officers of another kabupaten find a row the national step names (empty in rows published before it).
 VOTER_TPS = Column("tps", "integer", "TPS of the voter row.")
+# How the national step finds a row again in the next semester's list, which carries it over as it was.
+ROW_FINGERPRINT = Column("row_fingerprint", "bigint", "Hash of the row's NIK as delivered, name key and birth date: the "
+                         "same row in the next semester's list has the same (national.row_fingerprints).", personal=True)
 VOTER_LINKS = Table("restricted", "voter_links", "One row per voter row linked to a resident; a resident links to one row.", (
     SEMESTER,
     Column("voter_row", "integer NOT NULL", "1-based data row of the voter file (voters.*)."),
@@ -104,8 +107,8 @@ VOTER_LINKS = Table("restricted", "voter_links", "One row per voter row linked t
     Column("sex_agrees", "boolean", "Voter and resident sex are equal."),
     Column("explanation", "jsonb NOT NULL", "Why: per field, what was compared; for probabilistic links each field's weight in bits, largest first."),
     Column("desa_code", "text", "Desa of the voter row (Kemendagri code)."),
-    VOTER_TPS,
-), joined_by_voter_row=("desa_code", "tps"))
+    VOTER_TPS, ROW_FINGERPRINT,
+), joined_by_voter_row=("desa_code", "tps", "row_fingerprint"), indexes=("row_fingerprint",))
 REVIEW_QUEUE = Table("restricted", "review_queue", "Voter/resident pairs the model is unsure of, for a person to decide (see README: Review).", (
     SEMESTER,
     Column("voter_row", "integer NOT NULL", "1-based data row of the voter file."),
@@ -142,8 +145,8 @@ UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to n
     Column("birth_date", "date", "Date of birth on the row.", personal=True),
     Column("name_key", "text", "Spelling key of the name on the row: with birth_date, how the "
            "national step finds a row whose NIK is missing or wrong.", personal=True),
-    VOTER_TPS,
-), joined_by_voter_row=("desa_code", "tps"))
+    VOTER_TPS, ROW_FINGERPRINT,
+), joined_by_voter_row=("desa_code", "tps", "row_fingerprint"))
 QUARANTINE = Table("restricted", "quarantine", "Rows set aside at ingest, with every reason and the row as delivered.", (
     SEMESTER,
     Column("dataset", "text NOT NULL", "population, voters or deaths."),

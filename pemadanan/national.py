@@ -25,6 +25,10 @@ from pemadanan.probabilistic import placeholder_days
 from pemadanan.similarity import NAMES_CLOSE, name_similarity
 
 BY_NIK, BY_NAME_AND_BIRTH_DATE = "NIK", "name and birth date"
+# The row, as the list carried it over, was linked a semester earlier to a resident of its kabupaten: that resident's
+# NIK, which a namesake cannot have.
+BY_PREVIOUS_LINK = "previous semester's link"
+BY_EVIDENCE = (BY_NIK, BY_PREVIOUS_LINK)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
                       deaths: pd.DataFrame | None = None) -> NationalFindings:
     """`residents`: kabupaten, population_row, nik, name_key, birth_date, desa_code of every published resident;
     `voters`: kabupaten, voter_row, nik (missing where untrustworthy), linked (to a resident of its kabupaten; then
-    the NIK is the resident's), tps (optional) of every voter row, and name_key, birth_date of the unlinked ones;
+    the NIK is the resident's), tps (optional) of every voter row, and name_key, birth_date of the unlinked ones and
+    (optional) previous_nik: the NIK of the resident the same row (`row_fingerprints`) was linked to a semester earlier;
     `eligible_unregistered`: kabupaten, population_row; `deaths`: kabupaten, nik, name_key of the death records the
     kabupaten delivered up to the semester.
 
@@ -79,7 +84,7 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
     placed = unlinked.merge(homes, on="nik")
     # A resident here too (Dukcapil's to fix) has not moved; every other home is another kabupaten.
     moved = placed[~pd.MultiIndex.from_frame(placed[["kabupaten", "nik"]]).isin(resident_here)]
-    moved = moved.assign(confidence=_high_where(moved["found_by"] == BY_NIK))
+    moved = moved.assign(confidence=_high_where(moved["found_by"].isin(BY_EVIDENCE)))
 
     twice = unlinked.drop(columns="tps").merge(listed[["nik", "kabupaten", "voter_row", "tps",
                                                        *(["name_key"] if "name_key" in listed else [])]].rename(
@@ -90,12 +95,12 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
                   & ~pd.MultiIndex.from_frame(twice[["kabupaten", "nik"]]).isin(resident_here)
                   & ~_names_differ(twice, "name_key", "also_name_key")]  # two rows of one NIK, two people
     lives_there = pd.MultiIndex.from_frame(twice[["also_listed_in", "nik"]]).isin(resident_here)
-    twice = twice.assign(confidence=_high_where(lives_there & (twice["found_by"] == BY_NIK).to_numpy()))
+    twice = twice.assign(confidence=_high_where(lives_there & twice["found_by"].isin(BY_EVIDENCE).to_numpy()))
 
     elsewhere = unregistered.merge(listed[["nik", "kabupaten", "voter_row", "tps", "found_by"]].rename(
         columns={"kabupaten": "listed_in", "voter_row": "listed_voter_row", "tps": "listed_tps"}), on="nik")
     elsewhere = elsewhere[elsewhere["listed_in"] != elsewhere["kabupaten"]]
-    elsewhere = elsewhere.assign(confidence=_high_where(elsewhere["found_by"] == BY_NIK))
+    elsewhere = elsewhere.assign(confidence=_high_where(elsewhere["found_by"].isin(BY_EVIDENCE)))
 
     return NationalFindings(
         died=_died_elsewhere(unlinked, deaths),
@@ -107,6 +112,17 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
         listed_elsewhere=elsewhere[["kabupaten", "population_row", "listed_in", "listed_voter_row", "listed_tps",
                                     "found_by", "confidence"]].sort_values(["kabupaten", "population_row"], ignore_index=True),
     )
+
+
+def row_fingerprints(voters: pd.DataFrame) -> pd.Series:
+    """Per voter row (nik_delivered, nik, name_key, birth_date as ingest accepts them), a number that is the same for
+    the same row in another semester's list: its NIK as delivered (spoiled as it was), name key and birth date. A
+    stale row is carried over unchanged, so this finds the semester in which it was still linked."""
+    delivered = voters["nik_delivered"].fillna(voters["nik"]) if "nik_delivered" in voters else voters["nik"]
+    row = pd.DataFrame({"nik": delivered.astype("string").fillna(""),
+                        "name_key": voters["name_key"].astype("string").fillna(""),
+                        "born": pd.to_datetime(voters["birth_date"]).dt.strftime("%Y-%m-%d").fillna("")})
+    return pd.Series(pd.util.hash_pandas_object(row, index=False).to_numpy().view(np.int64), index=voters.index)
 
 
 def _numbers(nik: pd.Series) -> pd.Series:
@@ -123,7 +139,7 @@ def _died_elsewhere(unlinked: pd.DataFrame, deaths: pd.DataFrame | None) -> pd.D
         return pd.DataFrame(columns=columns)
     records = deaths.assign(nik=_numbers(deaths["nik"])).dropna(subset=["nik"]).rename(
         columns={"kabupaten": "recorded_in", "name_key": "recorded_name_key"})
-    died = unlinked[unlinked["found_by"] == BY_NIK].merge(
+    died = unlinked[unlinked["found_by"].isin(BY_EVIDENCE)].merge(
         records[["nik", "recorded_in", "recorded_name_key"]].drop_duplicates(["nik", "recorded_in"]), on="nik")
     died = died[(died["recorded_in"] != died["kabupaten"]) & ~_names_differ(died, "name_key", "recorded_name_key")]
     return died.assign(confidence="high")[columns].drop_duplicates(["kabupaten", "voter_row"]).sort_values(
@@ -151,17 +167,26 @@ def _without_another_persons_nik(voters: pd.DataFrame, residents: pd.DataFrame) 
 
 
 def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
-    """`voters` with `found_by`: an unlinked row whose NIK is no resident's in the run takes the NIK of the resident
-    of another kabupaten with its name (spelling key) and birth date (not a placeholder), where
+    """`voters` with `found_by`: an unlinked row whose NIK is no resident's in the run takes
+    - the NIK of the resident the same row was linked to a semester earlier (`previous_nik`), where that NIK is a
+      resident's in the run: the person the row lists, wherever they live now; else
+    - the NIK of the resident of another kabupaten with its name (spelling key) and birth date (not a placeholder),
+      where
     - the row's NIK as delivered (`nik_delivered`: a digit mistyped or zeroed by Excel, or Excel's 3.32301E+15)
       agrees with that resident's, and no other resident in the run of that name was born that day; or
     - without such digits, no other resident in the run of that name was born that year.
     The others keep theirs."""
     voters = voters.assign(found_by=BY_NIK)
+    known = residents["nik"].dropna().unique()
+    if "previous_nik" in voters:
+        previous = _numbers(voters["previous_nik"])
+        remembered = (~voters["linked"].astype(bool) & ~voters["nik"].isin(known) & previous.isin(known)).to_numpy()
+        voters = voters.assign(nik=voters["nik"].mask(remembered, previous),
+                               found_by=voters["found_by"].mask(remembered, BY_PREVIOUS_LINK))
     if "name_key" not in voters:
         return voters
     candidates = voters[~voters["linked"].astype(bool) & voters["name_key"].notna() & voters["birth_date"].notna()]
-    candidates = candidates[~candidates["nik"].isin(residents["nik"].dropna().unique())]
+    candidates = candidates[~candidates["nik"].isin(known)]
     born = pd.to_datetime(candidates["birth_date"])
     _, month, day = calendar(born)
     placeholder = placeholder_days(month, day)
@@ -207,24 +232,42 @@ def _nik_digits_agree(delivered: pd.Series, nik: pd.Series) -> pd.Series:
 
 def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """`national_findings`' four inputs for the semester, as every kabupaten published them, narrowed in PostgreSQL
-    to the people the rules can concern: residents whose NIK is on an unlinked row or who are unregistered, or who
-    share a name key and birth year with an unlinked row (the rules count namesakes born that year or day; found
-    through the NIK and name-key indexes), and the voter rows linked to those residents. At 285 million residents
-    the rest never leaves the server. The unlinked rows come with their NIK as delivered (restricted.row_issues)."""
+    to the people the rules can concern: residents whose NIK is on an unlinked row (or was, a semester earlier, on the
+    resident the same row was linked to) or who are unregistered, or who share a name key and birth year with an
+    unlinked row (the rules count namesakes born that year or day; found through the NIK and name-key indexes), and
+    the voter rows linked to those residents. At 285 million residents the rest never leaves the server. The unlinked
+    rows come with their NIK as delivered (restricted.row_issues) and `previous_nik`."""
     from pemadanan import warehouse  # noqa: PLC0415 - the rules above need no database
+    from pemadanan.semester import Semester  # noqa: PLC0415
 
     if not all(warehouse.table_exists(url, t) for t in (warehouse.POPULATION_SNAPSHOT, warehouse.UNLINKED_VOTERS)):
         empty = pd.DataFrame(columns=["kabupaten"])
         return empty, empty, empty, empty
+    values = {"semester": semester, "previous": Semester.parse(semester).previous().key}
     with warehouse.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(f"""
+            CREATE TEMP TABLE unlinked ON COMMIT DROP AS
+            SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, u.tps, u.row_fingerprint, i.nik_delivered
+            FROM {warehouse.UNLINKED_VOTERS.qualified} u LEFT JOIN {warehouse.ROW_ISSUES.qualified} i
+                ON i.semester = u.semester AND i.kabupaten = u.kabupaten AND i.dataset = 'voters'
+                AND i.source_row = u.voter_row
+            WHERE u.semester = %(semester)s""", values)
+        # The same row a semester earlier, linked: a row the list carried over twice in a semester is not one row.
+        cur.execute(f"""
+            CREATE TEMP TABLE remembered ON COMMIT DROP AS
+            SELECT l.kabupaten, l.row_fingerprint, min(p.nik) AS previous_nik
+            FROM (SELECT DISTINCT kabupaten, row_fingerprint FROM unlinked WHERE row_fingerprint IS NOT NULL) u
+            JOIN {warehouse.VOTER_LINKS.qualified} l ON l.kabupaten = u.kabupaten AND l.row_fingerprint = u.row_fingerprint
+            JOIN {warehouse.POPULATION_SNAPSHOT.qualified} p ON p.kabupaten = l.kabupaten
+                AND p.population_row = l.population_row
+            WHERE l.semester = %(previous)s AND p.semester = %(previous)s
+            GROUP BY l.kabupaten, l.row_fingerprint HAVING count(DISTINCT p.nik) = 1""", values)
         # Three index lookups, not one scan with ORs: each side of the UNION is a join on an index, namesakes by
         # name key and a year of birth dates (a common name's namesakes of other years are never read).
         cur.execute(f"""
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
-            WITH unlinked AS (SELECT nik, name_key, birth_date FROM {warehouse.UNLINKED_VOTERS.qualified}
-                              WHERE semester = %(semester)s)
             SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM {warehouse.POPULATION_SNAPSHOT.qualified}
-                WHERE semester = %(semester)s AND nik IN (SELECT nik FROM unlinked)
+                WHERE semester = %(semester)s AND nik IN (SELECT nik FROM unlinked UNION SELECT previous_nik FROM remembered)
             UNION
             SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code
                 FROM (SELECT DISTINCT name_key, extract(year FROM birth_date)::int AS born FROM unlinked) u
@@ -235,26 +278,24 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
             SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code
                 FROM {warehouse.POPULATION_SNAPSHOT.qualified} r JOIN {warehouse.ELIGIBLE_UNREGISTERED.qualified} e
                 ON e.kabupaten = r.kabupaten AND e.population_row = r.population_row
-                WHERE r.semester = %(semester)s AND e.semester = %(semester)s""", {"semester": semester})
+                WHERE r.semester = %(semester)s AND e.semester = %(semester)s""", values)
         residents = _fetch(cur, "SELECT * FROM concerned")
         linked = _fetch(cur, f"""
             SELECT l.kabupaten, l.voter_row, c.nik, true AS linked, l.tps FROM {warehouse.VOTER_LINKS.qualified} l
             JOIN concerned c ON c.kabupaten = l.kabupaten AND c.population_row = l.population_row
             WHERE l.semester = %s""", (semester,))
-        unlinked = _fetch(cur, f"""
-            SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, false AS linked, u.tps, i.nik_delivered
-            FROM {warehouse.UNLINKED_VOTERS.qualified} u LEFT JOIN {warehouse.ROW_ISSUES.qualified} i
-                ON i.semester = u.semester AND i.kabupaten = u.kabupaten AND i.dataset = 'voters'
-                AND i.source_row = u.voter_row
-            WHERE u.semester = %s""", (semester,))
+        unlinked = _fetch(cur, """
+            SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, false AS linked, u.tps, u.nik_delivered,
+                   r.previous_nik
+            FROM unlinked u LEFT JOIN remembered r ON r.kabupaten = u.kabupaten AND r.row_fingerprint = u.row_fingerprint""")
         unregistered = _fetch(cur, f"SELECT kabupaten, population_row FROM {warehouse.ELIGIBLE_UNREGISTERED.qualified} "
                                    "WHERE semester = %s", (semester,))
         deaths = pd.DataFrame(columns=["kabupaten", "nik", "name_norm"])
         if warehouse.table_exists(url, warehouse.DEATH_RECORDS):  # semesters sort as text: 2024-S1 < 2024-S2
             deaths = _fetch(cur, f"""
                 SELECT d.kabupaten, d.nik, d.name_norm FROM {warehouse.DEATH_RECORDS.qualified} d
-                WHERE d.semester <= %s AND d.nik IN (SELECT nik FROM {warehouse.UNLINKED_VOTERS.qualified}
-                                                     WHERE semester = %s)""", (semester, semester))
+                WHERE d.semester <= %s AND d.nik IN (SELECT nik FROM unlinked UNION SELECT previous_nik FROM remembered)""",
+                            (semester,))
     conn.close()
     deaths = deaths.assign(name_key=name_key(deaths["name_norm"].astype("string")))
     return residents, pd.concat([linked, unlinked], ignore_index=True), unregistered, deaths
@@ -264,7 +305,8 @@ def _fetch(cur, query: str, values: tuple = ()) -> pd.DataFrame:
     """Through COPY (`warehouse.copy_out`): rows as Python tuples took most of the step at 3 million residents."""
     from pemadanan import warehouse  # noqa: PLC0415 - the rules above need no database
 
-    text = {name: pa.string() for name in ("kabupaten", "nik", "name_key", "name_norm", "desa_code", "nik_delivered")}
+    text = {name: pa.string() for name in ("kabupaten", "nik", "name_key", "name_norm", "desa_code", "nik_delivered",
+                                           "previous_nik")}
     return warehouse.copy_out(cur, query, values, text).to_pandas()
 
 
@@ -302,7 +344,7 @@ def officer_notes(people: pd.DataFrame, findings: pd.DataFrame) -> pd.Series:
                           ("listed_twice", "juga terdaftar di " + where + tps),
                           ("listed_elsewhere", "terdaftar di " + where + tps)):
         said = said.mask(findings["finding"] == finding, note)
-    unsure = np.where(findings["found_by"] != BY_NIK, " (perlu dipastikan: nama dan tanggal lahir sama)",
+    unsure = np.where(findings["found_by"] == BY_NAME_AND_BIRTH_DATE, " (perlu dipastikan: nama dan tanggal lahir sama)",
                       np.where(findings["confidence"] != "high", " (perlu dipastikan)", ""))
     said = findings.assign(note=said + unsure)
     for row in ("voter_row", "population_row"):

@@ -555,7 +555,7 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
     nik[apostrophe] = "'" + nik[apostrophe]
     nik[missing] = ""
     if defects.mover_nik_spoiled and "moved_away" in rows:
-        nik = _spoil_movers_niks(rng, rows, nik, is_copy, defects, defect_flags)
+        nik = _spoil_movers_niks(sim.config.seed, rows, nik, is_copy, defects, defect_flags)
 
     born = rows["listed_birth_date"].fillna(rows["birth_date"])
     old = (born.dt.year < 1960).to_numpy()
@@ -615,23 +615,26 @@ def voter_list(sim: _Simulation, listed_from: pd.DataFrame, listed_on: dt.date, 
     return file, truth
 
 
-def _spoil_movers_niks(rng: np.random.Generator, rows: pd.DataFrame, nik: pd.Series, is_copy: np.ndarray,
+def _spoil_movers_niks(seed: int, rows: pd.DataFrame, nik: pd.Series, is_copy: np.ndarray,
                        defects: DefectRates, defect_flags: dict[str, np.ndarray]) -> pd.Series:
-    """`nik` with the rows of people who moved away (not their duplicate copies) given NIK defects of their own:
-    `mover_nik_spoiled` of them missing, in scientific notation, last digit zeroed or a digit mistyped, in the
-    proportions of those defects' rates; the rest intact (or with the apostrophe they had). `defect_flags` follow."""
-    m = len(rows)
+    """`nik` with the rows of people who leave the kabupaten (`moved_away`; not their duplicate copies) given NIK
+    defects of their own: `mover_nik_spoiled` of them missing, in scientific notation, last digit zeroed or a digit
+    mistyped, in the proportions of those defects' rates; the rest intact (or with the apostrophe they had).
+    `defect_flags` follow. Drawn per person, not per file: the list carries a row over from semester to semester as
+    it was, so a person's row is spoiled alike in every semester's list, before they leave and after."""
     away = rows["moved_away"].fillna(False).to_numpy(dtype=bool) & ~is_copy
+    draw = _per_person(rows["person_id"].to_numpy(), seed, 5)
     kinds = ("nik_missing", "nik_scientific", "nik_trailing_zero", "nik_typo")
     weights = np.array([getattr(defects, k) for k in kinds], dtype=float)
-    kind = rng.choice(len(kinds), m, p=weights / weights.sum())
-    spoiled = away & (rng.random(m) < defects.mover_nik_spoiled)
+    kind = np.searchsorted(np.cumsum(weights / weights.sum()), draw[:, 1], side="right").clip(0, len(kinds) - 1)
+    spoiled = away & (draw[:, 0] < defects.mover_nik_spoiled)
     for i, name in enumerate(kinds):
         defect_flags[name] = np.where(away, spoiled & (kind == i), defect_flags[name])
     defect_flags["nik_apostrophe"] = defect_flags["nik_apostrophe"] & ~spoiled
     fresh = rows["nik"].astype("string").copy()
     typo = away & defect_flags["nik_typo"]
-    fresh[typo] = _nik_typo(rng, fresh[typo])
+    fresh[typo] = _typed(fresh[typo], (6 + draw[typo, 2] * 9).astype(int), (draw[typo, 3] * 10).astype(int),
+                         draw[typo, 4] < 0.5)
     zeroed = away & defect_flags["nik_trailing_zero"]
     fresh[zeroed] = fresh[zeroed].str.slice(0, 15) + "0"
     scientific = away & defect_flags["nik_scientific"]
@@ -642,11 +645,24 @@ def _spoil_movers_niks(rng: np.random.Generator, rows: pd.DataFrame, nik: pd.Ser
     return nik.where(~away, fresh)
 
 
+def _per_person(person_id: np.ndarray, seed: int, draws: int) -> np.ndarray:
+    """`draws` numbers in [0, 1) per person (rows x draws): the same for the person in every file of the seed."""
+    keys = pd.DataFrame({"person": np.repeat(person_id.astype(np.int64), draws),
+                         "draw": np.tile(np.arange(draws), len(person_id)), "seed": seed})
+    hashed = pd.util.hash_pandas_object(keys, index=False).to_numpy()
+    return ((hashed >> np.uint64(11)).astype(np.float64) / 2.0 ** 53).reshape(len(person_id), draws)
+
+
 def _nik_typo(rng: np.random.Generator, nik: pd.Series) -> pd.Series:
     """One digit in the birth date or serial replaced, or two neighbours swapped (never a no-op)."""
+    return _typed(nik, rng.integers(6, 15, len(nik)), rng.integers(0, 10, len(nik)), rng.random(len(nik)) < 0.5)
+
+
+def _typed(nik: pd.Series, positions: np.ndarray, digits: np.ndarray, swaps: np.ndarray) -> pd.Series:
+    """The digit at each position replaced by the digit given (or the next, never itself), or swapped with its
+    neighbour."""
     out = []
-    for value, pos, digit, swap in zip(nik, rng.integers(6, 15, len(nik)), rng.integers(0, 10, len(nik)),
-                                       rng.random(len(nik)) < 0.5, strict=True):
+    for value, pos, digit, swap in zip(nik, positions, digits, swaps, strict=True):
         if swap and value[pos] != value[pos + 1]:
             out.append(value[:pos] + value[pos + 1] + value[pos] + value[pos + 2:])
         else:
@@ -931,9 +947,9 @@ def _write(config: GeneratorConfig, sim: _Simulation, history: dict[Semester, pd
                 still_listed.append(gone[sim.rng.random(len(gone)) < still_listed_after_moving])
             listed_from = pd.concat([previous, *still_listed], ignore_index=True)
         if config.defects.mover_nik_spoiled:
-            # Listed where they no longer live: they left in this semester (the list lags one behind) or the one before.
-            left = events.loc[(events["event"] == "moved_out")
-                              & events["semester"].isin([semester.key, semester.previous().key]), "person_id"]
+            # The rows of people who leave in any semester of the run: listed where they no longer live once they
+            # left (the list lags one semester behind, or two), and the same row before they left.
+            left = events.loc[events["event"] == "moved_out", "person_id"]
             listed_from = listed_from.assign(moved_away=listed_from["person_id"].isin(left).to_numpy())
         voters, voter_truth = voter_list(sim, listed_from, semester.previous().reference_date,
                                          semester.reference_date, config.defects)

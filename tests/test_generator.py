@@ -290,6 +290,13 @@ def test_hard_profile_spoils_the_niks_of_people_listed_where_they_no_longer_live
     intact = rows[moved & ~spoiled].merge(homes[["semester", "person_id", "NIK"]], on=["semester", "person_id"],
                                           suffixes=("", "_home"))
     assert len(intact) == (moved & ~spoiled).sum() and (intact["NIK"].str.lstrip("'") == intact["NIK_home"]).all()
+    # The list carries a row over as it was: a row spoiled after its person left was spoiled alike a semester
+    # before, while they still lived there (the semester the national step finds them by).
+    first, second = SEMESTERS[0], SEMESTERS[-1]
+    left_since = rows[moved & spoiled & (rows["semester"] == second)]
+    before = left_since.merge(rows[(rows["semester"] == first) & original & (rows["lives_in"] == rows["kabupaten"])],
+                              on=["kabupaten", "person_id"], suffixes=("", "_before"))
+    assert len(before) >= 10 and (before["NIK"] == before["NIK_before"]).all()
 
 
 def test_hard_profile_has_same_day_namesakes_across_kabupaten_who_are_other_people(hard_national):

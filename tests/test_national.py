@@ -262,3 +262,36 @@ def test_a_finding_names_the_tps_of_the_row_in_the_other_kabupaten():
     found = national_findings(residents(), voters().assign(tps=range(1, 11)), unregistered)
     assert found.listed_elsewhere[["listed_voter_row", "listed_tps"]].values.tolist() == [[15, 10]]
     assert found.listed_twice.set_index("voter_row").loc[11, "also_tps"] == 3  # B's row 20
+
+
+def test_a_row_linked_a_semester_earlier_is_found_by_that_link_where_a_namesake_born_the_same_day_lives():
+    """A's row has lost its NIK; a semester earlier the same row was linked to a resident of A, who now lives in B.
+    A namesake born the same day lives in C: name and birth date cannot tell them apart, the earlier link can."""
+    born, name = "1980-05-17", name_key(pd.Series(["BUDI SANTOSO"], dtype="string"))[0]
+    residents = pd.DataFrame([(B, 1, MOVER, "33.24.01.2001", name, born),
+                              (C, 1, HOME, "34.02.01.2001", name, born)],
+                             columns=["kabupaten", "population_row", "nik", "desa_code", "name_key", "birth_date"])
+    row = {"kabupaten": A, "voter_row": 10, "nik": None, "linked": False, "name_key": name, "birth_date": born}
+    without_history = national_findings(residents, pd.DataFrame([row]), pd.DataFrame(columns=["kabupaten",
+                                                                                               "population_row"]))
+    assert without_history.moved.empty
+    moved = national_findings(residents, pd.DataFrame([{**row, "previous_nik": MOVER}]),
+                              pd.DataFrame(columns=["kabupaten", "population_row"])).moved
+    assert moved[["voter_row", "lives_in", "found_by", "confidence"]].values.tolist() == [
+        [10, B, "previous semester's link", "high"]]
+    # An earlier link to someone no kabupaten of the run has now (died, left the run) finds nothing by it.
+    gone = national_findings(residents, pd.DataFrame([{**row, "previous_nik": NOWHERE}]),
+                             pd.DataFrame(columns=["kabupaten", "population_row"])).moved
+    assert gone.empty
+
+
+def test_a_row_carried_over_unchanged_has_the_same_fingerprint_and_any_change_gives_another():
+    from pemadanan.national import row_fingerprints
+
+    rows = pd.DataFrame({"nik": [None, MOVER, None, None], "nik_delivered": ["3.32301E+15", None, "3.32301E+15",
+                                                                             "3.32301E+15"],
+                         "name_key": ["BUDI", "BUDI", "BUDI", "BUDY"],
+                         "birth_date": pd.to_datetime(["1980-05-17"] * 3 + ["1980-05-17"])})
+    once, again = row_fingerprints(rows), row_fingerprints(rows.iloc[[2, 0, 1, 3]].reset_index(drop=True))
+    assert once[0] == once[2] == again[0] == again[1]
+    assert len({once[0], once[1], once[3]}) == 3
