@@ -104,6 +104,49 @@ def test_a_file_cut_to_half_of_last_semesters_rows_is_blocked_and_the_tolerance_
     assert "volume_vs_previous_semester" not in checks  # no baseline: not evaluated rather than passed
 
 
+def test_dagster_shows_a_check_that_could_not_run_as_skipped_not_passed(tmp_path, monkeypatch, fresh_database):
+    """The first semester has no baseline for the volume check, and no deaths file was delivered: those checks yield
+    no result, and Dagster resolves them, planned in a run that succeeded, to SKIPPED (what the UI shows)."""
+    import asyncio
+    import shutil
+
+    import dagster as dg
+    from dagster._core.loader import LoadingContextForTest
+    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionResolvedStatus as Status
+
+    from assets import ingest as ingest_assets
+    from assets.partitions import partition_key
+    from pemadanan import warehouse
+    from pipelines.definitions import defs
+
+    for semester in ("2024-S1", "2024-S2"):
+        (tmp_path / "landing" / semester / "33.23").mkdir(parents=True)
+        shutil.copy(CORPUS / "good.csv", tmp_path / "landing" / semester / "33.23" / "population.csv")
+    monkeypatch.setenv("PEMADANAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PEMADANAN_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("PEMADANAN_WAREHOUSE_URL", fresh_database("checks"))  # nothing published yet
+    volume = dg.AssetCheckKey(dg.AssetKey("population"), "volume_vs_previous_semester")
+    deaths_columns = dg.AssetCheckKey(dg.AssetKey("deaths"), "columns_present")
+
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("semester", ["2024-S1", "2024-S2"])
+        instance.add_dynamic_partitions("wilayah", ["33.23"])
+
+        def statuses(semester: str) -> dict[dg.AssetCheckKey, Status]:
+            dg.materialize([ingest_assets.population, ingest_assets.deaths], partition_key=partition_key(semester, "33.23"),
+                           instance=instance, resources={**defs.resources, "io_manager": dg.mem_io_manager},
+                           raise_on_error=False)
+            records = instance.event_log_storage.get_latest_asset_check_execution_by_key([volume, deaths_columns])
+            return {key: asyncio.run(records[key].resolve_status(LoadingContextForTest(instance)))
+                    for key in (volume, deaths_columns)}
+
+        assert statuses("2024-S1") == {volume: Status.SKIPPED, deaths_columns: Status.SKIPPED}
+        monkeypatch.setattr(warehouse, "previous_rows_in", lambda *args: 3)  # as many rows published in 2024-S1
+        assert statuses("2024-S2")[volume] == Status.SUCCEEDED
+        monkeypatch.setattr(warehouse, "previous_rows_in", lambda *args: 6)  # the file is half of 2024-S1's
+        assert statuses("2024-S2")[volume] == Status.FAILED
+
+
 def test_outcomes_are_configuration():
     policy = ValidationPolicy(outcomes={"population.nik_region_known": Outcome.QUARANTINE}, max_quarantined_share=1.0)
     result = population("unknown_region_code.csv", policy=policy)
