@@ -271,7 +271,7 @@ def test_voter_rows_with_broken_niks_are_kept_and_flagged_unresolvable_regions_q
 
 
 def test_check_examples_and_data_docs_show_no_personal_data_and_render_offline(tmp_path):
-    result = population("nik_15_and_17_digits.csv", docs_dir=tmp_path / "docs")
+    result = population("nik_15_and_17_digits.csv", docs_dir=tmp_path / "docs", previous_rows=2)
     failing = next(c for c in result.checks if c.check.name == "nik_16_digits")
     assert failing.examples == [("999999999999999", 1), ("99999999999999999", 1)]
     pages = list((tmp_path / "docs").rglob("*.html"))
@@ -279,9 +279,15 @@ def test_check_examples_and_data_docs_show_no_personal_data_and_render_offline(t
     for page in pages:
         html = page.read_text()
         assert "332301550895001" not in html and "SITI" not in html and "BUDI" not in html
-        assert not re.search(r"<(link|script)[^>]+(href|src)=\"https?://", html), page
-        for asset in re.findall(r"(?:href|src)=\"([^\"]*vendor/[^\"]+)\"", html):
+        # Nothing the page loads comes from off this machine (GX's logo was on S3), and no GX newsletter footer.
+        assert not re.search(r"<(link|script|img)[^>]+(href|src)=\"https?://|url\(['\"]?https?://", html), page
+        assert "newsletter" not in html.lower() and "ge-cta-footer\"" not in html, page
+        for asset in re.findall(r"(?:href|src)=\"([^\"]*(?:vendor|static)/[^\"]+)\"", html):
             assert (page.parent / asset).resolve().is_file(), asset
+        assert "$PARAMETER" not in html, page  # parameters are shown by their values
+    suites = {page.stem: page.read_text() for page in (tmp_path / "docs" / "expectations").rglob("*.html")}
+    assert "2024-06-30" in suites["rows"]  # the birth date limit: 2024-S1's reference date
+    assert re.search(r"\b1</span> and less than or equal to <span[^>]*>3</span> rows", suites["structure"])  # 2 rows +- 20%
 
 
 def test_one_bad_byte_spoils_its_row_only_not_the_decoding_of_the_whole_file():
