@@ -4,6 +4,8 @@ bad rows quarantined with their reasons. A blocking check that fails stops the r
 
 import hashlib
 import warnings
+from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -64,13 +66,14 @@ def check_result(outcome: CheckOutcome, docs: str | None) -> dg.AssetCheckResult
         severity=dg.AssetCheckSeverity.ERROR if outcome.outcome == Outcome.BLOCK else dg.AssetCheckSeverity.WARN)
 
 
-def not_evaluated(dataset: Dataset, evaluated: list[CheckOutcome], why: str):
-    """Dagster wants a result for every declared check: the ones that could not run say so, and pass."""
-    done = {outcome.check.name for outcome in evaluated}
-    for check in dataset.all_checks():
-        if check.name not in done:
-            yield dg.AssetCheckResult(check_name=check.name, passed=True, description=f"not evaluated: {why}",
-                                      metadata={"evaluated": False}, severity=dg.AssetCheckSeverity.WARN)
+def log_not_evaluated(context: dg.AssetExecutionContext, dataset: Dataset, evaluated: list[CheckOutcome],
+                      why: str) -> None:
+    """A check that could not run yields no result: any result would say passed or failed, while a planned check
+    left without one is shown as skipped once the run has succeeded. The run's log says why."""
+    wanted = {key.name for key in context.selected_asset_check_keys} - {outcome.check.name for outcome in evaluated}
+    skipped = [check.name for check in dataset.all_checks() if check.name in wanted]
+    if skipped:
+        context.log.info(f"{dataset.name}: not evaluated ({why}): {', '.join(skipped)}")
 
 
 def ingest_metadata(result: IngestResult) -> dict:
@@ -95,6 +98,23 @@ def ingest_metadata(result: IngestResult) -> dict:
     return metadata
 
 
+def asset_output(context: dg.AssetExecutionContext, dataset: Dataset, result: IngestResult) -> Iterator[dg.Output]:
+    """The asset's value, unless only its checks were selected: a subsettable asset may yield only what is selected."""
+    if dg.AssetKey(dataset.name) in context.selected_asset_keys:
+        yield dg.Output(result, metadata=ingest_metadata(result))
+
+
+def selected_check_results(context: dg.AssetExecutionContext, outcomes: list[CheckOutcome],
+                           docs_index: Path | None) -> Iterator[dg.AssetCheckResult]:
+    """A run may select the asset without its checks, or some checks only: a result not selected would still be
+    recorded."""
+    selected = {key.name for key in context.selected_asset_check_keys}
+    docs = url_for(docs_index) if docs_index else None
+    for outcome in outcomes:
+        if outcome.check.name in selected:
+            yield check_result(outcome, docs)
+
+
 def _validated(context: dg.AssetExecutionContext, dataset: Dataset, path, validation: Validation,
                warehouse_db: Warehouse | None = None, **options):
     """Runs `ingest` and yields the output and one check result per check evaluated; stops the run on a block."""
@@ -112,14 +132,11 @@ def _validated(context: dg.AssetExecutionContext, dataset: Dataset, path, valida
         result = ingest(dataset, path, semester, policy=validation.policy(), previous_rows=previous, kabupaten=kabupaten,
                         docs_dir=validation.docs_folder(semester, kabupaten, dataset.name), data=data, **options)
     except FileBlocked as blocked:
-        docs = url_for(blocked.docs_index) if blocked.docs_index else None
-        for outcome in blocked.outcomes:
-            yield check_result(outcome, docs)
+        yield from selected_check_results(context, blocked.outcomes, blocked.docs_index)
         raise dg.Failure(description=str(blocked)) from None
-    yield dg.Output(result, metadata=ingest_metadata(result))
-    for outcome in result.checks:
-        yield check_result(outcome, url_for(result.docs_index) if result.docs_index else None)
-    yield from not_evaluated(dataset, result.checks, "no previous semester published to compare with")
+    yield from asset_output(context, dataset, result)
+    yield from selected_check_results(context, result.checks, result.docs_index)
+    log_not_evaluated(context, dataset, result.checks, "no previous semester published to compare with")
 
 
 def _refuse_a_snapshot_published_under_another_key(warehouse_db: Warehouse, name: str, data: bytes, semester: str,
@@ -134,33 +151,39 @@ def _refuse_a_snapshot_published_under_another_key(warehouse_db: Warehouse, name
                            f"a snapshot delivered twice? Deliver {semester} {kabupaten}'s own")
 
 
-@dg.asset(partitions_def=kabupaten_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
-          check_specs=check_specs(POPULATION))
+def ingest_asset(dataset: Dataset, description: str) -> dg.multi_asset:
+    """A multi-asset for `can_subset` alone: @asset requires a result of every check, so one that could not run had to
+    pass. Subsettable, a check may be left without one (Dagster shows it skipped) and a run may select checks only,
+    hence the asset's own output is optional too (as Dagster makes it for subsettable specs). Its output keeps
+    @asset's name, `result`."""
+    return dg.multi_asset(name=dataset.name, partitions_def=kabupaten_partitions, can_subset=True,
+                          outs={"result": dg.AssetOut(key=dataset.name, description=description, group_name="ingest",
+                                                      kinds={"pandas", "great_expectations"}, is_required=False)},
+                          check_specs=check_specs(dataset))
+
+
+@ingest_asset(POPULATION, "Dukcapil's population snapshot (DKB) for the semester, validated and typed; bad rows quarantined.")
 def population(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation, warehouse_db: Warehouse):
-    """Dukcapil's population snapshot (DKB) for the semester, validated and typed; bad rows quarantined."""
     files = landing.semester_files(*semester_and_kabupaten(context))
     yield from _validated(context, POPULATION, files.population, validation, warehouse_db,
                           header_aliases=landing.header_aliases, sheet=landing.xlsx_sheet or None)
 
 
-@dg.asset(partitions_def=kabupaten_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
-          check_specs=check_specs(VOTERS))
+@ingest_asset(VOTERS, "KPU's voter list (DPT) for the semester, validated and typed; region names resolved within the "
+              "kabupaten.")
 def voters(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation, warehouse_db: Warehouse):
-    """KPU's voter list (DPT) for the semester, validated and typed; region names resolved within the kabupaten."""
     files = landing.semester_files(*semester_and_kabupaten(context))
     yield from _validated(context, VOTERS, files.voters, validation, warehouse_db,
                           header_aliases=landing.header_aliases, sheet=landing.xlsx_sheet or None)
 
 
-@dg.asset(partitions_def=kabupaten_partitions, group_name="ingest", kinds={"pandas", "great_expectations"},
-          check_specs=check_specs(DEATHS))
+@ingest_asset(DEATHS, "Deaths recorded during the semester (optional file: none delivered means none recorded).")
 def deaths(context: dg.AssetExecutionContext, landing: LandingZone, validation: Validation):
-    """Deaths recorded during the semester (optional file: none delivered means none recorded)."""
     path = landing.semester_files(*semester_and_kabupaten(context)).deaths
     if path is None:
         result = no_deaths_file()
-        yield dg.Output(result, metadata=ingest_metadata(result))
-        yield from not_evaluated(DEATHS, [], "no deaths file delivered")
+        yield from asset_output(context, DEATHS, result)
+        log_not_evaluated(context, DEATHS, [], "no deaths file delivered")
         return
     yield from _validated(context, DEATHS, path, validation,
                           header_aliases=landing.header_aliases, sheet=landing.xlsx_sheet or None)

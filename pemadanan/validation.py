@@ -172,14 +172,16 @@ class FileValidation:
 
         runnable = [c for c in checks if all(p in parameters for p in c.parameters)]
         # Whole, then added: an expectation added to a stored suite writes the suite to the store again.
+        # The values, not GX suite parameters: the suite page of Data Docs would show `{'$PARAMETER': ...}`.
         suite = self.context.suites.add(gx.ExpectationSuite(name=f"{self.dataset}.{suite_name}", expectations=[
-            getattr(gxe, check.expectation)(**check.kwargs, meta={"check": check.name}) for check in runnable]))
+            getattr(gxe, check.expectation)(**filled_in(check, parameters), meta={"check": check.name})
+            for check in runnable]))
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{self.dataset}.{suite_name}", data=self.batch, suite=suite))
         # GX copies the frame it filters, once per metric: give it only the columns the checks read.
         columns = ["source_row", *dict.fromkeys(c for check in runnable for c in check.columns_read)]
         result = definition.run(
-            batch_parameters={"dataframe": frame if any(c.table_level for c in runnable) else frame[columns]}, expectation_parameters=parameters,
+            batch_parameters={"dataframe": frame if any(c.table_level for c in runnable) else frame[columns]},
             # BASIC: counts. COMPLETE's list of every failing row cost GX most of its time (deep copies and JSON of
             # 60,000 entries for a voter list), SUMMARY's index lists and value counts 0.7 s of a 1M file's 3.5 s:
             # `failing_rows` finds the rows, `failing_examples` the masked values Data Docs show.
@@ -211,7 +213,7 @@ class FileValidation:
     def _outcome(self, check: Check, result: dict, success: bool, frame: pd.DataFrame, parameters: dict) -> CheckOutcome:
         outcome = self.policy.outcome(self.dataset, check)
         if check.table_level:
-            bounds = {k: parameters.get(v["$PARAMETER"]) if isinstance(v, dict) else v for k, v in check.kwargs.items()}
+            bounds = filled_in(check, parameters)
             expected = f"{bounds.get('min_value', '')}..{bounds.get('max_value', '')}" if "min_value" in bounds else ""
             return CheckOutcome(self.dataset, check, outcome, bool(success), len(frame), 0 if success else 1,
                                 np.array([], dtype=np.int64), observed=result.get("observed_value"), expected=expected)
@@ -240,6 +242,7 @@ class FileValidation:
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(staging)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "show_how_to_buttons": False,  # GX tutorial links, in a footer over the results
         })
         self.context.build_data_docs(site_names=[site])
         make_offline(staging)
@@ -247,12 +250,17 @@ class FileValidation:
         return folder / "index.html"
 
 
+def filled_in(check: Check, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The check's expectation arguments with the run's parameters in place of `{"$PARAMETER": name}`."""
+    return {k: parameters[v["$PARAMETER"]] if isinstance(v, dict) and "$PARAMETER" in v else v
+            for k, v in check.kwargs.items()}
+
+
 def failing_rows(check: Check, frame: pd.DataFrame, parameters: dict[str, Any]) -> np.ndarray:
     """Which rows a row check's expectation fails, as GX's pandas engine decides it: a missing value fails only
     `ExpectColumnValuesToNotBeNull`; the others skip it (a pair check skips a row missing either value). GX
     remains the judge: `FileValidation` raises where its count of failing rows differs from this."""
-    kwargs = {k: parameters[v["$PARAMETER"]] if isinstance(v, dict) and "$PARAMETER" in v else v
-              for k, v in check.kwargs.items()}
+    kwargs = filled_in(check, parameters)
     if check.expectation == "ExpectColumnPairValuesToBeEqual":
         if kwargs.get("ignore_row_if") != "either_value_is_missing":
             raise NotImplementedError(f"{check.name}: ignore_row_if={kwargs.get('ignore_row_if')!r}")
@@ -309,13 +317,19 @@ _CDN = {
     "bootstrap-datepicker.min.js": "js/bootstrap-datepicker.min.js",
 }
 _TAG_WITH_URL = re.compile(r"<(link|script)\b[^>]*?(?:href|src)=\"(https?://[^\"]+)\"[^>]*>(?:</script>)?")
+# GX's templates load its logo from S3 (an <img>, and a CSS background in dark mode) and end with a newsletter footer.
+_GX_LOGO = re.compile(r"https://great-expectations-web-assets\.s3\.us-east-2\.amazonaws\.com/[\w.-]+(?:\?[^\"')]*)?")
+_FAVICON = re.compile(r"\"(?:\.\./)*static/images/favicon\.ico\"")  # GX's validation pages miss it by one folder
+_NEWSLETTER_FOOTER = re.compile(r"<footer>\s*<p>[^<]*newsletter.*?</footer>", re.DOTALL)
 
 
 def make_offline(folder: Path) -> None:
-    """Points every page at the vendored copies in `vendor/` instead of CDNs; drops the unused chart scripts."""
+    """Points every page at the vendored copies in `vendor/` instead of CDNs, and at the GX logo in `static/`; drops
+    the unused chart scripts and GX's newsletter footer."""
     shutil.copytree(STATIC_ASSETS, folder / "vendor", ignore=shutil.ignore_patterns("README.md", "licenses"))
     for page in folder.rglob("*.html"):
-        prefix = "../" * (len(page.relative_to(folder).parts) - 1) + "vendor/"
+        root = "../" * (len(page.relative_to(folder).parts) - 1)
+        prefix = root + "vendor/"
 
         def local(match: re.Match, prefix: str = prefix) -> str:
             tag, url = match.group(1), match.group(2)
@@ -326,7 +340,10 @@ def make_offline(folder: Path) -> None:
                 return f'<link rel="stylesheet" href="{prefix}{target}">'
             return f'<script src="{prefix}{target}"></script>'
 
-        page.write_text(_TAG_WITH_URL.sub(local, page.read_text(encoding="utf-8")), encoding="utf-8")
+        html = _TAG_WITH_URL.sub(local, page.read_text(encoding="utf-8"))
+        html = _GX_LOGO.sub(root + "static/images/logo-long.png", _NEWSLETTER_FOOTER.sub("", html))
+        html = _FAVICON.sub(f'"{root}static/images/favicon.ico"', html)
+        page.write_text(html, encoding="utf-8")
 
 
 def quarantine_reasons(outcomes: list[CheckOutcome], source_rows: pd.Series, outcome: Outcome) -> pd.Series:

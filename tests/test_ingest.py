@@ -104,6 +104,49 @@ def test_a_file_cut_to_half_of_last_semesters_rows_is_blocked_and_the_tolerance_
     assert "volume_vs_previous_semester" not in checks  # no baseline: not evaluated rather than passed
 
 
+def test_dagster_shows_a_check_that_could_not_run_as_skipped_not_passed(tmp_path, monkeypatch, fresh_database):
+    """The first semester has no baseline for the volume check, and no deaths file was delivered: those checks yield
+    no result, and Dagster resolves them, planned in a run that succeeded, to SKIPPED (what the UI shows)."""
+    import asyncio
+    import shutil
+
+    import dagster as dg
+    from dagster._core.loader import LoadingContextForTest
+    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionResolvedStatus as Status
+
+    from assets import ingest as ingest_assets
+    from assets.partitions import partition_key
+    from pemadanan import warehouse
+    from pipelines.definitions import defs
+
+    for semester in ("2024-S1", "2024-S2"):
+        (tmp_path / "landing" / semester / "33.23").mkdir(parents=True)
+        shutil.copy(CORPUS / "good.csv", tmp_path / "landing" / semester / "33.23" / "population.csv")
+    monkeypatch.setenv("PEMADANAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PEMADANAN_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("PEMADANAN_WAREHOUSE_URL", fresh_database("checks"))  # nothing published yet
+    volume = dg.AssetCheckKey(dg.AssetKey("population"), "volume_vs_previous_semester")
+    deaths_columns = dg.AssetCheckKey(dg.AssetKey("deaths"), "columns_present")
+
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("semester", ["2024-S1", "2024-S2"])
+        instance.add_dynamic_partitions("wilayah", ["33.23"])
+
+        def statuses(semester: str) -> dict[dg.AssetCheckKey, Status]:
+            dg.materialize([ingest_assets.population, ingest_assets.deaths], partition_key=partition_key(semester, "33.23"),
+                           instance=instance, resources={**defs.resources, "io_manager": dg.mem_io_manager},
+                           raise_on_error=False)
+            records = instance.event_log_storage.get_latest_asset_check_execution_by_key([volume, deaths_columns])
+            return {key: asyncio.run(records[key].resolve_status(LoadingContextForTest(instance)))
+                    for key in (volume, deaths_columns)}
+
+        assert statuses("2024-S1") == {volume: Status.SKIPPED, deaths_columns: Status.SKIPPED}
+        monkeypatch.setattr(warehouse, "previous_rows_in", lambda *args: 3)  # as many rows published in 2024-S1
+        assert statuses("2024-S2")[volume] == Status.SUCCEEDED
+        monkeypatch.setattr(warehouse, "previous_rows_in", lambda *args: 6)  # the file is half of 2024-S1's
+        assert statuses("2024-S2")[volume] == Status.FAILED
+
+
 def test_outcomes_are_configuration():
     policy = ValidationPolicy(outcomes={"population.nik_region_known": Outcome.QUARANTINE}, max_quarantined_share=1.0)
     result = population("unknown_region_code.csv", policy=policy)
@@ -228,7 +271,7 @@ def test_voter_rows_with_broken_niks_are_kept_and_flagged_unresolvable_regions_q
 
 
 def test_check_examples_and_data_docs_show_no_personal_data_and_render_offline(tmp_path):
-    result = population("nik_15_and_17_digits.csv", docs_dir=tmp_path / "docs")
+    result = population("nik_15_and_17_digits.csv", docs_dir=tmp_path / "docs", previous_rows=2)
     failing = next(c for c in result.checks if c.check.name == "nik_16_digits")
     assert failing.examples == [("999999999999999", 1), ("99999999999999999", 1)]
     pages = list((tmp_path / "docs").rglob("*.html"))
@@ -236,9 +279,15 @@ def test_check_examples_and_data_docs_show_no_personal_data_and_render_offline(t
     for page in pages:
         html = page.read_text()
         assert "332301550895001" not in html and "SITI" not in html and "BUDI" not in html
-        assert not re.search(r"<(link|script)[^>]+(href|src)=\"https?://", html), page
-        for asset in re.findall(r"(?:href|src)=\"([^\"]*vendor/[^\"]+)\"", html):
+        # Nothing the page loads comes from off this machine (GX's logo was on S3), and no GX newsletter footer.
+        assert not re.search(r"<(link|script|img)[^>]+(href|src)=\"https?://|url\(['\"]?https?://", html), page
+        assert "newsletter" not in html.lower() and "ge-cta-footer\"" not in html, page
+        for asset in re.findall(r"(?:href|src)=\"([^\"]*(?:vendor|static)/[^\"]+)\"", html):
             assert (page.parent / asset).resolve().is_file(), asset
+        assert "$PARAMETER" not in html, page  # parameters are shown by their values
+    suites = {page.stem: page.read_text() for page in (tmp_path / "docs" / "expectations").rglob("*.html")}
+    assert "2024-06-30" in suites["rows"]  # the birth date limit: 2024-S1's reference date
+    assert re.search(r"\b1</span> and less than or equal to <span[^>]*>3</span> rows", suites["structure"])  # 2 rows +- 20%
 
 
 def test_one_bad_byte_spoils_its_row_only_not_the_decoding_of_the_whole_file():
