@@ -392,9 +392,10 @@ def dashboards_markdown() -> str:
              "`pemadanan_dashboard`, its password, and schemas `published` only. Superset: Settings > Database "
              "connections > + Database > PostgreSQL, SQLAlchemy URI "
              "`postgresql://pemadanan_dashboard:PASSWORD@127.0.0.1:5433/pemadanan`.", "",
-             "A death in `semester_changes` counts where the person lived in the previous semester's snapshot, or, "
-             "when the previous semester was not published, in the kecamatan its NIK was issued in (and the levels "
-             "above, not in a desa); `unknown` only when the NIK names no current kecamatan either.", ""]
+             "A kabupaten's rows of `semester_changes` are of its own regions. A death counts where the person lived "
+             "in the previous semester's snapshot, or, when the previous semester was not published, in the kecamatan "
+             "its NIK was issued in if that is in the kabupaten (and the levels above, not in a desa), else in the "
+             "kabupaten alone: its Dukcapil recorded the death, wherever the NIK was issued.", ""]
     for table in (*TABLES, *NATIONAL_TABLES):
         if table.schema == "published":
             lines += _table_section(table)
