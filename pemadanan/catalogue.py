@@ -4,7 +4,9 @@ take their names from here.
 
 `restricted` holds personal data for operators; `published` holds only aggregates and masked identifiers, for
 dashboards. Each table carries `semester` and `kabupaten` columns and is partitioned by semester, each semester by
-kabupaten (PostgreSQL declarative partitioning). The national step's tables are per semester only.
+kabupaten (PostgreSQL declarative partitioning), the partitions in a schema of their own (`published_partitions`,
+`restricted_partitions`), so that a schema lists the tables one queries and nothing else. The national step's tables
+are per semester only.
 """
 
 from __future__ import annotations
@@ -78,13 +80,19 @@ class Table:
         cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in self.columns)
         return f"CREATE TABLE {self.qualified} (\n  {cols}\n) PARTITION BY LIST (semester)"
 
+    @property
+    def partition_schema(self) -> str:
+        """Where the table's partitions are: beside it, a dashboard tool's table picker listed every semester and
+        kabupaten. Dashboards need no USAGE on it: a query through the table checks privileges on the table alone."""
+        return f"{self.schema}_partitions"
+
     def partition(self, semester: str, kabupaten: str | None = None) -> str:
-        """`restricted.voter_links_2024_s1`: the table that holds one semester's rows; with a kabupaten,
-        `restricted.voter_links_2024_s1_33_23`, the one that holds that kabupaten's rows of it."""
+        """`restricted_partitions.voter_links_2024_s1`: the table that holds one semester's rows; with a kabupaten,
+        `restricted_partitions.voter_links_2024_s1_33_23`, the one that holds that kabupaten's rows of it."""
         semester_key(semester)  # the keys name a table: checked here too, whoever called
         if kabupaten is not None:
             kabupaten_key(kabupaten)
-        name = f"{self.qualified}_{semester.lower().replace('-', '_')}"
+        name = f"{self.partition_schema}.{self.name}_{semester.lower().replace('-', '_')}"
         return name if kabupaten is None else f"{name}_{kabupaten.replace('.', '_')}"
 
 
@@ -371,7 +379,8 @@ def dashboards_markdown() -> str:
              "Dashboards read the `published` schema of the warehouse and nothing else: counts per region, no personal "
              "data. Every publish creates (or updates) the PostgreSQL role `pemadanan_dashboard` (resource "
              "`warehouse_db.dashboard_role`) with `USAGE` on `published` and `SELECT` on its tables, and no access to "
-             "`restricted`. Its password is read from `$PEMADANAN_DASHBOARD_PASSWORD` when the pipeline runs; without "
+             "`restricted`. A table's semester and kabupaten partitions are in `published_partitions`, which the role "
+             "cannot read and a table picker does not list: query the tables. Its password is read from `$PEMADANAN_DASHBOARD_PASSWORD` when the pipeline runs; without "
              "one a new role cannot log in and an existing role keeps its login. Every table has a `semester` column (`2024-S1` is the population as at 30 June "
              "2024) and a `kabupaten` column (`33.23`): a kabupaten's semester is replaced whole in one transaction, "
              "so a dashboard never sees half of one. `national_coverage` says which kabupaten the semester's national "
