@@ -380,8 +380,9 @@ def dashboards_markdown() -> str:
              "data. Every publish creates (or updates) the PostgreSQL role `pemadanan_dashboard` (resource "
              "`warehouse_db.dashboard_role`) with `USAGE` on `published` and `SELECT` on its tables, and no access to "
              "`restricted`. A table's semester and kabupaten partitions are in `published_partitions`, which the role "
-             "cannot read and a table picker does not list: query the tables. Its password is read from `$PEMADANAN_DASHBOARD_PASSWORD` when the pipeline runs; without "
-             "one a new role cannot log in and an existing role keeps its login. Every table has a `semester` column (`2024-S1` is the population as at 30 June "
+             "cannot read and a table picker does not list: query the tables. Its password is `$PEMADANAN_DASHBOARD_PASSWORD` where the pipeline runs; without it, on the "
+             "embedded warehouse, one generated once and kept in `data/warehouse/dashboard.pgpass`, readable by its "
+             "owner only; on another PostgreSQL a new role cannot log in and an existing role keeps its login. Every table has a `semester` column (`2024-S1` is the population as at 30 June "
              "2024) and a `kabupaten` column (`33.23`): a kabupaten's semester is replaced whole in one transaction, "
              "so a dashboard never sees half of one. `national_coverage` says which kabupaten the semester's national "
              "step (people who moved between kabupaten, or are listed in two) read, and what it found in each.", "",
@@ -396,11 +397,14 @@ def dashboards_markdown() -> str:
              "to at most their kecamatan; use the kecamatan rows for totals. The threshold is the resource setting "
              "`warehouse_db.small_count_threshold` (default 5).", "",
              "**Connecting.** With an external PostgreSQL, use its host and the role above. With the embedded one, "
-             "`.venv/bin/pemadanan warehouse start` serves it on `127.0.0.1:5433` and prints its URL. Metabase: Admin > "
-             "Databases > Add database > PostgreSQL, host `127.0.0.1`, port `5433`, database `pemadanan`, user "
-             "`pemadanan_dashboard`, its password, and schemas `published` only. Superset: Settings > Database "
-             "connections > + Database > PostgreSQL, SQLAlchemy URI "
-             "`postgresql://pemadanan_dashboard:PASSWORD@127.0.0.1:5433/pemadanan`.", "",
+             "`.venv/bin/pemadanan warehouse start` serves it on `127.0.0.1:5433` and prints the dashboards' URL, "
+             "`postgresql://pemadanan_dashboard@127.0.0.1:5433/pemadanan?passfile=/.../data/warehouse/dashboard.pgpass`"
+             ": psql and other libpq clients take it as it is and read the password from that file (`warehouse "
+             "status` prints it again). Metabase: Admin > Databases > Add database > PostgreSQL, host `127.0.0.1`, "
+             "port `5433`, database `pemadanan`, user `pemadanan_dashboard`, its password (the last field of "
+             "`dashboard.pgpass`), and schemas `published` only. Superset: Settings > Database connections > + "
+             "Database > PostgreSQL, SQLAlchemy URI `postgresql://pemadanan_dashboard:PASSWORD@127.0.0.1:5433/"
+             "pemadanan`.", "",
              "A kabupaten's rows of `semester_changes` are of its own regions. A death counts where the person lived "
              "in the previous semester's snapshot, or, when the previous semester was not published, in the kecamatan "
              "its NIK was issued in if that is in the kabupaten (and the levels above, not in a desa), else in the "
