@@ -50,6 +50,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
     summary = link_summary(voters.accepted, population.accepted, links["voter_row"],
                            voter_resident_links.duplicates["voter_row"])
     threshold = warehouse_db.small_count_threshold
+    semester, kabupaten = semester_and_kabupaten(context)
     coverage_counts = [c for c in maintenance.COVERAGE_COLUMNS if c not in ("region_level", "region_code", "region_name",
                                                                           "coverage_pct")]
     published = {  # desa counts below the threshold suppressed: dashboards cannot single out a person
@@ -60,7 +61,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
             coverage_by_region, coverage_counts, threshold,
             derived={"coverage_pct": ["eligible", "eligible_unregistered"]}),
         warehouse.SEMESTER_CHANGES: suppress_small_counts(
-            maintenance.changes_per_region(population_changes), ["people"], threshold, within=["change"]),
+            maintenance.changes_per_region(population_changes, kabupaten), ["people"], threshold, within=["change"]),
     }
     frames = {warehouse.VOTER_LINKS: links, warehouse.UNLINKED_VOTERS: unlinked,
               warehouse.REVIEW_QUEUE: voter_resident_links.review_queue,
@@ -76,7 +77,6 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
               warehouse.PUBLICATIONS: pd.DataFrame({"published_at": [pd.Timestamp.now(tz="UTC")],
                                                     "compared_with": [population_changes.attrs.get("compared_with")],
                                                     "landing": [str(landing.path.resolve())]})}
-    semester, kabupaten = semester_and_kabupaten(context)
     frames[warehouse.COKLIT_LIST] = maintenance.coklit_list(tms_candidates, eligible_unregistered, voters.accepted,
                                                             population.accepted, Semester.parse(semester).reference_date)
     url = warehouse_db.resolved_url()

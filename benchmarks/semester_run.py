@@ -218,14 +218,13 @@ def accuracy(work: Path, landing: Path, semester: str) -> None:
                            landing / "truth", semester))
     print(tms.groupby(["tms_code", "confidence"]).size().rename("voter_rows").to_string())
     threshold = Warehouse().small_count_threshold
-    unknown = small = 0
+    small = 0
     for table_def in (t for t in warehouse.TABLES if t.schema == "published" and "region_level" in [c.name for c in t.columns]):
         published = warehouse.read_table(url, table_def, semester)
-        unknown += int((published["region_code"] == "unknown").sum())
         counts = published[published["region_level"] == "desa"].select_dtypes("number").drop(
             columns=["link_rate", "coverage_pct"], errors="ignore").stack()
         small += int(((counts > 0) & (counts < threshold)).sum())
-    print(f"published: {unknown} rows of region 'unknown'; {small} desa counts from 1 to {threshold - 1}\n")
+    print(f"published: {small} desa counts from 1 to {threshold - 1}\n")
 
 
 def main() -> None:

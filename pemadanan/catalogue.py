@@ -4,7 +4,9 @@ take their names from here.
 
 `restricted` holds personal data for operators; `published` holds only aggregates and masked identifiers, for
 dashboards. Each table carries `semester` and `kabupaten` columns and is partitioned by semester, each semester by
-kabupaten (PostgreSQL declarative partitioning). The national step's tables are per semester only.
+kabupaten (PostgreSQL declarative partitioning), the partitions in a schema of their own (`published_partitions`,
+`restricted_partitions`), so that a schema lists the tables one queries and nothing else. The national step's tables
+are per semester only.
 """
 
 from __future__ import annotations
@@ -78,13 +80,19 @@ class Table:
         cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in self.columns)
         return f"CREATE TABLE {self.qualified} (\n  {cols}\n) PARTITION BY LIST (semester)"
 
+    @property
+    def partition_schema(self) -> str:
+        """Where the table's partitions are: beside it, a dashboard tool's table picker listed every semester and
+        kabupaten. Dashboards need no USAGE on it: a query through the table checks privileges on the table alone."""
+        return f"{self.schema}_partitions"
+
     def partition(self, semester: str, kabupaten: str | None = None) -> str:
-        """`restricted.voter_links_2024_s1`: the table that holds one semester's rows; with a kabupaten,
-        `restricted.voter_links_2024_s1_33_23`, the one that holds that kabupaten's rows of it."""
+        """`restricted_partitions.voter_links_2024_s1`: the table that holds one semester's rows; with a kabupaten,
+        `restricted_partitions.voter_links_2024_s1_33_23`, the one that holds that kabupaten's rows of it."""
         semester_key(semester)  # the keys name a table: checked here too, whoever called
         if kabupaten is not None:
             kabupaten_key(kabupaten)
-        name = f"{self.qualified}_{semester.lower().replace('-', '_')}"
+        name = f"{self.partition_schema}.{self.name}_{semester.lower().replace('-', '_')}"
         return name if kabupaten is None else f"{name}_{kabupaten.replace('.', '_')}"
 
 
@@ -437,8 +445,10 @@ def dashboards_markdown() -> str:
              "Dashboards read the `published` schema of the warehouse and nothing else: counts per region, no personal "
              "data. Every publish creates (or updates) the PostgreSQL role `pemadanan_dashboard` (resource "
              "`warehouse_db.dashboard_role`) with `USAGE` on `published` and `SELECT` on its tables, and no access to "
-             "`restricted`. Its password is read from `$PEMADANAN_DASHBOARD_PASSWORD` when the pipeline runs; without "
-             "one a new role cannot log in and an existing role keeps its login. Every table has a `semester` column (`2024-S1` is the population as at 30 June "
+             "`restricted`. A table's semester and kabupaten partitions are in `published_partitions`, which the role "
+             "cannot read and a table picker does not list: query the tables. Its password is `$PEMADANAN_DASHBOARD_PASSWORD` where the pipeline runs; without it, on the "
+             "embedded warehouse, one generated once and kept in `data/warehouse/dashboard.pgpass`, readable by its "
+             "owner only; on another PostgreSQL a new role cannot log in and an existing role keeps its login. Every table has a `semester` column (`2024-S1` is the population as at 30 June "
              "2024) and a `kabupaten` column (`33.23`): a kabupaten's semester is replaced whole in one transaction, "
              "so a dashboard never sees half of one. `national_coverage` says which kabupaten the semester's national "
              "step (people who moved between kabupaten, or are listed in two) read, and what it found in each.", "",
@@ -453,14 +463,18 @@ def dashboards_markdown() -> str:
              "to at most their kecamatan; use the kecamatan rows for totals. The threshold is the resource setting "
              "`warehouse_db.small_count_threshold` (default 5).", "",
              "**Connecting.** With an external PostgreSQL, use its host and the role above. With the embedded one, "
-             "`.venv/bin/pemadanan warehouse start` serves it on `127.0.0.1:5433` and prints its URL. Metabase: Admin > "
-             "Databases > Add database > PostgreSQL, host `127.0.0.1`, port `5433`, database `pemadanan`, user "
-             "`pemadanan_dashboard`, its password, and schemas `published` only. Superset: Settings > Database "
-             "connections > + Database > PostgreSQL, SQLAlchemy URI "
-             "`postgresql://pemadanan_dashboard:PASSWORD@127.0.0.1:5433/pemadanan`.", "",
-             "A death in `semester_changes` counts where the person lived in the previous semester's snapshot, or, "
-             "when the previous semester was not published, in the kecamatan its NIK was issued in (and the levels "
-             "above, not in a desa); `unknown` only when the NIK names no current kecamatan either.", ""]
+             "`.venv/bin/pemadanan warehouse start` serves it on `127.0.0.1:5433` and prints the dashboards' URL, "
+             "`postgresql://pemadanan_dashboard@127.0.0.1:5433/pemadanan?passfile=/.../data/warehouse/dashboard.pgpass`"
+             ": psql and other libpq clients take it as it is and read the password from that file (`warehouse "
+             "status` prints it again). Metabase: Admin > Databases > Add database > PostgreSQL, host `127.0.0.1`, "
+             "port `5433`, database `pemadanan`, user `pemadanan_dashboard`, its password (the last field of "
+             "`dashboard.pgpass`), and schemas `published` only. Superset: Settings > Database connections > + "
+             "Database > PostgreSQL, SQLAlchemy URI `postgresql://pemadanan_dashboard:PASSWORD@127.0.0.1:5433/"
+             "pemadanan`.", "",
+             "A kabupaten's rows of `semester_changes` are of its own regions. A death counts where the person lived "
+             "in the previous semester's snapshot, or, when the previous semester was not published, in the kecamatan "
+             "its NIK was issued in if that is in the kabupaten (and the levels above, not in a desa), else in the "
+             "kabupaten alone: its Dukcapil recorded the death, wherever the NIK was issued.", ""]
     for table in (*TABLES, *NATIONAL_TABLES):
         if table.schema == "published":
             lines += _table_section(table)

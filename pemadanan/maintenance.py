@@ -158,19 +158,18 @@ def coverage_by_region(semester: SemesterInputs, tms: pd.DataFrame, unregistered
 COVERAGE_COLUMNS = catalogue.COVERAGE_BY_REGION.frame_columns
 
 
-def changes_per_region(changes: pd.DataFrame) -> pd.DataFrame:
-    """People per change and region: the desa they live in now, or lived in before they left. A recorded death
-    of someone the previous snapshot did not have (or with no previous snapshot) counts in the kecamatan its NIK
-    was issued in, and above; "unknown" only when the NIK names no current kecamatan either."""
+def changes_per_region(changes: pd.DataFrame, kabupaten: str) -> pd.DataFrame:
+    """People per change and region of the kabupaten that delivered them: the desa they live in now, or lived in
+    before they left. A recorded death with no previous snapshot to place it counts in the kecamatan its NIK was issued in when that is in the kabupaten, else in the kabupaten alone: the
+    kabupaten's Dukcapil recorded it, wherever the NIK was issued, and a count under another kabupaten's name would
+    be a count of one that no desa suppression covers."""
     frames = []
     for change, rows in changes.groupby("change"):
-        where = rows["desa_code"].fillna(regions.nik_kecamatan(rows["nik"]))
-        counted = counts_per_region([(pd.DataFrame({"desa_code": where[where.notna()]}),
-                                      {"people": pd.Series(1, index=where[where.notna()].index)})], regions.LEVELS)
-        unplaced = where.isna().sum()
-        if unplaced:
-            counted = pd.concat([counted, pd.DataFrame({"region_code": ["unknown"], "people": [unplaced],
-                                                        "region_level": ["unknown"], "region_name": [None]})])
+        issued = regions.nik_kecamatan(rows["nik"])
+        issued_here = issued.where(issued.str.startswith(f"{kabupaten}.").fillna(False))
+        where = rows["desa_code"].fillna(issued_here).fillna(kabupaten)
+        counted = counts_per_region([(pd.DataFrame({"desa_code": where}), {"people": pd.Series(1, index=where.index)})],
+                                    regions.LEVELS)
         frames.append(counted.assign(change=change))
     if not frames:
         return pd.DataFrame(columns=["region_level", "region_code", "region_name", "change", "people"])

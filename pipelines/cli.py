@@ -334,12 +334,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # Desa counts can be suppressed (NULL), so the columns read back as floats: the kabupaten row never is.
         voters, linked, duplicates, unlinked = (int(row[c]) for c in ("voters", "linked", "duplicates", "unlinked"))
         print(f"{semester}  {voters:>7,}  {linked:>7,}  {duplicates:>10,}  {unlinked:>8,}  {row.link_rate:>9.2%}  {quarantined:>16,}")
-    print(f"\ntables: {warehouse.describe(url)} (schemas restricted, published; see docs/TABLES.md)"
-          + ("" if warehouse.serving_url(settings.data_dir() / "warehouse") or os.environ.get("PEMADANAN_WAREHOUSE_URL")
-             else "\n  for psql and dashboards: .venv/bin/pemadanan warehouse start (prints a postgresql:// URL)"))
-    print(f"report: {file_server.url_for(report_path(settings.reports_dir(), semesters[-1], '33.23'))} "
+    print(f"\nreport: {file_server.url_for(report_path(settings.reports_dir(), semesters[-1], '33.23'))} "
           "(open while the UI runs)\n"
-          f"open the Dagster UI on these runs: .venv/bin/pemadanan ui --landing {sample}")
+          f"open the Dagster UI on these runs: .venv/bin/pemadanan ui --landing {sample}\n"
+          f"tables: {warehouse.describe(url)} (schemas restricted, published; see docs/TABLES.md)")
+    if not os.environ.get("PEMADANAN_WAREHOUSE_URL"):  # the embedded warehouse: how psql and dashboards reach it
+        folder = settings.data_dir() / "warehouse"
+        served = warehouse.serving_url(folder)
+        print(("" if served else "for psql and dashboards: .venv/bin/pemadanan warehouse start, then\n")
+              + _logins(folder, served or f"postgresql://postgres@127.0.0.1:{WAREHOUSE_PORT}/pemadanan"))
     return 0
 
 
@@ -414,6 +417,22 @@ def _evaluate_kabupaten(semester_key: str, code: str, files, truth: Path) -> str
     return "\n".join(lines)
 
 
+WAREHOUSE_PORT = 5433
+
+
+def _logins(folder: Path, served_at: str) -> str:
+    """How to log in to the embedded warehouse served at `served_at`, no password shown: the owner's is in a file
+    only they read; the dashboard URL reads its password from a pgpass file, so that it works as printed."""
+    from pemadanan import warehouse  # noqa: PLC0415
+
+    dashboard = warehouse.dashboard_url(folder, served_at)
+    return (f"  owner: {warehouse.describe(served_at)} (password "
+            f"in {(folder / warehouse.SUPERUSER_PASSWORD).resolve()}, readable by you only)\n"
+            + (f"  dashboards: {dashboard}\n  (psql and libpq read the password from that file, readable by you only; "
+               "for Metabase or Superset it is the file's last field)" if dashboard else
+               "  dashboards: none yet (a run's publish creates the role and keeps its password)"))
+
+
 def cmd_warehouse(args: argparse.Namespace) -> int:
     """The embedded warehouse for psql and dashboards: start serves it on 127.0.0.1, stop ends that, status says."""
     from pemadanan import warehouse  # noqa: PLC0415
@@ -425,15 +444,15 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
         except (warehouse.WarehouseUnavailable, subprocess.CalledProcessError) as error:
             print(f"cannot serve the warehouse: {error} (log: {folder / 'pgdata' / 'serving.log'})", file=sys.stderr)
             return 1
-        dashboard = url.split("://", 1)[1].split("@", 1)[1]
-        print(f"dashboards: postgresql://pemadanan_dashboard@{dashboard} (password: $PEMADANAN_DASHBOARD_PASSWORD "
-              "as it was when a run last published)\nserving until `pemadanan warehouse stop`; owner:")
-        print(url)
+        print(f"serving until `pemadanan warehouse stop`\n{_logins(folder, url)}")
     elif args.action == "stop":
         print("stopped" if warehouse.stop_serving(folder) else "was not serving")
     else:
         url = warehouse.serving_url(folder)
-        print(f"serving: {url}" if url else "not serving (runs start and stop the embedded server themselves)")
+        if url is None:
+            print("not serving (runs start and stop the embedded server themselves)", file=sys.stderr)
+            return 1
+        print(f"serving\n{_logins(folder, url)}")
     return 0
 
 
@@ -564,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
 
     serve = sub.add_parser("warehouse", help="serve the embedded warehouse on 127.0.0.1 for psql and dashboards")
     serve.add_argument("action", choices=("start", "stop", "status"))
-    serve.add_argument("--port", type=int, default=5433)
+    serve.add_argument("--port", type=int, default=WAREHOUSE_PORT)
     serve.set_defaults(func=cmd_warehouse)
 
     ui = sub.add_parser("ui", help="the Dagster UI on this project's runs, with its report and Data Docs links served")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -56,7 +55,8 @@ class Warehouse(ConfigurableResource):
 
     url: str = ""
     # Dashboards log in as this role, which reads `published` only. Its password is read from
-    # $PEMADANAN_DASHBOARD_PASSWORD at run time; without one a new role cannot log in (an existing one keeps its login).
+    # $PEMADANAN_DASHBOARD_PASSWORD at run time, else on the embedded warehouse kept in data/warehouse/dashboard.pgpass
+    # (generated once); else a new role cannot log in (an existing one keeps its login).
     dashboard_role: str = "pemadanan_dashboard"
     # Desa-level counts in `published` below this are suppressed (empty), with a second cell where one alone would
     # be given back by the kecamatan total: statistical offices use 5.
@@ -66,7 +66,7 @@ class Warehouse(ConfigurableResource):
         return warehouse.resolve_url(self.url)
 
     def dashboard(self) -> warehouse.DashboardRole:
-        return warehouse.DashboardRole(self.dashboard_role, os.environ.get("PEMADANAN_DASHBOARD_PASSWORD") or None)
+        return warehouse.dashboard_role(self.dashboard_role, self.url)
 
 
 class WarehouseStaging(dg.ConfigurableIOManager):

