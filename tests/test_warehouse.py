@@ -111,7 +111,7 @@ def test_a_server_gone_mid_publish_is_one_line_and_leaves_nothing_of_the_semeste
         ensure(cur, table)
     monkeypatch.setattr(publish, "_ensure_table", dies_at_the_second_table)
     frames = {warehouse.DELIVERIES: deliveries(20), warehouse.PUBLICATIONS: pd.DataFrame({
-        "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [None]})}
+        "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [None], "landing": [None]})}
     with pytest.raises(warehouse.WarehouseUnavailable) as gone:
         warehouse.replace_kabupaten(url, "2024-S1", "33.23", frames, dashboard=None)
     assert "went away while 2024-S1 33.23 was published" in str(gone.value) and "\n" not in str(gone.value)
@@ -186,9 +186,9 @@ def test_a_table_from_before_partitioning_becomes_partitions_keeping_its_other_s
 def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(fresh_database):
     url = fresh_database("warehouse")
     table = warehouse.UNLINKED_VOTERS
-    added = ("nik", "birth_date", "name_key")
+    added = ("nik", "birth_date", "name_key", "tps", "row_fingerprint")
     older = [c for c in table.columns if c.name not in (*added, "kabupaten")]
-    assert [c.name for c in table.columns[-4:-1]] == list(added)
+    assert [c.name for c in table.columns[-6:-1]] == list(added)
     with psycopg2.connect(url) as conn, conn.cursor() as cur:  # as the version before voter NIKs made it
         columns = ", ".join(f"{c.name} {c.sql_type}" for c in older)
         cur.execute(f"CREATE SCHEMA restricted; CREATE TABLE {table.qualified} ({columns}) PARTITION BY LIST (semester)")
@@ -197,7 +197,7 @@ def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(
     conn.close()
     unlinked = pd.DataFrame({"voter_row": [3], "reason": ["no resident with this NIK"], "desa_code": ["33.23.01.2002"],
                              "nik": ["3323010101900001"], "birth_date": [pd.Timestamp("1990-01-01")],
-                             "name_key": ["ANI"]})
+                             "name_key": ["ANI"], "tps": [4], "row_fingerprint": [-12345]})
     warehouse.replace_kabupaten(url, "2024-S2", "33.23", {table: unlinked}, dashboard=None)
     published = warehouse.read_table(url, table).sort_values("semester")
     assert published[["semester", "voter_row", "nik"]].astype(object).where(published.notna(), None).values.tolist() == [
@@ -461,7 +461,7 @@ def test_the_dashboard_reads_national_coverage_when_the_national_tables_are_the_
     role = DashboardRole(f"dashboard_{uuid.uuid4().hex[:8]}", "national-dashboard-pw")
     coverage = pd.DataFrame({"kabupaten": ["33.23"], "published_at": [pd.Timestamp.now(tz="UTC")],
                              "kabupaten_covered": [1], "moved_out": [0], "listed_twice": [0], "listed_elsewhere": [0],
-                             "computed_at": [pd.Timestamp.now(tz="UTC")], "died_elsewhere": [0]})
+                             "computed_at": [pd.Timestamp.now(tz="UTC")], "died_elsewhere": [0], "listed_elsewhere_high": [0]})
     findings = pd.DataFrame(columns=[c.name for c in warehouse.NATIONAL_FINDINGS.columns if c.name != "semester"])
     warehouse.replace_kabupaten(url, "2024-S1", None, {warehouse.NATIONAL_FINDINGS: findings,
                                                         warehouse.NATIONAL_COVERAGE: coverage}, dashboard=role)
@@ -488,7 +488,8 @@ def test_the_national_step_grants_the_dashboard_its_coverage_table(fresh_databas
             warehouse.ELIGIBLE_UNREGISTERED, warehouse.ROW_ISSUES)
     warehouse.replace_kabupaten(url, "2024-S1", "33.23", {
         **{table: pd.DataFrame(columns=[c.name for c in table.columns]) for table in read},
-        warehouse.PUBLICATIONS: pd.DataFrame({"published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [None]})},
+        warehouse.PUBLICATIONS: pd.DataFrame({"published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [None],
+                                              "landing": [None]})},
         dashboard=role)  # as the kabupaten's run publishes, with nobody to look up
     monkeypatch.setenv("PEMADANAN_DASHBOARD_PASSWORD", role.password)
     results = list(national_tables(dg.build_asset_context(partition_key="2024-S1"),
@@ -536,7 +537,7 @@ def test_a_publish_that_fails_leaves_the_old_rows_and_no_copy_and_a_killed_ones_
     url = fresh_database("warehouse")
     warehouse.replace_kabupaten(url, "2024-S1", "33.23", {warehouse.DELIVERIES: deliveries(10)}, dashboard=None)
     frames = {warehouse.DELIVERIES: deliveries(20), warehouse.PUBLICATIONS: pd.DataFrame({"published_at": ["x"],
-                                                                                           "compared_with": [None]})}
+                                                                                           "compared_with": [None], "landing": [None]})}
     with pytest.raises(psycopg2.Error):  # the second table's rows are refused: the first's copy was made
         warehouse.replace_kabupaten(url, "2024-S1", "33.23", frames, dashboard=None)
     assert warehouse.read_table(url, warehouse.DELIVERIES)["rows_in"].tolist() == [10]
@@ -592,11 +593,12 @@ def test_a_table_dashboards_read_cannot_declare_a_personal_column():
 def test_rows_that_do_not_have_their_tables_columns_are_refused_naming_them_not_dropped():
     links = pd.DataFrame({c: [] for c in warehouse.VOTER_LINKS.frame_columns})
     assert "desa_code" not in links  # joined in by voter row at publish
-    with pytest.raises(ValueError, match="the rows for restricted.voter_links do not have its columns: missing desa_code$"):
+    with pytest.raises(ValueError, match="the rows for restricted.voter_links do not have its columns: missing desa_code, tps, "
+                       "row_fingerprint$"):
         warehouse.VOTER_LINKS.rows_of(links, "2024-S1", "33.23")
-    with pytest.raises(ValueError, match="missing desa_code; not in the table name$"):  # a name would be dropped
-        warehouse.VOTER_LINKS.rows_of(links.assign(name=[]), "2024-S1", "33.23")
-    rows = warehouse.VOTER_LINKS.rows_of(links.assign(desa_code=[]), "2024-S1", "33.23")
+    with pytest.raises(ValueError, match="missing desa_code, tps, row_fingerprint; not in the table name$"):
+        warehouse.VOTER_LINKS.rows_of(links.assign(name=[]), "2024-S1", "33.23")  # a name would be dropped
+    rows = warehouse.VOTER_LINKS.rows_of(links.assign(desa_code=[], tps=[], row_fingerprint=[]), "2024-S1", "33.23")
     assert list(rows.columns) == [c.name for c in warehouse.VOTER_LINKS.columns]
 
 
