@@ -125,6 +125,7 @@ def table(frame: pd.DataFrame, columns: list[str], total: pd.Series | None = Non
 
 
 def labelled(values: pd.Series, labels: dict[str, str]) -> pd.Series:
+    """Codes in words; a code the labels do not know yet is shown as it is rather than dropped."""
     return values.map(labels).fillna(values)
 
 
@@ -182,6 +183,7 @@ class DesaCoverage:
     desa: int
     shown: int
     at_full: int  # shown at 100%: not ranked among the lowest
+    hidden: int
     lowest: Table  # ranked: shown, below 100%
     suppressed: Table  # per kecamatan, the desa whose coverage is not shown
 
@@ -197,7 +199,7 @@ def desa_coverage(desa: pd.DataFrame, kecamatan_names: pd.Series) -> DesaCoverag
     lowest = shown[shown["coverage_pct"] < 100].sort_values(["coverage_pct", "region_code"]).head(LOWEST_DESA)
     suppressed = (hidden.sort_values("desa").groupby("kecamatan", sort=True)
                   .agg(suppressed=("desa", "size"), names=("desa", ", ".join)).reset_index())
-    return DesaCoverage(len(desa), len(shown), int((shown["coverage_pct"] >= 100).sum()),
+    return DesaCoverage(len(desa), len(shown), int((shown["coverage_pct"] >= 100).sum()), len(hidden),
                         table(lowest, ["desa", "kecamatan", "region_code", "eligible", "eligible_unregistered",
                                        "coverage_pct"]),
                         table(suppressed, ["kecamatan", "suppressed", "names"],
@@ -282,6 +284,7 @@ def build_report(url: str, semester: str, kabupaten: str) -> str:
                           f"FROM {warehouse.TMS_CANDIDATES.qualified} WHERE semester = %s AND kabupaten = %s AND "
                           "needs_coklit GROUP BY 1 ORDER BY 2 DESC", semester, kabupaten)
     coklit["kecamatan"] = coklit["kecamatan"].map(kecamatan_names).fillna(coklit["kecamatan"])
+    methods["share_pct"] = 100 * methods["links"] / whole["registered"]
     tms_labels = pd.Series([COLUMNS[c][0] for c in TMS_COLUMNS])
     return TEMPLATES.get_template("report.html.j2").render(
         semester=semester, kabupaten=kabupaten, kabupaten_name=regions.region_name(kabupaten) or "",
@@ -310,10 +313,8 @@ def build_report(url: str, semester: str, kabupaten: str) -> str:
                          ["dataset", "file_name", "rows_in", "rows_accepted", "rows_quarantined", "rows_flagged",
                           "rows_repaired", "sha256"]),
         reasons=table(reasons.assign(dataset=labelled(reasons["dataset"], DATASETS)), ["dataset", "reason", "rows"]),
-        methods=table(methods.assign(method=labelled(methods["method"], LINK_METHODS),
-                                     share_pct=100 * methods["links"] / whole["registered"]),
-                      ["method", "links", "share_pct"], total_row("method", pd.Series({
-                          "links": methods["links"].sum(), "share_pct": 100 * methods["links"].sum() / whole["registered"]}))),
+        methods=table(methods.assign(method=labelled(methods["method"], LINK_METHODS)), ["method", "links", "share_pct"],
+                      total_row("method", methods[["links", "share_pct"]].sum())),
     )
 
 
