@@ -1,47 +1,152 @@
 """The semester report for the coordination meeting (rapat koordinasi KPU-Dukcapil): one self-contained HTML file,
-no CDN, no personal data.
+no CDN, no personal data, rendered from templates/report.html.j2.
 
 It reads what the semester published: the `published` tables (desa counts already suppressed below the threshold)
-and counts of the `restricted` ones (never a row). Charts start at zero, are sorted and say what they show in
-Indonesian and English.
+and counts of the `restricted` ones (never a row). Every label and number is Indonesian first, English second:
+numbers as Indonesians write them (1.234; 95,3%), charts from zero, sorted.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 import pandas as pd
 
 from pemadanan import regions, warehouse
 from pemadanan.keys import inside, kabupaten_key, semester_key
-from pemadanan.kpu import KPU_CODES, TMS_MEANINGS
+from pemadanan.kpu import KPU_CODES, TMS_ENGLISH, TMS_MEANINGS
+from pemadanan.summary import SMALL_COUNT_THRESHOLD
 
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:60em;color:#222}
-h1{font-size:1.6em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:.2em .6em;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:.9em}
-img{max-width:100%}"""
+TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("pemadanan", "templates"), autoescape=True,
+                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+LOWEST_DESA = 15
+OTHER_KABUPATEN_ROWS = 15
 
 
-def _counts(url: str, query: str, semester: str, kabupaten: str) -> pd.DataFrame:
+def count(value: float | None) -> str:
+    """A count as the meeting reads it: 1.234 (a suppressed one as a dash)."""
+    return "–" if pd.isna(value) else f"{int(value):,}".replace(",", ".")
+
+
+def percent(value: float | None) -> str:
+    """Always one decimal, with a decimal comma: 95,3%."""
+    return "–" if pd.isna(value) else f"{value:.1f}".replace(".", ",") + "%"
+
+
+def text(value: object) -> str:
+    return "–" if pd.isna(value) else str(value)
+
+
+FORMATS: dict[str, Callable[[object], str]] = {"text": text, "count": count, "pct": percent}
+TEMPLATES.filters["cell"] = lambda value, kind: FORMATS[kind](value)
+TEMPLATES.filters["count"] = count
+
+FINDINGS = ("died", "moved", "listed_twice", "listed_elsewhere")  # as the national step orders them
+# Every column a table of the report shows, by the name its frame gives it: (header, how its cells are written).
+COLUMNS: dict[str, tuple[str, str]] = {
+    "what": ("", "text"),
+    "count": ("Jumlah / Count", "count"),
+    "kecamatan": ("Kecamatan", "text"),
+    "desa": ("Desa", "text"),
+    "region_code": ("Kode wilayah / Region code", "text"),
+    "residents": ("Penduduk / Residents", "count"),
+    "eligible": ("Berhak pilih / Eligible", "count"),
+    "registered": ("Baris DPT / Voter rows", "count"),
+    "linked": ("Tertaut / Linked", "count"),
+    "eligible_unregistered": ("Berhak, belum terdaftar / Eligible, unregistered", "count"),
+    "new_voters": ("Pemilih baru / New voters", "count"),
+    **{f"tms_{code}": (f"TMS {code} {TMS_MEANINGS[code]} / {TMS_ENGLISH[code]}", "count") for code in KPU_CODES},
+    "coverage_pct": ("Cakupan / Coverage", "pct"),
+    "change": ("Perubahan / Change", "text"),
+    "people": ("Orang / People", "count"),
+    "voter_rows": ("Baris DPT / Voter rows", "count"),
+    "dataset": ("Data / Dataset", "text"),
+    "file_name": ("Berkas / File", "text"),
+    "rows_in": ("Baris masuk / Rows in", "count"),
+    "rows_accepted": ("Diterima / Accepted", "count"),
+    "rows_quarantined": ("Dikarantina / Quarantined", "count"),
+    "rows_flagged": ("Ditandai / Flagged", "count"),
+    "rows_repaired": ("Diperbaiki / Repaired", "count"),
+    "sha256": ("SHA-256 (awal / start)", "text"),
+    "reason": ("Alasan / Reason", "text"),
+    "rows": ("Baris / Rows", "count"),
+    "method": ("Cara penautan / Link method", "text"),
+    "links": ("Tautan / Links", "count"),
+    "share_pct": ("Bagian baris DPT / Share of voter rows", "pct"),
+    "suppressed": ("Desa disembunyikan / Suppressed desa", "count"),
+    "names": ("Nama desa / Desa names", "text"),
+    "finding": ("Temuan / Finding", "text"),
+    "high": ("Keyakinan tinggi / High confidence", "count"),
+    "medium": ("Keyakinan sedang / Medium confidence", "count"),
+    "findings": ("Jumlah / Total", "count"),
+    "other_kabupaten": ("Kabupaten lain / Other kabupaten", "text"),
+    "died": ("Meninggal / Died", "count"),
+    "moved": ("Pindah / Moved", "count"),
+    "listed_twice": ("Terdaftar ganda / Listed twice", "count"),
+    "listed_elsewhere": ("Terdaftar di sana / Listed there", "count"),
+}
+CHANGES = {"born": "lahir / born", "died": "meninggal / died", "moved_in": "pindah masuk / moved in",
+           "moved_out": "pindah keluar / moved out", "moved_within": "pindah dalam kabupaten / moved within",
+           "name_corrected": "nama dikoreksi / name corrected",
+           "birth_date_corrected": "tanggal lahir dikoreksi / birth date corrected", "married": "menikah / married",
+           "joined_tni_polri": "masuk TNI/Polri / joined TNI/Polri", "left_tni_polri": "keluar TNI/Polri / left TNI/Polri",
+           "turned_17": "berumur 17 / turned 17"}
+DATASETS = {"population": "penduduk (DKB) / population", "voters": "pemilih (DPT) / voters",
+            "deaths": "kematian / deaths"}
+LINK_METHODS = {"exact_nik": "NIK sama / same NIK", "nik_one_edit": "NIK beda satu angka / NIK one digit off",
+                "probabilistic": "nama, tanggal lahir, alamat / name, birth date, address",
+                "reviewer": "keputusan peninjau / reviewer's decision"}
+FINDING_LABELS = {
+    "died": "Meninggal, tercatat di kabupaten lain (TMS 1) / Died, recorded in another kabupaten",
+    "moved": "Tinggal di kabupaten lain (TMS 4) / Lives in another kabupaten",
+    "listed_twice": "Terdaftar juga di kabupaten lain (TMS 2) / Also listed in another kabupaten",
+    "listed_elsewhere": "Berhak di sini, terdaftar di kabupaten lain / Eligible here, listed in another kabupaten",
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[tuple[str, str]]  # (header, kind) each
+    rows: list[tuple]
+    total: tuple | None = None
+
+
+def table(frame: pd.DataFrame, columns: list[str], total: pd.Series | None = None) -> Table:
+    """The frame's columns as the template shows them, under their bilingual headers (a column with none is an
+    error, never a raw name on the projector)."""
+    return Table([COLUMNS[c] for c in columns], list(frame[columns].itertuples(index=False, name=None)),
+                 None if total is None else tuple(total[columns]))
+
+
+def labelled(values: pd.Series, labels: dict[str, str]) -> pd.Series:
+    """Codes in words; a code the labels do not know yet is shown as it is rather than dropped."""
+    return values.map(labels).fillna(values)
+
+
+def _counts(url: str, query: str, *values: str) -> pd.DataFrame:
     with warehouse.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(query, (semester, kabupaten))
+        cur.execute(query, values)
         frame = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
     conn.close()
     return frame
 
 
-def bar_chart(labels: pd.Series, values: pd.Series, title: str, xlabel: str, *, fmt: str = "%g",
-              x_max: float | None = None, smallest_on_top: bool = False) -> str:
-    """Horizontal bars from zero, sorted (largest on top, or smallest), as a base64 PNG for a data: URI."""
+def bar_chart(labels: pd.Series, values: pd.Series, title: str, xlabel: str, *,
+              fmt: str | Callable[[float], str] = "%g", x_max: float | None = None,
+              smallest_on_top: bool = False) -> str:
+    """Horizontal bars from zero, sorted (largest on top, or smallest), as a base64 PNG for a data: URI. With a
+    `fmt` function the axis is in whole numbers, written as `count` writes them, to read like the report's tables."""
     import matplotlib  # noqa: PLC0415 - only the charts need it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
 
     order = values.fillna(0).to_numpy().argsort()  # barh draws upwards: the last bar on top
     if smallest_on_top:
@@ -49,6 +154,9 @@ def bar_chart(labels: pd.Series, values: pd.Series, title: str, xlabel: str, *, 
     figure, axes = plt.subplots(figsize=(8, max(2.2, 0.3 * len(values))))
     bars = axes.barh(labels.iloc[order].astype(str), values.iloc[order].fillna(0), color="#4a7ab5")
     axes.bar_label(bars, fmt=fmt, padding=2, fontsize=8)
+    if callable(fmt):
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.xaxis.set_major_formatter(lambda value, _position: count(value))
     axes.set_xlim(0, x_max or max(1.0, float(values.max() or 0)) * 1.12)
     axes.set_title(title)
     axes.set_xlabel(xlabel)
@@ -59,81 +167,155 @@ def bar_chart(labels: pd.Series, values: pd.Series, title: str, xlabel: str, *, 
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def _chart(labels: pd.Series, values: pd.Series, title: str, xlabel: str) -> str:
-    return f'<img alt="{html.escape(title)}" src="data:image/png;base64,{bar_chart(labels, values, title, xlabel)}">'
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    png: str  # base64
 
 
-def _table(frame: pd.DataFrame) -> str:
-    """Counts read back as floats when a suppressed (NULL) count shares their column: shown as whole numbers."""
-    return frame.to_html(index=False, na_rep="–", border=0,
-                         float_format=lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}")
+def chart(labels: pd.Series, values: pd.Series, title: str, xlabel: str, fmt: Callable[[float], str] = count,
+          **options) -> Chart:
+    return Chart(title, bar_chart(labels, values.astype(float), title, xlabel, fmt=fmt, **options))
+
+
+@dataclass(frozen=True)
+class DesaCoverage:
+    desa: int
+    shown: int
+    at_full: int  # shown at 100%: not ranked among the lowest
+    hidden: int
+    lowest: Table  # ranked: shown, below 100%
+    suppressed: Table  # per kecamatan, the desa whose coverage is not shown
+
+
+def desa_coverage(desa: pd.DataFrame, kecamatan_names: pd.Series) -> DesaCoverage:
+    """Only desa whose coverage can be shown are ranked; those whose coverage suppression hid (a small count of
+    eligible or unregistered residents) are named per kecamatan instead, so that none passes for complete."""
+    desa = desa.assign(desa=desa["region_name"].fillna(desa["region_code"]),
+                       kecamatan=regions.code_at_level(desa["region_code"], "kecamatan").map(kecamatan_names))
+    shown = desa[desa["coverage_pct"].notna()]
+    # A desa with no eligible resident has no coverage either, suppressed or not: it is neither ranked nor named.
+    hidden = desa[desa["coverage_pct"].isna() & desa[["eligible", "eligible_unregistered"]].isna().any(axis=1)]
+    lowest = shown[shown["coverage_pct"] < 100].sort_values(["coverage_pct", "region_code"]).head(LOWEST_DESA)
+    suppressed = (hidden.sort_values("desa").groupby("kecamatan", sort=True)
+                  .agg(suppressed=("desa", "size"), names=("desa", ", ".join)).reset_index())
+    return DesaCoverage(len(desa), len(shown), int((shown["coverage_pct"] >= 100).sum()), len(hidden),
+                        table(lowest, ["desa", "kecamatan", "region_code", "eligible", "eligible_unregistered",
+                                       "coverage_pct"]),
+                        table(suppressed, ["kecamatan", "suppressed", "names"],
+                              total_row("kecamatan", pd.Series({"suppressed": len(hidden), "names": ""}))))
+
+
+@dataclass(frozen=True)
+class National:
+    """What the semester's national step found for the kabupaten, in counts. `compared` is the number of
+    kabupaten it read: 0 when it has not run for the semester, and None when it ran before this kabupaten was
+    published (so never looked at it)."""
+
+    compared: int | None
+    findings: int = 0
+    by_finding: Table | None = None
+    by_other_kabupaten: Table | None = None
+
+
+def national_counts(url: str, semester: str, kabupaten: str) -> National:
+    if not warehouse.table_exists(url, warehouse.NATIONAL_COVERAGE):
+        return National(0)
+    covered = _counts(url, f"SELECT kabupaten, kabupaten_covered FROM {warehouse.NATIONAL_COVERAGE.qualified} "
+                           "WHERE semester = %s", semester).set_index("kabupaten")["kabupaten_covered"]
+    if covered.empty:
+        return National(0)
+    if kabupaten not in covered.index:
+        return National(None)
+    found = _counts(url, "SELECT finding, confidence, other_kabupaten, count(*) AS findings FROM "
+                         f"{warehouse.NATIONAL_FINDINGS.qualified} WHERE semester = %s AND kabupaten = %s "
+                         "GROUP BY 1, 2, 3", semester, kabupaten)
+    compared = int(covered[kabupaten])
+    if found.empty:
+        return National(compared)
+    by_finding = (found.pivot_table(index="finding", columns="confidence", values="findings", aggfunc="sum",
+                                    fill_value=0).reindex(index=list(FINDINGS), columns=["high", "medium"],
+                                                          fill_value=0))
+    by_finding = by_finding.assign(findings=by_finding.sum(axis=1)).rename_axis("finding").reset_index()
+    by_finding["finding"] = labelled(by_finding["finding"], FINDING_LABELS)
+    by_other = (found.pivot_table(index="other_kabupaten", columns="finding", values="findings", aggfunc="sum",
+                                  fill_value=0).reindex(columns=list(FINDINGS), fill_value=0))
+    by_other = by_other.assign(findings=by_other.sum(axis=1)).sort_values("findings", ascending=False)
+    by_other.index = by_other.index.map(lambda code: f"{code} {regions.region_name(code) or ''}".strip())
+    if len(by_other) > OTHER_KABUPATEN_ROWS:  # the long tail as one row: the meeting reads the largest
+        rest = by_other.iloc[OTHER_KABUPATEN_ROWS - 1:]
+        by_other = pd.concat([by_other.iloc[:OTHER_KABUPATEN_ROWS - 1],
+                              rest.sum().to_frame(f"{len(rest)} kabupaten lain / {len(rest)} other kabupaten").T])
+    total = by_finding[["high", "medium", "findings"]].sum()
+    return National(compared, int(total["findings"]),
+                    table(by_finding, ["finding", "high", "medium", "findings"], total_row("finding", total)),
+                    table(by_other.rename_axis("other_kabupaten").reset_index(),
+                          ["other_kabupaten", *FINDINGS, "findings"]))
+
+
+def total_row(label_column: str, sums: pd.Series) -> pd.Series:
+    return pd.concat([pd.Series({label_column: "Jumlah / Total"}), sums])
+
+
+SUMMARY = ["residents", "eligible", "registered", "linked", "eligible_unregistered", "new_voters"]
+TMS_COLUMNS = [f"tms_{code}" for code in KPU_CODES]
 
 
 def build_report(url: str, semester: str, kabupaten: str) -> str:
     coverage = warehouse.read_table(url, warehouse.COVERAGE_BY_REGION, semester, kabupaten)
     if coverage.empty:
         raise ValueError(f"{semester} {kabupaten} was not published: nothing to report")
-    kabupaten_rows = coverage[coverage["region_level"] == "kabupaten"]
-    kecamatan = coverage[coverage["region_level"] == "kecamatan"].copy()
-    desa = coverage[coverage["region_level"] == "desa"]
-    kecamatan["name"] = kecamatan["region_name"].fillna(kecamatan["region_code"])
+    whole = coverage[coverage["region_level"] == "kabupaten"].iloc[0]
+    kecamatan = coverage[coverage["region_level"] == "kecamatan"]
+    kecamatan = kecamatan.assign(kecamatan=kecamatan["region_name"].fillna(kecamatan["region_code"]))
+    kecamatan_names = kecamatan.set_index("region_code")["kecamatan"]
+    kabupaten_total = total_row("kecamatan", whole[["eligible", "registered", "eligible_unregistered", "new_voters",
+                                                    *TMS_COLUMNS, "coverage_pct"]])
     changes = warehouse.read_table(url, warehouse.SEMESTER_CHANGES, semester, kabupaten)
+    changes = (changes[changes["region_level"] == "kabupaten"].groupby("change", as_index=False)["people"].sum()
+               .sort_values("people", ascending=False))
     deliveries = warehouse.read_table(url, warehouse.DELIVERIES, semester, kabupaten)
     quality = warehouse.read_table(url, warehouse.DATA_QUALITY, semester, kabupaten)
-    published = warehouse.publications(url)
+    reasons = (quality[(quality["outcome"] == "quarantine") & (quality["unexpected_count"] > 0)]
+               .sort_values("unexpected_count", ascending=False).head(10).rename(columns={"unexpected_count": "rows"}))
     methods = _counts(url, f"SELECT link_method AS method, count(*) AS links FROM {warehouse.VOTER_LINKS.qualified} "
                            "WHERE semester = %s AND kabupaten = %s GROUP BY 1 ORDER BY 2 DESC", semester, kabupaten)
     coklit = _counts(url, "SELECT left(desa_code, 8) AS kecamatan, count(DISTINCT voter_row) AS voter_rows "
-                          f"FROM {warehouse.TMS_CANDIDATES.qualified} WHERE semester = %s AND kabupaten = %s AND needs_coklit "
-                          "GROUP BY 1 ORDER BY 2 DESC", semester, kabupaten)
-    coklit["kecamatan"] = coklit["kecamatan"].map(kecamatan.set_index("region_code")["name"]).fillna(coklit["kecamatan"])
-
-    total = kabupaten_rows[["residents", "eligible", "registered", "linked", "eligible_unregistered", "new_voters"]].sum()
-    tms_total = {f"TMS {c} {TMS_MEANINGS[c]}": int(kabupaten_rows[f"tms_{c}"].sum()) for c in KPU_CODES}
-    compared = published["compared_with"].get((semester, kabupaten))
-    kab_changes = (changes[changes["region_level"] == "kabupaten"].groupby("change")["people"].sum()
-                   .rename_axis("perubahan / change").reset_index(name="orang / people"))
-    lowest_desa = (desa.dropna(subset=["coverage_pct"]).sort_values("coverage_pct").head(15)
-                   [["region_code", "region_name", "eligible", "eligible_unregistered", "coverage_pct"]])
-    quarantine_reasons = (quality[(quality["outcome"] == "quarantine") & (quality["unexpected_count"] > 0)]
-                          .sort_values("unexpected_count", ascending=False)
-                          [["file_name", "reason", "unexpected_count"]].head(10))
-    per_kecamatan = kecamatan[["name", "eligible", "registered", "eligible_unregistered", "new_voters",
-                               *[f"tms_{c}" for c in KPU_CODES], "coverage_pct"]].sort_values("coverage_pct")
-
-    sections = [
-        f"<h1>Laporan pemadanan DPT – DKB / Voter list matching report: {html.escape(semester)}, {html.escape(kabupaten)} "
-        f"{html.escape(regions.region_name(kabupaten) or '')}</h1>",
-        "<p class=note>Tanpa data pribadi; jumlah desa di bawah ambang disembunyikan (–). No personal data; desa "
-        "counts below the threshold are suppressed (–). " + (f"Dibandingkan dengan / compared with {compared}."
-                                                             if compared else "Tidak ada semester sebelumnya / no "
-                                                             "previous semester to compare with.") + "</p>",
-        "<h2>Ringkasan / Summary</h2>", _table(pd.DataFrame({
-            "": ["penduduk / residents", "berhak pilih / eligible", "baris DPT / voter rows",
-                 "tertaut / linked", "berhak, belum terdaftar / eligible, unregistered", "pemilih baru / new voters"],
-            "jumlah / count": [int(v) for v in total.to_numpy()]})),
-        "<h2>Perubahan sejak semester lalu / Changes since the last semester</h2>", _table(kab_changes),
-        "<h2>Calon TMS / TMS candidates</h2>",
-        _chart(pd.Series(list(tms_total)), pd.Series(list(tms_total.values()), dtype=float),
-               "Calon TMS per kode / TMS candidates per code", "baris DPT / voter rows"),
-        "<h2>Cakupan per kecamatan / Coverage per kecamatan</h2>",
-        _chart(kecamatan["name"], kecamatan["coverage_pct"], "Cakupan (terendah di bawah) / Coverage (lowest at the "
-               "bottom)", "penduduk berhak pilih yang terdaftar / eligible residents on the list (%)"),
-        _table(per_kecamatan.rename(columns={"name": "kecamatan"})),
-        "<h3>Desa dengan cakupan terendah / Desa with the lowest coverage</h3>", _table(lowest_desa),
-        "<h2>Belum terdaftar dan pemilih baru / Unregistered and new voters</h2>",
-        _chart(kecamatan["name"], kecamatan["eligible_unregistered"].astype(float),
-               "Berhak, belum terdaftar / Eligible, unregistered", "penduduk / residents"),
-        _chart(kecamatan["name"], kecamatan["new_voters"].astype(float), "Pemilih baru / New voters",
-               "penduduk / residents"),
-        "<h2>Perlu coklit / Needs coklit</h2>",
-        _table(coklit.rename(columns={"kecamatan": "kecamatan", "voter_rows": "baris DPT / voter rows"})),
-        "<h2>Kualitas data / Data quality</h2>", _table(deliveries),
-        "<h3>Alasan karantina teratas / Top quarantine reasons</h3>", _table(quarantine_reasons),
-        "<h2>Penautan / Linkage</h2>", _table(methods),
-    ]
-    return (f"<!doctype html><html lang=id><head><meta charset=utf-8><title>pemadanan {html.escape(semester)} {html.escape(kabupaten)}</title>"
-            f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>")
+                          f"FROM {warehouse.TMS_CANDIDATES.qualified} WHERE semester = %s AND kabupaten = %s AND "
+                          "needs_coklit GROUP BY 1 ORDER BY 2 DESC", semester, kabupaten)
+    coklit["kecamatan"] = coklit["kecamatan"].map(kecamatan_names).fillna(coklit["kecamatan"])
+    methods["share_pct"] = 100 * methods["links"] / whole["registered"]
+    tms_labels = pd.Series([COLUMNS[c][0] for c in TMS_COLUMNS])
+    return TEMPLATES.get_template("report.html.j2").render(
+        semester=semester, kabupaten=kabupaten, kabupaten_name=regions.region_name(kabupaten) or "",
+        compared_with=warehouse.publications(url)["compared_with"].get((semester, kabupaten)),
+        threshold=SMALL_COUNT_THRESHOLD, coverage_pct=percent(whole["coverage_pct"]),
+        summary=table(pd.DataFrame({"what": [COLUMNS[c][0] for c in SUMMARY], "count": whole[SUMMARY].to_numpy()}),
+                      ["what", "count"]),
+        changes=table(changes.assign(change=labelled(changes["change"], CHANGES)), ["change", "people"]),
+        tms_chart=chart(tms_labels, whole[TMS_COLUMNS].reset_index(drop=True), "Calon TMS per kode / TMS candidates "
+                        "per code", "baris DPT / voter rows"),
+        coverage_chart=chart(kecamatan["kecamatan"], kecamatan["coverage_pct"], "Cakupan per kecamatan (terendah di "
+                             "atas) / Coverage per kecamatan (lowest on top)", "penduduk berhak pilih yang terdaftar "
+                             "/ eligible residents on the list (%)", percent, x_max=105, smallest_on_top=True),
+        per_kecamatan=table(kecamatan.sort_values("coverage_pct"), ["kecamatan", "eligible", "registered",
+                            "eligible_unregistered", "new_voters", "coverage_pct"], kabupaten_total),
+        tms_per_kecamatan=table(kecamatan.sort_values("kecamatan"), ["kecamatan", *TMS_COLUMNS], kabupaten_total),
+        desa=desa_coverage(coverage[coverage["region_level"] == "desa"], kecamatan_names),
+        unregistered_chart=chart(kecamatan["kecamatan"], kecamatan["eligible_unregistered"],
+                                 "Berhak, belum terdaftar / Eligible, unregistered", "penduduk / residents"),
+        new_voters_chart=chart(kecamatan["kecamatan"], kecamatan["new_voters"], "Pemilih baru / New voters",
+                               "penduduk / residents"),
+        national=national_counts(url, semester, kabupaten),
+        coklit=table(coklit, ["kecamatan", "voter_rows"], total_row("kecamatan", coklit[["voter_rows"]].sum())),
+        deliveries=table(deliveries.assign(dataset=labelled(deliveries["dataset"], DATASETS),
+                                           sha256=deliveries["file_sha256"].str.slice(0, 12)),
+                         ["dataset", "file_name", "rows_in", "rows_accepted", "rows_quarantined", "rows_flagged",
+                          "rows_repaired", "sha256"]),
+        reasons=table(reasons.assign(dataset=labelled(reasons["dataset"], DATASETS)), ["dataset", "reason", "rows"]),
+        methods=table(methods.assign(method=labelled(methods["method"], LINK_METHODS)), ["method", "links", "share_pct"],
+                      total_row("method", methods[["links", "share_pct"]].sum())),
+    )
 
 
 def report_path(folder: Path, semester: str, kabupaten: str) -> Path:

@@ -107,6 +107,7 @@ def test_the_semester_report_renders_its_charts_with_no_request_off_this_machine
             route.abort()
 
     page.route("**/*", only_the_file_server)
+    page.set_viewport_size({"width": 1280, "height": 800})  # the meeting's projector
     page.goto(f"{files_url}/")
     page.get_by_text("reports/pemadanan-2024-S2-33.23.html").click()
     page.get_by_text("TMS candidates", exact=False).first.wait_for()
@@ -114,6 +115,7 @@ def test_the_semester_report_renders_its_charts_with_no_request_off_this_machine
     assert charts.count() >= 3
     widths = charts.evaluate_all("images => images.map(i => i.complete ? i.naturalWidth : 0)")
     assert min(widths) > 0, widths
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # nothing cut off, no sideways scrolling
     screenshot(page, "report-2024-S2")
     assert refused == []
     assert personal_data(page, small_kabupaten) == []
