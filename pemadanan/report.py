@@ -210,7 +210,7 @@ def desa_coverage(desa: pd.DataFrame, kecamatan_names: pd.Series) -> DesaCoverag
 class National:
     """What the semester's national step found for the kabupaten, in counts. `compared` is the number of
     kabupaten it read: 0 when it has not run for the semester, and None when it ran before this kabupaten was
-    published (so never looked at it)."""
+    published, or published again (so never looked at its rows as they are)."""
 
     compared: int | None
     findings: int = 0
@@ -221,16 +221,19 @@ class National:
 def national_counts(url: str, semester: str, kabupaten: str) -> National:
     if not warehouse.table_exists(url, warehouse.NATIONAL_COVERAGE):
         return National(0)
-    covered = _counts(url, f"SELECT kabupaten, kabupaten_covered FROM {warehouse.NATIONAL_COVERAGE.qualified} "
-                           "WHERE semester = %s", semester).set_index("kabupaten")["kabupaten_covered"]
+    # The step read this kabupaten's rows as they are published now only where it recorded their publication time.
+    covered = _counts(url, f"SELECT n.kabupaten, n.kabupaten_covered, n.published_at = p.published_at AS current "
+                           f"FROM {warehouse.NATIONAL_COVERAGE.qualified} n LEFT JOIN {warehouse.PUBLICATIONS.qualified} p "
+                           "ON p.semester = n.semester AND p.kabupaten = n.kabupaten WHERE n.semester = %s",
+                      semester).set_index("kabupaten")
     if covered.empty:
         return National(0)
-    if kabupaten not in covered.index:
+    if kabupaten not in covered.index or not covered.loc[kabupaten, "current"]:
         return National(None)
     found = _counts(url, "SELECT finding, confidence, other_kabupaten, count(*) AS findings FROM "
                          f"{warehouse.NATIONAL_FINDINGS.qualified} WHERE semester = %s AND kabupaten = %s "
                          "GROUP BY 1, 2, 3", semester, kabupaten)
-    compared = int(covered[kabupaten])
+    compared = int(covered.loc[kabupaten, "kabupaten_covered"])
     if found.empty:
         return National(compared)
     by_finding = (found.pivot_table(index="finding", columns="confidence", values="findings", aggfunc="sum",

@@ -122,11 +122,14 @@ def publish_national(url: str, findings: list[tuple], covered: list[str]) -> Non
     frame = pd.DataFrame(findings, columns=["kabupaten", "finding", "other_kabupaten", "confidence", "found_by"])
     frame = frame.assign(tms_code=frame["finding"].map({"died": "1", "moved": "4", "listed_twice": "2"}),
                          voter_row=range(7001, 7001 + len(frame)), population_row=None, other_desa_code=None,
-                         other_voter_row=None)
+                         other_voter_row=None, other_tps=None)
+    # When each kabupaten read was published, as the step records it (those not published here: now).
+    published = warehouse.publications(url).xs(SEMESTER, level="semester")["published_at"]
     now = pd.Timestamp.now(tz="UTC")
-    coverage = pd.DataFrame({"kabupaten": covered, "published_at": now, "kabupaten_covered": len(covered),
+    coverage = pd.DataFrame({"kabupaten": covered, "published_at": [published.get(k, now) for k in covered],
+                             "kabupaten_covered": len(covered),
                              "moved_out": 0, "listed_twice": 0, "listed_elsewhere": 0, "computed_at": now,
-                             "died_elsewhere": 0})
+                             "died_elsewhere": 0, "listed_elsewhere_high": 0})
     warehouse.replace_kabupaten(url, SEMESTER, None, {warehouse.NATIONAL_FINDINGS: frame,
                                                       warehouse.NATIONAL_COVERAGE: coverage}, dashboard=None)
 
@@ -163,3 +166,12 @@ def test_the_national_section_counts_this_kabupatens_findings_or_says_in_a_line_
     publish_national(url, [(KENDAL, "moved", BANTUL, "high", "NIK")], [KENDAL, BANTUL])
     section = national_section(build_report(url, SEMESTER, KABUPATEN))
     assert "ran before this kabupaten was published" in section and "<table>" not in section
+
+    # Read this kabupaten, which has been published again since: its findings are of rows of another delivery.
+    publish_national(url, [(KABUPATEN, "moved", KENDAL, "high", "NIK")], [KABUPATEN, KENDAL])
+    with warehouse.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(f"UPDATE {warehouse.PUBLICATIONS.qualified} SET published_at = now() WHERE kabupaten = %s",
+                    (KABUPATEN,))
+    conn.close()
+    section = national_section(build_report(url, SEMESTER, KABUPATEN))
+    assert "(or published again)" in section and "<table>" not in section
