@@ -3,6 +3,7 @@ bad rows quarantined with their reasons. A blocking check that fails stops the r
 
 
 import hashlib
+import logging
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,6 +65,12 @@ def check_result(outcome: CheckOutcome, docs: str | None) -> dg.AssetCheckResult
     return dg.AssetCheckResult(
         check_name=outcome.check.name, passed=outcome.success, metadata=metadata,
         severity=dg.AssetCheckSeverity.ERROR if outcome.outcome == Outcome.BLOCK else dg.AssetCheckSeverity.WARN)
+
+
+# Dagster warns on stderr, outside the run, of every step after a check left without a result: for a check that
+# could not run that is expected, and the run's log says why (`log_not_evaluated`); a terminal full of it is not.
+logging.getLogger("dagster._core.execution.plan.active").addFilter(
+    lambda record: "emitted no result" not in record.getMessage())
 
 
 def log_not_evaluated(context: dg.AssetExecutionContext, dataset: Dataset, evaluated: list[CheckOutcome],
