@@ -6,8 +6,9 @@ against the truth.
 
 --work is a folder `benchmarks/national_accuracy.py` ran with the same regions, seeds and semesters: its `seed-N`
 folders (files and truth) and the warehouse it published the kabupaten into. For each seed and semester, each
-version computes the national findings from what the kabupaten published and replaces the semester's
-restricted.national_findings, in a process of its own with its code on PYTHONPATH (the earlier commit from a git
+version computes the national findings from what the kabupaten published and writes them into
+a scratch table (benchmark.national_findings: both versions can write it, whatever their catalogue adds to
+restricted.national_findings), in a process of its own with its code on PYTHONPATH (the earlier commit from a git
 worktree under --work; this one from this folder, uncommitted changes included); the findings are then scored by
 this commit's `evaluation.national_scores`, so both are scored alike. The versions alternate. Prints precision,
 recall, findings and truth per finding, with the high-confidence findings alone beside, and the step's seconds.
@@ -26,14 +27,22 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 STEP = """
-import json, sys, time
+import io, json, sys, time
 from pemadanan import national, warehouse
 url, semester = sys.argv[1], sys.argv[2]
 started = time.perf_counter()
 found = national.national_findings(*national.read_published(url, semester))
 seconds = time.perf_counter() - started
-warehouse.replace_kabupaten(url, semester, None, {warehouse.NATIONAL_FINDINGS: national.findings_table(found)},
-                            dashboard=None)
+# Into a scratch table both versions can write whatever their catalogue says national_findings has.
+rows = national.findings_table(found)[["kabupaten", "finding", "voter_row", "population_row", "other_kabupaten",
+                                       "confidence"]]
+with warehouse.connect(url) as conn, conn.cursor() as cur:
+    cur.execute("CREATE SCHEMA IF NOT EXISTS benchmark; DROP TABLE IF EXISTS benchmark.national_findings; "
+                "CREATE TABLE benchmark.national_findings (kabupaten text, finding text, voter_row integer, "
+                "population_row integer, other_kabupaten text, confidence text)")
+    buffer = io.StringIO(rows.astype({"voter_row": "Int64", "population_row": "Int64"}).to_csv(index=False))
+    cur.copy_expert("COPY benchmark.national_findings FROM STDIN WITH (FORMAT csv, HEADER)", buffer)
+conn.close()
 print(json.dumps({"seconds": seconds}))
 """
 
@@ -53,6 +62,8 @@ def main() -> None:
         subprocess.run(["git", "worktree", "add", "--detach", str(earlier), args.compare], cwd=PROJECT, check=True)
     versions = {"this": PROJECT, args.compare: earlier}
 
+    import pandas as pd
+
     from pemadanan import warehouse
     from pemadanan.evaluation import national_scores
 
@@ -69,7 +80,11 @@ def main() -> None:
                 if ran.returncode:
                     raise SystemExit(f"{name}: {ran.stderr[-2000:]}")
                 seconds = json.loads(ran.stdout.strip().splitlines()[-1])["seconds"]
-                scores = dict(national_scores(url, out / "truth", semester, regions))
+                with warehouse.connect(url) as conn, conn.cursor() as cur:
+                    cur.execute("SELECT * FROM benchmark.national_findings")
+                    found = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+                conn.close()
+                scores = dict(national_scores(url, out / "truth", semester, regions, found))
                 for what in ("moved", "listed twice", "listed elsewhere"):
                     every, high = scores[what], scores[f"{what} (high)"]
                     print(f"{seed:>4} {semester:>8} {name:>8} {what:<17} {every.precision:>9.4f} {every.recall:>7.4f} "

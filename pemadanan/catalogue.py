@@ -321,10 +321,12 @@ NATIONAL_FINDINGS = Table("restricted", "national_findings", "What the national 
     Column("other_kabupaten", "text NOT NULL", "Whose death records have the person (died), where the person lives (moved) or is listed too."),
     Column("other_desa_code", "text", "Desa where the person lives (moved)."),
     Column("other_voter_row", "integer", "The voter row in other_kabupaten (listed_twice, listed_elsewhere)."),
-    Column("found_by", "text NOT NULL", "NIK, or name and birth date where the row's NIK is nobody's, or by the name "
-           "on the row another person's."),
-    Column("confidence", "text NOT NULL", "high: found by NIK (and, listed twice, the person lives in other_kabupaten: strike this row; listed elsewhere: the other row carries the NIK itself); "
-           "medium: found by name and birth date, or listed twice and living in neither kabupaten (a visit decides)."),
+    Column("found_by", "text NOT NULL", "NIK (the row's own); previous semester's link (the row, carried over "
+           "unchanged, was linked a semester earlier to the resident with this NIK); or name, birth date and NIK "
+           "digits (the row's NIK is nobody's or another person's, and the namesake born that day has a NIK it "
+           "differs from by a typo or Excel's rounding). A name and birth date alone make no finding."),
+    Column("confidence", "text NOT NULL", "high: found by NIK or the previous semester's link (and, listed twice, the person lives in other_kabupaten: strike this row; listed elsewhere: the other row was found so); "
+           "medium: found by name, birth date and NIK digits, or listed twice and living in neither kabupaten (a visit decides)."),
     Column("other_tps", "integer", "TPS of the voter row in other_kabupaten (listed_twice, listed_elsewhere)."),
 ), per_kabupaten=False)
 NATIONAL_COVERAGE = Table("published", "national_coverage", "Which kabupaten the national step covered for the semester, and what it found in each. No personal data.", (

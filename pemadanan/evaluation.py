@@ -231,14 +231,16 @@ def _national_truth(truth_dir: Path, semester: str, regions: list[str]) -> dict[
             "rows": person_of_row, "residents": person_of_resident}
 
 
-def national_scores(url: str, truth_dir: Path, semester: str, regions: list[str]) -> list[tuple[str, Score]]:
-    """Each national finding the step published for the semester (restricted.national_findings), scored against
-    the national generator's truth of the kabupaten in `regions`; and each again for its high-confidence findings
-    alone ("moved (high)": what may be acted on without a visit)."""
+def national_scores(url: str, truth_dir: Path, semester: str, regions: list[str],
+                    found: pd.DataFrame | None = None) -> list[tuple[str, Score]]:
+    """Each national finding the step published for the semester (restricted.national_findings, or `found`: rows in
+    its shape), scored against the national generator's truth of the kabupaten in `regions`; and each again for its
+    high-confidence findings alone ("moved (high)": what may be acted on without a visit)."""
     from pemadanan import warehouse  # noqa: PLC0415 - the linkage scores above need no database
 
     truth = _national_truth(truth_dir, semester, regions)
-    found = warehouse.read_table(url, warehouse.NATIONAL_FINDINGS, semester)
+    if found is None:
+        found = warehouse.read_table(url, warehouse.NATIONAL_FINDINGS, semester)
     person, resident = truth["rows"], truth["residents"]
 
     def predicted(rows: pd.DataFrame) -> dict[str, set]:

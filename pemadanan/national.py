@@ -4,9 +4,10 @@ the same person listed in two kabupaten, and a resident 'unregistered' in one ka
 Each kabupaten's run publishes its residents (population_snapshot: NIK, name key, birth date, desa), its voter
 rows' links to them and its unlinked voter rows (NIK when trustworthy, name key, birth date). Across the kabupaten of a
 semester, the NIK (one per person in the country, for life) joins them. An unlinked row whose NIK is nobody's
-(missing, mangled by Excel, mistyped) takes the NIK of the resident elsewhere with its name (spelled alike) and
-birth date, if nobody else of that name was born that year and the date is not one offices write for an unknown
-one: found so, a finding is of medium confidence.
+(missing, mangled by Excel, mistyped) takes the NIK of the resident its row was linked to a semester earlier (high
+confidence: a namesake cannot have it); else of the resident elsewhere with its name (spelled alike), birth date
+(not one offices write for an unknown one) and the digits left of its NIK, if nobody else of that name was born
+that day (medium confidence). A name and birth date alone decide nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pemadanan.names import name_key
 from pemadanan.probabilistic import placeholder_days
 from pemadanan.similarity import NAMES_CLOSE, name_similarity
 
-BY_NIK, BY_NAME_AND_BIRTH_DATE = "NIK", "name and birth date"
+BY_NIK, BY_NAME_AND_BIRTH_DATE = "NIK", "name, birth date and NIK digits"
 # The row, as the list carried it over, was linked a semester earlier to a resident of its kabupaten: that resident's
 # NIK, which a namesake cannot have.
 BY_PREVIOUS_LINK = "previous semester's link"
@@ -171,11 +172,11 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     - the NIK of the resident the same row was linked to a semester earlier (`previous_nik`), where that NIK is a
       resident's in the run: the person the row lists, wherever they live now; else
     - the NIK of the resident of another kabupaten with its name (spelling key) and birth date (not a placeholder),
-      where
-    - the row's NIK as delivered (`nik_delivered`: a digit mistyped or zeroed by Excel, or Excel's 3.32301E+15)
-      agrees with that resident's, and no other resident in the run of that name was born that day; or
-    - without such digits, no other resident in the run of that name was born that year.
-    The others keep theirs."""
+      where the row's NIK (as delivered, `nik_delivered`: a digit mistyped or zeroed by Excel, or Excel's
+      3.32301E+15) agrees with that resident's, and no other resident in the run of that name was born that day.
+    The others keep theirs. A name and birth date alone decide nothing: the person a stale row lists has often died
+    or left the run, and a namesake born the same day lives somewhere in the country (hard profile, seeds 1-2: 15 of 110
+    such findings were right)."""
     voters = voters.assign(found_by=BY_NIK)
     known = residents["nik"].dropna().unique()
     if "previous_nik" in voters:
@@ -196,45 +197,41 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     namesakes = residents[residents["name_key"].astype("string[pyarrow]").isin(
         candidates["name_key"].astype("string[pyarrow]").unique())]
     namesakes = namesakes.assign(birth_date=pd.to_datetime(namesakes["birth_date"]))
-    # Where no one else of that name was born that year, a namesake born the same day is very unlikely; the common
-    # names (SRI, ANDI, AYU) have namesakes born every year, and more of them the more kabupaten have published.
-    # Digits left of the NIK make the same day enough: a namesake born that day whose NIK also agrees is not.
-    born_that_year = namesakes.groupby([namesakes["name_key"], namesakes["birth_date"].dt.year])["name_key"]
-    born_that_day = namesakes.groupby(["name_key", "birth_date"])["name_key"]
-    identity = namesakes.assign(alone_that_year=born_that_year.transform("size") == 1)[
-        born_that_day.transform("size") == 1]
-    found = candidates.reset_index().merge(identity[["name_key", "birth_date", "nik", "kabupaten", "alone_that_year"]]
+    # Two namesakes born that day and the digits that agree could be either's.
+    identity = namesakes[namesakes.groupby(["name_key", "birth_date"])["name_key"].transform("size") == 1]
+    found = candidates.reset_index().merge(identity[["name_key", "birth_date", "nik", "kabupaten"]]
                                            .rename(columns={"nik": "resident_nik", "kabupaten": "resident_in"}),
                                            on=["name_key", "birth_date"])
-    digits = _nik_digits_agree(found["nik_delivered"], found["resident_nik"]) if "nik_delivered" in found else False
-    # A row with a NIK of its own that is nobody's here is most often someone who died or left the run, whose
-    # namesake lives elsewhere: the name and day decide only where that NIK is the namesake's but for a typo.
-    own = found["nik"].notna()
-    own_digits = _nik_digits_agree(found["nik"].astype("string"), found["resident_nik"])
-    found = found[(found["resident_in"] != found["kabupaten"])
-                  & ((~own & (found["alone_that_year"] | digits)) | (own & own_digits))].set_index("index")
+    delivered = found["nik_delivered"] if "nik_delivered" in found else pd.Series(pd.NA, index=found.index)
+    digits = (_nik_digits_agree(delivered, found["resident_nik"])
+              | _nik_digits_agree(found["nik"].astype("string"), found["resident_nik"]))
+    found = found[(found["resident_in"] != found["kabupaten"]) & digits].set_index("index")
     return voters.assign(nik=voters["nik"].where(~voters.index.isin(found.index), found["resident_nik"]),
                          found_by=voters["found_by"].where(~voters.index.isin(found.index), BY_NAME_AND_BIRTH_DATE))
 
 
 def _nik_digits_agree(delivered: pd.Series, nik: pd.Series) -> pd.Series:
-    """The resident's NIK is what the row delivered, but for what Excel or a typist did to it: 16 digits of which
-    at most two differ (a typo, a last digit zeroed), or Excel's 3.32301E+15 whose six digits begin it."""
+    """The resident's NIK is what the row delivered, but for what Excel or a typist did to it: Excel's 3.32301E+15
+    whose six digits begin it, or 16 digits of which at most two differ (a typo, a last digit zeroed) and none of
+    the first six. Those are the kecamatan that issued the NIK, and a NIK is for life: a same-day namesake's NIK
+    differs from the person's in little else (the next six are the birth date, the last four often 0001), so two
+    digits anywhere made namesakes in kabupaten whose codes differ in two digits one person (3 of 31 right)."""
     delivered = delivered.astype("string").fillna("").str.strip().str.lstrip("'")
     nik = nik.astype("string").fillna("")
     sixteen = delivered.str.fullmatch(r"[0-9]{16}").fillna(False)
-    differing = sum((delivered.str.slice(i, i + 1) != nik.str.slice(i, i + 1)).astype(int) for i in range(16))
+    same_issuer = delivered.str.slice(0, 6) == nik.str.slice(0, 6)
+    differing = sum((delivered.str.slice(i, i + 1) != nik.str.slice(i, i + 1)).astype(int) for i in range(6, 16))
     mantissa = delivered.str.extract(r"^([0-9])\.([0-9]{5})E\+15$", flags=re.IGNORECASE)
     scientific = mantissa[0].notna()
     begins = nik.str.slice(0, 6) == (mantissa[0].fillna("") + mantissa[1].fillna(""))
-    return ((sixteen & (differing <= 2)) | (scientific & begins)).fillna(False).astype(bool)
+    return ((sixteen & same_issuer & (differing <= 2)) | (scientific & begins)).fillna(False).astype(bool)
 
 
 def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """`national_findings`' four inputs for the semester, as every kabupaten published them, narrowed in PostgreSQL
     to the people the rules can concern: residents whose NIK is on an unlinked row (or was, a semester earlier, on the
-    resident the same row was linked to) or who are unregistered, or who share a name key and birth year with an
-    unlinked row (the rules count namesakes born that year or day; found through the NIK and name-key indexes), and
+    resident the same row was linked to) or who are unregistered, or who share a name key and birth date with an
+    unlinked row (the rules count namesakes born that day; found through the NIK and name-key indexes), and
     the voter rows linked to those residents. At 285 million residents the rest never leaves the server. The unlinked
     rows come with their NIK as delivered (restricted.row_issues) and `previous_nik`."""
     from pemadanan import warehouse  # noqa: PLC0415 - the rules above need no database
@@ -263,16 +260,16 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
             WHERE l.semester = %(previous)s AND p.semester = %(previous)s
             GROUP BY l.kabupaten, l.row_fingerprint HAVING count(DISTINCT p.nik) = 1""", values)
         # Three index lookups, not one scan with ORs: each side of the UNION is a join on an index, namesakes by
-        # name key and a year of birth dates (a common name's namesakes of other years are never read).
+        # name key and birth date (a common name's namesakes born on other days are never read).
         cur.execute(f"""
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
             SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM {warehouse.POPULATION_SNAPSHOT.qualified}
                 WHERE semester = %(semester)s AND nik IN (SELECT nik FROM unlinked UNION SELECT previous_nik FROM remembered)
             UNION
             SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code
-                FROM (SELECT DISTINCT name_key, extract(year FROM birth_date)::int AS born FROM unlinked) u
+                FROM (SELECT DISTINCT name_key, birth_date FROM unlinked) u
                 JOIN {warehouse.POPULATION_SNAPSHOT.qualified} r ON r.name_key = u.name_key
-                    AND r.birth_date >= make_date(u.born, 1, 1) AND r.birth_date < make_date(u.born + 1, 1, 1)
+                    AND r.birth_date = u.birth_date
                 WHERE r.semester = %(semester)s
             UNION
             SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code
@@ -344,7 +341,7 @@ def officer_notes(people: pd.DataFrame, findings: pd.DataFrame) -> pd.Series:
                           ("listed_twice", "juga terdaftar di " + where + tps),
                           ("listed_elsewhere", "terdaftar di " + where + tps)):
         said = said.mask(findings["finding"] == finding, note)
-    unsure = np.where(findings["found_by"] == BY_NAME_AND_BIRTH_DATE, " (perlu dipastikan: nama dan tanggal lahir sama)",
+    unsure = np.where(findings["found_by"] == BY_NAME_AND_BIRTH_DATE, " (perlu dipastikan: nama, tanggal lahir dan sebagian NIK sama)",
                       np.where(findings["confidence"] != "high", " (perlu dipastikan)", ""))
     said = findings.assign(note=said + unsure)
     for row in ("voter_row", "population_row"):
