@@ -154,7 +154,9 @@ UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to n
     Column("name_key", "text", "Spelling key of the name on the row: with birth_date, how the "
            "national step finds a row whose NIK is missing or wrong.", personal=True),
     VOTER_TPS, ROW_FINGERPRINT,
-), joined_by_voter_row=("desa_code", "tps", "row_fingerprint"))
+    Column("no_kk", "text", "Family card (NKK) on the row, where whole: the household the person was listed with.",
+           personal=True),
+), joined_by_voter_row=("desa_code", "tps", "row_fingerprint", "no_kk"))
 QUARANTINE = Table("restricted", "quarantine", "Rows set aside at ingest, with every reason and the row as delivered.", (
     SEMESTER,
     Column("dataset", "text NOT NULL", "population, voters or deaths."),
@@ -279,6 +281,8 @@ POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next 
     DESA,
     Column("name_key", "text", "Spelling key of the name: what the national step finds people by "
            "where a NIK fails.", personal=True),
+    Column("no_kk", "text", "Family card (NO_KK): the national step finds a household that moved together by it.",
+           personal=True),
 ), indexes=("nik", "name_key, birth_date", "population_row"))
 REGION = (Column("region_level", "text NOT NULL", "provinsi, kabupaten, kecamatan or desa."),
           Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),

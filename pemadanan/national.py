@@ -29,7 +29,10 @@ BY_NIK, BY_NAME_AND_BIRTH_DATE = "NIK", "name, birth date and NIK digits"
 # The row, as the list carried it over, was linked a semester earlier to a resident of its kabupaten: that resident's
 # NIK, which a namesake cannot have.
 BY_PREVIOUS_LINK = "previous semester's link"
-BY_EVIDENCE = (BY_NIK, BY_PREVIOUS_LINK)
+# The row's name and birth date are those of a resident in the new household of the row's family (the others on its
+# family card, found by NIK, moved there): a namesake born that day is not in that household.
+BY_FAMILY = "name, birth date and family card"
+BY_EVIDENCE = (BY_NIK, BY_PREVIOUS_LINK, BY_FAMILY)
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,7 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
                                found_by=voters["found_by"].mask(remembered, BY_PREVIOUS_LINK))
     if "name_key" not in voters:
         return voters
+    voters = _by_family(voters, residents, known)
     candidates = voters[~voters["linked"].astype(bool) & voters["name_key"].notna() & voters["birth_date"].notna()]
     candidates = candidates[~candidates["nik"].isin(known)]
     born = pd.to_datetime(candidates["birth_date"])
@@ -208,6 +212,33 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     found = found[(found["resident_in"] != found["kabupaten"]) & digits].set_index("index")
     return voters.assign(nik=voters["nik"].where(~voters.index.isin(found.index), found["resident_nik"]),
                          found_by=voters["found_by"].where(~voters.index.isin(found.index), BY_NAME_AND_BIRTH_DATE))
+
+
+def _by_family(voters: pd.DataFrame, residents: pd.DataFrame, known: np.ndarray) -> pd.DataFrame:
+    """`voters` where an unlinked row whose NIK is nobody's shares its family card (`no_kk`, as the list has it) with
+    rows found, by their NIK or the previous semester's link, living in another kabupaten, and the one resident there
+    with the row's name (spelling key) and birth date is in the household they live in now (their new family card):
+    the row takes that resident's NIK. Households move together; a namesake born that day is not in theirs."""
+    if "no_kk" not in voters or "no_kk" not in residents:
+        return voters
+    unlinked = voters[~voters["linked"].astype(bool) & voters["no_kk"].notna()]
+    movers = unlinked[unlinked["nik"].isin(known) & unlinked["found_by"].isin((BY_NIK, BY_PREVIOUS_LINK))].merge(
+        residents[["nik", "kabupaten", "no_kk"]].dropna().rename(columns={"kabupaten": "lives_in", "no_kk": "new_kk"}),
+        on="nik")
+    households = movers.loc[movers["lives_in"] != movers["kabupaten"],
+                            ["kabupaten", "no_kk", "lives_in", "new_kk"]].drop_duplicates()
+    candidates = unlinked[~unlinked["nik"].isin(known) & unlinked["name_key"].notna() & unlinked["birth_date"].notna()]
+    if households.empty or candidates.empty:
+        return voters
+    members = residents.dropna(subset=["no_kk", "name_key", "birth_date"]).assign(
+        birth_date=lambda r: pd.to_datetime(r["birth_date"]))[["kabupaten", "no_kk", "name_key", "birth_date", "nik"]]
+    found = (candidates.assign(birth_date=pd.to_datetime(candidates["birth_date"])).reset_index()
+             .merge(households, on=["kabupaten", "no_kk"])
+             .merge(members.rename(columns={"kabupaten": "lives_in", "no_kk": "new_kk", "nik": "resident_nik"}),
+                    on=["lives_in", "new_kk", "name_key", "birth_date"]))
+    found = found[~found.duplicated("index", keep=False)].set_index("index")  # one resident, not two
+    return voters.assign(nik=voters["nik"].where(~voters.index.isin(found.index), found["resident_nik"]),
+                         found_by=voters["found_by"].where(~voters.index.isin(found.index), BY_FAMILY))
 
 
 def _nik_digits_agree(delivered: pd.Series, nik: pd.Series) -> pd.Series:
@@ -244,7 +275,8 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
     with warehouse.connect(url) as conn, conn.cursor() as cur:
         cur.execute(f"""
             CREATE TEMP TABLE unlinked ON COMMIT DROP AS
-            SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, u.tps, u.row_fingerprint, i.nik_delivered
+            SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, u.tps, u.row_fingerprint, u.no_kk,
+                   i.nik_delivered
             FROM {warehouse.UNLINKED_VOTERS.qualified} u LEFT JOIN {warehouse.ROW_ISSUES.qualified} i
                 ON i.semester = u.semester AND i.kabupaten = u.kabupaten AND i.dataset = 'voters'
                 AND i.source_row = u.voter_row
@@ -263,16 +295,17 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
         # name key and birth date (a common name's namesakes born on other days are never read).
         cur.execute(f"""
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
-            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code FROM {warehouse.POPULATION_SNAPSHOT.qualified}
+            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code, no_kk
+                FROM {warehouse.POPULATION_SNAPSHOT.qualified}
                 WHERE semester = %(semester)s AND nik IN (SELECT nik FROM unlinked UNION SELECT previous_nik FROM remembered)
             UNION
-            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code
+            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code, r.no_kk
                 FROM (SELECT DISTINCT name_key, birth_date FROM unlinked) u
                 JOIN {warehouse.POPULATION_SNAPSHOT.qualified} r ON r.name_key = u.name_key
                     AND r.birth_date = u.birth_date
                 WHERE r.semester = %(semester)s
             UNION
-            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code
+            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code, r.no_kk
                 FROM {warehouse.POPULATION_SNAPSHOT.qualified} r JOIN {warehouse.ELIGIBLE_UNREGISTERED.qualified} e
                 ON e.kabupaten = r.kabupaten AND e.population_row = r.population_row
                 WHERE r.semester = %(semester)s AND e.semester = %(semester)s""", values)
@@ -283,6 +316,7 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
             WHERE l.semester = %s""", (semester,))
         unlinked = _fetch(cur, """
             SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, false AS linked, u.tps, u.nik_delivered,
+                   u.no_kk,
                    r.previous_nik
             FROM unlinked u LEFT JOIN remembered r ON r.kabupaten = u.kabupaten AND r.row_fingerprint = u.row_fingerprint""")
         unregistered = _fetch(cur, f"SELECT kabupaten, population_row FROM {warehouse.ELIGIBLE_UNREGISTERED.qualified} "
@@ -303,7 +337,7 @@ def _fetch(cur, query: str, values: tuple = ()) -> pd.DataFrame:
     from pemadanan import warehouse  # noqa: PLC0415 - the rules above need no database
 
     text = {name: pa.string() for name in ("kabupaten", "nik", "name_key", "name_norm", "desa_code", "nik_delivered",
-                                           "previous_nik")}
+                                           "previous_nik", "no_kk")}
     return warehouse.copy_out(cur, query, values, text).to_pandas()
 
 

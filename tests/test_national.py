@@ -302,3 +302,26 @@ def test_digits_that_agree_count_only_under_the_same_issuing_kecamatan_a_nik_kee
     voters["name_key"] = name_key(voters["name_norm"])
     moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
     assert moved[["voter_row", "lives_in", "found_by"]].values.tolist() == [[2, C, BY_NAME_AND_BIRTH_DATE]]
+
+
+def test_a_row_without_a_usable_nik_is_found_in_the_new_household_of_the_family_that_moved_with_it():
+    """A's list has a family (card 3323...0007): the father's NIK intact, found living in B in a new household; the
+    daughter's NIK missing. B has two DEWI born that day, one in the father's new household; C has a third. The one in
+    the household is she. A row of a family nobody was found of is found by nothing."""
+    born = "2001-04-09"
+    residents = pd.DataFrame([
+        (B, 1, MOVER, "SUTRISNO", "1970-01-01", "3324000000000001"),
+        (B, 2, "3323014904010001", "DEWI", born, "3324000000000001"),   # in the father's new household
+        (B, 3, "3324024904010002", "DEWI", born, "3324000000000002"),   # a namesake in B
+        (C, 1, "3402014904010003", "DEWI", born, "3402000000000003"),   # and one in C
+    ], columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date", "no_kk"]).assign(desa_code="x")
+    voters = pd.DataFrame([
+        (A, 1, MOVER, "SUTRISNO", "1970-01-01", "3323000000000007"),
+        (A, 2, None, "DEWI", born, "3323000000000007"),
+        (A, 3, None, "DEWI", born, "3323000000000009"),  # another family's daughter: nobody of hers was found
+    ], columns=["kabupaten", "voter_row", "nik", "name_norm", "birth_date", "no_kk"]).assign(linked=False)
+    residents["name_key"] = name_key(residents["name_norm"])
+    voters["name_key"] = name_key(voters["name_norm"])
+    moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
+    assert moved[["voter_row", "lives_in", "found_by", "confidence"]].values.tolist() == [
+        [1, B, "NIK", "high"], [2, B, "name, birth date and family card", "high"]]
