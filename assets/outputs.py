@@ -1,8 +1,6 @@
 """Outputs: what KPU and Dukcapil act on (TMS candidates, eligible-unregistered, new voters, population changes,
 coverage per region, coklit lists). Counts and charts only in metadata: no personal data."""
 
-import warnings
-
 import dagster as dg
 import pandas as pd
 
@@ -145,16 +143,11 @@ def coverage_by_region(context: dg.AssetExecutionContext, election_calendar: Ele
     })
 
 
-# The national step's findings of the semester, whichever kabupaten's run the step followed.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", dg.BetaWarning)
-    NATIONAL_FINDINGS = dg.AssetDep(dg.AssetKey(["restricted", "national_findings"]),
-                                    partition_mapping=dg.MultiToSingleDimensionPartitionMapping("semester"))
-
-
 # Written from the published restricted.coklit_list: a run that fails to publish leaves the previous lists, and the
-# lists of a published partition can be written again alone (officer_files_job, after each national step).
-@dg.asset(**OUTPUTS, kinds={"csv", "xlsx"}, deps=[dg.AssetKey(["restricted", "coklit_list"]), NATIONAL_FINDINGS])
+# lists of a published partition can be written again alone (officer_files_job, after each national step). The
+# national findings are read where the step has run, not declared a dependency: the UI would warn that materializing
+# the lists "may fail" until it has, and they do not.
+@dg.asset(**OUTPUTS, kinds={"csv", "xlsx"}, deps=[dg.AssetKey(["restricted", "coklit_list"])])
 def coklit_lists(context: dg.AssetExecutionContext, coklit: CoklitLists, warehouse_db: Warehouse) -> dg.MaterializeResult:
     """One CSV and one XLSX per desa with the people Pantarlih officers visit, by RW, RT and address, and what the
     national step found of them (moved to, also listed in, listed in another kabupaten); only the operator can read

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -87,7 +88,7 @@ def run_semester(semester: str, landing: str | None = None, warehouse_url: str |
         return False, (f"{semester} {code}: not started: {_in_progress(instance, code) or holder} is running it (one "
                        "run of a kabupaten at a time): wait for it to end, then run again")
     try:
-        refused = _refusals(instance, url, semester, ready, zone.path, replace)
+        refused = _refusals(instance, url, semester, dict(runs), zone.path, replace)
         if refused:
             return False, "\n".join(refused)
         return _run_kabupaten_then_national(instance, lock, url, semester, runs, lines)
@@ -108,23 +109,34 @@ def _in_progress(instance, kabupaten: str) -> str | None:
             if runs else None)
 
 
-def _refusals(instance, url: str, semester: str, kabupaten: list[str], landing: Path, replace: bool) -> list[str]:
-    """A line for each kabupaten that must not run now: a run of it queued or running in the Dagster instance (the UI,
-    the sensor, a backfill), or its semester published from another landing folder and --replace not given (a sample
-    in another folder once replaced the demo's 50,000 residents with 5,017 rows)."""
+def _refusals(instance, url: str, semester: str, files: dict, landing: Path, replace: bool) -> list[str]:
+    """A line for each kabupaten (`files`: its SemesterFiles) that must not run now: a run of it queued or running in
+    the Dagster instance (the UI, the sensor, a backfill), or its semester published from other files in another
+    landing folder and --replace not given (a sample in another folder once replaced the demo's 50,000 residents
+    with 5,017 rows). The same files copied to another folder publish the same tables: not refused."""
     from pemadanan import warehouse  # noqa: PLC0415
 
     lines = [f"{semester} {code}: not started: {running} is running it (one run of a kabupaten at a time): wait for "
              "it to end, or cancel it in the Dagster UI if its process is gone, then run again"
-             for code in kabupaten if (running := _in_progress(instance, code))]
+             for code in files if (running := _in_progress(instance, code))]
     published = warehouse.publications(url)
     if not replace and "landing" in published.columns:
-        for code in kabupaten:
+        for code, delivered in files.items():
             other = published["landing"].get((semester, code))
-            if isinstance(other, str) and Path(other) != landing.resolve():
+            if (isinstance(other, str) and Path(other) != landing.resolve()
+                    and not _published_from(url, semester, code, delivered)):
                 lines.append(f"{semester} {code}: not started: published from {other}, not {landing.resolve()}: run "
                              "with --replace to replace it with this folder's files")
     return lines
+
+
+def _published_from(url: str, semester: str, kabupaten: str, files) -> bool:
+    """The kabupaten's semester was published from files with the bytes of these (population and voters)."""
+    from pemadanan import warehouse  # noqa: PLC0415
+
+    return all((semester, kabupaten) in warehouse.published_with_digest(
+        url, dataset, hashlib.sha256(path.read_bytes()).hexdigest()) for dataset, path in
+        (("population", files.population), ("voters", files.voters)))
 
 
 def _run_kabupaten_then_national(instance, lock, url: str, semester: str, runs: list,

@@ -162,8 +162,9 @@ def test_two_semesters_publish_what_the_truth_says(small_kabupaten, instance_env
     instance = dg.DagsterInstance.get()
     assert "Postgres" in type(instance.run_storage).__name__
     runs = instance.get_runs()
-    # A run of the kabupaten, then the semester's national step.
-    assert sorted(r.tags.get("dagster/partition") for r in runs) == ["2024-S2", "2024-S2|33.23"]
+    # A run of the kabupaten, the semester's national step, then the kabupaten's coklit lists and report again.
+    assert sorted(r.tags.get("dagster/partition") for r in runs) == ["2024-S2", "2024-S2|33.23", "2024-S2|33.23"]
+    assert sorted(r.job_name for r in runs) == ["national_job", "officer_files_job", "semester_job"]
 
     # Nothing personal in what the UI shows: no NIK, no resident's full name in any metadata or log line.
     shown = []
@@ -249,7 +250,7 @@ def test_a_broken_delivery_fails_with_one_line_and_publishes_nothing(small_kabup
     voters = pd.read_csv(small_kabupaten / "2024-S1" / "voters.csv", dtype=str).drop(columns="NAMA")
     voters.to_csv(broken / "voters.csv", index=False)
 
-    ok, message = run_semester("2024-S1", str(tmp_path / "landing"))
+    ok, message = run_semester("2024-S1", str(tmp_path / "landing"), replace=True)  # published from other files
     assert not ok
     assert "\n" not in message
     assert "voters.csv: check columns_present failed: required column(s) missing: NAMA" in message

@@ -300,4 +300,4 @@ def test_pemadanan_evaluate_scores_a_generated_semester(small_kabupaten, capsys)
 
     assert main(["evaluate", "--semester", "2024-S1", "--truth", str(small_kabupaten / "truth")]) == 0
     said = capsys.readouterr().out
-    assert "precision" in said and "2024-S1: " in said
+    assert "precision" in said and "2024-S1 33.23: " in said

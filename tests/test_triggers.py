@@ -105,7 +105,8 @@ def publish(url, semester, compared_with=None, kabupaten="33.23"):
     from pemadanan import warehouse
 
     warehouse.replace_kabupaten(url, semester, kabupaten, {warehouse.PUBLICATIONS: pd.DataFrame({
-        "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [compared_with]})}, dashboard=None)
+        "published_at": [pd.Timestamp.now(tz="UTC")], "compared_with": [compared_with], "landing": [None]})},
+        dashboard=None)
 
 
 def test_semesters_run_in_order_and_one_published_before_its_predecessor_runs_again(tmp_path, fresh_database):

@@ -71,7 +71,11 @@ def materialize_alone(page: Page, dagster_url: str, asset_path: str) -> None:
     page.locator("button", has_text="Materialize…").first.click(timeout=60_000)
     dialog = page.get_by_role("dialog")
     together = dialog.get_by_text("Additional assets will be materialized")  # the tables its step publishes with it
-    together.or_(dialog.get_by_text("Partition selection")).wait_for(timeout=60_000)
+    try:
+        together.or_(dialog.get_by_text("Partition selection")).wait_for(timeout=60_000)
+    except Exception:
+        screenshot(page, f"operations-materialize-{asset_path.replace('/', '-')}-dialog")
+        raise
     if together.is_visible():
         dialog.get_by_role("button", name="Confirm").click()
         together.wait_for(state="detached")
