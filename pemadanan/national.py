@@ -4,10 +4,11 @@ the same person listed in two kabupaten, and a resident 'unregistered' in one ka
 Each kabupaten's run publishes its residents (population_snapshot: NIK, name key, birth date, desa), its voter
 rows' links to them and its unlinked voter rows (NIK when trustworthy, name key, birth date). Across the kabupaten of a
 semester, the NIK (one per person in the country, for life) joins them. An unlinked row whose NIK is nobody's
-(missing, mangled by Excel, mistyped) takes the NIK of the resident its row was linked to a semester earlier (high
-confidence: a namesake cannot have it); else of the resident elsewhere with its name (spelled alike), birth date
-(not one offices write for an unknown one) and the digits left of its NIK, if nobody else of that name was born
-that day (medium confidence). A name and birth date alone decide nothing.
+(missing, mangled by Excel, mistyped) takes the NIK of the resident its row was linked to a semester earlier, or of
+the resident of its name and birth date in the new household of the others on its family card who moved (high
+confidence: a namesake cannot have either); else of the resident elsewhere with its name (spelled alike), birth
+date (not one offices write for an unknown one) and the digits left of its NIK, if nobody else of that name was
+born that day (medium confidence). A name and birth date alone decide nothing.
 """
 
 from __future__ import annotations
@@ -174,6 +175,7 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     """`voters` with `found_by`: an unlinked row whose NIK is no resident's in the run takes
     - the NIK of the resident the same row was linked to a semester earlier (`previous_nik`), where that NIK is a
       resident's in the run: the person the row lists, wherever they live now; else
+    - the NIK of the resident in the new household of its family (`_by_family`); else
     - the NIK of the resident of another kabupaten with its name (spelling key) and birth date (not a placeholder),
       where the row's NIK (as delivered, `nik_delivered`: a digit mistyped or zeroed by Excel, or Excel's
       3.32301E+15) agrees with that resident's, and no other resident in the run of that name was born that day.
