@@ -219,21 +219,12 @@ class National:
 
 
 def national_counts(url: str, semester: str, kabupaten: str) -> National:
-    if not warehouse.table_exists(url, warehouse.NATIONAL_COVERAGE):
-        return National(0)
-    # The step read this kabupaten's rows as they are published now only where it recorded their publication time.
-    covered = _counts(url, f"SELECT n.kabupaten, n.kabupaten_covered, n.published_at = p.published_at AS current "
-                           f"FROM {warehouse.NATIONAL_COVERAGE.qualified} n LEFT JOIN {warehouse.PUBLICATIONS.qualified} p "
-                           "ON p.semester = n.semester AND p.kabupaten = n.kabupaten WHERE n.semester = %s",
-                      semester).set_index("kabupaten")
-    if covered.empty:
-        return National(0)
-    if kabupaten not in covered.index or not covered.loc[kabupaten, "current"]:
-        return National(None)
+    compared = warehouse.national_step_read(url, semester, kabupaten)
+    if not compared:
+        return National(compared)
     found = _counts(url, "SELECT finding, confidence, other_kabupaten, count(*) AS findings FROM "
                          f"{warehouse.NATIONAL_FINDINGS.qualified} WHERE semester = %s AND kabupaten = %s "
                          "GROUP BY 1, 2, 3", semester, kabupaten)
-    compared = int(covered.loc[kabupaten, "kabupaten_covered"])
     if found.empty:
         return National(compared)
     by_finding = (found.pivot_table(index="finding", columns="confidence", values="findings", aggfunc="sum",

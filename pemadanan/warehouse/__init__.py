@@ -50,6 +50,7 @@ from pemadanan.warehouse.publish import DashboardRole, replace_kabupaten
 from pemadanan.warehouse.readers import (
                                            copy_out,
                                            national_findings_of,
+                                           national_step_read,
                                            previous_rows_in,
                                            publications,
                                            published_with_digest,
@@ -76,7 +77,7 @@ __all__ = [
     "POPULATION_SNAPSHOT", "PUBLICATIONS", "QUARANTINE", "REVIEW_DECISIONS", "REVIEW_QUEUE", "ROW_ISSUES", "SEMESTER",
     "SEMESTER_CHANGES", "SUPERUSER_PASSWORD", "TABLES", "TMS_CANDIDATES", "UNLINKED_VOTERS", "VOTER_DUPLICATES", "VOTER_LINKS", "Column",
     "DashboardRole", "Table", "WarehouseUnavailable", "connect", "copy_out", "dashboard_role", "dashboard_url", "dashboards_markdown", "describe",
-    "driver_error", "embedded_url", "encoded_url", "ensure_database", "libpq_url", "national_findings_of", "previous_rows_in", "publications",
+    "driver_error", "embedded_url", "encoded_url", "ensure_database", "libpq_url", "national_findings_of", "national_step_read", "previous_rows_in", "publications",
     "published_with_digest", "read_semester", "read_table", "replace_kabupaten", "resolve_url", "review_offered",
     "serve", "serving_url", "sql_literal", "sqlalchemy_url", "stop_serving", "table_exists", "tables_markdown",
 ]

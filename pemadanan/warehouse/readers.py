@@ -72,19 +72,30 @@ def read_table(url: str, table: Table, semester: str | None = None, kabupaten: s
     return frame
 
 
-def national_findings_of(url: str, semester: str, kabupaten: str) -> pd.DataFrame | None:
-    """The national step's findings of the kabupaten's rows, or None where the last national step of the semester did
-    not read the kabupaten's rows as they are published now (not run since, or before they were published again):
-    its voter and population rows would be another delivery's."""
+def national_step_read(url: str, semester: str, kabupaten: str) -> int | None:
+    """How many kabupaten the semester's last national step read, where it read this kabupaten's rows as they are
+    published now (it recorded their publication time); 0 where no national step has run for the semester; None
+    where one ran but not on these rows (before they were published, or published again): its voter and
+    population rows would be another delivery's."""
     with connect(url) as conn, conn.cursor() as cur:
         if not (_exists(cur, NATIONAL_FINDINGS) and _exists(cur, NATIONAL_COVERAGE)):
-            return None
-        cur.execute(f"""SELECT 1 FROM {NATIONAL_COVERAGE.qualified} n JOIN {PUBLICATIONS.qualified} p
-                        ON p.semester = n.semester AND p.kabupaten = n.kabupaten AND p.published_at = n.published_at
-                        WHERE n.semester = %s AND n.kabupaten = %s""", (semester, kabupaten))
-        current = cur.fetchone() is not None
+            return 0
+        cur.execute(f"""SELECT n.kabupaten = %s AND n.published_at = p.published_at, n.kabupaten_covered
+                        FROM {NATIONAL_COVERAGE.qualified} n LEFT JOIN {PUBLICATIONS.qualified} p
+                        ON p.semester = n.semester AND p.kabupaten = n.kabupaten
+                        WHERE n.semester = %s ORDER BY 1 DESC NULLS LAST LIMIT 1""", (kabupaten, semester))
+        row = cur.fetchone()
     conn.close()
-    return read_table(url, NATIONAL_FINDINGS, semester, kabupaten) if current else None
+    if row is None:
+        return 0
+    return row[1] if row[0] else None
+
+
+def national_findings_of(url: str, semester: str, kabupaten: str) -> pd.DataFrame | None:
+    """The national step's findings of the kabupaten's rows, or None where it did not read them as they are
+    published now (`national_step_read`)."""
+    return read_table(url, NATIONAL_FINDINGS, semester, kabupaten) if national_step_read(url, semester, kabupaten) \
+        else None
 
 
 def previous_rows_in(url: str, semester: str, kabupaten: str, dataset: str) -> int | None:
