@@ -112,8 +112,9 @@ def _ensure_partitions(url: str, semester: str, kabupaten: str | None, tables: l
 
 
 def _ensure_views(cur, dashboard: DashboardRole | None) -> None:
-    """Each view whose tables all exist, as this version defines it, readable by the dashboard role. Replaced only
-    where its columns are not this version's: replacing takes a lock that would wait for every dashboard reading it."""
+    """Each view whose tables all exist, as this version defines it, readable by the dashboard role. Replaced (and
+    granted) only where it is not so already, as `_grant_dashboard` grants: replacing or granting takes a lock that
+    would wait for every dashboard reading it, at every kabupaten's publish."""
     for view in VIEWS:
         cur.execute("SELECT count(to_regclass(t)) FROM unnest(%s::text[]) AS t", ([t.qualified for t in view.reads],))
         if cur.fetchone()[0] < len(view.reads):
@@ -122,9 +123,11 @@ def _ensure_views(cur, dashboard: DashboardRole | None) -> None:
                     "to_regclass(%s) AND attnum > 0 AND NOT attisdropped", (view.qualified,))
         if cur.fetchone()[0] != [c.name for c in view.columns]:
             cur.execute(f"CREATE OR REPLACE VIEW {view.qualified} AS {view.query}")
-        cur.execute(f"COMMENT ON VIEW {view.qualified} IS %s", (view.description,))
+            cur.execute(f"COMMENT ON VIEW {view.qualified} IS %s", (view.description,))
         if dashboard is not None:
-            cur.execute(f'GRANT SELECT ON {view.qualified} TO "{dashboard.name}"')
+            cur.execute("SELECT has_table_privilege(%s, %s, 'SELECT')", (dashboard.name, view.qualified))
+            if not cur.fetchone()[0]:
+                cur.execute(f'GRANT SELECT ON {view.qualified} TO "{dashboard.name}"')
 
 
 def _leaf(table: Table, semester: str, kabupaten: str | None) -> tuple[str, str, str, tuple[str, ...]]:
