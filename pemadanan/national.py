@@ -63,7 +63,8 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
       the other (medium: a visit decides). A row where the person lives is never struck.
     - listed_elsewhere: an eligible resident with no voter row here whose NIK is on another kabupaten's list:
       registered, in the wrong place (to be moved: pindah memilih), not unregistered. High only where the row
-      carries the NIK itself: a row that took it by name and birth date may be a namesake's.
+      carries the NIK itself or took it by evidence a namesake cannot have (`BY_EVIDENCE`): a row that took it by
+      name, birth date and NIK digits may be a namesake's.
 
     A NIK on an unlinked row is someone else's where the name on the row is not close to the name of anyone with
     that NIK (a typo that gives another real NIK): the row is then looked for as a row without a usable NIK.
@@ -187,8 +188,7 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     if "previous_nik" in voters:
         previous = _numbers(voters["previous_nik"])
         remembered = (~voters["linked"].astype(bool) & ~voters["nik"].isin(known) & previous.isin(known)).to_numpy()
-        voters = voters.assign(nik=voters["nik"].mask(remembered, previous),
-                               found_by=voters["found_by"].mask(remembered, BY_PREVIOUS_LINK))
+        voters = _taking(voters, previous[remembered], BY_PREVIOUS_LINK)
     if "name_key" not in voters:
         return voters
     voters = _by_family(voters, residents, known)
@@ -212,8 +212,7 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     digits = (_nik_digits_agree(delivered, found["resident_nik"])
               | _nik_digits_agree(found["nik"].astype("string"), found["resident_nik"]))
     found = found[(found["resident_in"] != found["kabupaten"]) & digits].set_index("index")
-    return voters.assign(nik=voters["nik"].where(~voters.index.isin(found.index), found["resident_nik"]),
-                         found_by=voters["found_by"].where(~voters.index.isin(found.index), BY_NAME_AND_BIRTH_DATE))
+    return _taking(voters, found["resident_nik"], BY_NAME_AND_BIRTH_DATE)
 
 
 def _by_family(voters: pd.DataFrame, residents: pd.DataFrame, known: np.ndarray) -> pd.DataFrame:
@@ -239,8 +238,13 @@ def _by_family(voters: pd.DataFrame, residents: pd.DataFrame, known: np.ndarray)
              .merge(members.rename(columns={"kabupaten": "lives_in", "no_kk": "new_kk", "nik": "resident_nik"}),
                     on=["lives_in", "new_kk", "name_key", "birth_date"]))
     found = found[~found.duplicated("index", keep=False)].set_index("index")  # one resident, not two
-    return voters.assign(nik=voters["nik"].where(~voters.index.isin(found.index), found["resident_nik"]),
-                         found_by=voters["found_by"].where(~voters.index.isin(found.index), BY_FAMILY))
+    return _taking(voters, found["resident_nik"], BY_FAMILY)
+
+
+def _taking(voters: pd.DataFrame, niks: pd.Series, found_by: str) -> pd.DataFrame:
+    """`voters` whose rows in `niks`' index take those NIKs, found so."""
+    taken = voters.index.isin(niks.index)
+    return voters.assign(nik=voters["nik"].where(~taken, niks), found_by=voters["found_by"].where(~taken, found_by))
 
 
 def _nik_digits_agree(delivered: pd.Series, nik: pd.Series) -> pd.Series:

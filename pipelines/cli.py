@@ -134,9 +134,12 @@ def _published_from(url: str, semester: str, kabupaten: str, files) -> bool:
     """The kabupaten's semester was published from files with the bytes of these (population and voters)."""
     from pemadanan import warehouse  # noqa: PLC0415
 
-    return all((semester, kabupaten) in warehouse.published_with_digest(
-        url, dataset, hashlib.sha256(path.read_bytes()).hexdigest()) for dataset, path in
-        (("population", files.population), ("voters", files.voters)))
+    def digest(path: Path) -> str:
+        with path.open("rb") as file:  # read in chunks: a national file is hundreds of megabytes
+            return hashlib.file_digest(file, "sha256").hexdigest()
+
+    return all((semester, kabupaten) in warehouse.published_with_digest(url, dataset, digest(path))
+               for dataset, path in (("population", files.population), ("voters", files.voters)))
 
 
 def _run_kabupaten_then_national(instance, lock, url: str, semester: str, runs: list,
