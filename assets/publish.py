@@ -42,9 +42,9 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse_db: Warehouse,
                      tms_candidates: pd.DataFrame, eligible_unregistered: pd.DataFrame, new_voters: pd.DataFrame,
                      population_changes: pd.DataFrame, coverage_by_region: pd.DataFrame):
     """Every table of the semester is replaced in one transaction: all or nothing, and a re-run gives the same rows."""
-    where_listed = voters.accepted.set_index("source_row")[["desa_code", "tps", "no_kk"]].assign(
+    where_listed = voters.accepted.set_index("source_row")[["desa_code", "tps", "no_kk", "birthplace"]].assign(
         row_fingerprint=national.row_fingerprints(voters.accepted).to_numpy())
-    links = voter_resident_links.links.join(where_listed.drop(columns="no_kk"), on="voter_row")
+    links = voter_resident_links.links.join(where_listed[["desa_code", "tps", "row_fingerprint"]], on="voter_row")
     unlinked = voter_resident_links.unlinked.join(where_listed, on="voter_row")
     files = [population, voters, deaths]
     summary = link_summary(voters.accepted, population.accepted, links["voter_row"],

@@ -11,7 +11,8 @@ a scratch table (benchmark.national_findings: both versions can write it, whatev
 restricted.national_findings), in a process of its own with its code on PYTHONPATH (the earlier commit from a git
 worktree under --work; this one from this folder, uncommitted changes included); the findings are then scored by
 this commit's `evaluation.national_scores`, so both are scored alike. The versions alternate. Prints precision,
-recall, findings and truth per finding, with the high-confidence findings alone beside, and the step's seconds.
+recall, findings and truth per finding, with the high-confidence findings alone beside, and the step's seconds;
+under them its misses by the NIK on the person's row and its false findings by their evidence (`national_errors`).
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ found = national.national_findings(*national.read_published(url, semester))
 seconds = time.perf_counter() - started
 # Into a scratch table both versions can write whatever their catalogue says national_findings has.
 rows = national.findings_table(found)[["kabupaten", "finding", "voter_row", "population_row", "other_kabupaten",
-                                       "confidence"]]
+                                       "found_by", "confidence"]]
 with warehouse.connect(url) as conn, conn.cursor() as cur:
     cur.execute("CREATE SCHEMA IF NOT EXISTS benchmark; DROP TABLE IF EXISTS benchmark.national_findings; "
                 "CREATE TABLE benchmark.national_findings (kabupaten text, finding text, voter_row integer, "
-                "population_row integer, other_kabupaten text, confidence text)")
+                "population_row integer, other_kabupaten text, found_by text, confidence text)")
     buffer = io.StringIO(rows.astype({"voter_row": "Int64", "population_row": "Int64"}).to_csv(index=False))
     cur.copy_expert("COPY benchmark.national_findings FROM STDIN WITH (FORMAT csv, HEADER)", buffer)
 conn.close()
@@ -65,7 +66,7 @@ def main() -> None:
     import pandas as pd
 
     from pemadanan import warehouse
-    from pemadanan.evaluation import national_scores
+    from pemadanan.evaluation import national_errors, national_scores
 
     regions = args.regions.split(",")
     print(f"{'seed':>4} {'semester':>8} {'version':>8} {'finding':<17} {'precision':>9} {'recall':>7} "
@@ -90,6 +91,10 @@ def main() -> None:
                     print(f"{seed:>4} {semester:>8} {name:>8} {what:<17} {every.precision:>9.4f} {every.recall:>7.4f} "
                           f"{every.predicted:>6} {every.relevant:>6} {high.precision:>15.4f} {high.recall:>7.4f} "
                           f"{high.predicted:>6} {seconds:>7.1f}", flush=True)
+                errors = national_errors(url, out / "truth", semester, regions, found)
+                for (what, error), kinds in errors.groupby(["finding", "error"], sort=False):
+                    print(f"{'':>23} {what} {error}: " + ", ".join(f"{k} {n}" for k, n in zip(
+                        kinds["kind"], kinds["count"], strict=True)), flush=True)
 
 
 if __name__ == "__main__":

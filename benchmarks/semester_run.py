@@ -3,9 +3,10 @@ scale: wall time and peak RSS of every step, per size, and optionally the same f
 then the accuracy of what was published (TMS codes, eligible-unregistered) against the truth.
 
     .venv/bin/python benchmarks/semester_run.py --residents 100000,300000,1000000 --work /tmp/semester-bench \\
-        [--seed 7 --region 33.23] [--compare HEAD~1] [--no-accuracy]
+        [--seed 7 --region 33.23] [--profile hard] [--compare HEAD~1] [--no-accuracy]
 
-Per size, the realistic profile's two semesters are generated once (kept in --work) by this commit's generator.
+Per size, the profile's (realistic unless --profile says; hard has Indonesian name frequencies, so common names have
+namesakes born the same day, the national step's costliest lookups) two semesters are generated once (kept in --work) by this commit's generator.
 Each semester then runs in a fresh child process, 2024-S2 comparing with 2024-S1 as published by the same code,
 each version into a warehouse emptied at the start, so that neither publishes into one grown by earlier runs.
 Each commit runs from a git worktree of its own under --work (uncommitted changes are not measured). With
@@ -233,6 +234,7 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/semester-bench")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--region", default="33.23")
+    parser.add_argument("--profile", default="realistic", help="the generator's: realistic, basic, harsh or hard")
     parser.add_argument("--compare", help="an earlier commit to run side by side, e.g. HEAD~1")
     parser.add_argument("--no-accuracy", action="store_true", help="only the speed and memory figures")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -250,14 +252,14 @@ def main() -> None:
     if args.compare:
         versions[args.compare] = worktree(args.compare, work)
     for residents in (int(size) for size in args.residents.split(",")):
-        folder = work / f"{residents}-{args.region}-{args.seed}"
+        folder = work / f"{residents}-{args.region}-{args.seed}" / args.profile
         landing = folder / "landing"
         if not (landing / SEMESTERS[-1] / "voters.csv").exists():
             from pemadanan.synthetic import GeneratorConfig, generate
 
             started = time.perf_counter()
             generate(GeneratorConfig(kabupaten=args.region, residents=residents, semesters=SEMESTERS,
-                                     seed=args.seed), landing)
+                                     seed=args.seed, profile=args.profile), landing)
             print(f"generated {residents:,} residents, {len(SEMESTERS)} semesters in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
         results: dict[str, dict[str, dict]] = {label: {} for label in versions}
@@ -267,7 +269,8 @@ def main() -> None:
             for label, code in versions.items():  # alternating, so both see the same machine
                 slug = re.sub(r"\W", "_", label)
                 results[label][semester] = run_child(code, folder / slug, landing, semester)
-        print(f"\n{residents:,} residents, region {args.region}, seed {args.seed}, realistic profile\n{table(results)}\n",
+        print(f"\n{residents:,} residents, region {args.region}, seed {args.seed}, {args.profile} profile\n"
+              f"{table(results)}\n",
               flush=True)
         if not args.no_accuracy:
             for semester in SEMESTERS:

@@ -156,7 +156,9 @@ UNLINKED_VOTERS = Table("restricted", "unlinked_voters", "Voter rows linked to n
     VOTER_TPS, ROW_FINGERPRINT,
     Column("no_kk", "text", "Family card (NKK) on the row, where whole: the household the person was listed with.",
            personal=True),
-), joined_by_voter_row=("desa_code", "tps", "row_fingerprint", "no_kk"))
+    Column("birthplace", "text", "Place of birth on the row (TEMPAT_LAHIR): with name and birth date, how the national "
+           "step finds a row that carries no NIK digits.", personal=True),
+), joined_by_voter_row=("desa_code", "tps", "row_fingerprint", "no_kk", "birthplace"))
 QUARANTINE = Table("restricted", "quarantine", "Rows set aside at ingest, with every reason and the row as delivered.", (
     SEMESTER,
     Column("dataset", "text NOT NULL", "population, voters or deaths."),
@@ -283,6 +285,7 @@ POPULATION_SNAPSHOT = Table("restricted", "population_snapshot", "What the next 
            "where a NIK fails.", personal=True),
     Column("no_kk", "text", "Family card (NO_KK): the national step finds a household that moved together by it.",
            personal=True),
+    Column("birthplace", "text", "Place of birth (TMPT_LHR): tells namesakes born the same day apart.", personal=True),
 ), indexes=("nik", "name_key, birth_date", "population_row"))
 REGION = (Column("region_level", "text NOT NULL", "provinsi, kabupaten, kecamatan or desa."),
           Column("region_code", "text NOT NULL", "Kemendagri code of the region, e.g. 33.23.01."),

@@ -236,22 +236,74 @@ def national_scores(url: str, truth_dir: Path, semester: str, regions: list[str]
     """Each national finding the step published for the semester (restricted.national_findings, or `found`: rows in
     its shape), scored against the national generator's truth of the kabupaten in `regions`; and each again for its
     high-confidence findings alone ("moved (high)": what may be acted on without a visit)."""
-    from pemadanan import warehouse  # noqa: PLC0415 - the linkage scores above need no database
-
     truth = _national_truth(truth_dir, semester, regions)
     if found is None:
-        found = warehouse.read_table(url, warehouse.NATIONAL_FINDINGS, semester)
-    person, resident = truth["rows"], truth["residents"]
-
-    def predicted(rows: pd.DataFrame) -> dict[str, set]:
-        by = {what: rows[rows["finding"] == what] for what in ("moved", "listed_twice", "listed_elsewhere")}
-        return {
-            "moved": {(r.kabupaten, person[r.kabupaten][r.voter_row], r.other_kabupaten) for r in by["moved"].itertuples()},
-            "listed twice": {(r.kabupaten, person[r.kabupaten][r.voter_row]) for r in by["listed_twice"].itertuples()},
-            "listed elsewhere": {(r.kabupaten, resident[r.kabupaten][r.population_row])
-                                 for r in by["listed_elsewhere"].itertuples()},
-        }
-
-    every, high = predicted(found), predicted(found[found["confidence"] == "high"])
+        found = _published_findings(url, semester)
+    every, high = _national_predicted(found, truth), _national_predicted(found[found["confidence"] == "high"], truth)
     return [(what, Score(len(every[what]), len(every[what] & truth[what]), len(truth[what]))) for what in every] + [
         (f"{what} (high)", Score(len(high[what]), len(high[what] & truth[what]), len(truth[what]))) for what in high]
+
+
+def national_errors(url: str, truth_dir: Path, semester: str, regions: list[str],
+                    found: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The national step's misses and false findings, counted by kind (finding, error, kind, count):
+    - a miss by the NIK its person's row carries where the person is listed (the row of `moved` and `listed twice`,
+      the row elsewhere of `listed elsewhere`): intact, missing, in scientific notation, last digit zeroed, mistyped;
+    - a false finding by the evidence it says it was found by and its confidence, or "wrong destination" for a
+      mover found living elsewhere than they do."""
+    truth = _national_truth(truth_dir, semester, regions)
+    if found is None:
+        found = _published_findings(url, semester)
+    predicted = _national_predicted(found, truth, with_evidence=True)
+    nik_kind = {}
+    for kabupaten in regions:
+        rows = pd.read_csv(truth_dir / semester / kabupaten / "voters_truth.csv", dtype=str, keep_default_na=False)
+        rows = rows[rows["is_duplicate_copy"] != "True"]
+        kind = pd.Series("NIK intact", index=rows.index)
+        for defect, said in NIK_DEFECTS.items():
+            kind = kind.mask(rows[f"defect_{defect}"] == "True", said)
+        nik_kind[kabupaten] = dict(zip(rows["person_id"].astype(int), kind, strict=True))
+    counted = []
+    for what, found_items in predicted.items():
+        found_keys = {item[:-1] for item in found_items}
+        for item in truth[what] - found_keys:
+            kabupaten, person = item[0], item[1]
+            where = [kabupaten] if what != "listed elsewhere" else [k for k in regions if k != kabupaten]
+            kinds = [nik_kind[k][person] for k in where if person in nik_kind[k]]
+            counted.append((what, "missed", kinds[0] if kinds else "no row"))
+        for *key, evidence in found_items:
+            if tuple(key) in truth[what]:
+                continue
+            mover_elsewhere = what == "moved" and any(t[:2] == tuple(key[:2]) for t in truth[what])
+            counted.append((what, "false", "wrong destination" if mover_elsewhere else evidence))
+    errors = pd.DataFrame(counted, columns=["finding", "error", "kind"])
+    return errors.value_counts().rename("count").reset_index().sort_values(
+        ["finding", "error", "count"], ascending=[True, True, False], ignore_index=True)
+
+
+NIK_DEFECTS = {"nik_missing": "NIK missing", "nik_scientific": "NIK in scientific notation",
+               "nik_trailing_zero": "NIK's last digit zeroed", "nik_typo": "NIK mistyped"}
+
+
+def _published_findings(url: str, semester: str) -> pd.DataFrame:
+    from pemadanan import warehouse  # noqa: PLC0415 - the linkage scores above need no database
+
+    return warehouse.read_table(url, warehouse.NATIONAL_FINDINGS, semester)
+
+
+def _national_predicted(found: pd.DataFrame, truth: dict, with_evidence: bool = False) -> dict[str, set]:
+    """The findings as the truth counts them (per kabupaten and person), with "found_by, confidence" last if asked."""
+    person, resident = truth["rows"], truth["residents"]
+    by = {what: found[found["finding"] == what] for what in ("moved", "listed_twice", "listed_elsewhere")}
+
+    def evidence(r) -> tuple:
+        return (f"{r.found_by}, {r.confidence}",) if with_evidence else ()
+
+    return {
+        "moved": {(r.kabupaten, person[r.kabupaten][r.voter_row], r.other_kabupaten, *evidence(r))
+                  for r in by["moved"].itertuples()},
+        "listed twice": {(r.kabupaten, person[r.kabupaten][r.voter_row], *evidence(r))
+                         for r in by["listed_twice"].itertuples()},
+        "listed elsewhere": {(r.kabupaten, resident[r.kabupaten][r.population_row], *evidence(r))
+                             for r in by["listed_elsewhere"].itertuples()},
+    }

@@ -7,8 +7,9 @@ semester, the NIK (one per person in the country, for life) joins them. An unlin
 (missing, mangled by Excel, mistyped) takes the NIK of the resident its row was linked to a semester earlier, or of
 the resident of its name and birth date in the new household of the others on its family card who moved (high
 confidence: a namesake cannot have either); else of the resident elsewhere with its name (spelled alike), birth
-date (not one offices write for an unknown one) and the digits left of its NIK, if nobody else of that name was
-born that day (medium confidence). A name and birth date alone decide nothing.
+date (not one offices write for an unknown one) and the digits left of its NIK, or without digits its place of
+birth, if nobody else of that name born that day has them (medium confidence). A name and birth date alone decide
+nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ BY_PREVIOUS_LINK = "previous semester's link"
 # The row's name and birth date are those of a resident in the new household of the row's family (the others on its
 # family card, found by NIK, moved there): a namesake born that day is not in that household.
 BY_FAMILY = "name, birth date and family card"
+# No digits survive on the row: its name, birth date and place of birth are those of one resident in the run.
+BY_BIRTHPLACE = "name, birth date and place of birth"
 BY_EVIDENCE = (BY_NIK, BY_PREVIOUS_LINK, BY_FAMILY)
 
 
@@ -152,12 +155,25 @@ def _died_elsewhere(unlinked: pd.DataFrame, deaths: pd.DataFrame | None) -> pd.D
         ["kabupaten", "voter_row"], ignore_index=True)
 
 
-def _names_differ(frame: pd.DataFrame, left: str, right: str) -> pd.Series:
-    """Both names given and not even close (NAMES_CLOSE: a typo or another spelling is close): two people."""
+def _names_differ(frame: pd.DataFrame, left: str, right: str, same_day: pd.Series | None = None) -> pd.Series:
+    """Both names given and not even close (NAMES_CLOSE: a typo or another spelling is close), nor one within the
+    other (a list that keeps one word of a name, or cuts the others to initials: SITI / SITI AMINAH, AGUS S /
+    AGUS SANTOSO), nor, for the rows `same_day` says were born the same day, one the other's beginning (TRI /
+    TRI HIDAJAT: a word too short to say much alone): two people."""
     if left not in frame or right not in frame:
         return pd.Series(False, index=frame.index)
     given = frame[left].notna() & frame[right].notna()
-    return given & (name_similarity(frame[left], frame[right]) < NAMES_CLOSE)
+    differ = given & (name_similarity(frame[left], frame[right]) < NAMES_CLOSE)
+    pairs = frame.loc[differ, [left, right]].astype(str)
+    born_alike = (same_day if same_day is not None else pd.Series(False, index=frame.index))[differ]
+    one = [(len(min(a, b, key=len)) >= MIN_NAME_WITHIN and (a in b or b in a))
+           or (alike and len(min(a, b, key=len)) >= MIN_NAME_BEGINNING and (a.startswith(b) or b.startswith(a)))
+           for a, b, alike in zip(pairs[left], pairs[right], born_alike, strict=True)]
+    return differ & ~pd.Series(one, index=pairs.index, dtype=bool).reindex(frame.index, fill_value=False)
+
+
+MIN_NAME_WITHIN = 4  # letters of a spelling key found within another's for the names to be one: not 'NUR', 'SRI'
+MIN_NAME_BEGINNING = 3  # ... and beginning it, for people born the same day: 'TRI', 'EKA'
 
 
 def _without_another_persons_nik(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
@@ -166,9 +182,12 @@ def _without_another_persons_nik(voters: pd.DataFrame, residents: pd.DataFrame) 
     if "name_key" not in voters or "name_key" not in residents:
         return voters
     rows = voters[~voters["linked"].astype(bool) & voters["nik"].notna() & voters["name_key"].notna()]
-    owners = rows[["nik", "name_key"]].reset_index().merge(
-        residents[["nik", "name_key"]].dropna().rename(columns={"name_key": "owner_name_key"}), on="nik")
-    someone_else = owners.assign(other=_names_differ(owners, "name_key", "owner_name_key")).groupby("index")["other"].all()
+    owners = rows[["nik", "name_key", "birth_date"]].reset_index().merge(
+        residents.reindex(columns=["nik", "name_key", "birth_date"]).dropna(subset=["nik", "name_key"]).rename(
+            columns={"name_key": "owner_name_key", "birth_date": "owner_birth_date"}), on="nik")
+    same_day = (pd.to_datetime(owners["birth_date"]) == pd.to_datetime(owners["owner_birth_date"])).fillna(False)
+    someone_else = owners.assign(other=_names_differ(owners, "name_key", "owner_name_key", same_day)).groupby(
+        "index")["other"].all()
     return voters.assign(nik=voters["nik"].mask(voters.index.isin(someone_else.index[someone_else])))
 
 
@@ -177,9 +196,11 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     - the NIK of the resident the same row was linked to a semester earlier (`previous_nik`), where that NIK is a
       resident's in the run: the person the row lists, wherever they live now; else
     - the NIK of the resident in the new household of its family (`_by_family`); else
-    - the NIK of the resident of another kabupaten with its name (spelling key) and birth date (not a placeholder),
-      where the row's NIK (as delivered, `nik_delivered`: a digit mistyped or zeroed by Excel, or Excel's
-      3.32301E+15) agrees with that resident's, and no other resident in the run of that name was born that day.
+    - the NIK of the resident of another kabupaten with its name (spelling key) and birth date (not a placeholder)
+      whose NIK the row's digits (as delivered, `nik_delivered`: a digit mistyped or zeroed by Excel, or Excel's
+      3.32301E+15) agree with, or, where the row delivered no digits, who was born where the row says
+      (`birthplace`) and got their NIK in the row's kabupaten, if no other resident in the run of that name born that
+      day fits so.
     The others keep theirs. A name and birth date alone decide nothing: the person a stale row lists has often died
     or left the run, and a namesake born the same day lives somewhere in the country (hard profile, seeds 1-2: 15 of 110
     such findings were right)."""
@@ -202,17 +223,27 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     # name differently.
     namesakes = residents[residents["name_key"].astype("string[pyarrow]").isin(
         candidates["name_key"].astype("string[pyarrow]").unique())]
-    namesakes = namesakes.assign(birth_date=pd.to_datetime(namesakes["birth_date"]))
-    # Two namesakes born that day and the digits that agree could be either's.
-    identity = namesakes[namesakes.groupby(["name_key", "birth_date"])["name_key"].transform("size") == 1]
-    found = candidates.reset_index().merge(identity[["name_key", "birth_date", "nik", "kabupaten"]]
-                                           .rename(columns={"nik": "resident_nik", "kabupaten": "resident_in"}),
-                                           on=["name_key", "birth_date"])
+    namesakes = namesakes.assign(birth_date=pd.to_datetime(namesakes["birth_date"]), place=_place_key(namesakes))
+    found = candidates.assign(place=_place_key(candidates)).reset_index().merge(
+        namesakes[["name_key", "birth_date", "nik", "kabupaten", "place"]].rename(
+            columns={"nik": "resident_nik", "kabupaten": "resident_in", "place": "resident_place"}),
+        on=["name_key", "birth_date"])
     delivered = found["nik_delivered"] if "nik_delivered" in found else pd.Series(pd.NA, index=found.index)
-    digits = (_nik_digits_agree(delivered, found["resident_nik"])
-              | _nik_digits_agree(found["nik"].astype("string"), found["resident_nik"]))
-    found = found[(found["resident_in"] != found["kabupaten"]) & digits].set_index("index")
-    return _taking(voters, found["resident_nik"], BY_NAME_AND_BIRTH_DATE)
+    own = found["nik"].astype("string")
+    digits = _nik_digits_agree(delivered, found["resident_nik"]) | _nik_digits_agree(own, found["resident_nik"])
+    # Digits the row delivered judge it; a row without any, by where it says the person was born and where the
+    # resident's NIK was issued: in the row's kabupaten, whose list had them (a NIK is for life; a namesake born in a
+    # place of the same name got theirs where they lived: Kota and Kabupaten Semarang are both SEMARANG).
+    issued_here = found["resident_nik"].astype("string").str.slice(0, 4) == found["kabupaten"].str.replace(".", "")
+    born_there = (~(_has_nik_digits(delivered) | _has_nik_digits(own))
+                  & (found["place"] == found["resident_place"]).fillna(False).to_numpy(dtype=bool)
+                  & issued_here.fillna(False).to_numpy(dtype=bool))
+    found = found[digits | born_there].assign(digits=digits)
+    # Two namesakes born that day the evidence fits could be either.
+    found = found[~found.duplicated("index", keep=False) & (found["resident_in"] != found["kabupaten"])]
+    found = found.set_index("index")
+    voters = _taking(voters, found.loc[found["digits"], "resident_nik"], BY_NAME_AND_BIRTH_DATE)
+    return _taking(voters, found.loc[~found["digits"], "resident_nik"], BY_BIRTHPLACE)
 
 
 def _by_family(voters: pd.DataFrame, residents: pd.DataFrame, known: np.ndarray) -> pd.DataFrame:
@@ -247,6 +278,25 @@ def _taking(voters: pd.DataFrame, niks: pd.Series, found_by: str) -> pd.DataFram
     return voters.assign(nik=voters["nik"].where(~taken, niks), found_by=voters["found_by"].where(~taken, found_by))
 
 
+def _has_nik_digits(delivered: pd.Series) -> pd.Series:
+    """The row delivered digits `_nik_digits_agree` can judge: 16 of them, or Excel's scientific notation."""
+    delivered = delivered.astype("string").fillna("").str.strip().str.lstrip("'")
+    return (delivered.str.fullmatch(r"[0-9]{16}") | delivered.str.fullmatch(r"[0-9]\.[0-9]{5}E\+15", case=False)
+            ).fillna(False).to_numpy(dtype=bool)
+
+
+def _place_key(frame: pd.DataFrame) -> pd.Series:
+    """Spelling key of the place of birth (`birthplace`, as ingest upper-cased it) without KAB./KOTA, for comparing
+    the list's with SIAK's: empty where there is none or a clerk's stand-in (-, TIDAK DIKETAHUI)."""
+    if "birthplace" not in frame:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    place = frame["birthplace"].astype("string").str.upper().str.replace(
+        r"^\s*(KABUPATEN|KAB|KOTAMADYA|KOTA ADM|KOTA|KOT)\b\.?\s*", "", regex=True)
+    place = place.mask(place.str.fullmatch(r"\W*|TIDAK DIKETAHUI|TIDAK TAHU|TDK TAHU|[0X]", case=False).fillna(True))
+    key = name_key(place)
+    return key.mask(key.str.len() < 3)
+
+
 def _nik_digits_agree(delivered: pd.Series, nik: pd.Series) -> pd.Series:
     """The resident's NIK is what the row delivered, but for what Excel or a typist did to it: Excel's 3.32301E+15
     whose six digits begin it, or 16 digits of which at most two differ (a typo, a last digit zeroed) and none of
@@ -268,7 +318,8 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
     """`national_findings`' four inputs for the semester, as every kabupaten published them, narrowed in PostgreSQL
     to the people the rules can concern: residents whose NIK is on an unlinked row (or was, a semester earlier, on the
     resident the same row was linked to) or who are unregistered, or who share a name key and birth date with an
-    unlinked row (the rules count namesakes born that day; found through the NIK and name-key indexes), and
+    unlinked row whose NIK no resident of its name has (the rules count namesakes born that day; found through the
+    NIK and name-key indexes), and
     the voter rows linked to those residents. At 285 million residents the rest never leaves the server. The unlinked
     rows come with their NIK as delivered (restricted.row_issues) and `previous_nik`."""
     from pemadanan import warehouse  # noqa: PLC0415 - the rules above need no database
@@ -282,7 +333,7 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
         cur.execute(f"""
             CREATE TEMP TABLE unlinked ON COMMIT DROP AS
             SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, u.tps, u.row_fingerprint, u.no_kk,
-                   i.nik_delivered
+                   u.birthplace, i.nik_delivered
             FROM {warehouse.UNLINKED_VOTERS.qualified} u LEFT JOIN {warehouse.ROW_ISSUES.qualified} i
                 ON i.semester = u.semester AND i.kabupaten = u.kabupaten AND i.dataset = 'voters'
                 AND i.source_row = u.voter_row
@@ -297,21 +348,31 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
                 AND p.population_row = l.population_row
             WHERE l.semester = %(previous)s AND p.semester = %(previous)s
             GROUP BY l.kabupaten, l.row_fingerprint HAVING count(DISTINCT p.nik) = 1""", values)
+        cur.execute("ANALYZE unlinked; ANALYZE remembered")  # temporary tables: autovacuum never analyses them
+        # Namesakes are looked up only for the rows whose NIK is nobody's of that name (missing, spoiled, a stranger's):
+        # a row whose NIK a resident of its name has is found by the NIK.
+        cur.execute(f"""
+            CREATE TEMP TABLE nameless ON COMMIT DROP AS
+            SELECT DISTINCT u.name_key, u.birth_date FROM unlinked u
+            WHERE u.name_key IS NOT NULL AND u.birth_date IS NOT NULL AND (u.nik IS NULL OR NOT EXISTS (
+                SELECT 1 FROM {warehouse.POPULATION_SNAPSHOT.qualified} r
+                WHERE r.semester = %(semester)s AND r.nik = u.nik AND r.name_key = u.name_key))""", values)
+        cur.execute("ANALYZE nameless")
         # Three index lookups, not one scan with ORs: each side of the UNION is a join on an index, namesakes by
         # name key and birth date (a common name's namesakes born on other days are never read).
         cur.execute(f"""
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
-            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code, no_kk
+            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code, no_kk, birthplace
                 FROM {warehouse.POPULATION_SNAPSHOT.qualified}
                 WHERE semester = %(semester)s AND nik IN (SELECT nik FROM unlinked UNION SELECT previous_nik FROM remembered)
             UNION
-            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code, r.no_kk
-                FROM (SELECT DISTINCT name_key, birth_date FROM unlinked) u
+            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code, r.no_kk, r.birthplace
+                FROM nameless u
                 JOIN {warehouse.POPULATION_SNAPSHOT.qualified} r ON r.name_key = u.name_key
                     AND r.birth_date = u.birth_date
                 WHERE r.semester = %(semester)s
             UNION
-            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code, r.no_kk
+            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code, r.no_kk, r.birthplace
                 FROM {warehouse.POPULATION_SNAPSHOT.qualified} r JOIN {warehouse.ELIGIBLE_UNREGISTERED.qualified} e
                 ON e.kabupaten = r.kabupaten AND e.population_row = r.population_row
                 WHERE r.semester = %(semester)s AND e.semester = %(semester)s""", values)
@@ -322,8 +383,7 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
             WHERE l.semester = %s""", (semester,))
         unlinked = _fetch(cur, """
             SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, false AS linked, u.tps, u.nik_delivered,
-                   u.no_kk,
-                   r.previous_nik
+                   u.no_kk, u.birthplace, r.previous_nik
             FROM unlinked u LEFT JOIN remembered r ON r.kabupaten = u.kabupaten AND r.row_fingerprint = u.row_fingerprint""")
         unregistered = _fetch(cur, f"SELECT kabupaten, population_row FROM {warehouse.ELIGIBLE_UNREGISTERED.qualified} "
                                    "WHERE semester = %s", (semester,))
@@ -343,7 +403,7 @@ def _fetch(cur, query: str, values: tuple = ()) -> pd.DataFrame:
     from pemadanan import warehouse  # noqa: PLC0415 - the rules above need no database
 
     text = {name: pa.string() for name in ("kabupaten", "nik", "name_key", "name_norm", "desa_code", "nik_delivered",
-                                           "previous_nik", "no_kk")}
+                                           "previous_nik", "no_kk", "birthplace")}
     return warehouse.copy_out(cur, query, values, text).to_pandas()
 
 

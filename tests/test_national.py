@@ -4,7 +4,7 @@ elsewhere."""
 import pandas as pd
 
 from pemadanan.names import name_key
-from pemadanan.national import BY_NAME_AND_BIRTH_DATE, national_findings
+from pemadanan.national import BY_BIRTHPLACE, BY_NAME_AND_BIRTH_DATE, national_findings
 
 A, B, C = "33.23", "33.24", "34.02"
 MOVER, DOUBLE, NOWHERE, HOME, NO_NIK, UNREGISTERED = (f"33230101019{n}0001" for n in range(1, 7))
@@ -325,3 +325,56 @@ def test_a_row_without_a_usable_nik_is_found_in_the_new_household_of_the_family_
     moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
     assert moved[["voter_row", "lives_in", "found_by", "confidence"]].values.tolist() == [
         [1, B, "NIK", "high"], [2, B, "name, birth date and family card", "high"]]
+
+
+def test_a_spoiled_nik_finds_the_one_namesake_whose_digits_agree_and_a_missing_one_the_one_born_where_the_row_says():
+    """Namesakes born the same day in B and C: one is the person, who left A for B (a NIK A issued, born in
+    Temanggung); the other was born and got a NIK in Bantul. The row's surviving digits, or its place of birth and the
+    NIK's issuing kabupaten, tell them apart; where they do not (no place of birth, a NIK not A's, digits of a third
+    person, two NIKs the digits fit), nothing is found."""
+    residents = pd.DataFrame([
+        (B, 1, "3323015503700001", "SITI AMINAH", "1970-03-15", "TEMANGGUNG"),
+        (C, 1, "3402015503700001", "SITI AMINAH", "1970-03-15", "BANTUL"),
+        (B, 2, "3323011705800001", "BUDI SANTOSO", "1980-05-17", "TEMANGGUNG"),
+        (C, 2, "3402011705800001", "BUDI SANTOSO", "1980-05-17", "BANTUL"),
+        (B, 3, "3323014904010001", "DEWI", "2001-04-09", "TEMANGGUNG"),
+        (C, 3, "3402014904010001", "DEWI", "2001-04-09", "TEMANGGUNG"),  # born in A too, her NIK Bantul's
+        (B, 4, "3323014108660001", "SRI", "1966-08-01", "TEMANGGUNG"),
+        (C, 4, "3323014108660002", "SRI", "1966-08-01", "TEMANGGUNG"),    # both NIKs issued where the row was
+    ], columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date", "birthplace"]).assign(desa_code="x")
+    voters = pd.DataFrame([
+        (A, 1, "3323015503700000", "SITI AMINAH", "1970-03-15", "TEMANGGUNG"),  # last digit zeroed by Excel
+        (A, 2, "", "BUDI SANTOSO", "1980-05-17", "KAB. TEMANGGUNG"),             # no NIK; another way to write it
+        (A, 3, "", "BUDI SANTOSO", "1980-05-17", "-"),                            # a clerk's dash is no place
+        (A, 4, "", "DEWI", "2001-04-09", "TEMANGGUNG"),                          # A's list had A's NIKs
+        (A, 7, "", "SITI AMINAH", "1970-03-15", "BANTUL"),  # born where C's namesake was, whose NIK is Bantul's
+        (A, 5, "3374011705800009", "BUDI SANTOSO", "1980-05-17", "TEMANGGUNG"),  # digits of another person's NIK
+        (A, 6, "3.32301E+15", "SRI", "1966-08-01", "TEMANGGUNG"),
+    ], columns=["kabupaten", "voter_row", "nik_delivered", "name_norm", "birth_date", "birthplace"]).assign(
+        nik=None, linked=False)
+    residents["name_key"] = name_key(residents["name_norm"])
+    voters["name_key"] = name_key(voters["name_norm"])
+    moved = national_findings(residents, voters, pd.DataFrame({"kabupaten": [C], "population_row": [2]})).moved
+    assert moved[["voter_row", "lives_in", "found_by", "confidence"]].values.tolist() == [
+        [1, B, BY_NAME_AND_BIRTH_DATE, "medium"], [2, B, BY_BIRTHPLACE, "medium"], [4, B, BY_BIRTHPLACE, "medium"]]
+
+
+def test_a_name_the_list_cut_to_one_word_or_initials_is_still_the_nik_owners_but_a_short_word_is_not_enough():
+    """A's rows carry NIKs of residents who moved to B, under names the list shortened: still they. A three-letter
+    word beginning another name says so only with the same birth date (TRI born the day TRI HIDAJAT was), not alone
+    (SRI, another day, and SRI WAHYUNI): a NIK mistyped into a stranger's stays unused."""
+    residents = pd.DataFrame([
+        (B, 1, "3323014503700001", "SITI AMINAH", "1970-03-05"), (B, 2, "3323011208650002", "AGUS SANTOSO", None),
+        (B, 3, "3323015505800003", "SRI WAHYUNI", "1980-05-15"), (B, 4, "3323016606900004", "PRATIWI", None),
+        (B, 5, "3323112507040001", "TRI HIDAJAT", "2004-07-25"),
+    ], columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date"]).assign(desa_code="x")
+    voters = pd.DataFrame([
+        (A, 1, "3323014503700001", "SITI", None), (A, 2, "3323011208650002", "AGUS S", None),
+        (A, 3, "3323015505800003", "SRI", "1980-05-16"),  # a typist's NIK: another day's SRI
+        (A, 4, "3323016606900004", "DEWI PRATIWI", None),
+        (A, 5, "3323112507040001", "TRI", "2004-07-25"),  # the first word, and born the day the NIK says
+    ], columns=["kabupaten", "voter_row", "nik", "name_norm", "birth_date"]).assign(linked=False)
+    residents["name_key"] = name_key(residents["name_norm"])
+    voters["name_key"] = name_key(voters["name_norm"])
+    moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
+    assert moved["voter_row"].tolist() == [1, 2, 4, 5]
