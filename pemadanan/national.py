@@ -441,8 +441,10 @@ def officer_notes(people: pd.DataFrame, findings: pd.DataFrame) -> pd.Series:
                           ("listed_twice", "juga terdaftar di " + where + tps),
                           ("listed_elsewhere", "terdaftar di " + where + tps)):
         said = said.mask(findings["finding"] == finding, note)
-    unsure = np.where(findings["found_by"] == BY_NAME_AND_BIRTH_DATE, " (perlu dipastikan: nama, tanggal lahir dan sebagian NIK sama)",
-                      np.where(findings["confidence"] != "high", " (perlu dipastikan)", ""))
+    why = {BY_NAME_AND_BIRTH_DATE: "nama, tanggal lahir dan sebagian NIK sama",
+           BY_BIRTHPLACE: "nama, tanggal dan tempat lahir sama"}
+    unsure = np.where(findings["confidence"] == "high", "",
+                      " (perlu dipastikan" + findings["found_by"].map(why).radd(": ").fillna("") + ")")
     said = findings.assign(note=said + unsure)
     for row in ("voter_row", "population_row"):
         per_row = said.dropna(subset=[row]).astype({row: "int64"}).groupby(row)["note"].agg("; ".join)

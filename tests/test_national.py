@@ -137,7 +137,7 @@ def test_three_kabupaten_run_through_dagster_and_the_national_step_finds_who_mov
     first are listed where they left; docs/NATIONAL.md has the figures of larger runs and more seeds). That a
     kabupaten's publish replaces its rows and no other's is tested in tests/test_warehouse.py."""
     from pemadanan import warehouse
-    from pemadanan.evaluation import national_scores
+    from pemadanan.evaluation import national_errors, national_scores
     from pemadanan.regions import region_name
     from pemadanan.synthetic import GeneratorConfig, generate_national
     from pipelines.cli import run_semester
@@ -184,6 +184,11 @@ def test_three_kabupaten_run_through_dagster_and_the_national_step_finds_who_mov
         assert moved_out == ((findings["finding"] == "moved") & (findings["kabupaten"] == kabupaten)).sum()
         assert current is True
     scores = dict(national_scores(instance_env, tmp_path / "land" / "truth", "2024-S2", regions))
+    errors = national_errors(instance_env, tmp_path / "land" / "truth", "2024-S2", regions).groupby(
+        ["finding", "error"])["count"].sum()
+    for what in ("moved", "listed twice", "listed elsewhere"):  # every miss and false finding has a kind
+        assert errors.get((what, "missed"), 0) == scores[what].relevant - scores[what].correct
+        assert errors.get((what, "false"), 0) == scores[what].predicted - scores[what].correct
     assert scores["moved"].relevant >= 20  # the sample has movers to find
     assert scores["moved"].precision >= 0.97 and scores["moved"].recall >= 0.9, scores["moved"]
     assert scores["listed elsewhere"].precision >= 0.97 and scores["listed elsewhere"].recall >= 0.9
@@ -229,20 +234,23 @@ def test_officers_read_each_finding_of_their_rows_in_indonesian_and_are_asked_to
     from pemadanan.national import officer_notes
 
     findings = pd.DataFrame({
-        "finding": ["died", "moved", "listed_twice", "listed_elsewhere", "listed_twice"],
-        "voter_row": [1, 2, 2, None, 3], "population_row": [None, None, None, 7, None],
-        "other_kabupaten": ["32.05", B, C, "32.05", C], "other_desa_code": [None, "33.24.01.2001", None, None, None],
-        "other_tps": [None, None, 3, 12, None], "found_by": ["NIK", BY_NAME_AND_BIRTH_DATE, "NIK", "NIK", "NIK"],
-        "confidence": ["high", "medium", "medium", "high", "high"]})
-    people = pd.DataFrame({"voter_row": pd.array([1, 2, 3, None, 4], dtype="Int64"),
-                           "population_row": pd.array([None, None, None, 7, None], dtype="Int64")})
+        "finding": ["died", "moved", "listed_twice", "listed_elsewhere", "listed_twice", "moved"],
+        "voter_row": [1, 2, 2, None, 3, 5], "population_row": [None, None, None, 7, None, None],
+        "other_kabupaten": ["32.05", B, C, "32.05", C, B],
+        "other_desa_code": [None, "33.24.01.2001", None, None, None, "33.24.01.2001"],
+        "other_tps": [None, None, 3, 12, None, None],
+        "found_by": ["NIK", BY_NAME_AND_BIRTH_DATE, "NIK", "NIK", "NIK", BY_BIRTHPLACE],
+        "confidence": ["high", "medium", "medium", "high", "high", "medium"]})
+    people = pd.DataFrame({"voter_row": pd.array([1, 2, 3, None, 4, 5], dtype="Int64"),
+                           "population_row": pd.array([None, None, None, 7, None, None], dtype="Int64")})
     assert officer_notes(people, findings).tolist() == [
         "meninggal, tercatat di Kabupaten Garut",
         "pindah ke Kabupaten Kendal, desa Blumah (perlu dipastikan: nama, tanggal lahir dan sebagian NIK sama); "
         "juga terdaftar di Kabupaten Bantul, TPS 3 (perlu dipastikan)",
         "juga terdaftar di Kabupaten Bantul",  # no TPS on a row published before TPS was kept
         "terdaftar di Kabupaten Garut, TPS 12",
-        pd.NA]
+        pd.NA,
+        "pindah ke Kabupaten Kendal, desa Blumah (perlu dipastikan: nama, tanggal dan tempat lahir sama)"]
     assert officer_notes(people, findings.iloc[:0]).isna().all()
 
 
