@@ -74,18 +74,23 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
     """
     # NIKs as numbers (16 digits fit in int64): hashing them is many times faster than hashing strings.
     residents = residents.assign(nik=_numbers(residents["nik"]))
-    voters = voters.reset_index(drop=True)
     if "tps" not in voters:
         voters = voters.assign(tps=pd.NA)
-    voters = _identified(_without_another_persons_nik(voters.assign(nik=_numbers(voters["nik"])), residents),
-                         residents)
-    listed = voters.dropna(subset=["nik"])
-    unlinked = listed[~listed["linked"].astype(bool)]
-    unregistered = eligible_unregistered.merge(residents[["kabupaten", "population_row", "nik"]].dropna(),
-                                               on=["kabupaten", "population_row"])
-    # Only the NIKs of unlinked rows and of unregistered residents (a few percent of the country) are looked up.
+    is_linked = voters["linked"].astype(bool).to_numpy()
+    # The rules work on the unlinked rows (a few percent of the list); of the linked ones, only those whose NIK an
+    # unlinked row or an unregistered resident has matter, and no copy of the whole list is made.
+    unlinked = voters[~is_linked].reset_index(drop=True)
+    unlinked = _identified(_without_another_persons_nik(unlinked.assign(nik=_numbers(unlinked["nik"])), residents),
+                           residents).dropna(subset=["nik"])
+    unregistered = eligible_unregistered.merge(
+        residents.loc[_among(residents, eligible_unregistered, ["kabupaten", "population_row"]),
+                      ["kabupaten", "population_row", "nik"]].dropna(), on=["kabupaten", "population_row"])
+    wanted = pd.concat([unlinked["nik"], unregistered["nik"]]).unique()
+    linked_nik = _numbers(voters.loc[is_linked, "nik"])
+    linked = voters.loc[is_linked, ["kabupaten", "voter_row", "tps"]][linked_nik.isin(wanted).to_numpy()].assign(
+        nik=linked_nik[linked_nik.isin(wanted)].to_numpy(), found_by=BY_NIK)
+    listed = pd.concat([linked, unlinked], ignore_index=True)
     people = residents[residents["nik"].isin(unlinked["nik"].unique())].drop_duplicates(["kabupaten", "nik"])
-    listed = listed[listed["nik"].isin(pd.concat([unlinked["nik"], unregistered["nik"]]).unique())]
     homes = people[["nik", "kabupaten", "desa_code"]].rename(columns={"kabupaten": "lives_in",
                                                                       "desa_code": "lives_in_desa"})
     resident_here = pd.MultiIndex.from_frame(people[["kabupaten", "nik"]])
@@ -182,8 +187,9 @@ def _without_another_persons_nik(voters: pd.DataFrame, residents: pd.DataFrame) 
     if "name_key" not in voters or "name_key" not in residents:
         return voters
     rows = voters[~voters["linked"].astype(bool) & voters["nik"].notna() & voters["name_key"].notna()]
+    owned = residents[residents["nik"].isin(rows["nik"].unique())]  # before the merge: a few of the country
     owners = rows[["nik", "name_key", "birth_date"]].reset_index().merge(
-        residents.reindex(columns=["nik", "name_key", "birth_date"]).dropna(subset=["nik", "name_key"]).rename(
+        owned.reindex(columns=["nik", "name_key", "birth_date"]).dropna(subset=["nik", "name_key"]).rename(
             columns={"name_key": "owner_name_key", "birth_date": "owner_birth_date"}), on="nik")
     same_day = (pd.to_datetime(owners["birth_date"]) == pd.to_datetime(owners["owner_birth_date"])).fillna(False)
     someone_else = owners.assign(other=_names_differ(owners, "name_key", "owner_name_key", same_day)).groupby(
@@ -205,24 +211,27 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     or left the run, and a namesake born the same day lives somewhere in the country (hard profile, seeds 1-2: 15 of 110
     such findings were right)."""
     voters = voters.assign(found_by=BY_NIK)
-    known = residents["nik"].dropna().unique()
-    if "previous_nik" in voters:
-        previous = _numbers(voters["previous_nik"])
+    previous = _numbers(voters["previous_nik"]) if "previous_nik" in voters else None
+    # Of the NIKs the rows carry or carried, those some resident has: the country's NIKs are hashed once, against
+    # these few.
+    carried = pd.concat([voters["nik"], previous]).dropna().unique()
+    known = residents.loc[residents["nik"].isin(carried), "nik"].unique()
+    if previous is not None:
         remembered = (~voters["linked"].astype(bool) & ~voters["nik"].isin(known) & previous.isin(known)).to_numpy()
         voters = _taking(voters, previous[remembered], BY_PREVIOUS_LINK)
     if "name_key" not in voters:
         return voters
     voters = _by_family(voters, residents, known)
     candidates = voters[~voters["linked"].astype(bool) & voters["name_key"].notna() & voters["birth_date"].notna()]
-    candidates = candidates[~candidates["nik"].isin(known)]
+    candidates = candidates[~candidates["nik"].isin(known) & (candidates["found_by"] == BY_NIK)]
     born = pd.to_datetime(candidates["birth_date"])
     _, month, day = calendar(born)
     placeholder = placeholder_days(month, day)
     candidates = candidates[~placeholder].assign(birth_date=born[~placeholder])
     # Spelling keys (SOEHARTO = SUHARTO, doubled letters, spaces), as ingest made them: the list and SIAK spell one
     # name differently.
-    namesakes = residents[residents["name_key"].astype("string[pyarrow]").isin(
-        candidates["name_key"].astype("string[pyarrow]").unique())]
+    named = {"name_key": residents["name_key"], "birth_date": pd.to_datetime(residents["birth_date"])}
+    namesakes = residents[_among(named, candidates, ["name_key", "birth_date"])]
     namesakes = namesakes.assign(birth_date=pd.to_datetime(namesakes["birth_date"]), place=_place_key(namesakes))
     found = candidates.assign(place=_place_key(candidates)).reset_index().merge(
         namesakes[["name_key", "birth_date", "nik", "kabupaten", "place"]].rename(
@@ -246,6 +255,22 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     return _taking(voters, found.loc[~found["digits"], "resident_nik"], BY_BIRTHPLACE)
 
 
+def _among(frame: pd.DataFrame | dict[str, pd.Series], wanted: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Which rows of `frame` have, in `columns`, the values of some row of `wanted` (a few): each column of the frame
+    looked up among the wanted values and the positions combined into one number, hashed once; a MultiIndex of a
+    country's rows took 12 s at 10 million."""
+    wanted = wanted.dropna(subset=columns)
+    rows = len(frame[columns[0]])
+    found = np.ones(rows, dtype=bool)
+    key, wanted_key = np.zeros(rows, dtype=np.int64), np.zeros(len(wanted), dtype=np.int64)
+    for column in columns:
+        values = pd.Index(wanted[column].unique())
+        position = values.get_indexer(frame[column])
+        found &= position >= 0
+        key, wanted_key = key * len(values) + position, wanted_key * len(values) + values.get_indexer(wanted[column])
+    return found & pd.Series(key).isin(wanted_key).to_numpy()
+
+
 def _by_family(voters: pd.DataFrame, residents: pd.DataFrame, known: np.ndarray) -> pd.DataFrame:
     """`voters` where an unlinked row whose NIK is nobody's shares its family card (`no_kk`, as the list has it) with
     rows found, by their NIK or the previous semester's link, living in another kabupaten, and the one resident there
@@ -254,15 +279,16 @@ def _by_family(voters: pd.DataFrame, residents: pd.DataFrame, known: np.ndarray)
     if "no_kk" not in voters or "no_kk" not in residents:
         return voters
     unlinked = voters[~voters["linked"].astype(bool) & voters["no_kk"].notna()]
-    movers = unlinked[unlinked["nik"].isin(known) & unlinked["found_by"].isin((BY_NIK, BY_PREVIOUS_LINK))].merge(
-        residents[["nik", "kabupaten", "no_kk"]].dropna().rename(columns={"kabupaten": "lives_in", "no_kk": "new_kk"}),
-        on="nik")
+    movers = unlinked[unlinked["nik"].isin(known) & unlinked["found_by"].isin((BY_NIK, BY_PREVIOUS_LINK))]
+    movers = movers.merge(residents.loc[residents["nik"].isin(movers["nik"].unique()), ["nik", "kabupaten", "no_kk"]]
+                          .dropna().rename(columns={"kabupaten": "lives_in", "no_kk": "new_kk"}), on="nik")
     households = movers.loc[movers["lives_in"] != movers["kabupaten"],
                             ["kabupaten", "no_kk", "lives_in", "new_kk"]].drop_duplicates()
     candidates = unlinked[~unlinked["nik"].isin(known) & unlinked["name_key"].notna() & unlinked["birth_date"].notna()]
     if households.empty or candidates.empty:
         return voters
-    members = residents.dropna(subset=["no_kk", "name_key", "birth_date"]).assign(
+    members = residents[residents["no_kk"].isin(households["new_kk"].unique())].dropna(
+        subset=["no_kk", "name_key", "birth_date"]).assign(
         birth_date=lambda r: pd.to_datetime(r["birth_date"]))[["kabupaten", "no_kk", "name_key", "birth_date", "nik"]]
     found = (candidates.assign(birth_date=pd.to_datetime(candidates["birth_date"])).reset_index()
              .merge(households, on=["kabupaten", "no_kk"])
