@@ -375,30 +375,35 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
             WHERE l.semester = %(previous)s AND p.semester = %(previous)s
             GROUP BY l.kabupaten, l.row_fingerprint HAVING count(DISTINCT p.nik) = 1""", values)
         cur.execute("ANALYZE unlinked; ANALYZE remembered")  # temporary tables: autovacuum never analyses them
-        # Namesakes are looked up only for the rows whose NIK is nobody's of that name (missing, spoiled, a stranger's):
-        # a row whose NIK a resident of its name has is found by the NIK.
+        columns = "kabupaten, population_row, nik, name_key, birth_date, desa_code, no_kk, birthplace"
         cur.execute(f"""
+            CREATE TEMP TABLE owners ON COMMIT DROP AS
+            SELECT {columns} FROM {warehouse.POPULATION_SNAPSHOT.qualified}
+            WHERE semester = %(semester)s AND nik IN (SELECT nik FROM unlinked UNION SELECT previous_nik FROM remembered)
+            """, values)
+        cur.execute("ANALYZE owners")
+        # Namesakes are looked up only for the rows whose NIK is nobody's of that name (missing, spoiled, a stranger's):
+        # a row whose NIK a resident of its name has is found by the NIK. (Against the owners just read: a NOT EXISTS
+        # on the snapshot probed the NIK index of every kabupaten's partition per row, 29 s at 1M.)
+        cur.execute("""
             CREATE TEMP TABLE nameless ON COMMIT DROP AS
             SELECT DISTINCT u.name_key, u.birth_date FROM unlinked u
-            WHERE u.name_key IS NOT NULL AND u.birth_date IS NOT NULL AND (u.nik IS NULL OR NOT EXISTS (
-                SELECT 1 FROM {warehouse.POPULATION_SNAPSHOT.qualified} r
-                WHERE r.semester = %(semester)s AND r.nik = u.nik AND r.name_key = u.name_key))""", values)
-        cur.execute("ANALYZE nameless")
-        # Three index lookups, not one scan with ORs: each side of the UNION is a join on an index, namesakes by
-        # name key and birth date (a common name's namesakes born on other days are never read).
+            WHERE u.name_key IS NOT NULL AND u.birth_date IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM owners o WHERE o.nik = u.nik AND o.name_key = u.name_key);
+            ANALYZE nameless""")
+        # Index lookups, not one scan with ORs: namesakes by name key and birth date (a common name's namesakes born
+        # on other days are never read), the unregistered by their row.
         cur.execute(f"""
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
-            SELECT kabupaten, population_row, nik, name_key, birth_date, desa_code, no_kk, birthplace
-                FROM {warehouse.POPULATION_SNAPSHOT.qualified}
-                WHERE semester = %(semester)s AND nik IN (SELECT nik FROM unlinked UNION SELECT previous_nik FROM remembered)
+            SELECT {columns} FROM owners
             UNION
-            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code, r.no_kk, r.birthplace
+            SELECT {", ".join("r." + c for c in columns.split(", "))}
                 FROM nameless u
                 JOIN {warehouse.POPULATION_SNAPSHOT.qualified} r ON r.name_key = u.name_key
                     AND r.birth_date = u.birth_date
                 WHERE r.semester = %(semester)s
             UNION
-            SELECT r.kabupaten, r.population_row, r.nik, r.name_key, r.birth_date, r.desa_code, r.no_kk, r.birthplace
+            SELECT {", ".join("r." + c for c in columns.split(", "))}
                 FROM {warehouse.POPULATION_SNAPSHOT.qualified} r JOIN {warehouse.ELIGIBLE_UNREGISTERED.qualified} e
                 ON e.kabupaten = r.kabupaten AND e.population_row = r.population_row
                 WHERE r.semester = %(semester)s AND e.semester = %(semester)s""", values)
