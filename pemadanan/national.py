@@ -356,6 +356,7 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
         return empty, empty, empty, empty
     values = {"semester": semester, "previous": Semester.parse(semester).previous().key}
     with warehouse.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL work_mem = '256MB'")  # the hash joins and sorts below, in memory, not temp files
         cur.execute(f"""
             CREATE TEMP TABLE unlinked ON COMMIT DROP AS
             SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, u.tps, u.row_fingerprint, u.no_kk,
@@ -396,21 +397,23 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
         cur.execute(f"""
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
             SELECT {columns} FROM owners
-            UNION
+            UNION ALL
             SELECT {", ".join("r." + c for c in columns.split(", "))}
                 FROM nameless u
                 JOIN {warehouse.POPULATION_SNAPSHOT.qualified} r ON r.name_key = u.name_key
                     AND r.birth_date = u.birth_date
                 WHERE r.semester = %(semester)s
-            UNION
+            UNION ALL
             SELECT {", ".join("r." + c for c in columns.split(", "))}
                 FROM {warehouse.POPULATION_SNAPSHOT.qualified} r JOIN {warehouse.ELIGIBLE_UNREGISTERED.qualified} e
                 ON e.kabupaten = r.kabupaten AND e.population_row = r.population_row
                 WHERE r.semester = %(semester)s AND e.semester = %(semester)s""", values)
-        residents = _fetch(cur, "SELECT * FROM concerned")
+        # A resident both ways is twice in `concerned` (UNION ALL: a UNION sorted every column, spilling to disk).
+        residents = _fetch(cur, "SELECT * FROM concerned").drop_duplicates(["kabupaten", "population_row"])
         linked = _fetch(cur, f"""
             SELECT l.kabupaten, l.voter_row, c.nik, true AS linked, l.tps FROM {warehouse.VOTER_LINKS.qualified} l
-            JOIN concerned c ON c.kabupaten = l.kabupaten AND c.population_row = l.population_row
+            JOIN (SELECT DISTINCT kabupaten, population_row, nik FROM concerned) c
+                ON c.kabupaten = l.kabupaten AND c.population_row = l.population_row
             WHERE l.semester = %s""", (semester,))
         unlinked = _fetch(cur, """
             SELECT u.kabupaten, u.voter_row, u.nik, u.name_key, u.birth_date, false AS linked, u.tps, u.nik_delivered,
