@@ -93,7 +93,7 @@ def main() -> None:
                           f"{high.predicted:>6} {seconds:>7.1f}", flush=True)
                 errors = national_errors(url, out / "truth", semester, regions, found)
                 for (what, error), kinds in errors.groupby(["finding", "error"], sort=False):
-                    print(f"{'':>23} {what} {error}: " + ", ".join(f"{k} {n}" for k, n in zip(
+                    print(f"{'':>14} {name:>8} {what} {error}: " + ", ".join(f"{k} {n}" for k, n in zip(
                         kinds["kind"], kinds["count"], strict=True)), flush=True)
 
 

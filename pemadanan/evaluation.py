@@ -265,16 +265,17 @@ def national_errors(url: str, truth_dir: Path, semester: str, regions: list[str]
         nik_kind[kabupaten] = dict(zip(rows["person_id"].astype(int), kind, strict=True))
     counted = []
     for what, found_items in predicted.items():
-        found_keys = {item[:-1] for item in found_items}
-        for item in truth[what] - found_keys:
+        # One evidence per finding as the scores count it (a person's two rows may have been found two ways).
+        found_keys = dict(sorted((item[:-1], item[-1]) for item in found_items))
+        for item in truth[what] - found_keys.keys():
             kabupaten, person = item[0], item[1]
             where = [kabupaten] if what != "listed elsewhere" else [k for k in regions if k != kabupaten]
             kinds = [nik_kind[k][person] for k in where if person in nik_kind[k]]
             counted.append((what, "missed", kinds[0] if kinds else "no row"))
-        for *key, evidence in found_items:
-            if tuple(key) in truth[what]:
+        for key, evidence in found_keys.items():
+            if key in truth[what]:
                 continue
-            mover_elsewhere = what == "moved" and any(t[:2] == tuple(key[:2]) for t in truth[what])
+            mover_elsewhere = what == "moved" and any(t[:2] == key[:2] for t in truth[what])
             counted.append((what, "false", "wrong destination" if mover_elsewhere else evidence))
     errors = pd.DataFrame(counted, columns=["finding", "error", "kind"])
     return errors.value_counts().rename("count").reset_index().sort_values(

@@ -392,8 +392,8 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
             WHERE u.name_key IS NOT NULL AND u.birth_date IS NOT NULL
                 AND NOT EXISTS (SELECT 1 FROM owners o WHERE o.nik = u.nik AND o.name_key = u.name_key);
             ANALYZE nameless""")
-        # Index lookups, not one scan with ORs: namesakes by name key and birth date (a common name's namesakes born
-        # on other days are never read), the unregistered by their row.
+        # Joins, not one scan with ORs: namesakes by name key and birth date (a common name's namesakes born on other
+        # days are never returned), the unregistered by their row.
         cur.execute(f"""
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
             SELECT {columns} FROM owners
