@@ -205,8 +205,8 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     - the NIK of the resident of another kabupaten with its name (spelling key) and birth date (not a placeholder)
       whose NIK the row's digits (as delivered, `nik_delivered`: a digit mistyped or zeroed by Excel, or Excel's
       3.32301E+15) agree with, or, where the row delivered no digits, who was born where the row says
-      (`birthplace`) and got their NIK in the row's kabupaten, if no other resident in the run of that name born that
-      day fits so.
+      (`birthplace`) and got their NIK somewhere else than where they live, if no other resident in the run of that
+      name born that day fits so.
     The others keep theirs. A name and birth date alone decide nothing: the person a stale row lists has often died
     or left the run, and a namesake born the same day lives somewhere in the country (hard profile, seeds 1-2: 15 of 110
     such findings were right)."""
@@ -240,19 +240,50 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     delivered = found["nik_delivered"] if "nik_delivered" in found else pd.Series(pd.NA, index=found.index)
     own = found["nik"].astype("string")
     digits = _nik_digits_agree(delivered, found["resident_nik"]) | _nik_digits_agree(own, found["resident_nik"])
-    # Digits the row delivered judge it; a row without any, by where it says the person was born and where the
-    # resident's NIK was issued: in the row's kabupaten, whose list had them (a NIK is for life; a namesake born in a
-    # place of the same name got theirs where they lived: Kota and Kabupaten Semarang are both SEMARANG).
-    issued_here = found["resident_nik"].astype("string").str.slice(0, 4) == found["kabupaten"].str.replace(".", "")
-    born_there = (~(_has_nik_digits(delivered) | _has_nik_digits(own))
-                  & (found["place"] == found["resident_place"]).fillna(False).to_numpy(dtype=bool)
-                  & issued_here.fillna(False).to_numpy(dtype=bool))
+    # Digits the row delivered judge it; a row without any, by where it says the person was born and by the
+    # resident's NIK not having been issued where they live (a NIK is for life: the person moved in, from the row's
+    # kabupaten or through it; a namesake born in a place of the same name and living where they got their NIK is
+    # not: Kota and Kabupaten Semarang are both SEMARANG).
+    issued_where_living = (found["resident_nik"].astype("string").str.slice(0, 4)
+                           == found["resident_in"].str.replace(".", "")).fillna(True).to_numpy(dtype=bool)
+    born_there = (~(_has_nik_digits(delivered) | _has_nik_digits(own)) & ~issued_where_living
+                  & (found["place"] == found["resident_place"]).fillna(False).to_numpy(dtype=bool))
     found = found[digits | born_there].assign(digits=digits)
     # Two namesakes born that day the evidence fits could be either.
     found = found[~found.duplicated("index", keep=False) & (found["resident_in"] != found["kabupaten"])]
     found = found.set_index("index")
     voters = _taking(voters, found.loc[found["digits"], "resident_nik"], BY_NAME_AND_BIRTH_DATE)
-    return _taking(voters, found.loc[~found["digits"], "resident_nik"], BY_BIRTHPLACE)
+    voters = _taking(voters, found.loc[~found["digits"], "resident_nik"], BY_BIRTHPLACE)
+    return _by_nik_digits(voters, residents, known)
+
+
+def _by_nik_digits(voters: pd.DataFrame, residents: pd.DataFrame, known: np.ndarray) -> pd.DataFrame:
+    """`voters` where a row still without a usable NIK delivered 16 digits whose first twelve (issuing kecamatan,
+    birth date and sex) begin the NIK of one resident of another kabupaten that the digits fit (`_nik_digits_agree`),
+    under a name not another person's (`_names_differ`: one the list cut or spelled otherwise agrees): that
+    resident's NIK. Where the list changed the name or holds a placeholder birth date, the name-and-day lookup finds
+    nobody; the digits still say who it is."""
+    rows = voters[~voters["linked"].astype(bool) & ~voters["nik"].isin(known) & (voters["found_by"] == BY_NIK)
+                  & voters["name_key"].notna()]
+    delivered = rows["nik_delivered"] if "nik_delivered" in rows else pd.Series(pd.NA, index=rows.index)
+    delivered = delivered.astype("string").fillna(rows["nik"].astype("string")).str.strip().str.lstrip("'")
+    sixteen = delivered.str.fullmatch(r"[0-9]{16}").fillna(False).to_numpy(dtype=bool)
+    if not sixteen.any():
+        return voters
+    rows = rows[sixteen].assign(delivered=delivered[sixteen],
+                                prefix=delivered[sixteen].str.slice(0, 12).astype("int64").to_numpy())
+    resident_prefix = (residents["nik"] // 10_000).astype("int64[pyarrow]")
+    pool = residents.loc[resident_prefix.isin(rows["prefix"].unique()).fillna(False).to_numpy(dtype=bool),
+                         ["nik", "kabupaten", "name_key"]]
+    found = rows.reset_index()[["index", "kabupaten", "name_key", "delivered", "prefix"]].merge(
+        pool.assign(prefix=(pool["nik"] // 10_000).astype("int64").to_numpy()).rename(
+            columns={"nik": "resident_nik", "kabupaten": "resident_in", "name_key": "resident_name_key"}), on="prefix")
+    found = found[_nik_digits_agree(found["delivered"], found["resident_nik"]).to_numpy()
+                  & found["resident_name_key"].notna().to_numpy()
+                  & ~_names_differ(found, "name_key", "resident_name_key",
+                                   pd.Series(True, index=found.index)).to_numpy()]
+    found = found[~found.duplicated("index", keep=False) & (found["resident_in"] != found["kabupaten"])]
+    return _taking(voters, found.set_index("index")["resident_nik"], BY_NAME_AND_BIRTH_DATE)
 
 
 def _among(frame: pd.DataFrame | dict[str, pd.Series], wanted: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -344,8 +375,8 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
     """`national_findings`' four inputs for the semester, as every kabupaten published them, narrowed in PostgreSQL
     to the people the rules can concern: residents whose NIK is on an unlinked row (or was, a semester earlier, on the
     resident the same row was linked to) or who are unregistered, or who share a name key and birth date with an
-    unlinked row whose NIK no resident of its name has (the rules count namesakes born that day; found through the
-    NIK and name-key indexes), and
+    unlinked row whose NIK no resident of its name has (the rules count namesakes born that day) or whose NIK begins
+    with the first twelve digits such a row delivered, and
     the voter rows linked to those residents. At 285 million residents the rest never leaves the server. The unlinked
     rows come with their NIK as delivered (restricted.row_issues) and `previous_nik`."""
     from pemadanan import warehouse  # noqa: PLC0415 - the rules above need no database
@@ -387,11 +418,18 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
         # a row whose NIK a resident of its name has is found by the NIK. (Against the owners just read: a NOT EXISTS
         # on the snapshot probed the NIK index of every kabupaten's partition per row, 29 s at 1M.)
         cur.execute("""
-            CREATE TEMP TABLE nameless ON COMMIT DROP AS
-            SELECT DISTINCT u.name_key, u.birth_date FROM unlinked u
-            WHERE u.name_key IS NOT NULL AND u.birth_date IS NOT NULL
+            CREATE TEMP TABLE unexplained ON COMMIT DROP AS
+            SELECT u.name_key, u.birth_date, ltrim(btrim(coalesce(u.nik_delivered, u.nik)), '''') AS delivered
+            FROM unlinked u
+            WHERE u.name_key IS NOT NULL
                 AND NOT EXISTS (SELECT 1 FROM owners o WHERE o.nik = u.nik AND o.name_key = u.name_key);
-            ANALYZE nameless""")
+            CREATE TEMP TABLE nameless ON COMMIT DROP AS
+            SELECT DISTINCT name_key, birth_date FROM unexplained WHERE birth_date IS NOT NULL;
+            ANALYZE nameless;
+            -- The first twelve digits of a delivered NIK (issuing kecamatan, birth date, sex): `_by_nik_digits`.
+            CREATE TEMP TABLE prefixes ON COMMIT DROP AS
+            SELECT DISTINCT left(delivered, 12) AS prefix FROM unexplained WHERE delivered ~ '^[0-9]{16}$';
+            ANALYZE prefixes""")
         # Joins, not one scan with ORs: namesakes by name key and birth date (a common name's namesakes born on other
         # days are never returned), the unregistered by their row.
         cur.execute(f"""
@@ -403,6 +441,9 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
                 JOIN {warehouse.POPULATION_SNAPSHOT.qualified} r ON r.name_key = u.name_key
                     AND r.birth_date = u.birth_date
                 WHERE r.semester = %(semester)s
+            UNION ALL
+            SELECT {columns} FROM {warehouse.POPULATION_SNAPSHOT.qualified}
+                WHERE semester = %(semester)s AND left(nik, 12) IN (SELECT prefix FROM prefixes)
             UNION ALL
             SELECT {", ".join("r." + c for c in columns.split(", "))}
                 FROM {warehouse.POPULATION_SNAPSHOT.qualified} r JOIN {warehouse.ELIGIBLE_UNREGISTERED.qualified} e

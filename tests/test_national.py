@@ -337,9 +337,10 @@ def test_a_row_without_a_usable_nik_is_found_in_the_new_household_of_the_family_
 
 def test_a_spoiled_nik_finds_the_one_namesake_whose_digits_agree_and_a_missing_one_the_one_born_where_the_row_says():
     """Namesakes born the same day in B and C: one is the person, who left A for B (a NIK A issued, born in
-    Temanggung); the other was born and got a NIK in Bantul. The row's surviving digits, or its place of birth and the
-    NIK's issuing kabupaten, tell them apart; where they do not (no place of birth, a NIK not A's, digits of a third
-    person, two NIKs the digits fit), nothing is found."""
+    Temanggung); the other was born and got a NIK in Bantul. The row's surviving digits, or its place of birth and a
+    NIK not issued where the resident lives (they moved in), tell them apart; where they do not (no place of birth,
+    a namesake living where their NIK was issued, digits of a third person, two NIKs the digits fit), nothing is
+    found."""
     residents = pd.DataFrame([
         (B, 1, "3323015503700001", "SITI AMINAH", "1970-03-15", "TEMANGGUNG"),
         (C, 1, "3402015503700001", "SITI AMINAH", "1970-03-15", "BANTUL"),
@@ -349,13 +350,16 @@ def test_a_spoiled_nik_finds_the_one_namesake_whose_digits_agree_and_a_missing_o
         (C, 3, "3402014904010001", "DEWI", "2001-04-09", "TEMANGGUNG"),  # born in A too, her NIK Bantul's
         (B, 4, "3323014108660001", "SRI", "1966-08-01", "TEMANGGUNG"),
         (C, 4, "3323014108660002", "SRI", "1966-08-01", "TEMANGGUNG"),    # both NIKs issued where the row was
+        (B, 5, "3315130211770001", "ISMAIL", "1977-11-02", "MAGELANG"),   # a NIK from Grobogan, before A
+        (C, 5, "3402010211770001", "ISMAIL", "1977-11-02", "BANTUL"),
     ], columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date", "birthplace"]).assign(desa_code="x")
     voters = pd.DataFrame([
         (A, 1, "3323015503700000", "SITI AMINAH", "1970-03-15", "TEMANGGUNG"),  # last digit zeroed by Excel
         (A, 2, "", "BUDI SANTOSO", "1980-05-17", "KAB. TEMANGGUNG"),             # no NIK; another way to write it
         (A, 3, "", "BUDI SANTOSO", "1980-05-17", "-"),                            # a clerk's dash is no place
         (A, 4, "", "DEWI", "2001-04-09", "TEMANGGUNG"),                          # A's list had A's NIKs
-        (A, 7, "", "SITI AMINAH", "1970-03-15", "BANTUL"),  # born where C's namesake was, whose NIK is Bantul's
+        (A, 7, "", "SITI AMINAH", "1970-03-15", "BANTUL"),  # born where C's namesake was, who got a NIK there
+        (A, 8, "", "ISMAIL", "1977-11-02", "MAGELANG"),
         (A, 5, "3374011705800009", "BUDI SANTOSO", "1980-05-17", "TEMANGGUNG"),  # digits of another person's NIK
         (A, 6, "3.32301E+15", "SRI", "1966-08-01", "TEMANGGUNG"),
     ], columns=["kabupaten", "voter_row", "nik_delivered", "name_norm", "birth_date", "birthplace"]).assign(
@@ -364,7 +368,8 @@ def test_a_spoiled_nik_finds_the_one_namesake_whose_digits_agree_and_a_missing_o
     voters["name_key"] = name_key(voters["name_norm"])
     moved = national_findings(residents, voters, pd.DataFrame({"kabupaten": [C], "population_row": [2]})).moved
     assert moved[["voter_row", "lives_in", "found_by", "confidence"]].values.tolist() == [
-        [1, B, BY_NAME_AND_BIRTH_DATE, "medium"], [2, B, BY_BIRTHPLACE, "medium"], [4, B, BY_BIRTHPLACE, "medium"]]
+        [1, B, BY_NAME_AND_BIRTH_DATE, "medium"], [2, B, BY_BIRTHPLACE, "medium"], [4, B, BY_BIRTHPLACE, "medium"],
+        [8, B, BY_BIRTHPLACE, "medium"]]
 
 
 def test_a_name_the_list_cut_to_one_word_or_initials_is_still_the_nik_owners_but_a_short_word_is_not_enough():
@@ -386,3 +391,26 @@ def test_a_name_the_list_cut_to_one_word_or_initials_is_still_the_nik_owners_but
     voters["name_key"] = name_key(voters["name_norm"])
     moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
     assert moved["voter_row"].tolist() == [1, 2, 4, 5]
+
+
+def test_digits_find_the_person_where_the_list_also_changed_the_name_or_holds_a_placeholder_birth_date():
+    """The NIK's first twelve digits (issuing kecamatan, birth date, sex) survive a zeroed last digit or a serial typo:
+    they find the one resident whose NIK they fit, under a name the list cut (SITI) or with a birth date it does not
+    have (1 July, a placeholder). Not under another person's name, nor where two NIKs fit."""
+    residents = pd.DataFrame([
+        (B, 1, "3323014503700021", "SITI AMINAH", "1970-03-05"),
+        (B, 2, "3323011208650002", "BAMBANG WIJAYA", "1965-08-12"),
+        (B, 3, "3323015505800001", "DEWI", "1980-05-15"), (C, 3, "3323015505800002", "DEWI", "1980-05-15"),
+        (B, 4, "3323012004900007", "AGUS SANTOSO", "1990-04-20"),
+    ], columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date"]).assign(desa_code="x")
+    voters = pd.DataFrame([
+        (A, 1, "3323014503700020", "SITI", "1970-03-05"),            # zeroed, and one word of the name
+        (A, 2, "3323011208650002", "SUTRISNO", "1965-08-12"),        # digits of someone of another name
+        (A, 3, "3323015505800000", "DEWI", "1980-05-15"),            # two DEWI the digits fit
+        (A, 4, "3323012004900077", "AGUS SANTOSO", "1990-07-01"),    # a typo, and a placeholder birth date
+    ], columns=["kabupaten", "voter_row", "nik_delivered", "name_norm", "birth_date"]).assign(nik=None, linked=False)
+    residents["name_key"] = name_key(residents["name_norm"])
+    voters["name_key"] = name_key(voters["name_norm"])
+    moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
+    assert moved[["voter_row", "lives_in", "found_by"]].values.tolist() == [
+        [1, B, BY_NAME_AND_BIRTH_DATE], [4, B, BY_NAME_AND_BIRTH_DATE]]
