@@ -18,7 +18,8 @@ DESA, OTHER_DESA = "33.23.01.2001", "33.23.02.2001"
 
 def residents(rows: list[dict], marital_type: str = "Int64") -> pd.DataFrame:
     base = {"nik_status": "valid", "sex": "L", "marital": 2, "occupation": 9, "desa_code": DESA, "rt": 1, "rw": 1,
-            "address": "DUSUN KRAJAN", "birth_date": "1980-05-01", "no_kk": "3323010101200001"}
+            "address": "DUSUN KRAJAN", "birth_date": "1980-05-01", "no_kk": "3323010101200001",
+            "birthplace": "TEMANGGUNG"}
     frame = pd.DataFrame([{**base, **row} for row in rows])
     frame.insert(0, "source_row", range(1, len(frame) + 1))
     frame["birth_date"] = pd.to_datetime(frame["birth_date"])

@@ -186,9 +186,9 @@ def test_a_table_from_before_partitioning_becomes_partitions_keeping_its_other_s
 def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(fresh_database):
     url = fresh_database("warehouse")
     table = warehouse.UNLINKED_VOTERS
-    added = ("nik", "birth_date", "name_key", "tps", "row_fingerprint", "no_kk")
+    added = ("nik", "birth_date", "name_key", "tps", "row_fingerprint", "no_kk", "birthplace")
     older = [c for c in table.columns if c.name not in (*added, "kabupaten")]
-    assert [c.name for c in table.columns[-7:-1]] == list(added)
+    assert [c.name for c in table.columns[-8:-1]] == list(added)
     with psycopg2.connect(url) as conn, conn.cursor() as cur:  # as the version before voter NIKs made it
         columns = ", ".join(f"{c.name} {c.sql_type}" for c in older)
         cur.execute(f"CREATE SCHEMA restricted; CREATE TABLE {table.qualified} ({columns}) PARTITION BY LIST (semester)")
@@ -198,7 +198,7 @@ def test_a_column_a_newer_version_appends_is_added_empty_to_the_published_table(
     unlinked = pd.DataFrame({"voter_row": [3], "reason": ["no resident with this NIK"], "desa_code": ["33.23.01.2002"],
                              "nik": ["3323010101900001"], "birth_date": [pd.Timestamp("1990-01-01")],
                              "name_key": ["ANI"], "tps": [4], "row_fingerprint": [-12345],
-                             "no_kk": ["3323010101900001"]})
+                             "no_kk": ["3323010101900001"], "birthplace": ["TEMANGGUNG"]})
     warehouse.replace_kabupaten(url, "2024-S2", "33.23", {table: unlinked}, dashboard=None)
     published = warehouse.read_table(url, table).sort_values("semester")
     assert published[["semester", "voter_row", "nik"]].astype(object).where(published.notna(), None).values.tolist() == [
