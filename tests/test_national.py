@@ -357,7 +357,7 @@ def test_a_spoiled_nik_finds_the_one_namesake_whose_digits_agree_and_a_missing_o
         (A, 1, "3323015503700000", "SITI AMINAH", "1970-03-15", "TEMANGGUNG"),  # last digit zeroed by Excel
         (A, 2, "", "BUDI SANTOSO", "1980-05-17", "KAB. TEMANGGUNG"),             # no NIK; another way to write it
         (A, 3, "", "BUDI SANTOSO", "1980-05-17", "-"),                            # a clerk's dash is no place
-        (A, 4, "", "DEWI", "2001-04-09", "TEMANGGUNG"),                          # A's list had A's NIKs
+        (A, 4, "", "DEWI", "2001-04-09", "TEMANGGUNG"),  # the DEWI of C lives where her NIK was issued
         (A, 7, "", "SITI AMINAH", "1970-03-15", "BANTUL"),  # born where C's namesake was, who got a NIK there
         (A, 8, "", "ISMAIL", "1977-11-02", "MAGELANG"),
         (A, 5, "3374011705800009", "BUDI SANTOSO", "1980-05-17", "TEMANGGUNG"),  # digits of another person's NIK
