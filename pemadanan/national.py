@@ -266,8 +266,8 @@ def _by_nik_digits(voters: pd.DataFrame, residents: pd.DataFrame, known: np.ndar
     rows = voters[~voters["linked"].astype(bool) & ~voters["nik"].isin(known) & (voters["found_by"] == BY_NIK)
                   & voters["name_key"].notna()]
     delivered = rows["nik_delivered"] if "nik_delivered" in rows else pd.Series(pd.NA, index=rows.index)
-    delivered = delivered.astype("string").fillna(rows["nik"].astype("string")).str.strip().str.lstrip("'")
-    sixteen = delivered.str.fullmatch(r"[0-9]{16}").fillna(False).to_numpy(dtype=bool)
+    delivered = _as_delivered(delivered.astype("string").fillna(rows["nik"].astype("string")))
+    sixteen = delivered.str.fullmatch(SIXTEEN_DIGITS).fillna(False).to_numpy(dtype=bool)
     if not sixteen.any():
         return voters
     rows = rows[sixteen].assign(delivered=delivered[sixteen],
@@ -335,10 +335,19 @@ def _taking(voters: pd.DataFrame, niks: pd.Series, found_by: str) -> pd.DataFram
     return voters.assign(nik=voters["nik"].where(~taken, niks), found_by=voters["found_by"].where(~taken, found_by))
 
 
+# A NIK as delivered (`_as_delivered`) that `_nik_digits_agree` can judge: 16 digits, or Excel's 3.32301E+15.
+SIXTEEN_DIGITS, SCIENTIFIC = r"[0-9]{16}", r"([0-9])\.([0-9]{5})E\+15"
+
+
+def _as_delivered(delivered: pd.Series) -> pd.Series:
+    """A NIK as the list delivered it, without the spaces and Excel's leading apostrophe around it."""
+    return delivered.astype("string").fillna("").str.strip().str.lstrip("'")
+
+
 def _has_nik_digits(delivered: pd.Series) -> pd.Series:
     """The row delivered digits `_nik_digits_agree` can judge: 16 of them, or Excel's scientific notation."""
-    delivered = delivered.astype("string").fillna("").str.strip().str.lstrip("'")
-    return (delivered.str.fullmatch(r"[0-9]{16}") | delivered.str.fullmatch(r"[0-9]\.[0-9]{5}E\+15", case=False)
+    delivered = _as_delivered(delivered)
+    return (delivered.str.fullmatch(SIXTEEN_DIGITS) | delivered.str.fullmatch(SCIENTIFIC, case=False)
             ).fillna(False).to_numpy(dtype=bool)
 
 
@@ -360,12 +369,12 @@ def _nik_digits_agree(delivered: pd.Series, nik: pd.Series) -> pd.Series:
     the first six. Those are the kecamatan that issued the NIK, and a NIK is for life: a same-day namesake's NIK
     differs from the person's in little else (the next six are the birth date, the last four often 0001), so two
     digits anywhere made namesakes in kabupaten whose codes differ in two digits one person (3 of 31 right)."""
-    delivered = delivered.astype("string").fillna("").str.strip().str.lstrip("'")
+    delivered = _as_delivered(delivered)
     nik = nik.astype("string").fillna("")
-    sixteen = delivered.str.fullmatch(r"[0-9]{16}").fillna(False)
+    sixteen = delivered.str.fullmatch(SIXTEEN_DIGITS).fillna(False)
     same_issuer = delivered.str.slice(0, 6) == nik.str.slice(0, 6)
     differing = sum((delivered.str.slice(i, i + 1) != nik.str.slice(i, i + 1)).astype(int) for i in range(6, 16))
-    mantissa = delivered.str.extract(r"^([0-9])\.([0-9]{5})E\+15$", flags=re.IGNORECASE)
+    mantissa = delivered.str.extract(f"^{SCIENTIFIC}$", flags=re.IGNORECASE)
     scientific = mantissa[0].notna()
     begins = nik.str.slice(0, 6) == (mantissa[0].fillna("") + mantissa[1].fillna(""))
     return ((sixteen & same_issuer & (differing <= 2)) | (scientific & begins)).fillna(False).astype(bool)
