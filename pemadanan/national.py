@@ -87,8 +87,9 @@ def national_findings(residents: pd.DataFrame, voters: pd.DataFrame, eligible_un
                       ["kabupaten", "population_row", "nik"]].dropna(), on=["kabupaten", "population_row"])
     wanted = pd.concat([unlinked["nik"], unregistered["nik"]]).unique()
     linked_nik = _numbers(voters.loc[is_linked, "nik"])
-    linked = voters.loc[is_linked, ["kabupaten", "voter_row", "tps"]][linked_nik.isin(wanted).to_numpy()].assign(
-        nik=linked_nik[linked_nik.isin(wanted)].to_numpy(), found_by=BY_NIK)
+    needed = linked_nik.isin(wanted).to_numpy()
+    linked = voters.loc[is_linked, ["kabupaten", "voter_row", "tps"]][needed].assign(
+        nik=linked_nik[needed].to_numpy(), found_by=BY_NIK)
     listed = pd.concat([linked, unlinked], ignore_index=True)
     people = residents[residents["nik"].isin(unlinked["nik"].unique())].drop_duplicates(["kabupaten", "nik"])
     homes = people[["nik", "kabupaten", "desa_code"]].rename(columns={"kabupaten": "lives_in",
@@ -231,8 +232,9 @@ def _identified(voters: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     # Spelling keys (SOEHARTO = SUHARTO, doubled letters, spaces), as ingest made them: the list and SIAK spell one
     # name differently.
     named = {"name_key": residents["name_key"], "birth_date": pd.to_datetime(residents["birth_date"])}
-    namesakes = residents[_among(named, candidates, ["name_key", "birth_date"])]
-    namesakes = namesakes.assign(birth_date=pd.to_datetime(namesakes["birth_date"]), place=_place_key(namesakes))
+    among = _among(named, candidates, ["name_key", "birth_date"])
+    namesakes = residents[among].assign(birth_date=named["birth_date"][among])
+    namesakes = namesakes.assign(place=_place_key(namesakes))
     found = candidates.assign(place=_place_key(candidates)).reset_index().merge(
         namesakes[["name_key", "birth_date", "nik", "kabupaten", "place"]].rename(
             columns={"nik": "resident_nik", "kabupaten": "resident_in", "place": "resident_place"}),
@@ -272,12 +274,13 @@ def _by_nik_digits(voters: pd.DataFrame, residents: pd.DataFrame, known: np.ndar
         return voters
     rows = rows[sixteen].assign(delivered=delivered[sixteen],
                                 prefix=delivered[sixteen].str.slice(0, 12).astype("int64").to_numpy())
-    resident_prefix = (residents["nik"] // 10_000).astype("int64[pyarrow]")
-    pool = residents.loc[resident_prefix.isin(rows["prefix"].unique()).fillna(False).to_numpy(dtype=bool),
-                         ["nik", "kabupaten", "name_key"]]
+    resident_prefix = residents["nik"] // 10_000
+    in_pool = resident_prefix.isin(rows["prefix"].unique()).fillna(False).to_numpy(dtype=bool)
+    pool = residents.loc[in_pool, ["nik", "kabupaten", "name_key"]].assign(
+        prefix=resident_prefix[in_pool].astype("int64").to_numpy())
     found = rows.reset_index()[["index", "kabupaten", "name_key", "delivered", "prefix"]].merge(
-        pool.assign(prefix=(pool["nik"] // 10_000).astype("int64").to_numpy()).rename(
-            columns={"nik": "resident_nik", "kabupaten": "resident_in", "name_key": "resident_name_key"}), on="prefix")
+        pool.rename(columns={"nik": "resident_nik", "kabupaten": "resident_in", "name_key": "resident_name_key"}),
+        on="prefix")
     found = found[_nik_digits_agree(found["delivered"], found["resident_nik"]).to_numpy()
                   & found["resident_name_key"].notna().to_numpy()
                   & ~_names_differ(found, "name_key", "resident_name_key",
@@ -417,6 +420,7 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
             GROUP BY l.kabupaten, l.row_fingerprint HAVING count(DISTINCT p.nik) = 1""", values)
         cur.execute("ANALYZE unlinked; ANALYZE remembered")  # temporary tables: autovacuum never analyses them
         columns = "kabupaten, population_row, nik, name_key, birth_date, desa_code, no_kk, birthplace"
+        r_columns = ", ".join("r." + c for c in columns.split(", "))
         cur.execute(f"""
             CREATE TEMP TABLE owners ON COMMIT DROP AS
             SELECT {columns} FROM {warehouse.POPULATION_SNAPSHOT.qualified}
@@ -445,7 +449,7 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
             CREATE TEMP TABLE concerned ON COMMIT DROP AS
             SELECT {columns} FROM owners
             UNION ALL
-            SELECT {", ".join("r." + c for c in columns.split(", "))}
+            SELECT {r_columns}
                 FROM nameless u
                 JOIN {warehouse.POPULATION_SNAPSHOT.qualified} r ON r.name_key = u.name_key
                     AND r.birth_date = u.birth_date
@@ -454,7 +458,7 @@ def read_published(url: str, semester: str) -> tuple[pd.DataFrame, pd.DataFrame,
             SELECT {columns} FROM {warehouse.POPULATION_SNAPSHOT.qualified}
                 WHERE semester = %(semester)s AND left(nik, 12) IN (SELECT prefix FROM prefixes)
             UNION ALL
-            SELECT {", ".join("r." + c for c in columns.split(", "))}
+            SELECT {r_columns}
                 FROM {warehouse.POPULATION_SNAPSHOT.qualified} r JOIN {warehouse.ELIGIBLE_UNREGISTERED.qualified} e
                 ON e.kabupaten = r.kabupaten AND e.population_row = r.population_row
                 WHERE r.semester = %(semester)s AND e.semester = %(semester)s""", values)
