@@ -402,15 +402,18 @@ def test_digits_find_the_person_where_the_list_also_changed_the_name_or_holds_a_
         (B, 2, "3323011208650002", "BAMBANG WIJAYA", "1965-08-12"),
         (B, 3, "3323015505800001", "DEWI", "1980-05-15"), (C, 3, "3323015505800002", "DEWI", "1980-05-15"),
         (B, 4, "3323012004900007", "AGUS SANTOSO", "1990-04-20"),
+        (B, 5, "3323016606900005", "RINA", "1990-06-26"), (B, 6, "3323016606900006", "TUTI", "1990-06-26"),
     ], columns=["kabupaten", "population_row", "nik", "name_norm", "birth_date"]).assign(desa_code="x")
     voters = pd.DataFrame([
         (A, 1, "3323014503700020", "SITI", "1970-03-05"),            # zeroed, and one word of the name
         (A, 2, "3323011208650002", "SUTRISNO", "1965-08-12"),        # digits of someone of another name
         (A, 3, "3323015505800000", "DEWI", "1980-05-15"),            # two DEWI the digits fit
         (A, 4, "3323012004900077", "AGUS SANTOSO", "1990-07-01"),    # a typo, and a placeholder birth date
+        (A, 5, " '3323016606900050 ", "RINA", None),                 # spaces and Excel's apostrophe around it
+        (A, 6, "٣٣٢٣٠١٦٦٠٦٩٠٠٠٠٦", "TUTI", None),                   # digits of another script: none to judge
     ], columns=["kabupaten", "voter_row", "nik_delivered", "name_norm", "birth_date"]).assign(nik=None, linked=False)
     residents["name_key"] = name_key(residents["name_norm"])
     voters["name_key"] = name_key(voters["name_norm"])
     moved = national_findings(residents, voters, pd.DataFrame(columns=["kabupaten", "population_row"])).moved
     assert moved[["voter_row", "lives_in", "found_by"]].values.tolist() == [
-        [1, B, BY_NAME_AND_BIRTH_DATE], [4, B, BY_NAME_AND_BIRTH_DATE]]
+        [1, B, BY_NAME_AND_BIRTH_DATE], [4, B, BY_NAME_AND_BIRTH_DATE], [5, B, BY_NAME_AND_BIRTH_DATE]]
